@@ -1,0 +1,36 @@
+import { Stage, Tags, type StageProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from './config/schema';
+import { NetworkStack } from './stacks/network-stack';
+
+export interface Cs2AnalyticsStageProps extends StageProps {
+  readonly config: EnvironmentConfig;
+}
+
+export const APP_TAG = 'cs2-analytics';
+
+/** One deployable environment of CS2 Analytics: every stack, wired together with typed props. */
+export class Cs2AnalyticsStage extends Stage {
+  readonly network: NetworkStack;
+
+  constructor(scope: Construct, id: string, props: Cs2AnalyticsStageProps) {
+    super(scope, id, {
+      ...props,
+      env: props.env ?? { account: props.config.account, region: props.config.region },
+    });
+    const { config } = props;
+    const stackName = (tier: string) => `Cs2Analytics-${config.envName}-${tier}`;
+    const stateful = { terminationProtection: config.terminationProtection };
+
+    this.network = new NetworkStack(this, 'Network', {
+      ...stateful,
+      stackName: stackName('network'),
+      description: `CS2 Analytics ${config.envName}: VPC, endpoints, flow logs (stateful)`,
+      config,
+    });
+
+    Tags.of(this).add('app', APP_TAG);
+    Tags.of(this).add('env', config.envName);
+    Tags.of(this).add('owner', config.owner);
+  }
+}

@@ -1,0 +1,141 @@
+import type { z } from 'zod';
+import { ENVIRONMENTS } from './environments';
+import {
+  ENVIRONMENT_NAMES,
+  environmentSchema,
+  type EnvironmentConfig,
+  type EnvironmentName,
+  type EnvironmentSettings,
+} from './schema';
+
+/** A configuration that cannot be deployed. `issues` holds one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Which environment to build. */
+  readonly envName: string;
+  /**
+   * Values that replace config fields for one synth, keyed by dotted path
+   * (`database.readers`). Strings are converted to the type of the field they replace,
+   * because that is how `cdk -c key=value` hands them over.
+   * @default - no overrides
+   */
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  /** Used when the environment does not pin an account (CDK_DEFAULT_ACCOUNT). @default - none */
+  readonly defaultAccount?: string;
+  /** Used when the environment does not pin a region (CDK_DEFAULT_REGION). @default - none */
+  readonly defaultRegion?: string;
+  /** The environments to choose from. @default ENVIRONMENTS */
+  readonly environments?: Readonly<Record<EnvironmentName, EnvironmentSettings>>;
+}
+
+/** Chooses an environment, applies overrides and defaults, and validates the result strictly. */
+export function loadConfig(options: LoadConfigOptions): EnvironmentConfig {
+  const envName = options.envName;
+  if (!isEnvironmentName(envName)) {
+    throw new ConfigError([
+      `unknown environment ${JSON.stringify(envName)}: choose one of ${ENVIRONMENT_NAMES.join(', ')} with -c env=<name>`,
+    ]);
+  }
+  const environments = options.environments ?? ENVIRONMENTS;
+  const raw = structuredClone(environments[envName]) as Record<string, unknown>;
+  if (raw.account === undefined && options.defaultAccount) raw.account = options.defaultAccount;
+  if (raw.region === undefined && options.defaultRegion) raw.region = options.defaultRegion;
+
+  const overrideErrors: string[] = [];
+  for (const [path, value] of Object.entries(options.overrides ?? {})) {
+    const problem = applyOverride(raw, path, value);
+    if (problem) overrideErrors.push(`${envName}: ${path} ${problem}`);
+  }
+  if (overrideErrors.length > 0) throw new ConfigError(overrideErrors);
+
+  const result = environmentSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(envName, raw, issue)));
+  }
+  return { ...result.data, envName };
+}
+
+export function isEnvironmentName(name: string): name is EnvironmentName {
+  return (ENVIRONMENT_NAMES as readonly string[]).includes(name);
+}
+
+/** The top-level config fields, which `-c <field>=<value>` may override without a dot. */
+export function topLevelConfigFields(): readonly string[] {
+  return Object.keys(environmentSchema.shape);
+}
+
+function describeIssue(envName: string, raw: unknown, issue: z.core.$ZodIssue): string[] {
+  const field = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${envName}: ${[...issue.path.map(String), key].join('.')} is not a known setting`);
+  }
+  const value = valueAt(raw, issue.path);
+  if (value === undefined) return [`${envName}: ${field} is required`];
+  return [`${envName}: ${field} ${issue.message} (got ${JSON.stringify(value)})`];
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** Writes one override into the raw config; returns a problem description, or undefined. */
+function applyOverride(raw: Record<string, unknown>, path: string, value: unknown): string | undefined {
+  const keys = path.split('.');
+  if (keys.some((key) => key === '' || key === '__proto__' || key === 'constructor' || key === 'prototype')) {
+    return 'is not a valid setting path';
+  }
+  let node: Record<string, unknown> = raw;
+  for (const [depth, key] of keys.slice(0, -1).entries()) {
+    const next = node[key];
+    if (next === undefined) {
+      node[key] = {};
+    } else if (next === null || typeof next !== 'object') {
+      return `cannot be set: ${keys.slice(0, depth + 1).join('.')} is not a group of settings`;
+    }
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = keys[keys.length - 1];
+  node[last] = coerce(value, node[last]);
+  return undefined;
+}
+
+/** Converts a command-line string to the type of the value it replaces; leaves it alone if it does not fit. */
+function coerce(value: unknown, current: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (typeof current === 'number') {
+    return text !== '' && Number.isFinite(Number(text)) ? Number(text) : value;
+  }
+  if (typeof current === 'boolean') {
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    return value;
+  }
+  if (Array.isArray(current)) {
+    if (text.startsWith('[')) return parseJson(text) ?? value;
+    return text === '' ? [] : text.split(',').map((item) => coerce(item, current[0]));
+  }
+  if (current === undefined && /^(true|false|-?\d+(\.\d+)?|\[.*\]|\{.*\})$/.test(text)) {
+    return parseJson(text) ?? value;
+  }
+  return value;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

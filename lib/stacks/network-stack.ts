@@ -1,0 +1,154 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/schema';
+import { acknowledge } from '../compliance/acknowledge';
+import { EncryptionKey } from '../constructs/encryption-key';
+
+export interface NetworkStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+}
+
+/** The three subnet tiers, as selections the later tiers place their resources with. */
+export interface SubnetTiers {
+  /** Load balancer and NAT gateways. */
+  readonly public: ec2.SubnetSelection;
+  /** ECS tasks and Lambda: outbound through NAT, never reachable from the internet. */
+  readonly privateWithEgress: ec2.SubnetSelection;
+  /** Database, cache and file system: no route out of the VPC at all. */
+  readonly isolated: ec2.SubnetSelection;
+}
+
+/**
+ * The VPC across the configured AZs, its endpoints and flow logs, and the key every log group of
+ * the environment is encrypted with. Stateful: later tiers keep their addresses in it.
+ */
+export class NetworkStack extends Stack {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: SubnetTiers;
+  readonly logsKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    const { network } = props.config;
+    const prefix = Number(network.cidr.split('/')[1]);
+
+    this.logsKey = new EncryptionKey(this, 'LogsKey', {
+      purpose: `CloudWatch Logs of CS2 Analytics ${props.config.envName}`,
+      forCloudWatchLogs: true,
+    }).key;
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(network.cidr),
+      availabilityZones: network.availabilityZones,
+      natGateways: network.natGateways,
+      // Sizes relative to the VPC: in a /16, public and isolated /24s, private /20s for tasks.
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: prefix + 8, mapPublicIpOnLaunch: false },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: prefix + 4 },
+        { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: prefix + 8 },
+      ],
+      restrictDefaultSecurityGroup: true,
+      // The S3 gateway endpoint is free and keeps ECR layer downloads and archives off the NAT.
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+    });
+
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+      encryptionKey: this.logsKey,
+      retention: network.flowLogRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup, this.flowLogRole(flowLogGroup)),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+    if (network.flowLogRetentionDays < 365) {
+      acknowledge(
+        flowLogGroup,
+        'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
+        `${props.config.envName} keeps flow logs ${network.flowLogRetentionDays} days by config ` +
+          '(network.flowLogRetentionDays) to save cost; environments that need a year of audit set 365 or more',
+      );
+    }
+    for (const subnet of vpc.publicSubnets) {
+      acknowledge(
+        subnet,
+        'NIST.800.53.R5::NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
+        'Public subnets hold only the internet-facing load balancer and the NAT gateways, which need the ' +
+          'default route to the internet gateway; tasks, Lambda and data stores sit in private subnets',
+      );
+    }
+    const restrictDefaultSecurityGroup = Stack.of(this).node.tryFindChild(
+      'Custom::VpcRestrictDefaultSGCustomResourceProvider',
+    );
+    if (restrictDefaultSecurityGroup) {
+      acknowledge(
+        restrictDefaultSecurityGroup,
+        'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        'CDK provider that strips the rules of the VPC default security group at deploy time; it calls only the ' +
+          'EC2 API, touches no data, and cannot live inside the VPC whose NAT route it may be deployed before',
+      );
+    }
+
+    if (network.interfaceEndpoints) {
+      const endpoints: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
+        EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
+        EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+        CloudWatchLogs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+        SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      };
+      // One group for all endpoints, HTTPS from the VPC's own range only. The range is written as
+      // the literal from config (not the VPC's CidrBlock attribute) so the checks can read it.
+      const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+        vpc,
+        description: 'Interface endpoints: HTTPS from inside the VPC',
+        allowAllOutbound: false,
+      });
+      endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(network.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
+      for (const [name, service] of Object.entries(endpoints)) {
+        vpc.addInterfaceEndpoint(name, {
+          service,
+          subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+          privateDnsEnabled: true,
+          securityGroups: [endpointSecurityGroup],
+          open: false,
+        });
+      }
+    }
+
+    this.vpc = vpc;
+    this.subnets = {
+      public: { subnetType: ec2.SubnetType.PUBLIC },
+      privateWithEgress: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      isolated: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    };
+  }
+
+  /**
+   * The role VPC Flow Logs writes with, its permissions in a customer-managed policy scoped to the
+   * one log group (NIST 800-53 rejects inline policies). `withoutPolicyUpdates` stops the flow log
+   * from adding CDK's usual inline grant on top.
+   */
+  private flowLogRole(logGroup: logs.ILogGroup): iam.IRole {
+    const role = new iam.Role(this, 'FlowLogRole', {
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    role.addManagedPolicy(
+      new iam.ManagedPolicy(this, 'FlowLogWritePolicy', {
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+            // The log group's Arn attribute already ends in `:*`, which covers its streams.
+            resources: [logGroup.logGroupArn],
+          }),
+        ],
+      }),
+    );
+    return role.withoutPolicyUpdates();
+  }
+}
