@@ -20,7 +20,9 @@ export class Cs2AnalyticsStage extends Stage {
     });
     const { config } = props;
     const stackName = (tier: string) => `Cs2Analytics-${config.envName}-${tier}`;
-    const stateful = { terminationProtection: config.terminationProtection };
+    const tags = { app: APP_TAG, env: config.envName, owner: config.owner };
+    // Stack tags reach every resource CloudFormation can tag, including those CDK cannot see.
+    const stateful = { terminationProtection: config.terminationProtection, tags };
 
     this.network = new NetworkStack(this, 'Network', {
       ...stateful,
@@ -29,8 +31,6 @@ export class Cs2AnalyticsStage extends Stage {
       config,
     });
 
-    Tags.of(this).add('app', APP_TAG);
-    Tags.of(this).add('env', config.envName);
-    Tags.of(this).add('owner', config.owner);
+    for (const [key, value] of Object.entries(tags)) Tags.of(this).add(key, value);
   }
 }

@@ -7,6 +7,8 @@ import {
   type PolicyValidationPluginReport,
 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
+import * as fs from 'fs';
+import * as path from 'path';
 
 /**
  * The compliance gates that run on every synth of the whole app. Any unacknowledged finding fails
@@ -29,25 +31,62 @@ export function addComplianceGates(app: App): void {
  * The Control Tower proactive controls, run by the cfn-guard binary that
  * @cdklabs/cdk-validator-cfnguard ships.
  *
- * The wrapper gives each violation the severity `error`. The plugin leaves severity unset, and
- * aws-cdk-lib, once it has removed an acknowledged violation from a report, recomputes the report's
- * success as "no violation has severity error": without a severity, one acknowledgement would let
- * every other Control Tower finding through.
+ * Two differences from using the plugin as it comes:
+ * - Only the rule files that name a resource type present in the templates are handed to
+ *   cfn-guard. A rule about a type the templates do not hold has nothing to check, so the findings
+ *   are the same, and synth is about a second faster (all 237 files take ~1.2 s per run).
+ * - Each violation gets the severity `error`. The plugin leaves it unset, and aws-cdk-lib, once it
+ *   has removed an acknowledged violation from a report, recomputes the report's success as "no
+ *   violation has severity error": without a severity, one acknowledgement would let every other
+ *   Control Tower finding through.
  */
 export class ControlTowerChecks implements IPolicyValidationPlugin {
-  private readonly guard = new CfnGuardValidator({
-    // Templates with many resources exceed Node's default 1 MiB output buffer.
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  readonly name = this.guard.name;
-  readonly version = this.guard.version;
-  readonly ruleIds = this.guard.ruleIds;
+  private static readonly RULES_DIR = path.join(
+    path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
+    'rules',
+    'control-tower',
+    'cfn-guard',
+  );
+  private static ruleFiles?: readonly { file: string; resourceTypes: ReadonlySet<string> }[];
+
+  private readonly reference = new CfnGuardValidator();
+  readonly name = this.reference.name;
+  readonly version = this.reference.version;
+  readonly ruleIds = this.reference.ruleIds;
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const report = this.guard.validate(context);
+    const present = new Set<string>();
+    for (const templatePath of context.templatePaths) {
+      const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
+      for (const resource of Object.values<{ Type: string }>(template.Resources ?? {})) present.add(resource.Type);
+    }
+    const rules = ControlTowerChecks.controlTowerRuleFiles()
+      .filter((rule) => [...rule.resourceTypes].some((type) => present.has(type)))
+      .map((rule) => rule.file);
+    if (rules.length === 0) return { success: true, violations: [] };
+
+    const guard = new CfnGuardValidator({
+      controlTowerRulesEnabled: false,
+      rules,
+      // Templates with many resources exceed Node's default 1 MiB output buffer.
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const report = guard.validate(context);
     return {
       ...report,
       violations: report.violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
     };
+  }
+
+  private static controlTowerRuleFiles() {
+    ControlTowerChecks.ruleFiles ??= fs
+      .readdirSync(ControlTowerChecks.RULES_DIR, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.guard'))
+      .map((file) => {
+        const full = path.join(ControlTowerChecks.RULES_DIR, file);
+        const types = fs.readFileSync(full, 'utf8').match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? [];
+        return { file: full, resourceTypes: new Set(types) };
+      });
+    return ControlTowerChecks.ruleFiles;
   }
 }

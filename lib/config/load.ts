@@ -106,30 +106,50 @@ function applyOverride(raw: Record<string, unknown>, path: string, value: unknow
     node = node[key] as Record<string, unknown>;
   }
   const last = keys[keys.length - 1];
-  node[last] = coerce(value, node[last]);
+  node[last] = coerce(value, schemaAt(keys));
   return undefined;
 }
 
-/** Converts a command-line string to the type of the value it replaces; leaves it alone if it does not fit. */
-function coerce(value: unknown, current: unknown): unknown {
-  if (typeof value !== 'string') return value;
+type Schema = { def: { type: string; innerType?: Schema; element?: Schema; shape?: Record<string, Schema> } };
+
+/** The schema of the field at a path, seen through optional wrappers; undefined for unknown paths. */
+function schemaAt(keys: readonly string[]): Schema | undefined {
+  let schema: Schema | undefined = environmentSchema as unknown as Schema;
+  for (const key of keys) {
+    schema = unwrap(schema);
+    if (schema?.def.type === 'object') schema = schema.def.shape?.[key];
+    else if (schema?.def.type === 'array' && /^\d+$/.test(key)) schema = schema.def.element;
+    else return undefined;
+  }
+  return unwrap(schema);
+}
+
+function unwrap(schema: Schema | undefined): Schema | undefined {
+  let current = schema;
+  while (current && (current.def.type === 'optional' || current.def.type === 'default')) current = current.def.innerType;
+  return current;
+}
+
+/**
+ * Converts a command-line string to the type of the field it sets. A string that does not convert
+ * is passed on unchanged, so that validation reports it as it was typed.
+ */
+function coerce(value: unknown, schema: Schema | undefined): unknown {
+  if (typeof value !== 'string' || schema === undefined) return value;
   const text = value.trim();
-  if (typeof current === 'number') {
-    return text !== '' && Number.isFinite(Number(text)) ? Number(text) : value;
+  switch (schema.def.type) {
+    case 'number':
+      return text !== '' && Number.isFinite(Number(text)) ? Number(text) : value;
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : value;
+    case 'array':
+      if (text.startsWith('[')) return parseJson(text) ?? value;
+      return text === '' ? [] : text.split(',').map((item) => coerce(item, unwrap(schema.def.element)));
+    case 'object':
+      return text.startsWith('{') ? (parseJson(text) ?? value) : value;
+    default:
+      return value;
   }
-  if (typeof current === 'boolean') {
-    if (text === 'true') return true;
-    if (text === 'false') return false;
-    return value;
-  }
-  if (Array.isArray(current)) {
-    if (text.startsWith('[')) return parseJson(text) ?? value;
-    return text === '' ? [] : text.split(',').map((item) => coerce(item, current[0]));
-  }
-  if (current === undefined && /^(true|false|-?\d+(\.\d+)?|\[.*\]|\{.*\})$/.test(text)) {
-    return parseJson(text) ?? value;
-  }
-  return value;
 }
 
 function parseJson(text: string): unknown {

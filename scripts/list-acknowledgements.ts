@@ -1,0 +1,32 @@
+/**
+ * Prints every compliance acknowledgement per rule, for every environment, so that their number
+ * only grows on purpose. Usage: npm run acks [-- --env prod] [-- --json]
+ */
+import { App } from 'aws-cdk-lib';
+import { listAcknowledgements } from '../lib/compliance/acknowledgements';
+import { loadConfig } from '../lib/config/load';
+import { ENVIRONMENT_NAMES } from '../lib/config/schema';
+import { buildCs2AnalyticsApp } from '../lib/cs2-analytics-app';
+
+const args = process.argv.slice(2);
+const envFlag = args.indexOf('--env');
+const envNames = envFlag >= 0 ? [args[envFlag + 1]] : [...ENVIRONMENT_NAMES];
+
+const rows = envNames.flatMap((envName) => {
+  const app = new App();
+  buildCs2AnalyticsApp(app, loadConfig({ envName, defaultAccount: '111111111111' }));
+  return listAcknowledgements(app).map((ack) => ({ envName, ...ack }));
+});
+
+if (args.includes('--json')) {
+  console.log(JSON.stringify(rows, null, 2));
+} else {
+  const byRule = new Map<string, typeof rows>();
+  for (const row of rows) byRule.set(row.ruleId, [...(byRule.get(row.ruleId) ?? []), row]);
+  for (const [ruleId, acks] of [...byRule].sort(([a], [b]) => a.localeCompare(b))) {
+    console.log(`\n${ruleId}  (${acks.length})`);
+    for (const ack of acks) console.log(`  ${ack.constructPath}\n      ${ack.reason}`);
+  }
+  const perEnv = envNames.map((envName) => `${envName} ${rows.filter((row) => row.envName === envName).length}`);
+  console.log(`\n${rows.length} acknowledgements in ${byRule.size} rules (${perEnv.join(', ')})`);
+}

@@ -1,0 +1,32 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..');
+
+/** Runs bin/app.ts as the CDK CLI would, with context passed the way `-c key=value` passes it. */
+function runApp(context: Record<string, string>) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-'));
+  const result = spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['bin/app.ts'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), NODE_ENV: 'production' },
+  });
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return result;
+}
+
+test('a bad -c override fails the app with one line per problem, naming the environment and field', () => {
+  const result = runApp({ env: 'prod', 'network.natGateways': '40', 'network.flowLogRetentionDays': 'forever' });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain('prod: network.natGateways must be an integer from 1 to 3 (got 40)');
+  expect(result.stderr).toContain('prod: network.flowLogRetentionDays must be a CloudWatch Logs retention in days');
+  expect(result.stderr).not.toContain('    at ');
+});
+
+test('an unknown environment fails the app', () => {
+  const result = runApp({ env: 'production' });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain('unknown environment "production"');
+});

@@ -1,0 +1,146 @@
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { acknowledge } from '../lib/compliance/acknowledge';
+import { listAcknowledgements } from '../lib/compliance/acknowledgements';
+import { addComplianceGates, ControlTowerChecks } from '../lib/compliance/gates';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { EncryptionKey } from '../lib/constructs/encryption-key';
+import { loadConfig } from '../lib/config/load';
+import { buildCs2AnalyticsApp } from '../lib/cs2-analytics-app';
+import { synthesized } from './support/synthesized';
+import { VARIANTS } from './support/variants';
+
+interface ValidationReport {
+  pluginReports: { pluginName: string; conclusion: string; violations: unknown[]; suppressedViolations?: unknown[] }[];
+}
+
+function reportOf(outdir: string): ValidationReport {
+  return JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+}
+
+describe.each(VARIANTS.map((variant) => variant.name))('%s', (variant) => {
+  test('synthesizes with zero unacknowledged findings from every validator', () => {
+    const result = synthesized(variant);
+    expect(result.error).toBeUndefined();
+    const report = reportOf(result.outdir);
+    // A pack that finds nothing on any resource may leave no report; the tests below show each one fires.
+    expect(report.pluginReports.map((plugin) => plugin.pluginName)).toEqual(
+      expect.arrayContaining(['CloudFormation Validate', 'cdk-validator-cfnguard']),
+    );
+    for (const plugin of report.pluginReports) {
+      expect({ plugin: plugin.pluginName, violations: plugin.violations }).toEqual({
+        plugin: plugin.pluginName,
+        violations: [],
+      });
+      expect(plugin.conclusion).toBe('success');
+    }
+  });
+});
+
+test('the Control Tower checks find what the unfiltered plugin finds on the prod templates', () => {
+  const templatePaths = synthesized('prod').stacks.map((stack) => stack.templateFile);
+  const context = { templatePaths, stackTemplates: [], appConstruct: new App() } as never;
+  const summary = (report: { violations: { ruleName: string; violatingResources: { resourceLogicalId: string }[] }[] }) =>
+    report.violations
+      .flatMap((violation) => violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.resourceLogicalId}`))
+      .sort();
+  const full = new CfnGuardValidator().validate(context);
+  expect(summary(new ControlTowerChecks().validate(context))).toEqual(summary(full));
+  expect(summary(full).length).toBeGreaterThan(0); // acknowledged findings are still findings here
+});
+
+describe('acknowledgements', () => {
+  const envNames = ['dev', 'staging', 'prod'];
+  const acks = envNames.flatMap((envName) => {
+    const app = new App();
+    buildCs2AnalyticsApp(app, loadConfig({ envName, defaultAccount: '111111111111' }));
+    return listAcknowledgements(app);
+  });
+  // aws-cdk-lib acknowledges a few of its own CloudFormation-validator findings; ours are the rest.
+  const ours = acks.filter((ack) => !ack.ruleId.startsWith('CloudFormation-Validate::'));
+
+  test('exist (so this test is not vacuous)', () => {
+    expect(ours.length).toBeGreaterThan(0);
+  });
+
+  test('sit on a resource, never on the app, a stage or a whole stack', () => {
+    for (const ack of ours) {
+      expect({ ack: ack.ruleId, depth: ack.constructPath.split('/').length }).toEqual({
+        ack: ack.ruleId,
+        depth: expect.any(Number),
+      });
+      expect(ack.constructPath.split('/').length).toBeGreaterThan(2);
+    }
+  });
+
+  test('name the validator they belong to and give a reason', () => {
+    for (const ack of ours) {
+      expect(ack.ruleId).toMatch(/^(AwsSolutions|NIST\.800\.53\.R5|Serverless|cdk-validator-cfnguard)::/);
+      expect(ack.reason.length).toBeGreaterThanOrEqual(40);
+    }
+  });
+
+  test('refuse a reason too short to be specific', () => {
+    expect(() => acknowledge(new Stack(new App(), 'S'), 'AwsSolutions::AwsSolutions-S1', 'not needed')).toThrow(
+      'needs a specific reason',
+    );
+  });
+});
+
+describe('the gates fail synth', () => {
+  function synthWithGates(build: (stack: Stack) => void): string {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'gates-'));
+    const app = new App({ outdir, postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true } });
+    addComplianceGates(app);
+    build(new Stack(app, 'Probe', { env: { account: '111111111111', region: 'eu-west-1' } }));
+    try {
+      app.synth();
+    } catch (error) {
+      return String(error);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+    throw new Error('synth passed');
+  }
+
+  test('on an unacknowledged finding of each validator', () => {
+    const message = synthWithGates((stack) => {
+      new sqs.Queue(stack, 'PlainQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+      new logs.LogGroup(stack, 'ShortLivedLogs', { retention: logs.RetentionDays.ONE_DAY });
+      new CfnResource(stack, 'MisspeltQueue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeOut: 30 } });
+    });
+    expect(message).toContain("Acknowledge with 'AwsSolutions::AwsSolutions-SQS4'");
+    expect(message).toContain("Acknowledge with 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted'");
+    expect(message).toContain("Acknowledge with 'Serverless::Serverless-SQSRedrivePolicy'");
+    expect(message).toContain("Acknowledge with 'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check'");
+    expect(message).toMatch(/VisibilityTimeOut[\s\S]*\(CloudFormation Validate\)|\(CloudFormation Validate\)[\s\S]*VisibilityTimeOut/);
+  });
+
+  test('on a Control Tower finding even when another one in the same report is acknowledged', () => {
+    const message = synthWithGates((stack) => {
+      // Compliant with everything but the one-year retention control, so only Control Tower speaks.
+      const encryptionKey = new EncryptionKey(stack, 'LogsKey', { purpose: 'probe', forCloudWatchLogs: true }).key;
+      const acknowledged = new logs.LogGroup(stack, 'AcknowledgedLogs', {
+        retention: logs.RetentionDays.ONE_DAY,
+        encryptionKey,
+      });
+      acknowledge(
+        acknowledged,
+        'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
+        'probe: this one is acknowledged, the other log group is not',
+      );
+      new logs.LogGroup(stack, 'UnacknowledgedLogs', { retention: logs.RetentionDays.ONE_DAY, encryptionKey });
+    });
+    expect(message).not.toContain('(NIST.800.53.R5)');
+    expect(message).not.toContain('(AwsSolutions)');
+    const retentionFindings = message
+      .split(/\n\s*\n/)
+      .filter((finding) => finding.includes("'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check'"));
+    expect(retentionFindings).toHaveLength(1);
+    expect(retentionFindings[0]).toContain('Probe/UnacknowledgedLogs/Resource');
+  });
+});

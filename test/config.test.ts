@@ -1,0 +1,125 @@
+import { ConfigError, loadConfig } from '../lib/config/load';
+import { ENVIRONMENT_NAMES } from '../lib/config/schema';
+
+function errorsOf(envName: string, overrides: Record<string, unknown>): string[] {
+  try {
+    loadConfig({ envName, overrides });
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.issues];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('the environments as written', () => {
+  test.each(ENVIRONMENT_NAMES)('%s is valid', (envName) => {
+    const config = loadConfig({ envName });
+    expect(config.envName).toBe(envName);
+    expect(config.network.availabilityZones.every((zone) => zone.startsWith(config.region))).toBe(true);
+  });
+
+  test('prod protects its stateful stacks and has a NAT gateway per zone; dev has one', () => {
+    const prod = loadConfig({ envName: 'prod' });
+    const dev = loadConfig({ envName: 'dev' });
+    expect(prod.terminationProtection).toBe(true);
+    expect(dev.terminationProtection).toBe(false);
+    expect(prod.network.natGateways).toBe(prod.network.availabilityZones.length);
+    expect(dev.network.natGateways).toBe(1);
+    expect(dev.network.interfaceEndpoints).toBe(false);
+  });
+});
+
+describe('choosing the environment', () => {
+  test('an unknown environment names the choices', () => {
+    expect(() => loadConfig({ envName: 'qa' })).toThrow(
+      'unknown environment "qa": choose one of dev, staging, prod with -c env=<name>',
+    );
+  });
+
+  test('account and region fall back to CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION only when unset', () => {
+    const config = loadConfig({ envName: 'dev', defaultAccount: '123456789012', defaultRegion: 'us-east-1' });
+    expect(config.account).toBe('123456789012');
+    expect(config.region).toBe('eu-west-1');
+  });
+
+  test('a pinned account wins over CDK_DEFAULT_ACCOUNT', () => {
+    const config = loadConfig({
+      envName: 'prod',
+      overrides: { account: '210987654321' },
+      defaultAccount: '123456789012',
+    });
+    expect(config.account).toBe('210987654321');
+  });
+});
+
+describe('overrides from -c <dotted.path>=<value>', () => {
+  test('strings from the command line become the field type', () => {
+    const config = loadConfig({
+      envName: 'dev',
+      overrides: {
+        'network.natGateways': '2',
+        'network.interfaceEndpoints': 'true',
+        'network.availabilityZones': 'eu-west-1a,eu-west-1b,eu-west-1c',
+        owner: 'data-team',
+      },
+    });
+    expect(config.network.natGateways).toBe(2);
+    expect(config.network.interfaceEndpoints).toBe(true);
+    expect(config.network.availabilityZones).toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
+    expect(config.owner).toBe('data-team');
+  });
+
+  test('an override changes one environment only, and not the shared definitions', () => {
+    loadConfig({ envName: 'dev', overrides: { 'network.natGateways': '2' } });
+    expect(loadConfig({ envName: 'dev' }).network.natGateways).toBe(1);
+  });
+
+  test('JSON lists are accepted too', () => {
+    const config = loadConfig({
+      envName: 'dev',
+      overrides: { 'network.availabilityZones': '["eu-west-1b","eu-west-1c"]' },
+    });
+    expect(config.network.availabilityZones).toEqual(['eu-west-1b', 'eu-west-1c']);
+  });
+});
+
+describe('each bad value fails with a message naming the environment and the field', () => {
+  test.each<[string, string, Record<string, unknown>, string]>([
+    ['integer out of range', 'prod', { 'network.natGateways': '40' }, 'prod: network.natGateways must be an integer from 1 to 3 (got 40)'],
+    ['not a number', 'staging', { 'network.natGateways': 'two' }, 'staging: network.natGateways must be an integer from 1 to 3 (got "two")'],
+    ['fraction', 'dev', { 'network.natGateways': '1.5' }, 'dev: network.natGateways must be an integer from 1 to 3 (got 1.5)'],
+    ['not a boolean', 'dev', { 'network.interfaceEndpoints': 'yes' }, 'dev: network.interfaceEndpoints must be true or false (got "yes")'],
+    ['bad CIDR', 'prod', { 'network.cidr': '10.0.0.0/8' }, 'prod: network.cidr must be an IPv4 CIDR block from /16 to /20, e.g. 10.0.0.0/16 (got "10.0.0.0/8")'],
+    ['bad retention', 'dev', { 'network.flowLogRetentionDays': '10' }, 'dev: network.flowLogRetentionDays must be a CloudWatch Logs retention in days (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (got 10)'],
+    ['zone of another region', 'dev', { 'network.availabilityZones': 'eu-west-1a,us-east-1b' }, 'dev: network.availabilityZones.1 must be in region eu-west-1 (got "us-east-1b")'],
+    ['same zone twice', 'dev', { 'network.availabilityZones': 'eu-west-1a,eu-west-1a' }, 'dev: network.availabilityZones must not list an availability zone twice (got ["eu-west-1a","eu-west-1a"])'],
+    ['one zone only', 'dev', { 'network.availabilityZones': 'eu-west-1a' }, 'dev: network.availabilityZones must list 2 or 3 availability zones (got ["eu-west-1a"])'],
+    ['more NAT gateways than zones', 'staging', { 'network.natGateways': '3' }, 'staging: network.natGateways must not exceed the number of availability zones (2) (got 3)'],
+    ['bad account', 'prod', { account: '1234' }, 'prod: account must be a 12-digit AWS account id (got "1234")'],
+    ['bad region', 'prod', { region: 'Ireland' }, 'prod: region must be an AWS region name, e.g. eu-west-1 (got "Ireland")'],
+    ['unknown key', 'prod', { 'network.natGateway': '1' }, 'prod: network.natGateway is not a known setting'],
+    ['unknown group', 'dev', { 'databse.readers': '2' }, 'dev: databse is not a known setting'],
+    ['path through a value', 'dev', { 'network.cidr.mask': '16' }, 'dev: network.cidr.mask cannot be set: network.cidr is not a group of settings'],
+  ])('%s', (_case, envName, overrides, message) => {
+    expect(errorsOf(envName, overrides)).toContain(message);
+  });
+
+  test('a required field left out says so', () => {
+    const environments = {
+      dev: { ...loadConfig({ envName: 'dev' }), owner: undefined },
+    } as never;
+    expect(() => loadConfig({ envName: 'dev', environments })).toThrow('dev: owner is required');
+  });
+
+  test('a missing region with no CDK_DEFAULT_REGION says so', () => {
+    const { envName: _ignored, region: _region, ...dev } = loadConfig({ envName: 'dev' });
+    expect(() => loadConfig({ envName: 'dev', environments: { dev } as never })).toThrow('dev: region is required');
+    expect(loadConfig({ envName: 'dev', environments: { dev } as never, defaultRegion: 'eu-west-1' }).region).toBe('eu-west-1');
+  });
+
+  test('every problem is reported at once', () => {
+    const errors = errorsOf('prod', { 'network.natGateways': '0', 'network.cidr': 'nope', owner: '' });
+    expect(errors).toHaveLength(3);
+    expect(errors.every((line) => line.startsWith('prod: '))).toBe(true);
+  });
+});
