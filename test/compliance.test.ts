@@ -1,4 +1,4 @@
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, type PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fs from 'fs';
@@ -44,7 +44,7 @@ describe.each(VARIANTS.map((variant) => variant.name))('%s', (variant) => {
 test('the Control Tower checks find what the unfiltered plugin finds on the prod templates', () => {
   const templatePaths = synthesized('prod').stacks.map((stack) => stack.templateFile);
   const context = { templatePaths, stackTemplates: [], appConstruct: new App() } as never;
-  const summary = (report: { violations: { ruleName: string; violatingResources: { resourceLogicalId: string }[] }[] }) =>
+  const summary = (report: PolicyValidationPluginReport) =>
     report.violations
       .flatMap((violation) => violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.resourceLogicalId}`))
       .sort();
