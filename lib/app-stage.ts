@@ -1,6 +1,7 @@
 import { Stage, Tags, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/schema';
+import { DataStack } from './stacks/data-stack';
 import { NetworkStack } from './stacks/network-stack';
 
 export interface Cs2AnalyticsStageProps extends StageProps {
@@ -12,6 +13,7 @@ export const APP_TAG = 'cs2-analytics';
 /** One deployable environment of CS2 Analytics: every stack, wired together with typed props. */
 export class Cs2AnalyticsStage extends Stage {
   readonly network: NetworkStack;
+  readonly data: DataStack;
 
   constructor(scope: Construct, id: string, props: Cs2AnalyticsStageProps) {
     super(scope, id, {
@@ -29,6 +31,14 @@ export class Cs2AnalyticsStage extends Stage {
       stackName: stackName('network'),
       description: `CS2 Analytics ${config.envName}: VPC, endpoints, flow logs (stateful)`,
       config,
+    });
+
+    this.data = new DataStack(this, 'Data', {
+      ...stateful,
+      stackName: stackName('data'),
+      description: `CS2 Analytics ${config.envName}: PostgreSQL + RDS Proxy, Redis, EFS demo files (stateful)`,
+      config,
+      network: this.network,
     });
 
     for (const [key, value] of Object.entries(tags)) Tags.of(this).add(key, value);

@@ -12,3 +12,25 @@ export function acknowledge(scope: IConstruct, ruleId: string, reason: string): 
   }
   Validations.of(scope).acknowledge({ id: ruleId, reason });
 }
+
+/** Control Tower CT.CLOUDWATCH.PR.2 asks every log group to keep a year. */
+export const AUDIT_LOG_RETENTION_DAYS = 365;
+
+/**
+ * Where the config keeps a log group less than a year, acknowledges Control Tower's one-year
+ * retention control on that group, naming the config field that chose it. Does nothing otherwise.
+ */
+export function acknowledgeConfiguredLogRetention(
+  logGroup: IConstruct,
+  envName: string,
+  configField: string,
+  days: number,
+): void {
+  if (days >= AUDIT_LOG_RETENTION_DAYS) return;
+  acknowledge(
+    logGroup,
+    'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
+    `${envName} keeps these logs ${days} days by config (${configField}) to save cost; ` +
+      `environments that need a year of audit set ${AUDIT_LOG_RETENTION_DAYS} or more`,
+  );
+}

@@ -1,6 +1,28 @@
 import type { EnvironmentName, EnvironmentSettings } from './schema';
 
 /**
+ * RDS Proxy pool settings carried over from the original PgBouncer (POOL_MODE=transaction,
+ * DEFAULT_POOL_SIZE=25, MAX_CLIENT_CONN=500), against database.maxConnections = 250:
+ * - maxIdleConnectionsPercent 10: 10 % of 250 keeps the 25 warm server connections DEFAULT_POOL_SIZE kept;
+ * - maxConnectionsPercent 90: the proxy may open up to 225, leaving 25 for the maintenance job,
+ *   credential rotation and an operator's psql session (PgBouncer could never exceed its pools either);
+ * - borrowTimeoutSeconds 120: a client waits as long as PgBouncer's query_wait_timeout (120 s) for a connection;
+ * - idleClientTimeoutSeconds 1800: idle client connections are closed after 30 minutes, which bounds
+ *   the client side that MAX_CLIENT_CONN capped (the proxy itself accepts far more than 500 clients).
+ * Transaction pooling needs no setting: RDS Proxy multiplexes at transaction boundaries unless a
+ * session pins its connection.
+ */
+const PGBOUNCER_EQUIVALENT_POOL = {
+  maxConnectionsPercent: 90,
+  maxIdleConnectionsPercent: 10,
+  borrowTimeoutSeconds: 120,
+  idleClientTimeoutSeconds: 1800,
+};
+
+/** The demo-files volume: every container that mounts it runs as this user (see the services tier). */
+const DEMO_FILES = { uid: 1000, gid: 1000, transitionToInfrequentAccessDays: 30 };
+
+/**
  * The three environments, side by side. Read a row across to see how they differ;
  * every value is validated by ./schema.ts before any stack is built.
  * Account ids are left out on purpose: they come from CDK_DEFAULT_ACCOUNT (your credentials)
@@ -11,6 +33,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     region: 'eu-west-1',
     owner: 'platform-team',
     terminationProtection: false,
+    retainData: false,
     network: {
       cidr: '10.10.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
@@ -18,11 +41,39 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       interfaceEndpoints: false,
       flowLogRetentionDays: 14,
     },
+    database: {
+      engine: 'aurora',
+      postgresVersion: '17.9',
+      readers: 0,
+      instanceType: 't4g.medium',
+      multiAz: false,
+      allocatedStorageGiB: 20,
+      maxAllocatedStorageGiB: 100,
+      maxConnections: 250,
+      backupRetentionDays: 7,
+      logRetentionDays: 14,
+      performanceInsightsRetentionDays: 7,
+      monitoringIntervalSeconds: 60,
+      credentialRotationDays: 30,
+      proxy: PGBOUNCER_EQUIVALENT_POOL,
+    },
+    cache: {
+      engine: 'redis',
+      engineVersion: '7.1',
+      nodeType: 'cache.t4g.micro',
+      nodes: 1,
+      automaticFailover: false,
+      snapshotRetentionDays: 1,
+      logRetentionDays: 14,
+    },
+    fileSystem: DEMO_FILES,
+    backup: { dailyRetentionDays: 7, monthlyRetentionDays: 0 },
   },
   staging: {
     region: 'eu-west-1',
     owner: 'platform-team',
     terminationProtection: false,
+    retainData: true,
     network: {
       cidr: '10.20.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
@@ -30,11 +81,39 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       interfaceEndpoints: true,
       flowLogRetentionDays: 90,
     },
+    database: {
+      engine: 'aurora',
+      postgresVersion: '17.9',
+      readers: 1,
+      instanceType: 'r6g.large',
+      multiAz: false,
+      allocatedStorageGiB: 50,
+      maxAllocatedStorageGiB: 200,
+      maxConnections: 250,
+      backupRetentionDays: 7,
+      logRetentionDays: 90,
+      performanceInsightsRetentionDays: 7,
+      monitoringIntervalSeconds: 30,
+      credentialRotationDays: 30,
+      proxy: PGBOUNCER_EQUIVALENT_POOL,
+    },
+    cache: {
+      engine: 'redis',
+      engineVersion: '7.1',
+      nodeType: 'cache.t4g.small',
+      nodes: 1,
+      automaticFailover: false,
+      snapshotRetentionDays: 3,
+      logRetentionDays: 90,
+    },
+    fileSystem: DEMO_FILES,
+    backup: { dailyRetentionDays: 14, monthlyRetentionDays: 90 },
   },
   prod: {
     region: 'eu-west-1',
     owner: 'platform-team',
     terminationProtection: true,
+    retainData: true,
     network: {
       cidr: '10.30.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
@@ -42,5 +121,32 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       interfaceEndpoints: true,
       flowLogRetentionDays: 365,
     },
+    database: {
+      engine: 'aurora',
+      postgresVersion: '17.9',
+      readers: 2,
+      instanceType: 'r6g.xlarge',
+      multiAz: true,
+      allocatedStorageGiB: 100,
+      maxAllocatedStorageGiB: 1000,
+      maxConnections: 250,
+      backupRetentionDays: 30,
+      logRetentionDays: 365,
+      performanceInsightsRetentionDays: 31,
+      monitoringIntervalSeconds: 15,
+      credentialRotationDays: 30,
+      proxy: PGBOUNCER_EQUIVALENT_POOL,
+    },
+    cache: {
+      engine: 'redis',
+      engineVersion: '7.1',
+      nodeType: 'cache.r7g.large',
+      nodes: 2,
+      automaticFailover: true,
+      snapshotRetentionDays: 15,
+      logRetentionDays: 365,
+    },
+    fileSystem: DEMO_FILES,
+    backup: { dailyRetentionDays: 35, monthlyRetentionDays: 365 },
   },
 };

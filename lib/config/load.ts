@@ -58,6 +58,9 @@ export function loadConfig(options: LoadConfigOptions): EnvironmentConfig {
   if (!result.success) {
     throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(envName, raw, issue)));
   }
+  if (envName !== 'dev' && !result.data.retainData) {
+    throw new ConfigError([`${envName}: retainData must be true outside dev: only dev may lose its data on deletion (got false)`]);
+  }
   return { ...result.data, envName };
 }
 

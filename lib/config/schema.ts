@@ -59,6 +59,90 @@ export const networkSchema = z.strictObject({
   flowLogRetentionDays: logRetentionDays(),
 });
 
+const INSTANCE_CLASS = /^(db\.)?[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+export const databaseSchema = z.strictObject({
+  /**
+   * `aurora`: Aurora PostgreSQL writer + readers, RDS Proxy with read/write and read-only endpoints.
+   * `instance`: RDS for PostgreSQL primary + read replicas; the proxy fronts the primary only (RDS
+   * Proxy cannot target RDS read replicas), the replicas share one weighted DNS name.
+   */
+  engine: oneOf(['aurora', 'instance']),
+  /** Full PostgreSQL version, minor pinned, e.g. 17.6. */
+  postgresVersion: text(/^17\.\d+$/, 'a PostgreSQL 17 version with its minor, e.g. 17.6'),
+  /** Aurora readers or RDS read replicas (the original ran two replicas). */
+  readers: integer(0, 15),
+  /** Instance class without the `db.` prefix, e.g. r6g.large. */
+  instanceType: text(INSTANCE_CLASS, 'an RDS instance class, e.g. r6g.large'),
+  /** `instance` engine only: a synchronous standby in another AZ for the primary. */
+  multiAz: flag(),
+  /** `instance` engine only: initial gp3 storage; autoscaling grows it up to maxAllocatedStorageGiB. */
+  allocatedStorageGiB: integer(20, 65536),
+  maxAllocatedStorageGiB: integer(20, 65536),
+  /** Server connection limit (max_connections); the proxy's percentages apply to it. */
+  maxConnections: integer(50, 5000),
+  backupRetentionDays: integer(1, 35),
+  /** PostgreSQL log export retention. */
+  logRetentionDays: logRetentionDays(),
+  /** Performance Insights retention: 7 days is free; otherwise a multiple of 31 up to 731. */
+  performanceInsightsRetentionDays: z
+    .number({ error: 'must be 7, or a multiple of 31 up to 731' })
+    .refine((days) => days === 7 || (Number.isInteger(days) && days % 31 === 0 && days >= 31 && days <= 731), {
+      error: 'must be 7, or a multiple of 31 up to 731',
+    }),
+  /** Enhanced Monitoring granularity in seconds. */
+  monitoringIntervalSeconds: z
+    .number({ error: 'must be one of 1, 5, 10, 15, 30, 60' })
+    .refine((seconds) => [1, 5, 10, 15, 30, 60].includes(seconds), { error: 'must be one of 1, 5, 10, 15, 30, 60' }),
+  /** Days between rotations of the database credentials. */
+  credentialRotationDays: integer(1, 365),
+  /** RDS Proxy pool, derived from the original PgBouncer settings (see the README). */
+  proxy: z.strictObject({
+    maxConnectionsPercent: integer(1, 100),
+    maxIdleConnectionsPercent: integer(0, 100),
+    borrowTimeoutSeconds: integer(1, 3600),
+    idleClientTimeoutSeconds: integer(1, 28800),
+  }),
+});
+
+export const cacheSchema = z.strictObject({
+  /** Redis OSS (the original) or Valkey, its open-source successor. */
+  engine: oneOf(['redis', 'valkey']),
+  /** Redis OSS 7.x or Valkey 7.2 / 8.x. */
+  engineVersion: text(/^\d+\.\d+$/, 'a major.minor engine version, e.g. 7.1'),
+  nodeType: text(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'an ElastiCache node type, e.g. cache.t4g.small'),
+  /** Primary plus replicas. */
+  nodes: integer(1, 6),
+  /** Promote a replica when the primary fails; needs two nodes or more. Also makes the group Multi-AZ. */
+  automaticFailover: flag(),
+  /** Daily snapshots kept (the original persisted redis-data); 0 turns snapshots off. */
+  snapshotRetentionDays: integer(0, 35),
+  /** Slow-log retention in CloudWatch Logs. */
+  logRetentionDays: logRetentionDays(),
+});
+
+export const backupSchema = z.strictObject({
+  /** Days a daily recovery point of the database and the demo files is kept. */
+  dailyRetentionDays: integer(1, 35),
+  /** Days a monthly recovery point is kept; 0 takes no monthly backup. */
+  monthlyRetentionDays: integer(0, 3650),
+});
+
+/** The days EFS can move files to Infrequent Access after. */
+export const EFS_TRANSITION_DAYS = [1, 7, 14, 30, 60, 90, 180, 270, 365] as const;
+
+export const fileSystemSchema = z.strictObject({
+  /** The POSIX user and group every container that mounts the demo files runs as. */
+  uid: integer(1, 2147483647),
+  gid: integer(1, 2147483647),
+  /** Files unread for this many days move to Infrequent Access (demo files are read once, parsed). */
+  transitionToInfrequentAccessDays: z
+    .number({ error: `must be one of ${EFS_TRANSITION_DAYS.join(', ')}` })
+    .refine((days) => (EFS_TRANSITION_DAYS as readonly number[]).includes(days), {
+      error: `must be one of ${EFS_TRANSITION_DAYS.join(', ')}`,
+    }),
+});
+
 export const environmentSchema = z
   .strictObject({
     /** 12-digit account id; falls back to CDK_DEFAULT_ACCOUNT, then to an environment-agnostic account. */
@@ -69,7 +153,16 @@ export const environmentSchema = z
     owner: text(/^[\w.@+\-=:/ ]{1,128}$/, 'a tag value of 1 to 128 letters, digits, spaces or _.:/=+-@'),
     /** Protects the stateful stacks against `cdk destroy` (CloudFormation termination protection). */
     terminationProtection: flag(),
+    /**
+     * Keep data when a resource or stack is deleted: deletion protection on the database, snapshot or
+     * retain removal policies. Only dev may set it to false.
+     */
+    retainData: flag(),
     network: networkSchema,
+    database: databaseSchema,
+    cache: cacheSchema,
+    fileSystem: fileSystemSchema,
+    backup: backupSchema,
   })
   .superRefine((config, ctx) => {
     const zones = config.network.availabilityZones;
@@ -89,6 +182,36 @@ export const environmentSchema = z
         });
       }
     }
+    const { database, cache } = config;
+    if (database.maxAllocatedStorageGiB < database.allocatedStorageGiB) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'maxAllocatedStorageGiB'],
+        message: `must be at least database.allocatedStorageGiB (${database.allocatedStorageGiB})`,
+      });
+    }
+    if (database.proxy.maxIdleConnectionsPercent > database.proxy.maxConnectionsPercent) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'proxy', 'maxIdleConnectionsPercent'],
+        message: `must not exceed database.proxy.maxConnectionsPercent (${database.proxy.maxConnectionsPercent})`,
+      });
+    }
+    if (cache.automaticFailover && cache.nodes < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache', 'automaticFailover'],
+        message: `needs at least 2 cache.nodes, and cache.nodes is ${cache.nodes}: a single node has nothing to fail over to`,
+      });
+    }
+    const supported = cache.engine === 'redis' ? /^7\.\d+$/ : /^(7\.2|8\.\d+)$/;
+    if (!supported.test(cache.engineVersion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache', 'engineVersion'],
+        message: cache.engine === 'redis' ? 'must be a Redis OSS 7.x version' : 'must be a Valkey 7.2 or 8.x version',
+      });
+    }
     if (config.network.natGateways > zones.length) {
       ctx.addIssue({
         code: 'custom',
@@ -97,6 +220,12 @@ export const environmentSchema = z
       });
     }
   });
+
+export type NetworkSettings = z.output<typeof networkSchema>;
+export type DatabaseSettings = z.output<typeof databaseSchema>;
+export type CacheSettings = z.output<typeof cacheSchema>;
+export type FileSystemSettings = z.output<typeof fileSystemSchema>;
+export type BackupSettings = z.output<typeof backupSchema>;
 
 /** What an environment file declares. */
 export type EnvironmentSettings = z.input<typeof environmentSchema>;

@@ -5,8 +5,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
 import { EncryptionKey } from '../constructs/encryption-key';
+import { ServiceRole } from '../constructs/service-role';
 
 export interface NetworkStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -62,17 +63,29 @@ export class NetworkStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     vpc.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup, this.flowLogRole(flowLogGroup)),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        flowLogGroup,
+        new ServiceRole(this, 'FlowLogRole', {
+          assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+            conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+          }),
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+              // The log group's Arn attribute already ends in `:*`, which covers its streams.
+              resources: [flowLogGroup.logGroupArn],
+            }),
+          ],
+        }).role,
+      ),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
-    if (network.flowLogRetentionDays < 365) {
-      acknowledge(
-        flowLogGroup,
-        'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
-        `${props.config.envName} keeps flow logs ${network.flowLogRetentionDays} days by config ` +
-          '(network.flowLogRetentionDays) to save cost; environments that need a year of audit set 365 or more',
-      );
-    }
+    acknowledgeConfiguredLogRetention(
+      flowLogGroup,
+      props.config.envName,
+      'network.flowLogRetentionDays',
+      network.flowLogRetentionDays,
+    );
     for (const subnet of vpc.publicSubnets) {
       acknowledge(
         subnet,
@@ -125,30 +138,5 @@ export class NetworkStack extends Stack {
       privateWithEgress: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       isolated: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     };
-  }
-
-  /**
-   * The role VPC Flow Logs writes with, its permissions in a customer-managed policy scoped to the
-   * one log group (NIST 800-53 rejects inline policies). `withoutPolicyUpdates` stops the flow log
-   * from adding CDK's usual inline grant on top.
-   */
-  private flowLogRole(logGroup: logs.ILogGroup): iam.IRole {
-    const role = new iam.Role(this, 'FlowLogRole', {
-      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    });
-    role.addManagedPolicy(
-      new iam.ManagedPolicy(this, 'FlowLogWritePolicy', {
-        statements: [
-          new iam.PolicyStatement({
-            actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-            // The log group's Arn attribute already ends in `:*`, which covers its streams.
-            resources: [logGroup.logGroupArn],
-          }),
-        ],
-      }),
-    );
-    return role.withoutPolicyUpdates();
   }
 }

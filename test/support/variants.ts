@@ -11,6 +11,8 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'dev', envName: 'dev' },
   { name: 'staging', envName: 'staging' },
   { name: 'prod', envName: 'prod' },
+  // The other engine mode, with the original's two replicas: RDS for PostgreSQL behind the proxy.
+  { name: 'prod-instance', envName: 'prod', overrides: { 'database.engine': 'instance', 'database.readers': 2 } },
 ];
 
 export const SYNTH_ROOT = `${__dirname}/../../.jest-synth`;

@@ -1,0 +1,79 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import type { BackupSettings } from '../config/schema';
+
+export interface DataBackupPlanProps {
+  readonly envName: string;
+  readonly settings: BackupSettings;
+  /** Encrypts the recovery points in the vault. */
+  readonly encryptionKey: kms.IKey;
+  /** What the plan protects: the database (cluster or primary) and the demo-files file system. */
+  readonly resources: backup.BackupResource[];
+  /**
+   * Keep the vault and its recovery points when the stack is deleted.
+   * @default true
+   */
+  readonly retainData?: boolean;
+}
+
+/**
+ * AWS Backup for the data tier: its own KMS-encrypted vault, a daily rule and (where configured) a
+ * monthly rule kept longer, selecting the database and the file system. It replaces the original's
+ * "pg_dump or replication to S3" production advice, and lives next to the data it protects.
+ */
+export class DataBackupPlan extends Construct {
+  readonly vault: backup.BackupVault;
+  readonly plan: backup.BackupPlan;
+
+  constructor(scope: Construct, id: string, props: DataBackupPlanProps) {
+    super(scope, id);
+    const { settings, envName } = props;
+    const retainData = props.retainData ?? true;
+
+    this.vault = new backup.BackupVault(this, 'Vault', {
+      backupVaultName: `cs2analytics-${envName}`,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    const rules = [
+      new backup.BackupPlanRule({
+        ruleName: 'Daily',
+        scheduleExpression: events.Schedule.cron({ minute: '0', hour: '3' }),
+        deleteAfter: Duration.days(settings.dailyRetentionDays),
+      }),
+    ];
+    if (settings.monthlyRetentionDays > 0) {
+      rules.push(
+        new backup.BackupPlanRule({
+          ruleName: 'Monthly',
+          scheduleExpression: events.Schedule.cron({ minute: '0', hour: '4', day: '1' }),
+          deleteAfter: Duration.days(settings.monthlyRetentionDays),
+        }),
+      );
+    }
+    this.plan = new backup.BackupPlan(this, 'Plan', {
+      backupPlanName: `cs2analytics-${envName}-data`,
+      backupVault: this.vault,
+      backupPlanRules: rules,
+    });
+    const selection = this.plan.addSelection('Selection', {
+      resources: props.resources,
+      allowRestores: true,
+    });
+    const role = selection.node.tryFindChild('Role');
+    if (role) {
+      for (const policy of ['AWSBackupServiceRolePolicyForBackup', 'AWSBackupServiceRolePolicyForRestores']) {
+        acknowledge(
+          role,
+          `AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+          `${policy} is the AWS-managed policy AWS Backup documents for its service role; AWS keeps it in step ` +
+            'with the services Backup supports',
+        );
+      }
+    }
+  }
+}

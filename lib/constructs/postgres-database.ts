@@ -1,0 +1,465 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import type { DatabaseSettings } from '../config/schema';
+import { parametersFor, postgresParameters } from './postgres-parameters';
+import { ServiceRole } from './service-role';
+
+/** RDS Proxy always listens on PostgreSQL's default port; application clients use it. */
+export const PROXY_PORT = 5432;
+/**
+ * The database instances listen on a port that is not the engine default (AwsSolutions-RDS11,
+ * Control Tower CT.RDS.PR.20). Only the proxy, credential rotation, the maintenance job and, in
+ * `instance` mode, read-only clients of the replicas use it.
+ */
+export const DATABASE_PORT = 5532;
+export const MASTER_USERNAME = 'cs2admin';
+export const DATABASE_NAME = 'cs2analytics';
+
+export interface PostgresDatabaseProps {
+  /** Used in identifiers (`cs2analytics-<name>`) and DNS names. */
+  readonly envName: string;
+  readonly vpc: ec2.IVpc;
+  /** Where the database, its replicas and the proxy live: the isolated subnets. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Where the credential-rotation function runs: it needs the Secrets Manager API (NAT or endpoint). */
+  readonly rotationSubnets: ec2.SubnetSelection;
+  /** The zones readers are spread over, in order; the writer takes the first. */
+  readonly availabilityZones: readonly string[];
+  readonly settings: DatabaseSettings;
+  /** Encrypts storage, snapshots, Performance Insights and the credentials secret. */
+  readonly encryptionKey: kms.IKey;
+  /** Encrypts the PostgreSQL log export. */
+  readonly logsKey: kms.IKey;
+  /**
+   * Deletion protection, snapshot-on-delete and retained secret and logs. Only a throw-away
+   * environment turns it off.
+   * @default true
+   */
+  readonly retainData?: boolean;
+}
+
+/**
+ * PostgreSQL 17 with a writer and N readers behind RDS Proxy, in one of two engine modes:
+ *
+ * - `aurora`: an Aurora PostgreSQL cluster. The proxy's default endpoint is read/write; a second,
+ *   read-only proxy endpoint spreads connections over the readers (HAProxy's :5433).
+ * - `instance`: an RDS for PostgreSQL primary (Multi-AZ where configured) and read replicas. RDS Proxy
+ *   can target only the primary of an RDS instance setup, never a replica, and offers read-only
+ *   endpoints only for Aurora; so the replicas get one weighted DNS name in a private hosted zone
+ *   (`reader.db.<env>.cs2analytics.internal`) that spreads new connections over them.
+ *
+ * Either way: KMS-encrypted with the given key, TLS enforced, IAM authentication enabled, generated
+ * credentials rotated by Secrets Manager, PostgreSQL logs exported to an encrypted log group.
+ */
+export class PostgresDatabase extends Construct implements ec2.IConnectable {
+  /** The database instances' group: only the proxy, credential rotation and what `allowDirectFrom` names. */
+  readonly connections: ec2.Connections;
+  /** Master credentials (JSON: username, password, host, port, dbname, engine). */
+  readonly secret: secretsmanager.ISecret;
+  readonly proxy: rds.DatabaseProxy;
+  /** Read/write endpoint for the application: the proxy. */
+  readonly writerEndpoint: string;
+  /**
+   * Read-only endpoint for analytics: the proxy's read-only endpoint (aurora) or the replicas' DNS
+   * name (instance). With no readers it is the writer endpoint, so a read-only URL always works.
+   */
+  readonly readerEndpoint: string;
+  /** The writer's own address, for a job that needs a real session (not through the proxy). */
+  readonly directWriterEndpoint: string;
+  /** The port of `writerEndpoint` (the proxy) and, in aurora mode, of `readerEndpoint`. */
+  readonly proxyPort = PROXY_PORT;
+  /** The port of `directWriterEndpoint`. */
+  readonly databasePort = DATABASE_PORT;
+  /** The port of `readerEndpoint`: the proxy's, or the replicas' own in instance mode. */
+  readonly readerPort: number;
+  /** `DBClusterIdentifier` (aurora) or the primary's `DBInstanceIdentifier` (instance). */
+  readonly identifier: string;
+  /** The engine mode this database was built in. */
+  readonly engine: DatabaseSettings['engine'];
+  /** The ARNs `rds:Describe*` calls need to see the writer's status. */
+  readonly describeArn: string;
+  /** What AWS Backup protects: the Aurora cluster, or the RDS primary (replicas hold no unique data). */
+  readonly backupResource: backup.BackupResource;
+
+  private readonly proxyConnections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
+    super(scope, id);
+    const { settings, vpc, envName } = props;
+    const retainData = props.retainData ?? true;
+    this.engine = settings.engine;
+    this.identifier = `cs2analytics-${envName}`;
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: `PostgreSQL ${envName}: proxy, credential rotation and maintenance only`,
+      allowAllOutbound: false,
+    });
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(DATABASE_PORT) });
+
+    const credentials = rds.Credentials.fromGeneratedSecret(MASTER_USERNAME, {
+      encryptionKey: props.encryptionKey,
+      secretName: `cs2analytics/${envName}/database/master`,
+    });
+    const parameters = postgresParameters(settings.maxConnections);
+    const instanceType = new ec2.InstanceType(settings.instanceType.replace(/^db\./, ''));
+    const monitoringRole = this.enhancedMonitoringRole();
+    const removalPolicy = retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
+    const logRemovalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const insights = {
+      enablePerformanceInsights: true,
+      performanceInsightRetention: settings.performanceInsightsRetentionDays as rds.PerformanceInsightRetention,
+      performanceInsightEncryptionKey: props.encryptionKey,
+    };
+    const monitoring = { monitoringInterval: Duration.seconds(settings.monitoringIntervalSeconds), monitoringRole };
+    const readerZone = (index: number) => props.availabilityZones[(index + 1) % props.availabilityZones.length];
+
+    // RDS creates the export log group on first write, unencrypted and kept forever; creating it
+    // first, under the name RDS will use, gives it the logs key and the configured retention.
+    const exportLogGroup = (logicalId: string, name: string) => {
+      const logGroup = new logs.LogGroup(this, logicalId, {
+        logGroupName: name,
+        encryptionKey: props.logsKey,
+        retention: settings.logRetentionDays as logs.RetentionDays,
+        removalPolicy: logRemovalPolicy,
+      });
+      acknowledgeConfiguredLogRetention(logGroup, envName, 'database.logRetentionDays', settings.logRetentionDays);
+      return logGroup;
+    };
+
+    let proxyTarget: rds.ProxyTarget;
+    let replicaAddresses: string[] = [];
+    if (settings.engine === 'aurora') {
+      const engine = rds.DatabaseClusterEngine.auroraPostgres({
+        version: rds.AuroraPostgresEngineVersion.of(settings.postgresVersion, '17'),
+      });
+      const group = (groupId: string, kind: 'cluster' | 'writer' | 'reader') =>
+        new rds.ParameterGroup(this, groupId, {
+          engine,
+          description: `CS2 Analytics ${envName} Aurora PostgreSQL ${kind} parameters`,
+          parameters: parametersFor(parameters, 'aurora', kind),
+        });
+      const writerParameters = group('WriterParameters', 'writer');
+      const readerParameters = group('ReaderParameters', 'reader');
+      const instance = (parameterGroup: rds.IParameterGroup, availabilityZone: string) => ({
+        instanceType,
+        parameterGroup,
+        availabilityZone,
+        publiclyAccessible: false,
+        autoMinorVersionUpgrade: true,
+        caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+        ...insights,
+      });
+      const logGroup = exportLogGroup('PostgresLogs', `/aws/rds/cluster/${this.identifier}/postgresql`);
+      const cluster = new rds.DatabaseCluster(this, 'Cluster', {
+        engine,
+        clusterIdentifier: this.identifier,
+        credentials,
+        defaultDatabaseName: DATABASE_NAME,
+        port: DATABASE_PORT,
+        parameterGroup: group('ClusterParameters', 'cluster'),
+        writer: rds.ClusterInstance.provisioned('Writer', instance(writerParameters, props.availabilityZones[0])),
+        readers: Array.from({ length: settings.readers }, (_, index) =>
+          rds.ClusterInstance.provisioned(`Reader${index + 1}`, {
+            ...instance(readerParameters, readerZone(index)),
+            // Readers fail over in order; all share tier 1 so any healthy reader may be promoted.
+            promotionTier: 1,
+          }),
+        ),
+        vpc,
+        vpcSubnets: props.subnets,
+        securityGroups: [securityGroup],
+        storageEncrypted: true,
+        storageEncryptionKey: props.encryptionKey,
+        iamAuthentication: true,
+        backup: { retention: Duration.days(settings.backupRetentionDays), preferredWindow: '02:00-03:00' },
+        preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+        cloudwatchLogsExports: ['postgresql'],
+        copyTagsToSnapshot: true,
+        deletionProtection: retainData,
+        removalPolicy,
+        ...monitoring,
+      });
+      cluster.node.addDependency(logGroup);
+      this.secret = cluster.secret!;
+      this.directWriterEndpoint = cluster.clusterEndpoint.hostname;
+      this.describeArn = cluster.clusterArn;
+      proxyTarget = rds.ProxyTarget.fromCluster(cluster);
+      this.backupResource = backup.BackupResource.fromRdsDatabaseCluster(cluster);
+      // AWS Backup protects Aurora at cluster level: the plan selects the cluster, not its instances.
+      for (const instance of cluster.node.children.filter((child) => child instanceof rds.CfnDBInstance || child.node.defaultChild instanceof rds.CfnDBInstance)) {
+        acknowledge(
+          instance,
+          'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan',
+          'Aurora instances are backed up through their cluster: AWS Backup selects Aurora by cluster ARN, which the data backup plan does',
+        );
+      }
+    } else {
+      const engine = rds.DatabaseInstanceEngine.postgres({
+        version: rds.PostgresEngineVersion.of(settings.postgresVersion, '17'),
+      });
+      const group = (groupId: string, kind: 'writer' | 'reader') =>
+        new rds.ParameterGroup(this, groupId, {
+          engine,
+          description: `CS2 Analytics ${envName} PostgreSQL ${kind === 'writer' ? 'primary' : 'replica'} parameters`,
+          parameters: parametersFor(parameters, 'instance', kind),
+        });
+      const common = {
+        instanceType,
+        vpc,
+        vpcSubnets: props.subnets,
+        securityGroups: [securityGroup],
+        storageEncrypted: true,
+        storageEncryptionKey: props.encryptionKey,
+        publiclyAccessible: false,
+        autoMinorVersionUpgrade: true,
+        allowMajorVersionUpgrade: false,
+        caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+        cloudwatchLogsExports: ['postgresql', 'upgrade'],
+        deletionProtection: retainData,
+        copyTagsToSnapshot: true,
+        ...insights,
+        ...monitoring,
+      };
+      const primaryLogs = exportLogGroup('PostgresLogs', `/aws/rds/instance/${this.identifier}/postgresql`);
+      const upgradeLogs = exportLogGroup('UpgradeLogs', `/aws/rds/instance/${this.identifier}/upgrade`);
+      const primary = new rds.DatabaseInstance(this, 'Primary', {
+        ...common,
+        engine,
+        instanceIdentifier: this.identifier,
+        credentials,
+        databaseName: DATABASE_NAME,
+        port: DATABASE_PORT,
+        parameterGroup: group('PrimaryParameters', 'writer'),
+        multiAz: settings.multiAz,
+        availabilityZone: settings.multiAz ? undefined : props.availabilityZones[0],
+        storageType: rds.StorageType.GP3,
+        allocatedStorage: settings.allocatedStorageGiB,
+        maxAllocatedStorage: settings.maxAllocatedStorageGiB,
+        iamAuthentication: true,
+        backupRetention: Duration.days(settings.backupRetentionDays),
+        preferredBackupWindow: '02:00-03:00',
+        preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+        removalPolicy,
+      });
+      primary.node.addDependency(primaryLogs, upgradeLogs);
+      const replicaParameters = settings.readers > 0 ? group('ReplicaParameters', 'reader') : undefined;
+      const replicas = Array.from({ length: settings.readers }, (_, index) => {
+        const replicaId = `${this.identifier}-replica-${index + 1}`;
+        const replicaLogs = [
+          exportLogGroup(`Replica${index + 1}PostgresLogs`, `/aws/rds/instance/${replicaId}/postgresql`),
+          exportLogGroup(`Replica${index + 1}UpgradeLogs`, `/aws/rds/instance/${replicaId}/upgrade`),
+        ];
+        const { storageEncrypted: _inherited, storageEncryptionKey: _inheritedKey, ...replicaProps } = common;
+        const replica = new rds.DatabaseInstanceReadReplica(this, `Replica${index + 1}`, {
+          // A replica in the same region is encrypted with its source's key; CloudFormation rejects
+          // StorageEncrypted next to SourceDBInstanceIdentifier.
+          ...replicaProps,
+          sourceDatabaseInstance: primary,
+          instanceIdentifier: replicaId,
+          port: DATABASE_PORT,
+          parameterGroup: replicaParameters,
+          multiAz: settings.multiAz,
+          availabilityZone: settings.multiAz ? undefined : readerZone(index),
+          // A replica holds nothing the primary does not: no final snapshot, but still protected
+          // from deletion while retainData is on (lower `readers` after turning protection off).
+          removalPolicy: RemovalPolicy.DESTROY,
+        });
+        replica.node.addDependency(...replicaLogs);
+        for (const rule of ['AwsSolutions::AwsSolutions-RDS2', 'NIST.800.53.R5::NIST.800.53.R5-RDSStorageEncrypted']) {
+          acknowledge(
+            replica,
+            rule,
+            'A read replica in the same region is encrypted with its source\'s KMS key (the data key); CloudFormation ' +
+              'rejects StorageEncrypted next to SourceDBInstanceIdentifier, so the template cannot say it',
+          );
+        }
+        acknowledge(
+          replica,
+          'AwsSolutions::AwsSolutions-RDS11',
+          `The replica listens on ${DATABASE_PORT} (its Port property); the rule judges a replica by its Engine, which a ` +
+            'replica inherits from its source instead of declaring, and so reports the default port',
+        );
+        return replica;
+      });
+      replicaAddresses = replicas.map((replica) => replica.dbInstanceEndpointAddress);
+      this.secret = primary.secret!;
+      this.directWriterEndpoint = primary.dbInstanceEndpointAddress;
+      this.describeArn = primary.instanceArn;
+      proxyTarget = rds.ProxyTarget.fromInstance(primary);
+      this.backupResource = backup.BackupResource.fromRdsDatabaseInstance(primary);
+      for (const replica of replicas) {
+        acknowledge(
+          replica,
+          'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan',
+          'A read replica holds nothing its primary does not; the data backup plan backs up the primary',
+        );
+      }
+    }
+
+    const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({
+      functionName: `cs2analytics-${envName}-db-rotation`,
+      vpc,
+      vpcSubnets: props.rotationSubnets,
+    });
+    new secretsmanager.RotationSchedule(this, 'CredentialRotation', {
+      secret: this.secret,
+      hostedRotation: rotation,
+      automaticallyAfter: Duration.days(settings.credentialRotationDays),
+    });
+    // Only once bound to the secret does the hosted rotation have its security group.
+    this.connections.allowDefaultPortFrom(rotation, 'Credential rotation');
+
+    const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
+      vpc,
+      description: `RDS Proxy ${envName}: the service tier only`,
+      allowAllOutbound: false,
+    });
+    this.proxyConnections = new ec2.Connections({
+      securityGroups: [proxySecurityGroup],
+      defaultPort: ec2.Port.tcp(PROXY_PORT),
+    });
+    const proxyRole = new ServiceRole(this, 'ProxyRole', {
+      assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
+      description: `RDS Proxy ${envName}: reads the database credentials`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: [this.secret.secretArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [props.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      ],
+    }).role;
+    this.proxy = new rds.DatabaseProxy(this, 'Proxy', {
+      dbProxyName: this.identifier,
+      role: proxyRole,
+      proxyTarget,
+      secrets: [this.secret],
+      vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [proxySecurityGroup],
+      requireTLS: true,
+      maxConnectionsPercent: settings.proxy.maxConnectionsPercent,
+      maxIdleConnectionsPercent: settings.proxy.maxIdleConnectionsPercent,
+      borrowTimeout: Duration.seconds(settings.proxy.borrowTimeoutSeconds),
+      idleClientTimeout: Duration.seconds(settings.proxy.idleClientTimeoutSeconds),
+    });
+    this.writerEndpoint = this.proxy.endpoint;
+    // The proxy target adds the proxy-to-database rule with the database's port as a CloudFormation
+    // attribute, which the NIST port rules cannot read; the port is 5432 and the source the proxy's group.
+    for (const rule of securityGroup.node.children.filter((child) => child.node.id.startsWith('from '))) {
+      if (!rule.node.id.includes('{IndirectPort}')) continue;
+      for (const ruleId of ['NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH']) {
+        acknowledge(
+          rule,
+          `NIST.800.53.R5::${ruleId}`,
+          'Ingress from the RDS Proxy security group only, on the database port (5432) that CDK writes as the ' +
+            'endpoint-port attribute; the rule cannot read an attribute, the source is not the internet',
+        );
+      }
+    }
+
+    this.readerPort = settings.engine === 'instance' && settings.readers > 0 ? DATABASE_PORT : PROXY_PORT;
+    if (settings.readers === 0) {
+      this.readerEndpoint = this.writerEndpoint;
+    } else if (settings.engine === 'aurora') {
+      this.readerEndpoint = new rds.DatabaseProxyEndpoint(this, 'ProxyReadOnlyEndpoint', {
+        dbProxy: this.proxy,
+        dbProxyEndpointName: `${this.identifier}-read-only`,
+        vpc,
+        vpcSubnets: props.subnets,
+        securityGroups: [proxySecurityGroup],
+        targetRole: rds.ProxyEndpointTargetRole.READ_ONLY,
+      }).endpoint;
+    } else {
+      const zone = new route53.PrivateHostedZone(this, 'ReaderZone', {
+        zoneName: `db.${envName}.cs2analytics.internal`,
+        vpc,
+        comment: `CS2 Analytics ${envName}: one name for the PostgreSQL read replicas`,
+      });
+      replicaAddresses.forEach((address, index) => {
+        new route53.CnameRecord(this, `ReaderRecord${index + 1}`, {
+          zone,
+          recordName: 'reader',
+          domainName: address,
+          // Equal weights spread new connections; a short TTL lets clients see a replica leave soon.
+          weight: 1,
+          setIdentifier: `replica-${index + 1}`,
+          ttl: Duration.seconds(10),
+        });
+      });
+      this.readerEndpoint = `reader.db.${envName}.cs2analytics.internal`;
+    }
+
+    if (settings.engine === 'instance' && !settings.multiAz) {
+      const singleAz =
+        `${envName} runs the primary${settings.readers > 0 ? ' and replicas' : ''} in one AZ by config ` +
+        '(database.multiAz false) to halve the cost; automated backups restore it elsewhere; prod sets multiAz true';
+      for (const rule of [
+        'AwsSolutions::AwsSolutions-RDS3',
+        'NIST.800.53.R5::NIST.800.53.R5-RDSMultiAZSupport',
+        'cdk-validator-cfnguard::rds_instance_multi_az_support_check',
+      ]) {
+        acknowledge(this, rule, singleAz);
+      }
+    }
+    if (!retainData) {
+      const disposable =
+        `${envName} is disposable by config (retainData: false): its database is meant to be destroyed ` +
+        'with the stack; every environment that keeps data runs with deletion protection on';
+      const rules =
+        settings.engine === 'aurora'
+          ? [
+              'AwsSolutions::AwsSolutions-RDS10',
+              'NIST.800.53.R5::NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled',
+              'cdk-validator-cfnguard::rds_cluster_deletion_protection_enabled_check',
+            ]
+          : [
+              'AwsSolutions::AwsSolutions-RDS10',
+              'NIST.800.53.R5::NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled',
+              'cdk-validator-cfnguard::rds_instance_deletion_protection_enabled_check',
+            ];
+      for (const rule of rules) acknowledge(this, rule, disposable);
+    }
+  }
+
+  /** Lets a peer connect through the proxy (read/write and read-only endpoints). */
+  allowProxyFrom(peer: ec2.IConnectable, description: string): void {
+    this.proxyConnections.allowDefaultPortFrom(peer, description);
+  }
+
+  /** Lets a peer connect to the writer directly: for jobs that need a real session. */
+  allowDirectFrom(peer: ec2.IConnectable, description: string): void {
+    this.connections.allowDefaultPortFrom(peer, description);
+  }
+
+  /**
+   * The role Enhanced Monitoring publishes OS metrics with. AmazonRDSEnhancedMonitoringRole is the
+   * policy AWS documents for it: it reaches only the RDSOSMetrics log group.
+   */
+  private enhancedMonitoringRole(): iam.IRole {
+    const role = new iam.Role(this, 'MonitoringRole', {
+      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
+    });
+    acknowledge(
+      role,
+      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+      'AWS-managed policy documented for RDS Enhanced Monitoring; it only writes the RDSOSMetrics log group and AWS keeps it current',
+    );
+    return role;
+  }
+}

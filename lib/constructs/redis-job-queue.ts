@@ -1,0 +1,162 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import type { CacheSettings } from '../config/schema';
+
+export const REDIS_PORT = 6379;
+
+export interface RedisJobQueueProps {
+  readonly envName: string;
+  readonly vpc: ec2.IVpc;
+  /** The isolated subnets: the queue is reached from inside the VPC only. */
+  readonly subnets: ec2.SubnetSelection;
+  readonly settings: CacheSettings;
+  /** Encrypts the data at rest, the snapshots and the AUTH token secret. */
+  readonly encryptionKey: kms.IKey;
+  /** Encrypts the slow log. */
+  readonly logsKey: kms.IKey;
+  /**
+   * Keep the AUTH token secret and the slow log when the stack is deleted.
+   * @default true
+   */
+  readonly retainData?: boolean;
+}
+
+/**
+ * The parser's job queue: an ElastiCache replication group (Redis OSS or Valkey), encrypted at rest
+ * with the given key and in transit (TLS required), protected by an AUTH token generated in Secrets
+ * Manager, Multi-AZ with automatic failover when configured, with daily snapshots standing in for
+ * the original's persisted redis-data volume.
+ */
+export class RedisJobQueue extends Construct implements ec2.IConnectable {
+  readonly connections: ec2.Connections;
+  readonly replicationGroup: elasticache.CfnReplicationGroup;
+  /** The AUTH token, as the secret's `token` field. */
+  readonly authToken: secretsmanager.ISecret;
+  /** The primary endpoint: every write of the queue goes there. */
+  readonly primaryEndpoint: string;
+  readonly port = REDIS_PORT;
+
+  constructor(scope: Construct, id: string, props: RedisJobQueueProps) {
+    super(scope, id);
+    const { settings, envName } = props;
+    const retainData = props.retainData ?? true;
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `Redis job queue ${envName}: the service tier only`,
+      allowAllOutbound: false,
+    });
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(REDIS_PORT) });
+
+    const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
+      description: `Redis job queue ${envName}: isolated subnets`,
+      subnetIds: props.vpc.selectSubnets(props.subnets).subnetIds,
+    });
+
+    const token = new secretsmanager.Secret(this, 'AuthToken', {
+      secretName: `cs2analytics/${envName}/redis/auth-token`,
+      description: `AUTH token of the ${envName} Redis job queue`,
+      encryptionKey: props.encryptionKey,
+      // ElastiCache accepts 16-128 printable characters except / " @; letters and digits are safe.
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'token',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledge(
+      token,
+      'AwsSolutions::AwsSolutions-SMG4',
+      'An ElastiCache AUTH token has no Secrets Manager rotation function: rotating it means ModifyReplicationGroup ' +
+        'with AuthTokenUpdateStrategy ROTATE then SET, done as the runbook step in the README',
+    );
+    acknowledge(
+      token,
+      'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled',
+      'An ElastiCache AUTH token has no Secrets Manager rotation function: rotating it means ModifyReplicationGroup ' +
+        'with AuthTokenUpdateStrategy ROTATE then SET, done as the runbook step in the README',
+    );
+    this.authToken = token;
+
+    const slowLog = new logs.LogGroup(this, 'SlowLog', {
+      encryptionKey: props.logsKey,
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledgeConfiguredLogRetention(slowLog, envName, 'cache.logRetentionDays', settings.logRetentionDays);
+
+    this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
+      replicationGroupId: `cs2analytics-${envName}-jobs`,
+      replicationGroupDescription: `CS2 Analytics ${envName}: parser job queue`,
+      engine: settings.engine,
+      engineVersion: settings.engineVersion,
+      cacheNodeType: settings.nodeType,
+      numCacheClusters: settings.nodes,
+      automaticFailoverEnabled: settings.automaticFailover,
+      multiAzEnabled: settings.automaticFailover,
+      port: REDIS_PORT,
+      cacheSubnetGroupName: subnetGroup.ref,
+      securityGroupIds: [securityGroup.securityGroupId],
+      atRestEncryptionEnabled: true,
+      kmsKeyId: props.encryptionKey.keyArn,
+      transitEncryptionEnabled: true,
+      transitEncryptionMode: 'required',
+      authToken: token.secretValueFromJson('token').unsafeUnwrap(),
+      autoMinorVersionUpgrade: true,
+      snapshotRetentionLimit: settings.snapshotRetentionDays,
+      snapshotWindow: settings.snapshotRetentionDays > 0 ? '02:00-03:00' : undefined,
+      preferredMaintenanceWindow: 'sun:04:30-sun:05:30',
+      logDeliveryConfigurations: [
+        {
+          destinationType: 'cloudwatch-logs',
+          destinationDetails: { cloudWatchLogsDetails: { logGroup: slowLog.logGroupName } },
+          logFormat: 'json',
+          logType: 'slow-log',
+        },
+      ],
+    });
+    // Deleting the group (or the stack) takes a final snapshot first where data must survive.
+    this.replicationGroup.applyRemovalPolicy(retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY);
+    this.primaryEndpoint = this.replicationGroup.attrPrimaryEndPointAddress;
+    this.acknowledgeIntendedFindings(props);
+  }
+
+  private acknowledgeIntendedFindings({ envName, settings }: RedisJobQueueProps): void {
+    const group = this.replicationGroup;
+    acknowledge(
+      group,
+      'AwsSolutions::AwsSolutions-AEC5',
+      'Port 6379 kept on purpose: the security group admits only the service tier and TLS plus AUTH are required; ' +
+        'a non-default port would hide nothing and break the parser\'s REDIS_URL defaults',
+    );
+    acknowledge(
+      group,
+      'cdk-validator-cfnguard::elasticache_repl_grp_rbac_auth_enabled_check',
+      'The parser authenticates with an AUTH token from Secrets Manager (one client, one credential); RBAC users ' +
+        'would add per-user ACLs the single-tenant job queue does not need',
+    );
+    if (!settings.automaticFailover) {
+      const reason =
+        `${envName} runs a single-node job queue by config (cache.nodes ${settings.nodes}, cache.automaticFailover ` +
+        'false): queued parse jobs can be re-submitted after a node replacement; prod runs two nodes with failover';
+      acknowledge(group, 'AwsSolutions::AwsSolutions-AEC4', reason);
+      acknowledge(group, 'cdk-validator-cfnguard::elasticache_repl_grp_auto_failover_enabled_check', reason);
+    }
+    if (settings.snapshotRetentionDays < 15) {
+      acknowledge(
+        group,
+        'NIST.800.53.R5::NIST.800.53.R5-ElastiCacheRedisClusterAutomaticBackup',
+        `${envName} keeps ${settings.snapshotRetentionDays} daily snapshots by config (cache.snapshotRetentionDays): ` +
+          'the queue holds transient parse jobs, not records; prod keeps 15',
+      );
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { BackupResource } from 'aws-cdk-lib/aws-backup';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/schema';
+import { DataBackupPlan } from '../constructs/data-backup-plan';
+import { DemoFileSystem } from '../constructs/demo-file-system';
+import { EncryptionKey } from '../constructs/encryption-key';
+import { PostgresDatabase } from '../constructs/postgres-database';
+import { RedisJobQueue } from '../constructs/redis-job-queue';
+import type { NetworkStack } from './network-stack';
+
+export interface DataStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly network: NetworkStack;
+}
+
+/**
+ * Everything that holds the platform's data, in the isolated subnets: PostgreSQL behind RDS Proxy,
+ * the Redis job queue, the demo-files file system, the key that encrypts them and their secrets.
+ *
+ * It also owns the security groups of its clients (`serviceTier`, `maintenance`), so that the
+ * stateless stacks attach them to their tasks and functions and this stack never depends on them.
+ */
+export class DataStack extends Stack {
+  readonly encryptionKey: kms.IKey;
+  readonly database: PostgresDatabase;
+  readonly jobQueue: RedisJobQueue;
+  readonly demoFiles: DemoFileSystem;
+  /** For the API and parser tasks: reaches the proxy, Redis and the demo files. */
+  readonly serviceTierSecurityGroup: ec2.ISecurityGroup;
+  /** For the partition-maintenance job: reaches the database writer directly. */
+  readonly maintenanceSecurityGroup: ec2.ISecurityGroup;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { config, network } = props;
+    const { envName, retainData } = config;
+    const placement = { vpc: network.vpc, subnets: network.subnets.isolated, envName, retainData };
+
+    this.encryptionKey = new EncryptionKey(this, 'DataKey', {
+      purpose: `CS2 Analytics ${envName} data: database, snapshots, secrets, Redis, demo files, their logs`,
+      // The data tier's log groups use this key too: a key of the same stack is what Control Tower's
+      // log-encryption control can verify (it does not follow cross-stack imports).
+      forCloudWatchLogs: true,
+      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    }).key;
+
+    this.serviceTierSecurityGroup = new ec2.SecurityGroup(this, 'ServiceTierSecurityGroup', {
+      vpc: network.vpc,
+      description: `CS2 Analytics ${envName}: API and parser tasks (clients of the data tier)`,
+      allowAllOutbound: true,
+    });
+    this.maintenanceSecurityGroup = new ec2.SecurityGroup(this, 'MaintenanceSecurityGroup', {
+      vpc: network.vpc,
+      description: `CS2 Analytics ${envName}: partition-maintenance job (direct writer sessions)`,
+      allowAllOutbound: true,
+    });
+
+    this.database = new PostgresDatabase(this, 'Database', {
+      ...placement,
+      rotationSubnets: network.subnets.privateWithEgress,
+      availabilityZones: config.network.availabilityZones,
+      settings: config.database,
+      encryptionKey: this.encryptionKey,
+      logsKey: this.encryptionKey,
+    });
+    this.database.allowProxyFrom(this.serviceTierSecurityGroup, 'Service tier to the proxy');
+    this.database.allowDirectFrom(this.maintenanceSecurityGroup, 'Partition maintenance to the writer');
+
+    this.jobQueue = new RedisJobQueue(this, 'JobQueue', {
+      ...placement,
+      settings: config.cache,
+      encryptionKey: this.encryptionKey,
+      logsKey: this.encryptionKey,
+    });
+    this.jobQueue.connections.allowDefaultPortFrom(this.serviceTierSecurityGroup, 'Service tier to Redis');
+
+    this.demoFiles = new DemoFileSystem(this, 'DemoFiles', {
+      ...placement,
+      settings: config.fileSystem,
+      encryptionKey: this.encryptionKey,
+    });
+    this.demoFiles.connections.allowDefaultPortFrom(this.serviceTierSecurityGroup, 'Service tier to the demo files');
+
+    new DataBackupPlan(this, 'Backup', {
+      envName,
+      settings: config.backup,
+      encryptionKey: this.encryptionKey,
+      resources: [this.database.backupResource, BackupResource.fromEfsFileSystem(this.demoFiles.fileSystem)],
+      retainData,
+    });
+
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('DatabaseProxyEndpoint', this.database.writerEndpoint, 'PostgreSQL read/write, through RDS Proxy (TLS)');
+    output('DatabaseReaderEndpoint', this.database.readerEndpoint, 'PostgreSQL read-only: proxy read-only endpoint or replica DNS name');
+    output('DatabaseSecretArn', this.database.secret.secretArn, 'Secrets Manager secret with the database credentials');
+    output('RedisEndpoint', this.jobQueue.primaryEndpoint, 'Redis primary endpoint (TLS, AUTH token)');
+    output('RedisAuthTokenSecretArn', this.jobQueue.authToken.secretArn, 'Secrets Manager secret with the Redis AUTH token');
+    output('DemoFilesFileSystemId', this.demoFiles.fileSystem.fileSystemId, 'EFS file system of the demo files');
+    output('DemoFilesAccessPointId', this.demoFiles.accessPoint.accessPointId, 'EFS access point the containers mount');
+  }
+}
