@@ -25,7 +25,9 @@ if (args.includes('--json')) {
   for (const row of rows) byRule.set(row.ruleId, [...(byRule.get(row.ruleId) ?? []), row]);
   for (const [ruleId, acks] of [...byRule].sort(([a], [b]) => a.localeCompare(b))) {
     console.log(`\n${ruleId}  (${acks.length})`);
-    for (const ack of acks) console.log(`  ${ack.constructPath}\n      ${ack.reason}`);
+    for (const ack of acks) {
+      console.log(`  ${ack.constructPath}${ack.ours ? '' : '  (by aws-cdk-lib)'}\n      ${ack.reason}`);
+    }
   }
   const perEnv = envNames.map((envName) => `${envName} ${rows.filter((row) => row.envName === envName).length}`);
   console.log(`\n${rows.length} acknowledgements in ${byRule.size} rules (${perEnv.join(', ')})`);

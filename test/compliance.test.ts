@@ -61,25 +61,20 @@ describe('acknowledgements', () => {
     return listAcknowledgements(app);
   });
   // aws-cdk-lib acknowledges a few of its own CloudFormation-validator findings; ours are the rest.
-  const ours = acks.filter((ack) => !ack.ruleId.startsWith('CloudFormation-Validate::'));
+  const ours = acks.filter((ack) => ack.ours);
 
   test('exist (so this test is not vacuous)', () => {
     expect(ours.length).toBeGreaterThan(0);
   });
 
   test('sit on a resource, never on the app, a stage or a whole stack', () => {
-    for (const ack of ours) {
-      expect({ ack: ack.ruleId, depth: ack.constructPath.split('/').length }).toEqual({
-        ack: ack.ruleId,
-        depth: expect.any(Number),
-      });
-      expect(ack.constructPath.split('/').length).toBeGreaterThan(2);
-    }
+    const tooHigh = ours.filter((ack) => ack.constructPath.split('/').length <= 2);
+    expect(tooHigh).toEqual([]);
   });
 
   test('name the validator they belong to and give a reason', () => {
     for (const ack of ours) {
-      expect(ack.ruleId).toMatch(/^(AwsSolutions|NIST\.800\.53\.R5|Serverless|cdk-validator-cfnguard)::/);
+      expect(ack.ruleId).toMatch(/^(AwsSolutions|NIST\.800\.53\.R5|Serverless|cdk-validator-cfnguard|CloudFormation-Validate)::/);
       expect(ack.reason.length).toBeGreaterThanOrEqual(40);
     }
   });

@@ -18,6 +18,11 @@ describe('the environments as written', () => {
     expect(config.network.availabilityZones.every((zone) => zone.startsWith(config.region))).toBe(true);
   });
 
+  test('readers: dev 0, staging 1, prod 2 (the original two replicas); Aurora by default everywhere', () => {
+    expect(ENVIRONMENT_NAMES.map((envName) => loadConfig({ envName }).database.readers)).toEqual([0, 1, 2]);
+    for (const envName of ENVIRONMENT_NAMES) expect(loadConfig({ envName }).database.engine).toBe('aurora');
+  });
+
   test('prod protects its stateful stacks and has a NAT gateway per zone; dev has one', () => {
     const prod = loadConfig({ envName: 'prod' });
     const dev = loadConfig({ envName: 'dev' });
@@ -99,9 +104,33 @@ describe('each bad value fails with a message naming the environment and the fie
     ['bad region', 'prod', { region: 'Ireland' }, 'prod: region must be an AWS region name, e.g. eu-west-1 (got "Ireland")'],
     ['unknown key', 'prod', { 'network.natGateway': '1' }, 'prod: network.natGateway is not a known setting'],
     ['unknown group', 'dev', { 'databse.readers': '2' }, 'dev: databse is not a known setting'],
+    ['readers out of range', 'prod', { 'database.readers': '40' }, 'prod: database.readers must be an integer from 0 to 15 (got 40)'],
+    ['unknown engine', 'prod', { 'database.engine': 'mysql' }, 'prod: database.engine must be one of aurora, instance (got "mysql")'],
+    ['not PostgreSQL 17', 'staging', { 'database.postgresVersion': '16.4' }, 'staging: database.postgresVersion must be a PostgreSQL 17 version with its minor, e.g. 17.6 (got "16.4")'],
+    ['failover on a single node', 'dev', { 'cache.automaticFailover': 'true' }, 'dev: cache.automaticFailover needs at least 2 cache.nodes, and cache.nodes is 1: a single node has nothing to fail over to (got true)'],
+    ['Valkey with a Redis version', 'dev', { 'cache.engine': 'valkey' }, 'dev: cache.engineVersion must be a Valkey 7.2 or 8.x version (got "7.1")'],
+    ['unknown cache engine', 'dev', { 'cache.engine': 'memcached' }, 'dev: cache.engine must be one of redis, valkey (got "memcached")'],
+    ['idle pool above the pool', 'prod', { 'database.proxy.maxIdleConnectionsPercent': '95' }, 'prod: database.proxy.maxIdleConnectionsPercent must not exceed database.proxy.maxConnectionsPercent (90) (got 95)'],
+    ['storage ceiling under the floor', 'prod', { 'database.maxAllocatedStorageGiB': '50' }, 'prod: database.maxAllocatedStorageGiB must be at least database.allocatedStorageGiB (100) (got 50)'],
+    ['Performance Insights retention', 'dev', { 'database.performanceInsightsRetentionDays': '30' }, 'dev: database.performanceInsightsRetentionDays must be 7, or a multiple of 31 up to 731 (got 30)'],
+    ['monitoring interval', 'dev', { 'database.monitoringIntervalSeconds': '0' }, 'dev: database.monitoringIntervalSeconds must be one of 1, 5, 10, 15, 30, 60 (got 0)'],
+    ['EFS transition', 'dev', { 'fileSystem.transitionToInfrequentAccessDays': '45' }, 'dev: fileSystem.transitionToInfrequentAccessDays must be one of 1, 7, 14, 30, 60, 90, 180, 270, 365 (got 45)'],
+    ['root uid', 'dev', { 'fileSystem.uid': '0' }, 'dev: fileSystem.uid must be an integer from 1 to 2147483647 (got 0)'],
     ['path through a value', 'dev', { 'network.cidr.mask': '16' }, 'dev: network.cidr.mask cannot be set: network.cidr is not a group of settings'],
   ])('%s', (_case, envName, overrides, message) => {
     expect(errorsOf(envName, overrides)).toContain(message);
+  });
+
+  test('only dev may lose its data on deletion', () => {
+    expect(errorsOf('staging', { retainData: 'false' })).toEqual([
+      'staging: retainData must be true outside dev: only dev may lose its data on deletion (got false)',
+    ]);
+    expect(loadConfig({ envName: 'dev', overrides: { retainData: 'false' } }).retainData).toBe(false);
+  });
+
+  test('the other engine mode and more readers are one override away', () => {
+    const config = loadConfig({ envName: 'prod', overrides: { 'database.engine': 'instance', 'database.readers': '2' } });
+    expect(config.database).toMatchObject({ engine: 'instance', readers: 2 });
   });
 
   test('a required field left out says so', () => {

@@ -11,7 +11,11 @@ export function acknowledge(scope: IConstruct, ruleId: string, reason: string): 
     throw new Error(`acknowledgement of ${ruleId} at ${scope.node.path} needs a specific reason`);
   }
   Validations.of(scope).acknowledge({ id: ruleId, reason });
+  // Marks the acknowledgement as this project's, apart from those aws-cdk-lib makes itself.
+  scope.node.addMetadata(PROJECT_ACKNOWLEDGEMENT_METADATA_KEY, ruleId);
 }
+
+export const PROJECT_ACKNOWLEDGEMENT_METADATA_KEY = 'cs2analytics:acknowledged-rule';
 
 /** Control Tower CT.CLOUDWATCH.PR.2 asks every log group to keep a year. */
 export const AUDIT_LOG_RETENTION_DAYS = 365;

@@ -136,6 +136,14 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       return logGroup;
     };
 
+    const placedInZone = (instance: Construct) =>
+      acknowledge(
+        instance,
+        'CloudFormation-Validate::W3010',
+        'Zones are explicit per environment (network.availabilityZones; synth never looks them up) and each reader ' +
+          'is placed in the next zone on purpose, so that the readers spread over the AZs',
+      );
+
     let proxyTarget: rds.ProxyTarget;
     let replicaAddresses: string[] = [];
     if (settings.engine === 'aurora') {
@@ -190,6 +198,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         ...monitoring,
       });
       cluster.node.addDependency(logGroup);
+      placedInZone(cluster.node.findChild('Writer'));
+      for (let index = 0; index < settings.readers; index++) placedInZone(cluster.node.findChild(`Reader${index + 1}`));
       this.secret = cluster.secret!;
       this.directWriterEndpoint = cluster.clusterEndpoint.hostname;
       this.describeArn = cluster.clusterArn;
@@ -213,10 +223,16 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
           description: `CS2 Analytics ${envName} PostgreSQL ${kind === 'writer' ? 'primary' : 'replica'} parameters`,
           parameters: parametersFor(parameters, 'instance', kind),
         });
+      // One subnet group for the primary and every replica (each would otherwise get its own).
+      const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
+        vpc,
+        vpcSubnets: props.subnets,
+        description: `CS2 Analytics ${envName} PostgreSQL: isolated subnets`,
+      });
       const common = {
         instanceType,
         vpc,
-        vpcSubnets: props.subnets,
+        subnetGroup,
         securityGroups: [securityGroup],
         storageEncrypted: true,
         storageEncryptionKey: props.encryptionKey,
@@ -252,6 +268,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         removalPolicy,
       });
       primary.node.addDependency(primaryLogs, upgradeLogs);
+      if (!settings.multiAz) placedInZone(primary);
       const replicaParameters = settings.readers > 0 ? group('ReplicaParameters', 'reader') : undefined;
       const replicas = Array.from({ length: settings.readers }, (_, index) => {
         const replicaId = `${this.identifier}-replica-${index + 1}`;
@@ -275,6 +292,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
           removalPolicy: RemovalPolicy.DESTROY,
         });
         replica.node.addDependency(...replicaLogs);
+        if (!settings.multiAz) placedInZone(replica);
         for (const rule of ['AwsSolutions::AwsSolutions-RDS2', 'NIST.800.53.R5::NIST.800.53.R5-RDSStorageEncrypted']) {
           acknowledge(
             replica,
@@ -304,6 +322,13 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
           'A read replica holds nothing its primary does not; the data backup plan backs up the primary',
         );
       }
+    }
+
+    // Restoring a retained snapshot needs the password it was taken with. `secret` is the attachment
+    // to the database; the generated secret itself is the database construct's `Secret` child.
+    for (const database of [this.node.tryFindChild('Cluster'), this.node.tryFindChild('Primary')]) {
+      const generated = database?.node.tryFindChild('Secret');
+      if (generated instanceof secretsmanager.Secret) generated.applyRemovalPolicy(logRemovalPolicy);
     }
 
     const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({

@@ -1,0 +1,487 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { DATABASE_PORT, PROXY_PORT } from '../lib/constructs/postgres-database';
+import { stackOf, synthesized, templateOf } from './support/synthesized';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+const VARIANTS = ['dev', 'staging', 'prod', 'prod-instance'] as const;
+
+function resources(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+function only<T>(values: Record<string, T>): [string, T] {
+  const entries = Object.entries(values);
+  expect(entries).toHaveLength(1);
+  return entries[0];
+}
+
+/** The logical id a `{ Ref }` or `{ Fn::GetAtt }` points at. */
+function target(value: any): string | undefined {
+  return value?.Ref ?? value?.['Fn::GetAtt']?.[0];
+}
+
+function isDynamicSecretReference(value: unknown): boolean {
+  return /\{\{resolve:secretsmanager:/.test(JSON.stringify(value));
+}
+
+describe.each(VARIANTS)('data tier in %s', (variant) => {
+  const { config } = synthesized(variant);
+  const { database, cache } = config;
+  const template = templateOf(variant, 'Data');
+  const [keyId] = only(resources(template, 'AWS::KMS::Key'));
+  const dataKey = { 'Fn::GetAtt': [keyId, 'Arn'] };
+  const securityGroupId = (description: RegExp) => {
+    const [id] = only(
+      Object.fromEntries(
+        Object.entries(resources(template, 'AWS::EC2::SecurityGroup')).filter(([, group]) =>
+          description.test(group.Properties.GroupDescription),
+        ),
+      ),
+    );
+    return id;
+  };
+  const databaseGroup = securityGroupId(/^PostgreSQL /);
+  const proxyGroup = securityGroupId(/^RDS Proxy /);
+  const redisGroup = securityGroupId(/^Redis job queue /);
+  const efsGroup = securityGroupId(/^Demo files /);
+  const serviceTier = securityGroupId(/API and parser tasks/);
+  const maintenance = securityGroupId(/partition-maintenance job/);
+  const ingress = Object.values(resources(template, 'AWS::EC2::SecurityGroupIngress')).map((rule) => rule.Properties);
+  const ingressTo = (group: string) => ingress.filter((rule) => target(rule.GroupId) === group);
+
+  test('is a stateful stack named after the environment, termination-protected where configured', () => {
+    const stack = stackOf(variant, 'Data');
+    expect(stack.stackName).toBe(`Cs2Analytics-${config.envName}-data`);
+    expect(stack.terminationProtection).toBe(config.terminationProtection);
+  });
+
+  test('encrypts with one rotating customer-managed key, kept where data is kept', () => {
+    const [, key] = only(resources(template, 'AWS::KMS::Key'));
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
+  });
+
+  test('places the database, proxy, cache and file system in the isolated subnets', () => {
+    const isolated = /IsolatedSubnet/;
+    const subnetImports = (ids: unknown) => JSON.stringify(ids).match(/Vpc\w*Subnet\w*/g) ?? [];
+    const [, dbSubnets] = only(resources(template, 'AWS::RDS::DBSubnetGroup'));
+    expect(subnetImports(dbSubnets.Properties.SubnetIds)).toHaveLength(config.network.availabilityZones.length);
+    expect(subnetImports(dbSubnets.Properties.SubnetIds).every((name) => isolated.test(name))).toBe(true);
+    const [, proxy] = only(resources(template, 'AWS::RDS::DBProxy'));
+    expect(subnetImports(proxy.Properties.VpcSubnetIds).every((name) => isolated.test(name))).toBe(true);
+    const [, cacheSubnets] = only(resources(template, 'AWS::ElastiCache::SubnetGroup'));
+    expect(subnetImports(cacheSubnets.Properties.SubnetIds).every((name) => isolated.test(name))).toBe(true);
+    const mountTargets = Object.values(resources(template, 'AWS::EFS::MountTarget'));
+    expect(mountTargets).toHaveLength(config.network.availabilityZones.length);
+    for (const mount of mountTargets) expect(subnetImports(mount.Properties.SubnetId)[0]).toMatch(isolated);
+  });
+
+  describe('PostgreSQL', () => {
+    const instances = resources(template, 'AWS::RDS::DBInstance');
+
+    test(`runs PostgreSQL ${database.postgresVersion} in the configured engine mode`, () => {
+      if (database.engine === 'aurora') {
+        const [, cluster] = only(resources(template, 'AWS::RDS::DBCluster'));
+        expect(cluster.Properties).toMatchObject({ Engine: 'aurora-postgresql', EngineVersion: database.postgresVersion });
+        expect(Object.keys(instances)).toHaveLength(1 + database.readers);
+      } else {
+        template.resourceCountIs('AWS::RDS::DBCluster', 0);
+        const primaries = Object.values(instances).filter((instance) => !instance.Properties.SourceDBInstanceIdentifier);
+        expect(primaries).toHaveLength(1);
+        expect(primaries[0].Properties).toMatchObject({
+          Engine: 'postgres',
+          EngineVersion: database.postgresVersion,
+          MultiAZ: database.multiAz,
+          StorageType: 'gp3',
+          AllocatedStorage: String(database.allocatedStorageGiB),
+          // Storage autoscaling: RDS grows the volume up to this size.
+          MaxAllocatedStorage: database.maxAllocatedStorageGiB,
+          StorageEncrypted: true,
+          KmsKeyId: dataKey,
+          EnableIAMDatabaseAuthentication: true,
+          BackupRetentionPeriod: database.backupRetentionDays,
+          DeletionProtection: config.retainData,
+        });
+        const replicas = Object.values(instances).filter((instance) => instance.Properties.SourceDBInstanceIdentifier);
+        expect(replicas).toHaveLength(database.readers);
+      }
+    });
+
+    test('encrypts storage with the data key, enforces TLS and enables IAM authentication', () => {
+      if (database.engine === 'aurora') {
+        const [, cluster] = only(resources(template, 'AWS::RDS::DBCluster'));
+        expect(cluster.Properties).toMatchObject({
+          StorageEncrypted: true,
+          KmsKeyId: dataKey,
+          EnableIAMDatabaseAuthentication: true,
+        });
+        template.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
+          Parameters: Match.objectLike({ 'rds.force_ssl': '1' }),
+        });
+      } else {
+        // No cluster group: every instance's own group forces TLS, replicas included.
+        const groups = Object.values(resources(template, 'AWS::RDS::DBParameterGroup'));
+        expect(groups.length).toBe(database.readers > 0 ? 2 : 1);
+        for (const group of groups) expect(group.Properties.Parameters['rds.force_ssl']).toBe('1');
+      }
+    });
+
+    test('keeps its data where configured: deletion protection, snapshot on delete, backups', () => {
+      const protectedResource =
+        database.engine === 'aurora'
+          ? only(resources(template, 'AWS::RDS::DBCluster'))[1]
+          : Object.values(instances).find((instance) => !instance.Properties.SourceDBInstanceIdentifier)!;
+      expect(protectedResource.Properties.DeletionProtection).toBe(config.retainData);
+      expect(protectedResource.DeletionPolicy).toBe(config.retainData ? 'Snapshot' : 'Delete');
+      expect(protectedResource.Properties.BackupRetentionPeriod).toBe(database.backupRetentionDays);
+    });
+
+    test('every instance: Performance Insights (encrypted), Enhanced Monitoring, minor upgrades, private', () => {
+      for (const instance of Object.values(instances)) {
+        expect(instance.Properties).toMatchObject({
+          EnablePerformanceInsights: true,
+          PerformanceInsightsKMSKeyId: dataKey,
+          PerformanceInsightsRetentionPeriod: database.performanceInsightsRetentionDays,
+          MonitoringInterval: database.monitoringIntervalSeconds,
+          AutoMinorVersionUpgrade: true,
+          PubliclyAccessible: false,
+        });
+        expect(instance.Properties.DBInstanceClass).toBe(`db.${database.instanceType}`);
+      }
+    });
+
+    test('spreads the readers over the zones, away from the writer', () => {
+      if (database.readers === 0 || database.multiAz) return;
+      const zones = Object.values(instances).map((instance) => instance.Properties.AvailabilityZone);
+      const distinct = new Set(zones);
+      expect(distinct.size).toBe(Math.min(zones.length, config.network.availabilityZones.length));
+    });
+
+    test('exports PostgreSQL logs to a log group encrypted with the data key, with the configured retention', () => {
+      const exports =
+        database.engine === 'aurora'
+          ? only(resources(template, 'AWS::RDS::DBCluster'))[1].Properties.EnableCloudwatchLogsExports
+          : Object.values(instances)[0].Properties.EnableCloudwatchLogsExports;
+      expect(exports).toContain('postgresql');
+      const prefix = database.engine === 'aurora' ? '/aws/rds/cluster/' : '/aws/rds/instance/';
+      const exportGroups = Object.values(resources(template, 'AWS::Logs::LogGroup')).filter((group) =>
+        String(group.Properties.LogGroupName).startsWith(prefix),
+      );
+      const expected = database.engine === 'aurora' ? 1 : 2 * (1 + database.readers);
+      expect(exportGroups).toHaveLength(expected);
+      for (const group of exportGroups) {
+        expect(group.Properties.KmsKeyId).toEqual(dataKey);
+        expect(group.Properties.RetentionInDays).toBe(database.logRetentionDays);
+      }
+    });
+
+    test('carries the original tuning: writer and reader profiles', () => {
+      const groups = Object.values(resources(template, 'AWS::RDS::DBParameterGroup')).map(
+        (group) => group.Properties.Parameters as Record<string, string>,
+      );
+      const writer = groups.find((parameters) => parameters.work_mem === '16384');
+      expect(writer).toMatchObject({ max_connections: String(database.maxConnections), max_parallel_workers_per_gather: '2' });
+      const allSettings = Object.assign({}, ...Object.values(resources(template, 'AWS::RDS::DBClusterParameterGroup')).map((g) => g.Properties.Parameters), writer);
+      expect(allSettings).toMatchObject({
+        shared_preload_libraries: 'pg_stat_statements',
+        log_min_duration_statement: '1000',
+      });
+      if (database.readers === 0) return;
+      const reader = groups.find((parameters) => parameters.work_mem === '65536');
+      expect(reader).toMatchObject({
+        max_parallel_workers_per_gather: '4',
+        effective_cache_size: '{DBInstanceClassMemory*3/32768}',
+        max_connections: String(database.maxConnections),
+      });
+      if (database.engine === 'instance') expect(reader).toMatchObject({ hot_standby_feedback: '1', 'rds.force_ssl': '1' });
+      else expect(reader).not.toHaveProperty('hot_standby_feedback');
+    });
+  });
+
+  describe('credentials', () => {
+    test('are generated in Secrets Manager, encrypted with the data key, retained with the data', () => {
+      const secrets = Object.entries(resources(template, 'AWS::SecretsManager::Secret'));
+      const [, secret] = secrets.find(([id]) => /Database\w*Secret/.test(id))!;
+      expect(secret.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: 'password' });
+      expect(secret.Properties.KmsKeyId).toEqual(dataKey);
+      expect(secret.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
+    });
+
+    test('rotate on a schedule through a hosted rotation function', () => {
+      const [, schedule] = only(resources(template, 'AWS::SecretsManager::RotationSchedule'));
+      expect(schedule.Properties.HostedRotationLambda).toMatchObject({ RotationType: 'PostgreSQLSingleUser' });
+      expect(schedule.Properties.RotationRules).toMatchObject({
+        ScheduleExpression: `rate(${database.credentialRotationDays} days)`,
+      });
+    });
+
+    test('never appear in the template: passwords and tokens are dynamic references', () => {
+      const text = JSON.stringify(template.toJSON());
+      expect(text).not.toMatch(/"(MasterUserPassword|AuthToken)":"[^{]/);
+      for (const [property, type] of [
+        ['MasterUserPassword', database.engine === 'aurora' ? 'AWS::RDS::DBCluster' : 'AWS::RDS::DBInstance'],
+        ['AuthToken', 'AWS::ElastiCache::ReplicationGroup'],
+      ] as const) {
+        const values = Object.values(resources(template, type))
+          .map((resource) => resource.Properties[property])
+          .filter((value) => value !== undefined);
+        expect(values.length).toBeGreaterThan(0);
+        for (const value of values) expect(isDynamicSecretReference(value)).toBe(true);
+      }
+      for (const output of Object.values(template.toJSON().Outputs ?? {}) as { Value: unknown }[]) {
+        expect(isDynamicSecretReference(output.Value)).toBe(false);
+      }
+    });
+  });
+
+  describe('RDS Proxy', () => {
+    const [, proxy] = only(resources(template, 'AWS::RDS::DBProxy'));
+    const [, targetGroup] = only(resources(template, 'AWS::RDS::DBProxyTargetGroup'));
+
+    test('requires TLS and authenticates with the database secret', () => {
+      expect(proxy.Properties.RequireTLS).toBe(true);
+      expect(proxy.Properties.EngineFamily).toBe('POSTGRESQL');
+      expect(proxy.Properties.Auth).toEqual([
+        expect.objectContaining({ AuthScheme: 'SECRETS', IAMAuth: 'DISABLED', SecretArn: expect.anything() }),
+      ]);
+    });
+
+    test('pools connections with the settings derived from PgBouncer', () => {
+      expect(targetGroup.Properties.ConnectionPoolConfigurationInfo).toEqual({
+        MaxConnectionsPercent: database.proxy.maxConnectionsPercent,
+        MaxIdleConnectionsPercent: database.proxy.maxIdleConnectionsPercent,
+        ConnectionBorrowTimeout: database.proxy.borrowTimeoutSeconds,
+      });
+      expect(proxy.Properties.IdleClientTimeout).toBe(database.proxy.idleClientTimeoutSeconds);
+    });
+
+    test('fronts the writer only: the cluster (aurora) or the primary, never a replica', () => {
+      if (database.engine === 'aurora') {
+        expect(targetGroup.Properties.DBClusterIdentifiers).toHaveLength(1);
+        expect(targetGroup.Properties.DBInstanceIdentifiers).toBeUndefined();
+      } else {
+        const [primaryId] = Object.entries(resources(template, 'AWS::RDS::DBInstance')).find(
+          ([, instance]) => !instance.Properties.SourceDBInstanceIdentifier,
+        )!;
+        expect(targetGroup.Properties.DBInstanceIdentifiers).toEqual([{ Ref: primaryId }]);
+      }
+    });
+
+    test('gives readers one read-only name: a proxy endpoint (aurora) or weighted DNS over the replicas (instance)', () => {
+      const endpoints = Object.values(resources(template, 'AWS::RDS::DBProxyEndpoint'));
+      const records = Object.values(resources(template, 'AWS::Route53::RecordSet'));
+      if (database.readers === 0) {
+        expect(endpoints).toHaveLength(0);
+        expect(records).toHaveLength(0);
+      } else if (database.engine === 'aurora') {
+        expect(endpoints).toHaveLength(1);
+        expect(endpoints[0].Properties.TargetRole).toBe('READ_ONLY');
+        expect(records).toHaveLength(0);
+      } else {
+        // RDS Proxy has no read-only endpoint for RDS instances, so none is created.
+        expect(endpoints).toHaveLength(0);
+        const [, zone] = only(resources(template, 'AWS::Route53::HostedZone'));
+        expect(zone.Properties.Name).toBe(`db.${config.envName}.cs2analytics.internal.`);
+        expect(zone.Properties.VPCs).toHaveLength(1);
+        expect(records).toHaveLength(database.readers);
+        for (const record of records) {
+          expect(record.Properties).toMatchObject({
+            Name: `reader.db.${config.envName}.cs2analytics.internal.`,
+            Type: 'CNAME',
+            Weight: 1,
+            TTL: '10',
+          });
+        }
+        expect(new Set(records.map((record) => record.Properties.SetIdentifier)).size).toBe(database.readers);
+      }
+    });
+  });
+
+  describe('Redis job queue', () => {
+    const [, group] = only(resources(template, 'AWS::ElastiCache::ReplicationGroup'));
+
+    test('runs the configured engine, encrypted at rest with the data key and in transit', () => {
+      expect(group.Properties).toMatchObject({
+        Engine: cache.engine,
+        EngineVersion: cache.engineVersion,
+        CacheNodeType: cache.nodeType,
+        NumCacheClusters: cache.nodes,
+        AtRestEncryptionEnabled: true,
+        KmsKeyId: dataKey,
+        TransitEncryptionEnabled: true,
+        TransitEncryptionMode: 'required',
+        AutoMinorVersionUpgrade: true,
+      });
+    });
+
+    test('fails over across zones exactly when configured', () => {
+      expect(group.Properties.AutomaticFailoverEnabled).toBe(cache.automaticFailover);
+      expect(group.Properties.MultiAZEnabled).toBe(cache.automaticFailover);
+    });
+
+    test('keeps snapshots (the original redis-data volume) and a final one where data is kept', () => {
+      expect(group.Properties.SnapshotRetentionLimit).toBe(cache.snapshotRetentionDays);
+      expect(group.DeletionPolicy).toBe(config.retainData ? 'Snapshot' : 'Delete');
+    });
+
+    test('takes its AUTH token from a generated secret encrypted with the data key', () => {
+      const [, token] = Object.entries(resources(template, 'AWS::SecretsManager::Secret')).find(([id]) =>
+        id.startsWith('JobQueueAuthToken'),
+      )!;
+      expect(token.Properties.KmsKeyId).toEqual(dataKey);
+      expect(token.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: 'token', PasswordLength: 64 });
+      expect(JSON.stringify(group.Properties.AuthToken)).toContain('JobQueueAuthToken');
+    });
+  });
+
+  describe('demo files (EFS)', () => {
+    const [, fileSystem] = only(resources(template, 'AWS::EFS::FileSystem'));
+
+    test('is encrypted with the data key, backed up, and moves cold files to Infrequent Access', () => {
+      expect(fileSystem.Properties).toMatchObject({
+        Encrypted: true,
+        KmsKeyId: dataKey,
+        BackupPolicy: { Status: 'ENABLED' },
+        LifecyclePolicies: expect.arrayContaining([
+          { TransitionToIA: `AFTER_${config.fileSystem.transitionToInfrequentAccessDays}_DAYS` },
+        ]),
+      });
+      expect(fileSystem.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
+    });
+
+    test('refuses requests without TLS and mounts outside the access point', () => {
+      const statements = fileSystem.Properties.FileSystemPolicy.Statement as any[];
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: expect.objectContaining({ Null: { 'elasticfilesystem:AccessPointArn': 'true' } }),
+          }),
+        ]),
+      );
+    });
+
+    test('has an access point with the fixed POSIX user the containers run as', () => {
+      const [, accessPoint] = only(resources(template, 'AWS::EFS::AccessPoint'));
+      const { uid, gid } = config.fileSystem;
+      expect(accessPoint.Properties.PosixUser).toEqual({ Uid: String(uid), Gid: String(gid) });
+      expect(accessPoint.Properties.RootDirectory).toEqual({
+        Path: '/demos',
+        CreationInfo: { OwnerUid: String(uid), OwnerGid: String(gid), Permissions: '750' },
+      });
+    });
+  });
+
+  describe('network paths', () => {
+    test('nothing in the data tier accepts traffic from an address range', () => {
+      expect(ingress.filter((rule) => rule.CidrIp || rule.CidrIpv6)).toEqual([]);
+      for (const group of Object.values(resources(template, 'AWS::EC2::SecurityGroup'))) {
+        expect(group.Properties.SecurityGroupIngress ?? []).toEqual([]);
+      }
+    });
+
+    test('the database accepts only the proxy, credential rotation and the maintenance job, on its port', () => {
+      const rules = ingressTo(databaseGroup);
+      const sources = rules.map((rule) => target(rule.SourceSecurityGroupId));
+      expect(sources).toContain(proxyGroup);
+      expect(sources).toContain(maintenance);
+      expect(sources).not.toContain(serviceTier);
+      expect(rules).toHaveLength(3);
+      const rotation = sources.find((source) => source !== proxyGroup && source !== maintenance);
+      expect(rotation).toMatch(/CredentialRotation/);
+      for (const rule of rules.filter((r) => target(r.SourceSecurityGroupId) !== proxyGroup)) {
+        expect(rule).toMatchObject({ FromPort: DATABASE_PORT, ToPort: DATABASE_PORT, IpProtocol: 'tcp' });
+      }
+    });
+
+    test('the proxy, Redis and the demo files accept only the service tier, each on its own port', () => {
+      for (const [group, port] of [
+        [proxyGroup, PROXY_PORT],
+        [redisGroup, 6379],
+        [efsGroup, 2049],
+      ] as const) {
+        const rules = ingressTo(group);
+        expect(rules).toHaveLength(1);
+        expect(rules[0]).toMatchObject({ FromPort: port, ToPort: port, IpProtocol: 'tcp' });
+        expect(target(rules[0].SourceSecurityGroupId)).toBe(serviceTier);
+      }
+    });
+
+    test('the proxy may only reach the database', () => {
+      const egress = Object.values(resources(template, 'AWS::EC2::SecurityGroupEgress'))
+        .map((rule) => rule.Properties)
+        .filter((rule) => target(rule.GroupId) === proxyGroup);
+      expect(egress).toHaveLength(1);
+      expect(target(egress[0].DestinationSecurityGroupId)).toBe(databaseGroup);
+    });
+  });
+
+  test('an AWS Backup plan with its own encrypted vault selects the database and the file system', () => {
+    const [, vault] = only(resources(template, 'AWS::Backup::BackupVault'));
+    expect(vault.Properties.EncryptionKeyArn).toEqual(dataKey);
+    const [, plan] = only(resources(template, 'AWS::Backup::BackupPlan'));
+    const rules = plan.Properties.BackupPlan.BackupPlanRule as any[];
+    expect(rules.map((rule) => rule.Lifecycle.DeleteAfterDays)).toEqual(
+      [config.backup.dailyRetentionDays, config.backup.monthlyRetentionDays].filter((days) => days > 0),
+    );
+    const [, selection] = only(resources(template, 'AWS::Backup::BackupSelection'));
+    const selected = JSON.stringify(selection.Properties.BackupSelection.Resources);
+    expect(selected).toContain(database.engine === 'aurora' ? 'DatabaseCluster' : 'DatabasePrimary');
+    expect(selected).toContain('DemoFilesFileSystem');
+    expect(selected).not.toMatch(/Replica|Reader/);
+  });
+
+  test('outputs the endpoints, ids and secret ARNs, and nothing secret', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        'DatabaseProxyEndpoint',
+        'DatabaseReaderEndpoint',
+        'DatabaseSecretArn',
+        'DemoFilesAccessPointId',
+        'DemoFilesFileSystemId',
+        'RedisAuthTokenSecretArn',
+        'RedisEndpoint',
+      ].sort(),
+    );
+    const reader = JSON.stringify(outputs.DatabaseReaderEndpoint.Value);
+    if (database.readers === 0) expect(reader).toBe(JSON.stringify(outputs.DatabaseProxyEndpoint.Value));
+    else if (database.engine === 'aurora') expect(reader).toContain('ProxyReadOnlyEndpoint');
+    else expect(reader).toBe(JSON.stringify(`reader.db.${config.envName}.cs2analytics.internal`));
+  });
+});
+
+describe('stateful resources keep their logical ids (a rename would replace them and lose data)', () => {
+  test.each<[string, string, string[]]>([
+    ['dev', 'aurora', ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'devDataDatabaseClusterSecretBF6AEFA83fdaad7efa858a3daf9490cf0a702aeb']],
+    ['staging', 'aurora', ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'stagingDataDatabaseClusterSecretF4CE41DC3fdaad7efa858a3daf9490cf0a702aeb']],
+    ['prod', 'aurora', ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'prodDataDatabaseClusterSecret3A54365E3fdaad7efa858a3daf9490cf0a702aeb']],
+    ['prod-instance', 'instance', ['DataKey2A0DE9E6', 'DatabasePrimaryEDE0B3D0', 'prodDataDatabasePrimarySecret6BA335243fdaad7efa858a3daf9490cf0a702aeb']],
+  ])('%s (%s)', (variant, _engine, databaseIds) => {
+    const ids = Object.keys(templateOf(variant, 'Data').toJSON().Resources);
+    for (const id of [
+      ...databaseIds,
+      'JobQueueReplicationGroup1053FEE6',
+      'JobQueueAuthToken5F960046',
+      'DemoFilesFileSystem0CEEE1B5',
+      'BackupVaultADF21B19',
+    ]) {
+      expect(ids).toContain(id);
+    }
+  });
+});
+
+test('stacks depend one way: data on network, never the reverse', () => {
+  const manifest = require(`${synthesized('prod').outdir}/assembly-prod/manifest.json`);
+  const artifact = (suffix: string) =>
+    Object.entries(manifest.artifacts as Record<string, any>).find(([id]) => id.startsWith(`prod${suffix}`) && !id.endsWith('.assets'))!;
+  const [networkId, network] = artifact('Network');
+  const [, data] = artifact('Data');
+  expect(data.dependencies).toContain(networkId);
+  expect((network.dependencies ?? []).some((dependency: string) => dependency.includes('Data'))).toBe(false);
+});
