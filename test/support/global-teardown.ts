@@ -1,0 +1,5 @@
+import type { PostgresServer } from './postgres';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { postgresServer?: PostgresServer }).postgresServer?.stop();
+}
