@@ -39,11 +39,12 @@ CREATE TABLE IF NOT EXISTS partition_maintenance.retirement (
   PRIMARY KEY (partition_schema, partition_name)
 );
 
--- Finds a table from the way SQL names it; a clear error if there is none.
+-- Finds a table from the way SQL names it; a clear error if there is none. It runs with the
+-- caller's search_path (as do the three operator functions that call it), so that an unqualified
+-- name means what it means in the caller's session; everything else pins pg_catalog.
 CREATE OR REPLACE FUNCTION partition_maintenance.resolve_table(p_table text)
 RETURNS regclass
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_table regclass;
@@ -291,7 +292,6 @@ $$;
 CREATE OR REPLACE FUNCTION partition_maintenance.create_monthly_partition(p_table text, p_date date)
 RETURNS text
 LANGUAGE sql
-SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT partition_maintenance.create_month(partition_maintenance.resolve_table(p_table), p_date);
 $$;
@@ -301,7 +301,6 @@ $$;
 CREATE OR REPLACE FUNCTION partition_maintenance.ensure_future_partitions(p_table text, p_months integer DEFAULT 3)
 RETURNS SETOF text
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_parent regclass := partition_maintenance.resolve_table(p_table);
@@ -327,7 +326,6 @@ $$;
 CREATE OR REPLACE FUNCTION partition_maintenance.drop_old_partitions(p_table text, p_retention_months integer)
 RETURNS SETOF text
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_parent regclass := partition_maintenance.resolve_table(p_table);
