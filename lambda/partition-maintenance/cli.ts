@@ -1,0 +1,117 @@
+/**
+ * Runs the maintenance job's code path once against any PostgreSQL and prints its JSON summary.
+ *
+ *   npm run maintenance -- --database-url URL --schema S --table T --column C \
+ *       --future-months N --retention-months N [--archive-bucket B --archive-region R] [--dry-run]
+ *   npm run maintenance -- convert --database-url URL --schema S --table T --column C [--future-months N]
+ *
+ * Names are exact and case-sensitive (`--table GameEvent --column createdAt`); --schema defaults to
+ * public. Exit code 0: succeeded or skipped; 1: the pass reported errors; 2: bad arguments.
+ */
+import { Client } from 'pg';
+import { convertToPartitioned } from './convert';
+import { logEvent, runMaintenance } from './maintain';
+
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  npm run maintenance -- --database-url URL [--schema S] --table T --column C --future-months N --retention-months N
+                         [--archive-bucket B --archive-region R] [--dry-run]
+  npm run maintenance -- convert --database-url URL [--schema S] --table T --column C [--future-months N]`;
+
+export function parseArguments(argv: readonly string[]) {
+  const args = [...argv];
+  const command = args[0] === 'convert' ? (args.shift(), 'convert') : 'pass';
+  const values: Record<string, string | boolean> = {};
+  const known = ['database-url', 'schema', 'table', 'column', 'future-months', 'retention-months', 'archive-bucket', 'archive-region', 'archive-prefix', 'dry-run'];
+  while (args.length) {
+    const flag = args.shift()!;
+    if (!flag.startsWith('--')) throw new UsageError(`unexpected argument ${flag}`);
+    const name = flag.slice(2);
+    if (!known.includes(name)) throw new UsageError(`unknown option ${flag}`);
+    if (name === 'dry-run') {
+      values[name] = true;
+      continue;
+    }
+    const value = args.shift();
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    values[name] = value;
+  }
+  const text = (name: string, fallback?: string): string => {
+    const value = values[name] ?? fallback;
+    if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+    return value;
+  };
+  const count = (name: string, fallback?: number): number => {
+    if (values[name] === undefined && fallback !== undefined) return fallback;
+    const raw = text(name);
+    if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number (got ${raw})`);
+    return Number(raw);
+  };
+  const common = { databaseUrl: text('database-url'), schema: text('schema', 'public'), table: text('table'), column: text('column') };
+  if (command === 'convert') return { command, ...common, futureMonths: count('future-months', 3) } as const;
+  const bucket = values['archive-bucket'] as string | undefined;
+  if (bucket !== undefined && values['archive-region'] === undefined) throw new UsageError('--archive-bucket needs --archive-region');
+  const retentionMonths = count('retention-months');
+  if (retentionMonths < 1) throw new UsageError('--retention-months must be at least 1');
+  return {
+    command,
+    ...common,
+    futureMonths: count('future-months'),
+    retentionMonths,
+    archive: bucket ? { bucket, region: text('archive-region'), prefix: (values['archive-prefix'] as string) ?? 'partitions' } : undefined,
+    dryRun: values['dry-run'] === true,
+  } as const;
+}
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parseArguments>;
+  try {
+    options = parseArguments(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  const log = (event: Record<string, unknown>) => logEvent(event, (line) => console.error(line));
+  if (options.command === 'convert') {
+    const client = new Client({ connectionString: options.databaseUrl });
+    await client.connect();
+    try {
+      console.log(JSON.stringify(await convertToPartitioned(client, options), null, 2));
+      return 0;
+    } finally {
+      await client.end();
+    }
+  }
+  const summary = await runMaintenance(
+    { connectionString: options.databaseUrl },
+    {
+      tables: [
+        {
+          schema: options.schema,
+          table: options.table,
+          column: options.column,
+          futureMonths: options.futureMonths,
+          retentionMonths: options.retentionMonths,
+          archive: options.archive !== undefined,
+        },
+      ],
+      archiveTarget: options.archive,
+      dryRun: options.dryRun,
+      log,
+    },
+  );
+  console.log(JSON.stringify(summary, null, 2));
+  return summary.status === 'failed' ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}
