@@ -29,6 +29,18 @@ export async function canExportToS3(client: ClientBase): Promise<boolean> {
 }
 
 /**
+ * Makes sure the S3 export is there: on RDS and Aurora the aws_s3 extension is available but must
+ * be created once per database. Returns whether the export can be used.
+ */
+export async function ensureS3Export(client: ClientBase): Promise<boolean> {
+  if (await canExportToS3(client)) return true;
+  const { rows } = await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'aws_s3'`);
+  if (rows.length === 0) return false;
+  await client.query('CREATE EXTENSION IF NOT EXISTS aws_s3 CASCADE');
+  return canExportToS3(client);
+}
+
+/**
  * Exports every row of one (detached) partition to S3 as CSV with `aws_s3.query_export_to_s3`, and
  * checks that the export reports as many rows as the table holds. Throws ArchiveError otherwise:
  * the caller must not drop the partition then.

@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { ArchiveError, archivePartition, canExportToS3, quoteIdent, type ArchiveTarget } from './archive';
+import { ArchiveError, archivePartition, ensureS3Export, quoteIdent, type ArchiveTarget } from './archive';
 import { installSql, type InstallResult } from './install';
 import { monthDate, monthLabel, monthOf, monthStart, type MonthIndex } from './months';
 import { DEFAULT_RETRY_POLICY, withLockRetry, type RetryPolicy } from './retry';
@@ -314,7 +314,7 @@ async function retireMonths(
       summary.errors.push(`not retiring partitions of ${parent}: archiving is on but no archive bucket is configured`);
       return;
     }
-    if (!(await canExportToS3(client))) {
+    if (!(await ensureS3Export(client))) {
       summary.errors.push(
         `not retiring partitions of ${parent}: archiving is on but aws_s3.query_export_to_s3 is not installed ` +
           '(CREATE EXTENSION aws_s3 CASCADE)',

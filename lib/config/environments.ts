@@ -19,6 +19,9 @@ const PGBOUNCER_EQUIVALENT_POOL = {
   idleClientTimeoutSeconds: 1800,
 };
 
+/** The table the original partitioning SQL was written for, as Prisma names it. */
+const GAME_EVENTS = [{ schema: 'public', table: 'GameEvent', column: 'createdAt' }];
+
 /** The demo-files volume: every container that mounts it runs as this user (see the services tier). */
 const DEMO_FILES = { uid: 1000, gid: 1000, transitionToInfrequentAccessDays: 30 };
 
@@ -68,6 +71,9 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     },
     fileSystem: DEMO_FILES,
     backup: { dailyRetentionDays: 7, monthlyRetentionDays: 0 },
+    // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
+    archival: { enabled: true, thresholdMonths: 6 },
+    maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 14, tables: GAME_EVENTS },
   },
   staging: {
     region: 'eu-west-1',
@@ -108,6 +114,9 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     },
     fileSystem: DEMO_FILES,
     backup: { dailyRetentionDays: 14, monthlyRetentionDays: 90 },
+    // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
+    archival: { enabled: true, thresholdMonths: 6 },
+    maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 90, tables: GAME_EVENTS },
   },
   prod: {
     region: 'eu-west-1',
@@ -148,5 +157,8 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     },
     fileSystem: DEMO_FILES,
     backup: { dailyRetentionDays: 35, monthlyRetentionDays: 365 },
+    // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
+    archival: { enabled: true, thresholdMonths: 6 },
+    maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 365, tables: GAME_EVENTS },
   },
 };

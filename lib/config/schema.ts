@@ -128,6 +128,34 @@ export const backupSchema = z.strictObject({
   monthlyRetentionDays: integer(0, 3650),
 });
 
+const POSTGRES_NAME = text(/^[^\u0000]{1,63}$/, 'a PostgreSQL name of 1 to 63 characters, exact and case-sensitive');
+
+export const archivalSchema = z.strictObject({
+  /** The original ARCHIVAL_ENABLED: export old months to S3 before dropping them. */
+  enabled: flag(),
+  /**
+   * The original ARCHIVAL_THRESHOLD_MONTHS, one value for the API and for partition retention:
+   * months kept before the current one.
+   */
+  thresholdMonths: integer(1, 120),
+});
+
+export const maintenanceSchema = z.strictObject({
+  /** Months created ahead of the current one (the alarm fires below 2). */
+  futureMonths: integer(2, 24),
+  /** Hour (UTC) of the daily run. */
+  scheduleHourUtc: integer(0, 23),
+  /** How long one DDL statement may wait for a lock before it backs off and retries. */
+  lockTimeoutMs: integer(50, 5000),
+  logRetentionDays: logRetentionDays(),
+  /** The monthly-partitioned tables, named exactly as the app's migrations create them. */
+  tables: z
+    .array(z.strictObject({ schema: POSTGRES_NAME, table: POSTGRES_NAME, column: POSTGRES_NAME }), {
+      error: 'must be a list of { schema, table, column }',
+    })
+    .min(1, { error: 'must list at least one table' }),
+});
+
 /** The days EFS can move files to Infrequent Access after. */
 export const EFS_TRANSITION_DAYS = [1, 7, 14, 30, 60, 90, 180, 270, 365] as const;
 
@@ -163,6 +191,8 @@ export const environmentSchema = z
     cache: cacheSchema,
     fileSystem: fileSystemSchema,
     backup: backupSchema,
+    archival: archivalSchema,
+    maintenance: maintenanceSchema,
   })
   .superRefine((config, ctx) => {
     const zones = config.network.availabilityZones;
@@ -226,6 +256,8 @@ export type DatabaseSettings = z.output<typeof databaseSchema>;
 export type CacheSettings = z.output<typeof cacheSchema>;
 export type FileSystemSettings = z.output<typeof fileSystemSchema>;
 export type BackupSettings = z.output<typeof backupSchema>;
+export type ArchivalSettings = z.output<typeof archivalSchema>;
+export type MaintenanceSettings = z.output<typeof maintenanceSchema>;
 
 /** What an environment file declares. */
 export type EnvironmentSettings = z.input<typeof environmentSchema>;

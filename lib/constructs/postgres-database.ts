@@ -40,6 +40,11 @@ export interface PostgresDatabaseProps {
   /** Encrypts the PostgreSQL log export. */
   readonly logsKey: kms.IKey;
   /**
+   * The role the database assumes for `aws_s3.query_export_to_s3` (archiving retired partitions).
+   * @default - no S3 export
+   */
+  readonly s3ExportRole?: iam.IRole;
+  /**
    * Deletion protection, snapshot-on-delete and retained secret and logs. Only a throw-away
    * environment turns it off.
    * @default true
@@ -148,7 +153,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     let replicaAddresses: string[] = [];
     if (settings.engine === 'aurora') {
       const engine = rds.DatabaseClusterEngine.auroraPostgres({
-        version: rds.AuroraPostgresEngineVersion.of(settings.postgresVersion, '17'),
+        // aws_s3.query_export_to_s3 exists on every Aurora PostgreSQL 17 release; CDK only knows it for versions it lists.
+        version: rds.AuroraPostgresEngineVersion.of(settings.postgresVersion, '17', { s3Export: true }),
       });
       const group = (groupId: string, kind: 'cluster' | 'writer' | 'reader') =>
         new rds.ParameterGroup(this, groupId, {
@@ -195,6 +201,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         copyTagsToSnapshot: true,
         deletionProtection: retainData,
         removalPolicy,
+        s3ExportRole: props.s3ExportRole,
         ...monitoring,
       });
       cluster.node.addDependency(logGroup);
@@ -215,7 +222,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       }
     } else {
       const engine = rds.DatabaseInstanceEngine.postgres({
-        version: rds.PostgresEngineVersion.of(settings.postgresVersion, '17'),
+        version: rds.PostgresEngineVersion.of(settings.postgresVersion, '17', { s3Export: true }),
       });
       const group = (groupId: string, kind: 'writer' | 'reader') =>
         new rds.ParameterGroup(this, groupId, {
@@ -264,6 +271,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         iamAuthentication: true,
         backupRetention: Duration.days(settings.backupRetentionDays),
         preferredBackupWindow: '02:00-03:00',
+        s3ExportRole: props.s3ExportRole,
         preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
         removalPolicy,
       });

@@ -2,11 +2,13 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { BackupResource } from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
 import { DataBackupPlan } from '../constructs/data-backup-plan';
 import { DemoFileSystem } from '../constructs/demo-file-system';
 import { EncryptionKey } from '../constructs/encryption-key';
+import { PartitionArchiveBucket } from '../constructs/partition-archive-bucket';
 import { PostgresDatabase } from '../constructs/postgres-database';
 import { RedisJobQueue } from '../constructs/redis-job-queue';
 import type { NetworkStack } from './network-stack';
@@ -28,6 +30,8 @@ export class DataStack extends Stack {
   readonly database: PostgresDatabase;
   readonly jobQueue: RedisJobQueue;
   readonly demoFiles: DemoFileSystem;
+  /** Where the maintenance job archives retired partitions (the database writes it directly). */
+  readonly archiveBucket: s3.IBucket;
   /** For the API and parser tasks: reaches the proxy, Redis and the demo files. */
   readonly serviceTierSecurityGroup: ec2.ISecurityGroup;
   /** For the partition-maintenance job: reaches the database writer directly. */
@@ -58,8 +62,12 @@ export class DataStack extends Stack {
       allowAllOutbound: true,
     });
 
+    const archive = new PartitionArchiveBucket(this, 'PartitionArchive', { envName, encryptionKey: this.encryptionKey });
+    this.archiveBucket = archive.bucket;
+
     this.database = new PostgresDatabase(this, 'Database', {
       ...placement,
+      s3ExportRole: archive.exportRole,
       rotationSubnets: network.subnets.privateWithEgress,
       availabilityZones: config.network.availabilityZones,
       settings: config.database,
@@ -100,6 +108,7 @@ export class DataStack extends Stack {
     output('RedisEndpoint', this.jobQueue.primaryEndpoint, 'Redis primary endpoint (TLS, AUTH token)');
     output('RedisAuthTokenSecretArn', this.jobQueue.authToken.secretArn, 'Secrets Manager secret with the Redis AUTH token');
     output('DemoFilesFileSystemId', this.demoFiles.fileSystem.fileSystemId, 'EFS file system of the demo files');
+    output('PartitionArchiveBucketName', this.archiveBucket.bucketName, 'S3 bucket of the archived monthly partitions');
     output('DemoFilesAccessPointId', this.demoFiles.accessPoint.accessPointId, 'EFS access point the containers mount');
   }
 }

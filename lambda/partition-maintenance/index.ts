@@ -1,0 +1,44 @@
+/**
+ * The partition-maintenance Lambda: runs daily (EventBridge) and once per deployment (a CloudFormation
+ * custom resource whose service token is this function, so no extra provider function exists).
+ * Thin on purpose: the work is in job.ts and pass.ts.
+ */
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isCustomResourceEvent, respondToCloudFormation, type CustomResourceEvent } from './cloudformation';
+import { readJobEnvironment, runJob, type JobResult } from './job';
+import { logEvent } from './maintain';
+
+const rds = new RDSClient({});
+const secrets = new SecretsManagerClient({});
+
+export async function handler(event: unknown): Promise<JobResult | void> {
+  if (isCustomResourceEvent(event)) return deploymentRun(event);
+  const result = await runJob({ env: readJobEnvironment(process.env), rds, secrets });
+  // A failed pass fails the invocation: Lambda retries it, then sends it to the dead-letter queue.
+  if (result.status === 'failed') throw new Error(`partition maintenance failed: ${JSON.stringify(summaryErrors(result))}`);
+  return result;
+}
+
+/**
+ * At deploy time: install or upgrade sql/ and run one pass. A pass whose tables report errors does
+ * not fail the deployment (its alarms will); one that cannot install sql/ or reach the database does.
+ */
+async function deploymentRun(event: CustomResourceEvent): Promise<void> {
+  if (event.RequestType === 'Delete') {
+    await respondToCloudFormation(event, 'SUCCESS', 'nothing to remove: the SQL stays with the data');
+    return;
+  }
+  try {
+    const result = await runJob({ env: readJobEnvironment(process.env), rds, secrets });
+    const reason = result.status === 'skipped' ? (result.reason ?? 'skipped') : `pass ${result.status}`;
+    await respondToCloudFormation(event, 'SUCCESS', reason, { Status: result.status });
+  } catch (error) {
+    logEvent({ event: 'deployment-run-failed', error: (error as Error).message });
+    await respondToCloudFormation(event, 'FAILED', (error as Error).message);
+  }
+}
+
+function summaryErrors(result: JobResult): string[] {
+  return 'tables' in result ? result.tables.flatMap((table) => table.errors) : [];
+}

@@ -1,0 +1,171 @@
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ClientConfig } from 'pg';
+import { logEvent, runMaintenance } from './maintain';
+import type { PassSummary, TableSettings } from './pass';
+
+/** The job's settings, as the stack hands them to the function's environment. */
+export interface JobEnvironment {
+  readonly environment: string;
+  /** The writer's own address (not the proxy): the pass needs a real session. */
+  readonly databaseHost: string;
+  readonly databasePort: number;
+  readonly databaseName: string;
+  readonly databaseSecretArn: string;
+  readonly databaseEngine: 'aurora' | 'instance';
+  /** DBClusterIdentifier (aurora) or DBInstanceIdentifier (instance), for the pre-flight. */
+  readonly databaseIdentifier: string;
+  /** `verify-full`: TLS, certificate checked against the RDS CA bundle the runtime ships. */
+  readonly databaseTls: 'verify-full' | 'disable';
+  readonly tables: readonly TableSettings[];
+  readonly archiveBucket?: string;
+  readonly archiveRegion?: string;
+  readonly lockTimeoutMs?: number;
+  readonly metricsNamespace: string;
+}
+
+export interface JobDependencies {
+  readonly env: JobEnvironment;
+  readonly rds: Pick<RDSClient, 'send'>;
+  readonly secrets: Pick<SecretsManagerClient, 'send'>;
+  readonly now?: Date;
+  /** Where log lines and metric records go. @default console.log */
+  readonly write?: (line: string) => void;
+}
+
+export type JobResult = PassSummary | { status: 'skipped'; reason: string };
+
+/** Reads and checks the function's environment variables. */
+export function readJobEnvironment(variables: NodeJS.ProcessEnv): JobEnvironment {
+  const required = (name: string): string => {
+    const value = variables[name];
+    if (!value) throw new Error(`environment variable ${name} is required`);
+    return value;
+  };
+  const engine = required('DB_ENGINE');
+  if (engine !== 'aurora' && engine !== 'instance') throw new Error(`DB_ENGINE must be aurora or instance (got ${engine})`);
+  const tls = variables.DB_TLS ?? 'verify-full';
+  if (tls !== 'verify-full' && tls !== 'disable') throw new Error(`DB_TLS must be verify-full or disable (got ${tls})`);
+  let tables: TableSettings[];
+  try {
+    tables = JSON.parse(required('TABLES'));
+  } catch (error) {
+    throw new Error(`TABLES must be a JSON list of tables: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(tables) || tables.some((table) => !table.schema || !table.table || !table.column)) {
+    throw new Error('TABLES must list objects with schema, table, column, futureMonths, retentionMonths, archive');
+  }
+  return {
+    environment: required('ENVIRONMENT'),
+    databaseHost: required('DB_HOST'),
+    databasePort: Number(required('DB_PORT')),
+    databaseName: required('DB_NAME'),
+    databaseSecretArn: required('DB_SECRET_ARN'),
+    databaseEngine: engine,
+    databaseIdentifier: required('DB_IDENTIFIER'),
+    databaseTls: tls,
+    tables,
+    archiveBucket: variables.ARCHIVE_BUCKET || undefined,
+    archiveRegion: variables.ARCHIVE_REGION || undefined,
+    lockTimeoutMs: variables.LOCK_TIMEOUT_MS ? Number(variables.LOCK_TIMEOUT_MS) : undefined,
+    metricsNamespace: variables.METRICS_NAMESPACE ?? 'CS2Analytics/PartitionMaintenance',
+  };
+}
+
+/**
+ * The scheduled job: pre-flight (is the writer `available`?), credentials from the database secret,
+ * one pass, structured logs and CloudWatch metrics (embedded metric format: no API call needed).
+ */
+export async function runJob(deps: JobDependencies): Promise<JobResult> {
+  const { env } = deps;
+  const write = deps.write ?? ((line: string) => console.log(line));
+  const log = (event: Record<string, unknown>) => logEvent({ environment: env.environment, ...event }, write);
+
+  const status = await databaseStatus(deps);
+  if (status !== 'available') {
+    const reason = `database ${env.databaseIdentifier} is ${status ?? 'not found'}, not available`;
+    log({ event: 'skipped', reason });
+    writeMetrics(write, env, [{ dimensions: {}, values: { Skipped: 1 } }]);
+    return { status: 'skipped', reason };
+  }
+
+  const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: env.databaseSecretArn }));
+  const credentials = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
+  if (!credentials.username || !credentials.password) throw new Error('the database secret has no username or password');
+
+  const connection: ClientConfig = {
+    host: env.databaseHost,
+    port: env.databasePort,
+    database: env.databaseName,
+    user: credentials.username,
+    password: credentials.password,
+    // NODE_EXTRA_CA_CERTS points Node at the RDS CA bundle of the Lambda runtime.
+    ssl: env.databaseTls === 'verify-full' ? { rejectUnauthorized: true, servername: env.databaseHost } : false,
+    connectionTimeoutMillis: 10_000,
+  };
+  const summary = await runMaintenance(connection, {
+    tables: env.tables,
+    now: deps.now,
+    archiveTarget: env.archiveBucket ? { bucket: env.archiveBucket, region: env.archiveRegion ?? '', prefix: 'partitions' } : undefined,
+    retry: env.lockTimeoutMs ? { lockTimeoutMs: env.lockTimeoutMs } : undefined,
+    log,
+  });
+  log({ event: 'summary', summary });
+  writeMetrics(write, env, [
+    ...summary.tables.map((table) => ({
+      dimensions: { Table: `${table.schema}.${table.table}` },
+      values: {
+        PartitionsCreated: table.created.length,
+        PartitionsRetired: table.retired.length,
+        RowsArchived: table.archived.reduce((total, archived) => total + archived.rows, 0),
+        LockRetries: table.lockRetries,
+        Errors: table.errors.length,
+        ...(table.monthsAhead === null ? {} : { MonthsAhead: table.monthsAhead }),
+      },
+    })),
+    {
+      dimensions: {},
+      values: { DurationMs: summary.durationMs, Succeeded: summary.status === 'succeeded' ? 1 : 0, Skipped: summary.status === 'skipped' ? 1 : 0 },
+    },
+  ]);
+  return summary;
+}
+
+async function databaseStatus(deps: JobDependencies): Promise<string | undefined> {
+  const { env } = deps;
+  if (env.databaseEngine === 'aurora') {
+    const result = await deps.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: env.databaseIdentifier }));
+    return result.DBClusters?.[0]?.Status;
+  }
+  const result = await deps.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: env.databaseIdentifier }));
+  return result.DBInstances?.[0]?.DBInstanceStatus;
+}
+
+const UNITS: Record<string, string> = { DurationMs: 'Milliseconds' };
+
+/** CloudWatch embedded metric format: one JSON log line per dimension set becomes metrics. */
+function writeMetrics(
+  write: (line: string) => void,
+  env: JobEnvironment,
+  records: { dimensions: Record<string, string>; values: Record<string, number> }[],
+): void {
+  for (const record of records) {
+    const dimensions = { Environment: env.environment, ...record.dimensions };
+    write(
+      JSON.stringify({
+        _aws: {
+          Timestamp: Date.now(),
+          CloudWatchMetrics: [
+            {
+              Namespace: env.metricsNamespace,
+              Dimensions: [Object.keys(dimensions)],
+              Metrics: Object.keys(record.values).map((name) => ({ Name: name, Unit: UNITS[name] ?? 'Count' })),
+            },
+          ],
+        },
+        ...dimensions,
+        ...record.values,
+      }),
+    );
+  }
+}

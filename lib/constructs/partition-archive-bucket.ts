@@ -1,0 +1,129 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { ServiceRole } from './service-role';
+
+/** Key prefix of the partition exports: `<prefix>/<schema>/<table>/<partition>.csv`. */
+export const ARCHIVE_PREFIX = 'partitions';
+
+export interface PartitionArchiveBucketProps {
+  readonly envName: string;
+  /** SSE-KMS key: `aws_s3.query_export_to_s3` writes only to SSE-KMS (or SSE-S3) buckets. */
+  readonly encryptionKey: kms.IKey;
+}
+
+/**
+ * Where retired monthly partitions go before they are dropped: KMS-encrypted, versioned, retained
+ * whatever happens to the stack, moving to colder storage as it ages, with its own access log. The
+ * `exportRole` is the role the database assumes for `aws_s3.query_export_to_s3`: it can write under
+ * the partitions prefix of this bucket and nothing else.
+ */
+export class PartitionArchiveBucket extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly exportRole: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: PartitionArchiveBucketProps) {
+    super(scope, id);
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      // Server access logs can only be delivered to an SSE-S3 bucket.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      accessLogs,
+      'AwsSolutions::AwsSolutions-S1',
+      'This is the access-log bucket of the partition archive; logging its own access would recurse',
+    );
+    for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled', 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled']) {
+      acknowledge(
+        accessLogs,
+        rule,
+        'Access-log bucket of the partition archive: its objects are logs about the archive, kept a year in this region',
+      );
+    }
+    for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check']) {
+      acknowledge(accessLogs, rule, 'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS');
+    }
+    acknowledge(
+      accessLogs,
+      'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+      'This is the access-log bucket of the partition archive; logging its own access would recurse',
+    );
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'archive/',
+      // Archives are read rarely if ever: colder storage as they age, never deleted automatically.
+      lifecycleRules: [
+        {
+          transitions: [
+            { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(30) },
+            { storageClass: s3.StorageClass.DEEP_ARCHIVE, transitionAfter: Duration.days(180) },
+          ],
+          noncurrentVersionExpiration: Duration.days(90),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      this.bucket,
+      'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled',
+      `The ${props.envName} partition archive is itself the backup of retired data; cross-region copies are an ` +
+        'operations decision (AWS Backup copy), not replication of every export',
+    );
+
+    for (const bucket of [accessLogs, this.bucket]) {
+      acknowledge(
+        bucket,
+        'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
+        'Nothing consumes object events here: only the maintenance job writes exports, and it verifies each one\'s row ' +
+          'count itself before dropping a partition',
+      );
+      acknowledge(
+        bucket,
+        'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+        'Versioning keeps overwritten or deleted exports recoverable and the lifecycle sets how long; Object Lock would ' +
+          'freeze a retention decision that belongs to the data owner',
+      );
+    }
+
+    const exportRole = new ServiceRole(this, 'ExportRole', {
+      assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
+      description: `PostgreSQL ${props.envName}: aws_s3.query_export_to_s3 into the partition archive`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [this.bucket.arnForObjects(`${ARCHIVE_PREFIX}/*`)],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      ],
+    });
+    acknowledge(
+      exportRole.policy,
+      `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${ARCHIVE_PREFIX}/*]`,
+      'One object per retired partition under the partitions/ prefix of this one bucket: the keys are not known ' +
+        'in advance, the prefix is the narrowest scope',
+    );
+    this.exportRole = exportRole.role;
+  }
+}
