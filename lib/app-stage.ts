@@ -2,6 +2,7 @@ import { Stage, Tags, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/schema';
 import { DataStack } from './stacks/data-stack';
+import { MaintenanceStack } from './stacks/maintenance-stack';
 import { NetworkStack } from './stacks/network-stack';
 
 export interface Cs2AnalyticsStageProps extends StageProps {
@@ -14,6 +15,7 @@ export const APP_TAG = 'cs2-analytics';
 export class Cs2AnalyticsStage extends Stage {
   readonly network: NetworkStack;
   readonly data: DataStack;
+  readonly maintenance: MaintenanceStack;
 
   constructor(scope: Construct, id: string, props: Cs2AnalyticsStageProps) {
     super(scope, id, {
@@ -39,6 +41,15 @@ export class Cs2AnalyticsStage extends Stage {
       description: `CS2 Analytics ${config.envName}: PostgreSQL + RDS Proxy, Redis, EFS demo files (stateful)`,
       config,
       network: this.network,
+    });
+
+    this.maintenance = new MaintenanceStack(this, 'Maintenance', {
+      tags,
+      stackName: stackName('maintenance'),
+      description: `CS2 Analytics ${config.envName}: monthly partition maintenance job and its alarms (stateless)`,
+      config,
+      network: this.network,
+      data: this.data,
     });
 
     for (const [key, value] of Object.entries(tags)) Tags.of(this).add(key, value);

@@ -78,7 +78,9 @@ export function readJobEnvironment(variables: NodeJS.ProcessEnv): JobEnvironment
  */
 export async function runJob(deps: JobDependencies): Promise<JobResult> {
   const { env } = deps;
-  const write = deps.write ?? ((line: string) => console.log(line));
+  // Raw stdout lines: with the function's JSON log format, console.log would wrap them and hide the
+  // embedded-metric records from CloudWatch.
+  const write = deps.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const log = (event: Record<string, unknown>) => logEvent({ environment: env.environment, ...event }, write);
 
   const status = await databaseStatus(deps);

@@ -1,0 +1,290 @@
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import type { ArchivalSettings, MaintenanceSettings } from '../config/schema';
+import type { PostgresDatabase } from './postgres-database';
+import { ServiceRole } from './service-role';
+
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+export const SQL_DIRECTORY = path.join(PROJECT_ROOT, 'sql');
+export const METRICS_NAMESPACE = 'CS2Analytics/PartitionMaintenance';
+
+export interface PartitionMaintenanceJobProps {
+  readonly envName: string;
+  readonly settings: MaintenanceSettings;
+  /** Retention and archiving: the same value the API gets as ARCHIVAL_THRESHOLD_MONTHS. */
+  readonly archival: ArchivalSettings;
+  readonly database: PostgresDatabase;
+  /** The key of the database secret (the function decrypts it through Secrets Manager). */
+  readonly databaseKey: kms.IKey;
+  readonly archiveBucket: s3.IBucket;
+  readonly vpc: ec2.IVpc;
+  /** Private subnets with egress: the function calls RDS, Secrets Manager and answers CloudFormation. */
+  readonly subnets: ec2.SubnetSelection;
+  /** The data tier's group for this job: the only one, besides the proxy, the writer admits. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Encrypts the function's logs and its dead-letter queue. */
+  readonly encryptionKey: kms.IKey;
+  readonly alarmTopic: sns.ITopic;
+  /**
+   * Keep the function's logs when the stack is deleted.
+   * @default true
+   */
+  readonly retainLogs?: boolean;
+}
+
+/**
+ * The scheduled Lambda that rotates monthly partitions (lambda/partition-maintenance): daily, and
+ * once per deployment that changes sql/ or the table settings. It connects to the writer directly
+ * (a real session, TLS verified against the RDS CA bundle of the runtime). Failed runs are retried
+ * twice, then kept in an encrypted dead-letter queue; alarms watch errors, the queue, months ahead
+ * and the last success.
+ */
+export class PartitionMaintenanceJob extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: PartitionMaintenanceJobProps) {
+    super(scope, id);
+    const { envName, settings, archival, database } = props;
+    const stack = Stack.of(this);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.encryptionKey,
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.retainLogs ?? true ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledgeConfiguredLogRetention(logGroup, envName, 'maintenance.logRetentionDays', settings.logRetentionDays);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const rule of ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check', 'Serverless::Serverless-SQSRedrivePolicy']) {
+      acknowledge(this.deadLetterQueue, rule, 'This queue is the dead-letter queue of the maintenance function: it has none of its own');
+    }
+
+    const tables = settings.tables.map((table) => ({
+      ...table,
+      futureMonths: settings.futureMonths,
+      retentionMonths: archival.thresholdMonths,
+      archive: archival.enabled,
+    }));
+
+    const role = new ServiceRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Partition maintenance ${envName}`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [database.secret.secretArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [props.databaseKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({
+          actions: [database.engine === 'aurora' ? 'rds:DescribeDBClusters' : 'rds:DescribeDBInstances'],
+          resources: [database.describeArn],
+        }),
+        new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+      ],
+    });
+    for (const finding of ['Resource::*']) {
+      acknowledge(
+        role.policy,
+        `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
+        'Only the VPC network-interface actions Lambda needs to run in the VPC and X-Ray trace publishing use *: ' +
+          'neither supports resource-level permissions; every other statement names its resource',
+      );
+    }
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      description: `CS2 Analytics ${envName}: monthly partition maintenance`,
+      entry: path.join(PROJECT_ROOT, 'lambda', 'partition-maintenance', 'index.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.minutes(15),
+      // One pass per database at a time is enforced in PostgreSQL; this keeps retries from piling up.
+      reservedConcurrentExecutions: 1,
+      role: role.role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [props.securityGroup],
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      environment: {
+        ENVIRONMENT: envName,
+        DB_HOST: database.directWriterEndpoint,
+        DB_PORT: String(database.databasePort),
+        DB_NAME: 'cs2analytics',
+        DB_SECRET_ARN: database.secret.secretArn,
+        DB_ENGINE: database.engine,
+        DB_IDENTIFIER: database.identifier,
+        DB_TLS: 'verify-full',
+        TABLES: JSON.stringify(tables),
+        ARCHIVE_BUCKET: props.archiveBucket.bucketName,
+        ARCHIVE_REGION: stack.region,
+        LOCK_TIMEOUT_MS: String(settings.lockTimeoutMs),
+        METRICS_NAMESPACE,
+        // Node.js 20+ runtimes no longer trust the Amazon CAs by default; this bundle has the RDS ones.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
+      bundling: {
+        minify: true,
+        target: 'node22',
+        // The runtime ships the AWS SDK v3; pg-native is an optional addon pg never needs here.
+        externalModules: ['@aws-sdk/*', 'pg-native'],
+        forceDockerBundling: false,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // sql/ ships inside the bundle: the function installs or upgrades it.
+          afterBundling: (_inputDir: string, outputDir: string) => [`cp -r "${SQL_DIRECTORY}" "${outputDir}/sql"`],
+        },
+      },
+    });
+
+    acknowledge(
+      this.function,
+      'cdk-validator-cfnguard::lambda_inside_vpc_check',
+      'The function runs in the private subnets of the network stack (VpcConfig); their ids arrive as cross-stack ' +
+        'references, which this control cannot follow to a literal subnet id',
+    );
+    acknowledge(
+      this.function,
+      'Serverless::Serverless-LambdaAsyncFailureDestination',
+      'Failed asynchronous runs land in the encrypted dead-letter queue (DeadLetterConfig, after 2 retries), which is ' +
+        'alarmed; a second failure destination would deliver every failure twice',
+    );
+
+    new events.Rule(this, 'DailySchedule', {
+      description: `CS2 Analytics ${envName}: daily partition maintenance`,
+      schedule: events.Schedule.cron({ minute: '30', hour: String(settings.scheduleHourUtc) }),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2, deadLetterQueue: this.deadLetterQueue })],
+    });
+
+    // Once per deployment that changes sql/ or the tables: install or upgrade, then run a pass.
+    // The function itself answers CloudFormation, so no provider function is needed.
+    new CustomResource(this, 'DeploymentRun', {
+      serviceToken: this.function.functionArn,
+      resourceType: 'Custom::PartitionMaintenance',
+      properties: { SqlVersion: sqlFingerprint(), Tables: JSON.stringify(tables) },
+    });
+
+    this.addAlarms(props, tables.map((table) => `${table.schema}.${table.table}`));
+  }
+
+  private addAlarms(props: PartitionMaintenanceJobProps, tables: string[]): void {
+    const action = new cloudwatchActions.SnsAction(props.alarmTopic);
+    const name = (what: string) => `cs2analytics-${props.envName}-maintenance-${what}`;
+    const custom = (metricName: string, dimensions: Record<string, string>, statistic: string, period: Duration) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { Environment: props.envName, ...dimensions },
+        statistic,
+        period,
+      });
+    const add = (id: string, alarmProps: cloudwatch.AlarmProps) => {
+      const alarm = new cloudwatch.Alarm(this, id, alarmProps);
+      alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    };
+
+    add('ErrorsAlarm', {
+      alarmName: name('errors'),
+      alarmDescription: 'The partition-maintenance function failed (it is retried, then dead-lettered).',
+      metric: this.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // No invocation means no error; silence is caught by the last-success alarm.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('DeadLetterAlarm', {
+      alarmName: name('dead-letters'),
+      alarmDescription: 'A maintenance run failed all its retries and waits in the dead-letter queue.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // SQS stops reporting an idle, empty queue: missing means empty.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    tables.forEach((table, index) => {
+      add(`MonthsAheadAlarm${index + 1}`, {
+        alarmName: name(`months-ahead-${table}`),
+        alarmDescription: `Fewer than 2 future monthly partitions exist for ${table}: inserts will soon fail.`,
+        metric: custom('MonthsAhead', { Table: table }, 'Minimum', Duration.days(1)),
+        threshold: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No report for a day means nobody checked: that must not look healthy.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    });
+    add('NoSuccessAlarm', {
+      alarmName: name('no-success'),
+      alarmDescription: 'No maintenance pass succeeded in 2 days.',
+      metric: custom('Succeeded', {}, 'Sum', Duration.days(1)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+}
+
+/** Changes when any file of sql/ changes: the deployment run installs the new version. */
+export function sqlFingerprint(): string {
+  const hash = crypto.createHash('sha256');
+  for (const file of fs.readdirSync(SQL_DIRECTORY).sort()) {
+    hash.update(file).update(fs.readFileSync(path.join(SQL_DIRECTORY, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
