@@ -3,6 +3,8 @@
  * only grows on purpose. Usage: npm run acks [-- --env prod] [-- --json]
  */
 import { App } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
 import { listAcknowledgements } from '../lib/compliance/acknowledgements';
 import { loadConfig } from '../lib/config/load';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
@@ -13,7 +15,8 @@ const envFlag = args.indexOf('--env');
 const envNames = envFlag >= 0 ? [args[envFlag + 1]] : [...ENVIRONMENT_NAMES];
 
 const rows = envNames.flatMap((envName) => {
-  const app = new App();
+  // The feature flags of cdk.json, as the CLI would pass them.
+  const app = new App({ context: JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context });
   buildCs2AnalyticsApp(app, loadConfig({ envName, defaultAccount: '111111111111' }));
   return listAcknowledgements(app).map((ack) => ({ envName, ...ack }));
 });

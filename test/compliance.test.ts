@@ -11,6 +11,7 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { EncryptionKey } from '../lib/constructs/encryption-key';
 import { loadConfig } from '../lib/config/load';
 import { buildCs2AnalyticsApp } from '../lib/cs2-analytics-app';
+import { cdkJsonContext, TEST_ACCOUNT } from './support/context';
 import { synthesized } from './support/synthesized';
 import { VARIANTS } from './support/variants';
 
@@ -56,8 +57,8 @@ test('the Control Tower checks find what the unfiltered plugin finds on the prod
 describe('acknowledgements', () => {
   const envNames = ['dev', 'staging', 'prod'];
   const acks = envNames.flatMap((envName) => {
-    const app = new App();
-    buildCs2AnalyticsApp(app, loadConfig({ envName, defaultAccount: '111111111111' }));
+    const app = new App({ context: cdkJsonContext() });
+    buildCs2AnalyticsApp(app, loadConfig({ envName, defaultAccount: TEST_ACCOUNT }));
     return listAcknowledgements(app);
   });
   // aws-cdk-lib acknowledges a few of its own CloudFormation-validator findings; ours are the rest.
