@@ -1,0 +1,182 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { stackOf, synthesized, templateOf } from './support/synthesized';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+const VARIANTS = ['dev', 'staging', 'prod', 'prod-instance'] as const;
+
+function only(template: Template, type: string) {
+  const entries = Object.entries(template.findResources(type) as Resources);
+  expect(entries).toHaveLength(1);
+  return entries[0];
+}
+
+describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
+  const { config } = synthesized(variant);
+  const template = templateOf(variant, 'Maintenance');
+  const [functionId, fn] = only(template, 'AWS::Lambda::Function');
+  const env = fn.Properties.Environment.Variables as Record<string, any>;
+
+  test('is a stateless stack named after the environment, not termination-protected', () => {
+    const stack = stackOf(variant, 'Maintenance');
+    expect(stack.stackName).toBe(`Cs2Analytics-${config.envName}-maintenance`);
+    expect(stack.terminationProtection).toBe(false);
+  });
+
+  test('runs the bundled function on the latest Node.js runtime, in the private subnets, as the maintenance group', () => {
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Timeout: 900,
+      ReservedConcurrentExecutions: 1,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: expect.objectContaining({ LogFormat: 'JSON' }),
+    });
+    const subnets = JSON.stringify(fn.Properties.VpcConfig.SubnetIds);
+    expect(subnets.match(/Vpc\w*Subnet/g)!.every((name) => name.includes('PrivateSubnet'))).toBe(true);
+    expect(JSON.stringify(fn.Properties.VpcConfig.SecurityGroupIds)).toContain('MaintenanceSecurityGroup');
+  });
+
+  test('connects to the writer directly, never through the proxy, with TLS verified against the RDS CA', () => {
+    const host = JSON.stringify(env.DB_HOST);
+    expect(host).toMatch(config.database.engine === 'aurora' ? /DatabaseCluster\w*EndpointAddress/ : /DatabasePrimary\w*EndpointAddress/);
+    expect(host).not.toMatch(/Proxy/);
+    expect(env).toMatchObject({
+      DB_PORT: '5532',
+      DB_TLS: 'verify-full',
+      DB_ENGINE: config.database.engine,
+      DB_IDENTIFIER: `cs2analytics-${config.envName}`,
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    });
+    expect(JSON.stringify(env.DB_SECRET_ARN)).toMatch(/Database\w*Secret/);
+  });
+
+  test('takes its tables from config, retention being the one ARCHIVAL_THRESHOLD_MONTHS value', () => {
+    expect(JSON.parse(env.TABLES)).toEqual(
+      config.maintenance.tables.map((table) => ({
+        ...table,
+        futureMonths: config.maintenance.futureMonths,
+        retentionMonths: config.archival.thresholdMonths,
+        archive: config.archival.enabled,
+      })),
+    );
+    expect(JSON.stringify(env.ARCHIVE_BUCKET)).toContain('PartitionArchiveBucket');
+  });
+
+  test('runs daily, and once per deployment through a custom resource served by the function itself', () => {
+    const [, rule] = only(template, 'AWS::Events::Rule');
+    expect(rule.Properties.ScheduleExpression).toBe(`cron(30 ${config.maintenance.scheduleHourUtc} * * ? *)`);
+    expect(rule.Properties.Targets[0]).toMatchObject({
+      Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+      RetryPolicy: { MaximumRetryAttempts: 2 },
+      DeadLetterConfig: expect.anything(),
+    });
+    const [, run] = only(template, 'Custom::PartitionMaintenance');
+    expect(run.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
+    expect(run.Properties.SqlVersion).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  test('retries failed runs twice, then keeps them in an encrypted dead-letter queue', () => {
+    const [, invokeConfig] = only(template, 'AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
+    const [queueId, queue] = only(template, 'AWS::SQS::Queue');
+    expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+    expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+  });
+
+  test('logs to a KMS-encrypted log group with the configured retention', () => {
+    const [logsId, logGroup] = only(template, 'AWS::Logs::LogGroup');
+    expect(logGroup.Properties.RetentionInDays).toBe(config.maintenance.logRetentionDays);
+    expect(logGroup.Properties.KmsKeyId).toBeDefined();
+    expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: logsId });
+  });
+
+  test('has least-privilege permissions in a managed policy, no inline policy', () => {
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const [, policy] = only(template, 'AWS::IAM::ManagedPolicy');
+    const statements = policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const resourceOf = (action: string) =>
+      statements.find((statement) => [statement.Action].flat().includes(action))?.Resource;
+    expect(JSON.stringify(resourceOf('secretsmanager:GetSecretValue'))).toMatch(/Database\w*Secret/);
+    const describe = config.database.engine === 'aurora' ? 'rds:DescribeDBClusters' : 'rds:DescribeDBInstances';
+    expect(resourceOf(describe)).not.toBe('*');
+    const wildcard = statements.filter((statement) => statement.Resource === '*').flatMap((statement) => [statement.Action].flat());
+    expect(wildcard.every((action) => action.startsWith('ec2:') || action.startsWith('xray:'))).toBe(true);
+  });
+
+  test('alarms on errors, dead letters, months ahead below 2 and no success in 2 days, all to the encrypted topic', () => {
+    const [topicId, topic] = only(template, 'AWS::SNS::Topic');
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).map((alarm) => alarm.Properties);
+    const byName = (suffix: string) => alarms.find((alarm) => alarm.AlarmName.endsWith(suffix))!;
+    expect(alarms).toHaveLength(3 + config.maintenance.tables.length);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(byName('-errors')).toMatchObject({ MetricName: 'Errors', Threshold: 1, TreatMissingData: 'notBreaching' });
+    expect(byName('-dead-letters')).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(byName('-months-ahead-public.GameEvent')).toMatchObject({
+      MetricName: 'MonthsAhead',
+      Namespace: 'CS2Analytics/PartitionMaintenance',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 2,
+      TreatMissingData: 'breaching',
+      Dimensions: expect.arrayContaining([{ Name: 'Table', Value: 'public.GameEvent' }, { Name: 'Environment', Value: config.envName }]),
+    });
+    expect(byName('-no-success')).toMatchObject({
+      MetricName: 'Succeeded',
+      EvaluationPeriods: 2,
+      Period: 86400,
+      TreatMissingData: 'breaching',
+    });
+  });
+});
+
+describe.each(VARIANTS)('partition archive in %s', (variant) => {
+  const { config } = synthesized(variant);
+  const template = templateOf(variant, 'Data');
+  const buckets = Object.entries(template.findResources('AWS::S3::Bucket') as Resources);
+  const [bucketId, bucket] = buckets.find(([id]) => id.startsWith('PartitionArchiveBucket'))!;
+
+  test('is KMS-encrypted with the data key, versioned, private, retained, with a lifecycle to colder storage', () => {
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toMatchObject({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] },
+    });
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: true });
+    const transitions = bucket.Properties.LifecycleConfiguration.Rules[0].Transitions.map((t: { StorageClass: string }) => t.StorageClass);
+    expect(transitions).toEqual(['GLACIER_IR', 'DEEP_ARCHIVE']);
+    expect(bucket.Properties.LoggingConfiguration).toBeDefined();
+  });
+
+  test('is the only thing the database may export to, under its partitions/ prefix', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy') as Resources).filter((policy) =>
+      JSON.stringify(policy).includes('s3:PutObject'),
+    );
+    expect(policies).toHaveLength(1);
+    const statement = policies[0].Properties.PolicyDocument.Statement.find((s: { Action: string[] }) => s.Action.includes('s3:PutObject'));
+    expect(JSON.stringify(statement.Resource)).toContain(`"${bucketId}","Arn"]},"/partitions/*"`);
+    const databaseType = config.database.engine === 'aurora' ? 'AWS::RDS::DBCluster' : 'AWS::RDS::DBInstance';
+    const withRole = Object.values(template.findResources(databaseType) as Resources).filter((db) => db.Properties.AssociatedRoles);
+    expect(withRole).toHaveLength(1);
+    expect(withRole[0].Properties.AssociatedRoles).toEqual([expect.objectContaining({ FeatureName: 's3Export' })]);
+  });
+});
+
+test('the maintenance stack depends on the stateful stacks, never the reverse', () => {
+  const manifest = require(`${synthesized('prod').outdir}/assembly-prod/manifest.json`);
+  const artifacts = Object.entries(manifest.artifacts as Record<string, { dependencies?: string[] }>).filter(
+    ([id]) => !id.endsWith('.assets'),
+  );
+  const dependencies = (name: string) => artifacts.find(([id]) => id.startsWith(`prod${name}`))![1].dependencies ?? [];
+  expect(dependencies('Maintenance').filter((dependency) => !dependency.endsWith('.assets')).sort()).toEqual(
+    [expect.stringMatching(/^prodData/), expect.stringMatching(/^prodNetwork/)],
+  );
+  for (const stateful of ['Network', 'Data']) {
+    expect(dependencies(stateful).some((dependency) => dependency.includes('Maintenance'))).toBe(false);
+  }
+});
