@@ -1,0 +1,207 @@
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import * as path from 'path';
+import type { Client } from 'pg';
+import { handler as sourceHandler } from '../../lambda/partition-maintenance/index';
+import { readJobEnvironment } from '../../lambda/partition-maintenance/job';
+import { createPartitionedEvents, partitionMonths } from '../support/game-events';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { synthesized, templateOf } from '../support/synthesized';
+
+const rds = mockClient(RDSClient);
+const secrets = mockClient(SecretsManagerClient);
+
+let db: TestDatabase;
+let client: Client;
+let stdout: string[];
+let restoreStdout: () => void;
+
+function databaseEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
+  const url = new URL(db.connectionString);
+  return {
+    ENVIRONMENT: 'dev',
+    DB_HOST: url.hostname,
+    DB_PORT: url.port,
+    DB_NAME: url.pathname.slice(1),
+    DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db',
+    DB_ENGINE: 'aurora',
+    DB_IDENTIFIER: 'cs2analytics-dev',
+    // The embedded server speaks no TLS; the stack sets verify-full (test/maintenance.test.ts).
+    DB_TLS: 'disable',
+    TABLES: JSON.stringify([
+      { schema: 'public', table: 'GameEvent', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false },
+    ]),
+    ...overrides,
+  };
+}
+
+beforeEach(async () => {
+  db = await createTestDatabase();
+  client = await db.connect();
+  await createPartitionedEvents(client);
+  rds.reset();
+  secrets.reset();
+  rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'available' }] });
+  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available' }] });
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: 'postgres' }) });
+  Object.assign(process.env, databaseEnvironment());
+  stdout = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => {
+    stdout.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  restoreStdout = () => {
+    process.stdout.write = write;
+  };
+});
+
+afterEach(async () => {
+  restoreStdout();
+  await client.end();
+  await db.drop();
+});
+
+function records(): Record<string, any>[] {
+  return stdout.flatMap((chunk) => chunk.split('\n')).filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/** A real HTTP endpoint standing in for CloudFormation's pre-signed response URL. */
+async function responseEndpoint(): Promise<{ url: string; received: Promise<Record<string, any>>; close: () => void }> {
+  let resolve: (body: Record<string, any>) => void;
+  const received = new Promise<Record<string, any>>((done) => (resolve = done));
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      response.end();
+      resolve({ method: request.method, ...JSON.parse(body) });
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`, received, close: () => server.close() };
+}
+
+function customResourceEvent(url: string, requestType: 'Create' | 'Update' | 'Delete') {
+  return {
+    RequestType: requestType,
+    ResponseURL: url,
+    StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Cs2Analytics-dev-maintenance/1',
+    RequestId: 'request-1',
+    LogicalResourceId: 'DeploymentRun',
+    ResourceType: 'Custom::PartitionMaintenance',
+  };
+}
+
+const handlerModules: [string, () => Promise<(event: unknown) => Promise<unknown>>][] = [
+  ['the source', async () => sourceHandler],
+  [
+    'the built bundle',
+    async () => {
+      // The very bundle the stack deploys: the dev synth's asset, with sql/ inside.
+      const template = templateOf('dev', 'Maintenance').toJSON();
+      const fn = Object.values(template.Resources as Record<string, any>).find((r) => r.Type === 'AWS::Lambda::Function');
+      const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+      const bundle = path.join(synthesized('dev').outdir, `asset.${hash}`, 'index.js');
+      expect(fs.existsSync(path.join(path.dirname(bundle), 'sql', '001_partition_maintenance.sql'))).toBe(true);
+      return require(bundle).handler;
+    },
+  ],
+];
+
+describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
+  test('a scheduled run: pre-flight, secret, one pass, structured logs and metrics', async () => {
+    const handler = await load();
+    const result = (await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' })) as { status: string };
+    expect(result.status).toBe('succeeded');
+    expect(rds.commandCalls(DescribeDBClustersCommand)[0].args[0].input).toEqual({ DBClusterIdentifier: 'cs2analytics-dev' });
+    expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({
+      SecretId: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db',
+    });
+    expect((await partitionMonths(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', qualified: '"public"."GameEvent"' })).length).toBe(4);
+    const lines = records();
+    const metric = lines.find((line) => line._aws && line.Table === 'public.GameEvent');
+    expect(metric).toMatchObject({ Environment: 'dev', PartitionsCreated: 4, MonthsAhead: 3, LockRetries: 0, Errors: 0 });
+    expect(metric!._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 'CS2Analytics/PartitionMaintenance',
+      Dimensions: [['Environment', 'Table']],
+    });
+    expect(lines.find((line) => line._aws && line.Succeeded !== undefined)).toMatchObject({ Succeeded: 1 });
+    expect(lines.find((line) => line.event === 'summary')).toMatchObject({ source: 'partition-maintenance', environment: 'dev' });
+  });
+
+  test('skips and reports when the database is not available, without connecting', async () => {
+    const handler = await load();
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'backing-up' }] });
+    Object.assign(process.env, { DB_PORT: '1' }); // nothing listens there: a connection attempt would fail
+    const result = await handler({});
+    expect(result).toEqual({ status: 'skipped', reason: 'database cs2analytics-dev is backing-up, not available' });
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(records().find((line) => line._aws)).toMatchObject({ Skipped: 1 });
+  });
+
+  test('asks the instance, not a cluster, in instance mode', async () => {
+    const handler = await load();
+    Object.assign(process.env, { DB_ENGINE: 'instance' });
+    await handler({});
+    expect(rds.commandCalls(DescribeDBInstancesCommand)[0].args[0].input).toEqual({ DBInstanceIdentifier: 'cs2analytics-dev' });
+    expect(rds.commandCalls(DescribeDBClustersCommand)).toHaveLength(0);
+  });
+
+  test('fails the invocation when the pass reports errors, so that Lambda retries and dead-letters it', async () => {
+    const handler = await load();
+    Object.assign(process.env, {
+      TABLES: JSON.stringify([{ schema: 'public', table: 'Missing', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false }]),
+    });
+    await expect(handler({})).rejects.toThrow('table \\"public\\".\\"Missing\\" does not exist');
+  });
+
+  test('at deploy time installs sql/, runs a pass and answers CloudFormation SUCCESS', async () => {
+    const handler = await load();
+    const endpoint = await responseEndpoint();
+    try {
+      await handler(customResourceEvent(endpoint.url, 'Create'));
+      expect(await endpoint.received).toMatchObject({
+        method: 'PUT',
+        Status: 'SUCCESS',
+        RequestId: 'request-1',
+        LogicalResourceId: 'DeploymentRun',
+        Data: { Status: 'succeeded' },
+      });
+    } finally {
+      endpoint.close();
+    }
+    const { rows } = await client.query('SELECT max(version) AS version FROM partition_maintenance.schema_version');
+    expect(rows[0].version).toBe(1);
+  });
+
+  test('answers CloudFormation FAILED when it cannot reach the database, and SUCCESS on delete', async () => {
+    const handler = await load();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: 'wrong' }) });
+    const failed = await responseEndpoint();
+    try {
+      await handler(customResourceEvent(failed.url, 'Update'));
+      expect(await failed.received).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('password authentication failed') });
+    } finally {
+      failed.close();
+    }
+    const deleted = await responseEndpoint();
+    try {
+      await handler(customResourceEvent(deleted.url, 'Delete'));
+      expect(await deleted.received).toMatchObject({ Status: 'SUCCESS' });
+    } finally {
+      deleted.close();
+    }
+  });
+});
+
+test('a configuration error names the variable', async () => {
+  expect(() => readJobEnvironment({ ...databaseEnvironment(), DB_ENGINE: 'mysql' })).toThrow('DB_ENGINE must be aurora or instance (got mysql)');
+  expect(() => readJobEnvironment({ ...databaseEnvironment(), TABLES: 'GameEvent' })).toThrow('TABLES must be a JSON list of tables');
+  const { DB_HOST: _omitted, ...withoutHost } = databaseEnvironment();
+  expect(() => readJobEnvironment(withoutHost)).toThrow('environment variable DB_HOST is required');
+});
