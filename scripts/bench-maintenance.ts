@@ -14,10 +14,10 @@
  * Usage: npm run bench:maintenance [-- --clients 4 --rows-per-month 20000 --analytics-seconds 6]
  */
 import { Client } from 'pg';
-import { installSql } from '../lambda/partition-maintenance/install';
 import { monthDate, monthLabel, monthOf } from '../lambda/partition-maintenance/months';
 import { runPass } from '../lambda/partition-maintenance/pass';
 import { startPostgresServer } from './lib/embedded-postgres';
+import { createSampleGameEvents } from './lib/sample-game-events';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -42,27 +42,7 @@ interface Result {
 async function prepare(connectionString: string): Promise<void> {
   const client = new Client({ connectionString });
   await client.connect();
-  await client.query(`
-    CREATE TABLE "GameEvent" (
-      "id" serial NOT NULL,
-      "matchId" text NOT NULL,
-      "type" text NOT NULL,
-      "payload" jsonb,
-      "createdAt" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-      PRIMARY KEY ("id", "createdAt")
-    ) PARTITION BY RANGE ("createdAt")`);
-  await client.query(`CREATE INDEX ON "GameEvent" ("createdAt")`);
-  await installSql(client);
-  for (let month = CURRENT - 14; month <= CURRENT; month++) {
-    await client.query('SELECT partition_maintenance.create_month($1::regclass, $2::date)', ['"GameEvent"', monthDate(month)]);
-    await client.query(
-      `INSERT INTO "GameEvent" ("matchId", "type", "createdAt")
-       SELECT 'match-' || (g % 100), 'kill', $1::timestamp + make_interval(secs => g % (27 * 86400))
-       FROM generate_series(1, $2) g`,
-      [`${monthDate(month)} 00:00:00`, ROWS_PER_MONTH],
-    );
-  }
-  await client.query('ANALYZE "GameEvent"');
+  await createSampleGameEvents(client, 15, ROWS_PER_MONTH);
   await client.end();
 }
 
