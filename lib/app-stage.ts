@@ -4,6 +4,8 @@ import type { EnvironmentConfig } from './config/schema';
 import { DataStack } from './stacks/data-stack';
 import { MaintenanceStack } from './stacks/maintenance-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { RegistryStack } from './stacks/registry-stack';
+import { ServicesStack } from './stacks/services-stack';
 
 export interface Cs2AnalyticsStageProps extends StageProps {
   readonly config: EnvironmentConfig;
@@ -16,6 +18,8 @@ export class Cs2AnalyticsStage extends Stage {
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly maintenance: MaintenanceStack;
+  readonly registry: RegistryStack;
+  readonly services: ServicesStack;
 
   constructor(scope: Construct, id: string, props: Cs2AnalyticsStageProps) {
     super(scope, id, {
@@ -41,6 +45,23 @@ export class Cs2AnalyticsStage extends Stage {
       description: `CS2 Analytics ${config.envName}: PostgreSQL + RDS Proxy, Redis, EFS demo files (stateful)`,
       config,
       network: this.network,
+    });
+
+    this.registry = new RegistryStack(this, 'Registry', {
+      ...stateful,
+      stackName: stackName('registry'),
+      description: `CS2 Analytics ${config.envName}: ECR repositories of web, API and parser (stateful)`,
+      config,
+    });
+
+    this.services = new ServicesStack(this, 'Services', {
+      tags,
+      stackName: stackName('services'),
+      description: `CS2 Analytics ${config.envName}: ECS cluster, load balancer, web, API and parser (stateless)`,
+      config,
+      network: this.network,
+      data: this.data,
+      registry: this.registry,
     });
 
     this.maintenance = new MaintenanceStack(this, 'Maintenance', {

@@ -22,6 +22,9 @@ const PGBOUNCER_EQUIVALENT_POOL = {
 /** The table the original partitioning SQL was written for, as Prisma names it. */
 const GAME_EVENTS = [{ schema: 'public', table: 'GameEvent', column: 'createdAt' }];
 
+/** Image tags: override per deploy with -c images.api.tag=1.4.2 (tags are immutable in ECR). */
+const IMAGES = { web: { tag: '0.1.0' }, api: { tag: '0.1.0' }, parser: { tag: '0.1.0' } };
+
 /** The demo-files volume: every container that mounts it runs as this user (see the services tier). */
 const DEMO_FILES = { uid: 1000, gid: 1000, transitionToInfrequentAccessDays: 30 };
 
@@ -74,6 +77,19 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
     archival: { enabled: true, thresholdMonths: 6 },
     maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 14, tables: GAME_EVENTS },
+    images: IMAGES,
+    loadBalancer: { allowPlainHttp: true, idleTimeoutSeconds: 600, waf: false, deletionProtection: false, accessLogRetentionDays: 30 },
+    services: {
+      execEnabled: true,
+      logRetentionDays: 14,
+      apiPathPattern: '/api/*',
+      web: { cpu: 256, memoryMiB: 512, minTasks: 1, maxTasks: 2, spot: false, port: 3000, healthCheckPath: '/' },
+      api: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, spot: false, port: 3001, healthCheckPath: '/api/health' },
+      parser: {
+        cpu: 1024, memoryMiB: 2048, minTasks: 1, maxTasks: 2, spot: true, port: 8001, healthCheckPath: '/health',
+        workers: 2, ephemeralStorageGiB: 50, stopTimeoutSeconds: 120,
+      },
+    },
   },
   staging: {
     region: 'eu-west-1',
@@ -117,6 +133,19 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
     archival: { enabled: true, thresholdMonths: 6 },
     maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 90, tables: GAME_EVENTS },
+    images: IMAGES,
+    loadBalancer: { allowPlainHttp: true, idleTimeoutSeconds: 600, waf: true, deletionProtection: false, accessLogRetentionDays: 90 },
+    services: {
+      execEnabled: true,
+      logRetentionDays: 90,
+      apiPathPattern: '/api/*',
+      web: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4, spot: false, port: 3000, healthCheckPath: '/' },
+      api: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4, spot: false, port: 3001, healthCheckPath: '/api/health' },
+      parser: {
+        cpu: 1024, memoryMiB: 2048, minTasks: 1, maxTasks: 4, spot: true, port: 8001, healthCheckPath: '/health',
+        workers: 2, ephemeralStorageGiB: 50, stopTimeoutSeconds: 120,
+      },
+    },
   },
   prod: {
     region: 'eu-west-1',
@@ -160,5 +189,18 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
     archival: { enabled: true, thresholdMonths: 6 },
     maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 365, tables: GAME_EVENTS },
+    images: IMAGES,
+    loadBalancer: { allowPlainHttp: false, domainName: 'cs2.example.com', hostedZoneId: 'Z0123456789EXAMPLE', idleTimeoutSeconds: 600, waf: true, deletionProtection: true, accessLogRetentionDays: 365 },
+    services: {
+      execEnabled: false,
+      logRetentionDays: 365,
+      apiPathPattern: '/api/*',
+      web: { cpu: 1024, memoryMiB: 2048, minTasks: 2, maxTasks: 10, spot: false, port: 3000, healthCheckPath: '/' },
+      api: { cpu: 1024, memoryMiB: 2048, minTasks: 2, maxTasks: 10, spot: false, port: 3001, healthCheckPath: '/api/health' },
+      parser: {
+        cpu: 2048, memoryMiB: 4096, minTasks: 2, maxTasks: 10, spot: false, port: 8001, healthCheckPath: '/health',
+        workers: 2, ephemeralStorageGiB: 50, stopTimeoutSeconds: 120,
+      },
+    },
   },
 };

@@ -156,6 +156,72 @@ export const maintenanceSchema = z.strictObject({
     .min(1, { error: 'must list at least one table' }),
 });
 
+/** Fargate task sizes: CPU units and the memory (MiB) each allows. */
+export const FARGATE_SIZES: Record<number, readonly number[]> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+  2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
+  4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
+};
+
+const serviceSchema = z.strictObject({
+  /** Fargate CPU units: 256, 512, 1024, 2048 or 4096. */
+  cpu: z.number({ error: 'must be one of 256, 512, 1024, 2048, 4096' }).refine((cpu) => cpu in FARGATE_SIZES, {
+    error: 'must be one of 256, 512, 1024, 2048, 4096',
+  }),
+  memoryMiB: integer(512, 30720),
+  minTasks: integer(1, 100),
+  maxTasks: integer(1, 100),
+  /** Run on Fargate Spot (interruptible, about 70 % cheaper). */
+  spot: flag(),
+  /** The port the container listens on. */
+  port: integer(1, 65535),
+  /** The HTTP path the container and load-balancer health checks call. */
+  healthCheckPath: text(/^\/[\w\-./]*$/, 'an absolute URL path, e.g. /health'),
+});
+
+export const servicesSchema = z.strictObject({
+  /** ECS Exec (a shell in a running task), every session logged. */
+  execEnabled: flag(),
+  logRetentionDays: logRetentionDays(),
+  /** The ALB path routed to the API; everything else goes to the web front end. */
+  apiPathPattern: text(/^\/[\w\-./*]*$/, 'an ALB path pattern, e.g. /api/*'),
+  web: serviceSchema,
+  api: serviceSchema,
+  parser: serviceSchema.extend({
+    /** The original WORKERS: parsing workers per task. */
+    workers: integer(1, 64),
+    /** Scratch space for demos being parsed (the original parser-demos volume). */
+    ephemeralStorageGiB: integer(21, 200),
+    /** Time a stopping task gets to finish its current demo before it is killed. */
+    stopTimeoutSeconds: integer(2, 120),
+  }),
+});
+
+const IMAGE_TAG = text(/^[\w][\w.-]{0,127}$/, 'a Docker image tag, e.g. 1.4.2');
+
+export const imagesSchema = z.strictObject({
+  web: z.strictObject({ tag: IMAGE_TAG }),
+  api: z.strictObject({ tag: IMAGE_TAG }),
+  parser: z.strictObject({ tag: IMAGE_TAG }),
+});
+
+export const loadBalancerSchema = z.strictObject({
+  /** A public domain for HTTPS (certificate and DNS record); given with its hosted zone, no lookup. */
+  domainName: text(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name, e.g. cs2.example.com').optional(),
+  hostedZoneId: text(/^Z[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id, e.g. Z0123456789ABC').optional(),
+  /** Serve plain HTTP (no redirect). Only for an environment without a domain (dev). */
+  allowPlainHttp: flag(),
+  /** Seconds a connection may stay idle: demo uploads are large. */
+  idleTimeoutSeconds: integer(60, 4000),
+  /** An AWS WAF web ACL with AWS managed rule groups in front of the load balancer. */
+  waf: flag(),
+  deletionProtection: flag(),
+  /** Days access logs are kept in their bucket. */
+  accessLogRetentionDays: integer(1, 3650),
+});
+
 /** The days EFS can move files to Infrequent Access after. */
 export const EFS_TRANSITION_DAYS = [1, 7, 14, 30, 60, 90, 180, 270, 365] as const;
 
@@ -193,6 +259,9 @@ export const environmentSchema = z
     backup: backupSchema,
     archival: archivalSchema,
     maintenance: maintenanceSchema,
+    images: imagesSchema,
+    loadBalancer: loadBalancerSchema,
+    services: servicesSchema,
   })
   .superRefine((config, ctx) => {
     const zones = config.network.availabilityZones;
@@ -242,6 +311,39 @@ export const environmentSchema = z
         message: cache.engine === 'redis' ? 'must be a Redis OSS 7.x version' : 'must be a Valkey 7.2 or 8.x version',
       });
     }
+    const { loadBalancer } = config;
+    if ((loadBalancer.domainName === undefined) !== (loadBalancer.hostedZoneId === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loadBalancer', loadBalancer.domainName === undefined ? 'domainName' : 'hostedZoneId'],
+        message: 'is required with loadBalancer.domainName and loadBalancer.hostedZoneId set together',
+      });
+    }
+    if (loadBalancer.domainName === undefined && !loadBalancer.allowPlainHttp) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loadBalancer', 'allowPlainHttp'],
+        message: 'must be true when no loadBalancer.domainName is set: HTTPS needs a certificate for a domain',
+      });
+    }
+    for (const name of ['web', 'api', 'parser'] as const) {
+      const service = config.services[name];
+      if (service.minTasks > service.maxTasks) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'minTasks'],
+          message: `must not exceed services.${name}.maxTasks (${service.maxTasks})`,
+        });
+      }
+      const memory = FARGATE_SIZES[service.cpu];
+      if (memory && !memory.includes(service.memoryMiB)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'memoryMiB'],
+          message: `must be one of ${memory.join(', ')} with ${service.cpu} CPU units`,
+        });
+      }
+    }
     if (config.network.natGateways > zones.length) {
       ctx.addIssue({
         code: 'custom',
@@ -258,6 +360,9 @@ export type FileSystemSettings = z.output<typeof fileSystemSchema>;
 export type BackupSettings = z.output<typeof backupSchema>;
 export type ArchivalSettings = z.output<typeof archivalSchema>;
 export type MaintenanceSettings = z.output<typeof maintenanceSchema>;
+export type ServicesSettings = z.output<typeof servicesSchema>;
+export type LoadBalancerSettings = z.output<typeof loadBalancerSchema>;
+export type ImagesSettings = z.output<typeof imagesSchema>;
 
 /** What an environment file declares. */
 export type EnvironmentSettings = z.input<typeof environmentSchema>;

@@ -119,7 +119,7 @@ export class PartitionArchiveBucket extends Construct {
       ],
     });
     acknowledge(
-      exportRole.policy,
+      exportRole.policy!,
       `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${ARCHIVE_PREFIX}/*]`,
       'One object per retired partition under the partitions/ prefix of this one bucket: the keys are not known ' +
         'in advance, the prefix is the narrowest scope',

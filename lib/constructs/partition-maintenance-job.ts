@@ -128,7 +128,7 @@ export class PartitionMaintenanceJob extends Construct {
     });
     for (const finding of ['Resource::*']) {
       acknowledge(
-        role.policy,
+        role.policy!,
         `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
         'Only the VPC network-interface actions Lambda needs to run in the VPC and X-Ray trace publishing use *: ' +
           'neither supports resource-level permissions; every other statement names its resource',

@@ -16,12 +16,15 @@ export interface ServiceRoleProps {
  */
 export class ServiceRole extends Construct {
   readonly role: iam.IRole;
-  readonly policy: iam.ManagedPolicy;
+  /** Undefined when the role may do nothing at all. */
+  readonly policy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
     const role = new iam.Role(this, 'Role', { assumedBy: props.assumedBy, description: props.description });
-    this.policy = new iam.ManagedPolicy(this, 'Policy', { statements: props.statements, roles: [role] });
+    if (props.statements.length > 0) {
+      this.policy = new iam.ManagedPolicy(this, 'Policy', { statements: props.statements, roles: [role] });
+    }
     this.role = role.withoutPolicyUpdates();
   }
 }

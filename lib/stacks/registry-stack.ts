@@ -1,0 +1,42 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/schema';
+
+export const SERVICE_NAMES = ['web', 'api', 'parser'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface RegistryStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * The container images: one ECR repository per service, kept when the stack is deleted (the images
+ * are the deployable history), scanned on push, tags immutable so a tag always means one image.
+ */
+export class RegistryStack extends Stack {
+  readonly repositories: Record<ServiceName, ecr.IRepository>;
+
+  constructor(scope: Construct, id: string, props: RegistryStackProps) {
+    super(scope, id, props);
+    const entries = SERVICE_NAMES.map((name) => {
+      const repository = new ecr.Repository(this, `${name[0].toUpperCase()}${name.slice(1)}Repository`, {
+        repositoryName: `cs2analytics-${props.config.envName}/${name}`,
+        imageScanOnPush: true,
+        imageTagMutability: ecr.TagMutability.IMMUTABLE,
+        encryption: ecr.RepositoryEncryption.KMS,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: [
+          { description: 'Untagged layers from failed pushes', tagStatus: ecr.TagStatus.UNTAGGED, maxImageCount: 1, rulePriority: 1 },
+          { description: 'Keep the 50 most recent images', tagStatus: ecr.TagStatus.ANY, maxImageCount: 50, rulePriority: 2 },
+        ],
+      });
+      new CfnOutput(this, `${name[0].toUpperCase()}${name.slice(1)}RepositoryUri`, {
+        value: repository.repositoryUri,
+        description: `ECR repository of the ${name} image`,
+      });
+      return [name, repository] as const;
+    });
+    this.repositories = Object.fromEntries(entries) as unknown as Record<ServiceName, ecr.IRepository>;
+  }
+}

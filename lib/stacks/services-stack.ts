@@ -1,0 +1,199 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import type { Construct } from 'constructs';
+import { acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import type { EnvironmentConfig } from '../config/schema';
+import { DATABASE_NAME } from '../constructs/postgres-database';
+import { EncryptionKey } from '../constructs/encryption-key';
+import { DEMO_FILES_MOUNT_PATH, FargateAppService, SCRATCH_PATH, type FargateAppServiceProps } from '../constructs/fargate-app-service';
+import { PublicLoadBalancer } from '../constructs/public-load-balancer';
+import type { DataStack } from './data-stack';
+import type { NetworkStack } from './network-stack';
+import type { RegistryStack } from './registry-stack';
+
+export interface ServicesStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly registry: RegistryStack;
+}
+
+/**
+ * Stateless: the ECS cluster, the public load balancer and the three services of the original
+ * docker-compose file. Web takes the load balancer's default route, the API its path pattern; the
+ * parser is reachable only from the API, as http://parser:8001 through Service Connect.
+ */
+export class ServicesStack extends Stack {
+  readonly web: FargateAppService;
+  readonly api: FargateAppService;
+  readonly parser: FargateAppService;
+  readonly loadBalancer: PublicLoadBalancer;
+
+  constructor(scope: Construct, id: string, props: ServicesStackProps) {
+    super(scope, id, props);
+    const { config, network, data, registry } = props;
+    const { envName, services } = config;
+    const key = new EncryptionKey(this, 'Key', {
+      purpose: `CS2 Analytics ${envName} services: container logs, ECS Exec sessions, WAF logs`,
+      forCloudWatchLogs: true,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    }).key;
+
+    const execLogGroup = new logs.LogGroup(this, 'ExecSessionLogs', {
+      encryptionKey: key,
+      retention: services.logRetentionDays as logs.RetentionDays,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledgeConfiguredLogRetention(execLogGroup, envName, 'services.logRetentionDays', services.logRetentionDays);
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName: `cs2analytics-${envName}`,
+      vpc: network.vpc,
+      enableFargateCapacityProviders: true,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      executeCommandConfiguration: {
+        kmsKey: key,
+        logging: ecs.ExecuteCommandLogging.OVERRIDE,
+        logConfiguration: { cloudWatchLogGroup: execLogGroup, cloudWatchEncryptionEnabled: true },
+      },
+    });
+    cluster.addDefaultCloudMapNamespace({
+      name: `cs2analytics-${envName}.internal`,
+      type: servicediscovery.NamespaceType.HTTP,
+      useForServiceConnect: true,
+    });
+
+    this.loadBalancer = new PublicLoadBalancer(this, 'LoadBalancer', {
+      envName,
+      vpc: network.vpc,
+      subnets: network.subnets.public,
+      settings: config.loadBalancer,
+      logsKey: key,
+      logRetentionDays: services.logRetentionDays,
+    });
+
+    const group = (name: string, description: string) =>
+      new ec2.SecurityGroup(this, name, { vpc: network.vpc, description, allowAllOutbound: true });
+    const webGroup = group('WebSecurityGroup', `CS2 Analytics ${envName} web tasks: from the load balancer only`);
+    const apiGroup = group('ApiSecurityGroup', `CS2 Analytics ${envName} API tasks: from the load balancer only`);
+    const parserGroup = group('ParserSecurityGroup', `CS2 Analytics ${envName} parser tasks: from the API only`);
+    // The data tier's client group, attached to API and parser tasks as an immutable reference: the
+    // data stack already says what it may reach, and rules added here (the load balancer's, when a
+    // service joins a target group) would make the data stack depend on this one.
+    const serviceTier = ec2.SecurityGroup.fromSecurityGroupId(this, 'ServiceTier', data.serviceTierSecurityGroup.securityGroupId, {
+      mutable: false,
+    });
+    const albConnections = this.loadBalancer.loadBalancer.connections;
+    webGroup.connections.allowFrom(albConnections, ec2.Port.tcp(services.web.port), 'Load balancer to web');
+    apiGroup.connections.allowFrom(albConnections, ec2.Port.tcp(services.api.port), 'Load balancer to API');
+    parserGroup.connections.allowFrom(apiGroup, ec2.Port.tcp(services.parser.port), 'API to parser (Service Connect)');
+
+    const common = {
+      envName,
+      cluster,
+      subnets: network.subnets.privateWithEgress,
+      logsKey: key,
+      logRetentionDays: services.logRetentionDays,
+      retainLogs: config.retainData,
+      execEnabled: services.execEnabled,
+      execLogging: { logGroup: execLogGroup, key },
+      user: `${config.fileSystem.uid}:${config.fileSystem.gid}`,
+    } satisfies Partial<FargateAppServiceProps>;
+    const { database, jobQueue } = data;
+
+    this.web = new FargateAppService(this, 'Web', {
+      ...common,
+      name: 'web',
+      repository: registry.repositories.web,
+      imageTag: config.images.web.tag,
+      sizing: services.web,
+      securityGroups: [webGroup],
+      environment: { NODE_ENV: 'production', PORT: String(services.web.port) },
+    });
+
+    // Credentials reach the containers only as ECS secrets; the URLs below carry none. The images'
+    // entrypoint joins them (README, "Connection strings"): a URL with a password inside cannot be an
+    // ECS secret without a second copy of the password that rotation would not update.
+    this.api = new FargateAppService(this, 'Api', {
+      ...common,
+      name: 'api',
+      repository: registry.repositories.api,
+      imageTag: config.images.api.tag,
+      sizing: services.api,
+      securityGroups: [apiGroup, serviceTier],
+      demoFiles: data.demoFiles,
+      environment: {
+        NODE_ENV: 'production',
+        PORT: String(services.api.port),
+        DATABASE_URL: `postgresql://${database.writerEndpoint}:${database.proxyPort}/${DATABASE_NAME}?sslmode=require`,
+        DATABASE_READ_URL: `postgresql://${database.readerEndpoint}:${database.readerPort}/${DATABASE_NAME}?sslmode=require`,
+        PARSER_URL: `http://parser:${services.parser.port}`,
+        DEMO_STORAGE_PATH: DEMO_FILES_MOUNT_PATH,
+        // One value with the partition retention (archival.thresholdMonths), never two copies.
+        ARCHIVAL_ENABLED: String(config.archival.enabled),
+        ARCHIVAL_THRESHOLD_MONTHS: String(config.archival.thresholdMonths),
+      },
+      secrets: {
+        DATABASE_USER: { secret: database.secret, field: 'username' },
+        DATABASE_PASSWORD: { secret: database.secret, field: 'password' },
+      },
+      secretsKey: data.encryptionKey,
+    });
+
+    this.parser = new FargateAppService(this, 'Parser', {
+      ...common,
+      name: 'parser',
+      repository: registry.repositories.parser,
+      imageTag: config.images.parser.tag,
+      sizing: services.parser,
+      securityGroups: [parserGroup, serviceTier],
+      demoFiles: data.demoFiles,
+      serviceConnectServer: true,
+      ephemeralStorageGiB: services.parser.ephemeralStorageGiB,
+      stopTimeout: Duration.seconds(services.parser.stopTimeoutSeconds),
+      environment: {
+        WORKERS: String(services.parser.workers),
+        PORT: String(services.parser.port),
+        REDIS_URL: `rediss://${jobQueue.primaryEndpoint}:${jobQueue.port}/0`,
+        DEMO_STORAGE_PATH: DEMO_FILES_MOUNT_PATH,
+        // The original parser-demos volume: demos being parsed, on the task's ephemeral storage.
+        PARSER_WORK_PATH: `${SCRATCH_PATH}/parser-demos`,
+      },
+      secrets: { REDIS_PASSWORD: { secret: jobQueue.authToken, field: 'token' } },
+      secretsKey: data.encryptionKey,
+    });
+    // The API finds the parser through Service Connect, as a client of the namespace.
+    this.api.service.node.addDependency(this.parser.service);
+
+    const listener = this.loadBalancer.listener;
+    const target = (id: string, service: FargateAppService, port: number, healthCheckPath: string) =>
+      new elbv2.ApplicationTargetGroup(this, id, {
+        vpc: network.vpc,
+        port,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        targetType: elbv2.TargetType.IP,
+        targets: [service.service],
+        deregistrationDelay: Duration.seconds(30),
+        healthCheck: { path: healthCheckPath, healthyHttpCodes: '200-399', interval: Duration.seconds(15), healthyThresholdCount: 2 },
+      });
+    const webTargets = target('WebTargets', this.web, services.web.port, services.web.healthCheckPath);
+    const apiTargets = target('ApiTargets', this.api, services.api.port, services.api.healthCheckPath);
+    listener.addTargetGroups('Web', { targetGroups: [webTargets] });
+    listener.addTargetGroups('Api', {
+      targetGroups: [apiTargets],
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns([services.apiPathPattern])],
+    });
+    for (const [service, targets] of [[this.web, webTargets], [this.api, apiTargets]] as const) {
+      service.scaling.scaleOnRequestCount('Requests', { requestsPerTarget: 500, targetGroup: targets });
+    }
+
+    new CfnOutput(this, 'Url', { value: this.loadBalancer.url, description: 'Public URL of CS2 Analytics' });
+    for (const [name, service] of [['Web', this.web], ['Api', this.api], ['Parser', this.parser]] as const) {
+      new CfnOutput(this, `${name}ServiceName`, { value: service.service.serviceName, description: `ECS service of ${name.toLowerCase()}` });
+    }
+  }
+}
