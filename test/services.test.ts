@@ -1,0 +1,253 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { stackOf, synthesized, templateOf } from './support/synthesized';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[] }>;
+
+const VARIANTS = ['dev', 'staging', 'prod'] as const;
+const SERVICES = ['web', 'api', 'parser'] as const;
+
+function resources(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+describe.each(VARIANTS)('registry in %s', (variant) => {
+  const template = templateOf(variant, 'Registry');
+
+  test('has one repository per service: retained, scanned on push, immutable tags, a lifecycle rule', () => {
+    const repositories = Object.values(resources(template, 'AWS::ECR::Repository'));
+    expect(repositories.map((repository) => repository.Properties.RepositoryName).sort()).toEqual(
+      SERVICES.map((name) => `cs2analytics-${variant}/${name}`).sort(),
+    );
+    for (const repository of repositories) {
+      expect(repository.DeletionPolicy).toBe('Retain');
+      expect(repository.Properties).toMatchObject({
+        ImageScanningConfiguration: { ScanOnPush: true },
+        ImageTagMutability: 'IMMUTABLE',
+        LifecyclePolicy: { LifecyclePolicyText: expect.stringContaining('"rulePriority"') },
+      });
+    }
+    expect(stackOf(variant, 'Registry').terminationProtection).toBe(synthesized(variant).config.terminationProtection);
+  });
+});
+
+describe.each(VARIANTS)('services in %s', (variant) => {
+  const { config } = synthesized(variant);
+  const template = templateOf(variant, 'Services');
+  const taskDefinitions = Object.values(resources(template, 'AWS::ECS::TaskDefinition'));
+  const containers = taskDefinitions.flatMap((definition) => definition.Properties.ContainerDefinitions as any[]);
+  const container = (name: string) => containers.find((candidate) => candidate.Name === name)!;
+  const services = Object.values(resources(template, 'AWS::ECS::Service'));
+  const service = (name: string) => services.find((candidate) => candidate.Properties.ServiceName === `cs2analytics-${variant}-${name}`)!;
+  const groups = resources(template, 'AWS::EC2::SecurityGroup');
+  const groupId = (pattern: RegExp) => Object.entries(groups).find(([, group]) => pattern.test(group.Properties.GroupDescription))![0];
+  const ingress = Object.values(resources(template, 'AWS::EC2::SecurityGroupIngress')).map((rule) => rule.Properties);
+
+  test('runs a cluster with Container Insights and both Fargate capacity providers; ECS Exec logged when on', () => {
+    const [cluster] = Object.values(resources(template, 'AWS::ECS::Cluster'));
+    expect(cluster.Properties.ClusterSettings).toEqual([{ Name: 'containerInsights', Value: 'enabled' }]);
+    expect(cluster.Properties.Configuration.ExecuteCommandConfiguration).toMatchObject({
+      Logging: 'OVERRIDE',
+      LogConfiguration: { CloudWatchEncryptionEnabled: true },
+    });
+    const [providers] = Object.values(resources(template, 'AWS::ECS::ClusterCapacityProviderAssociations'));
+    expect(providers.Properties.CapacityProviders.sort()).toEqual(['FARGATE', 'FARGATE_SPOT']);
+    for (const name of SERVICES) expect(service(name).Properties.EnableExecuteCommand).toBe(config.services.execEnabled);
+  });
+
+  test.each(SERVICES)('%s: Spot as configured, circuit breaker with rollback, 100/200 %, spread over private subnets', (name) => {
+    const { Properties } = service(name);
+    expect(Properties.CapacityProviderStrategy).toEqual([
+      { CapacityProvider: config.services[name].spot ? 'FARGATE_SPOT' : 'FARGATE', Weight: 1 },
+    ]);
+    expect(Properties.DeploymentConfiguration).toMatchObject({
+      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      MinimumHealthyPercent: 100,
+      MaximumPercent: 200,
+    });
+    expect(Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
+    const subnets = JSON.stringify(Properties.NetworkConfiguration.AwsvpcConfiguration.Subnets).match(/Vpc\w*Subnet/g)!;
+    expect(subnets).toHaveLength(config.network.availabilityZones.length);
+    expect(subnets.every((subnet) => subnet.includes('PrivateSubnet'))).toBe(true);
+    expect(Properties.AvailabilityZoneRebalancing).toBe('ENABLED');
+  });
+
+  test('the parser is Fargate Spot outside prod, on demand in prod', () => {
+    expect(config.services.parser.spot).toBe(variant !== 'prod');
+  });
+
+  test('the parser has no load-balancer target and is reachable only as http://parser:8001 through Service Connect', () => {
+    expect(service('parser').Properties.LoadBalancers ?? []).toEqual([]);
+    expect(service('parser').Properties.ServiceConnectConfiguration).toMatchObject({
+      Enabled: true,
+      Services: [{ PortName: 'parser-http', ClientAliases: [{ DnsName: 'parser', Port: 8001 }] }],
+    });
+    expect(service('api').Properties.ServiceConnectConfiguration).toMatchObject({ Enabled: true });
+    expect(container('api').Environment).toContainEqual({ Name: 'PARSER_URL', Value: 'http://parser:8001' });
+    const parserGroup = groupId(/parser tasks/);
+    const toParser = ingress.filter((rule) => rule.GroupId?.['Fn::GetAtt']?.[0] === parserGroup);
+    expect(toParser).toHaveLength(1);
+    expect(toParser[0]).toMatchObject({ FromPort: 8001, ToPort: 8001, SourceSecurityGroupId: { 'Fn::GetAtt': [groupId(/API tasks/), 'GroupId'] } });
+  });
+
+  test('web takes the default route, the API its path pattern', () => {
+    const listeners = Object.values(resources(template, 'AWS::ElasticLoadBalancingV2::Listener'));
+    const serving = listeners.find((listener) => listener.Properties.DefaultActions[0].Type === 'forward')!;
+    const targetGroups = resources(template, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    const webTargets = Object.keys(targetGroups).find((id) => id.startsWith('WebTargets'))!;
+    expect(serving.Properties.DefaultActions[0].TargetGroupArn).toEqual({ Ref: webTargets });
+    const [rule] = Object.values(resources(template, 'AWS::ElasticLoadBalancingV2::ListenerRule'));
+    expect(rule.Properties.Conditions).toEqual([{ Field: 'path-pattern', PathPatternConfig: { Values: [config.services.apiPathPattern] } }]);
+    expect(JSON.stringify(rule.Properties.Actions)).toContain('ApiTargets');
+    for (const [id, group] of Object.entries(targetGroups)) {
+      const name = id.startsWith('Web') ? 'web' : 'api';
+      expect(group.Properties).toMatchObject({ TargetType: 'ip', HealthCheckPath: config.services[name].healthCheckPath, Port: config.services[name].port });
+    }
+  });
+
+  test('HTTPS with a certificate and an HTTP redirect where a domain is set; plain HTTP only where allowed', () => {
+    const listeners = Object.values(resources(template, 'AWS::ElasticLoadBalancingV2::Listener')).map((listener) => listener.Properties);
+    if (config.loadBalancer.domainName) {
+      expect(listeners.find((listener) => listener.Port === 443)).toMatchObject({ Protocol: 'HTTPS', Certificates: [expect.anything()] });
+      expect(listeners.find((listener) => listener.Port === 80)!.DefaultActions[0]).toMatchObject({
+        Type: 'redirect',
+        RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' },
+      });
+      const [certificate] = Object.values(resources(template, 'AWS::CertificateManager::Certificate'));
+      expect(certificate.Properties).toMatchObject({ DomainName: config.loadBalancer.domainName, ValidationMethod: 'DNS' });
+      const [record] = Object.values(resources(template, 'AWS::Route53::RecordSet'));
+      expect(record.Properties).toMatchObject({ Name: `${config.loadBalancer.domainName}.`, Type: 'A', HostedZoneId: config.loadBalancer.hostedZoneId });
+    } else {
+      expect(config.loadBalancer.allowPlainHttp).toBe(true);
+      expect(listeners).toEqual([expect.objectContaining({ Port: 80, Protocol: 'HTTP' })]);
+    }
+  });
+
+  test('only the load balancer accepts traffic from the internet, and only on 80/443', () => {
+    const open = Object.entries(groups).flatMap(([id, group]) =>
+      (group.Properties.SecurityGroupIngress ?? []).filter((rule: any) => rule.CidrIp === '0.0.0.0/0' || rule.CidrIpv6 === '::/0').map((rule: any) => [id, rule.FromPort]),
+    );
+    const albGroup = groupId(/load balancer: HTTP\(S\) from the internet/);
+    expect(open.every(([id]) => id === albGroup)).toBe(true);
+    expect(open.map(([, port]) => port).sort()).toEqual(config.loadBalancer.domainName ? [443, 80] : [80]);
+    expect(ingress.filter((rule) => rule.CidrIp || rule.CidrIpv6)).toEqual([]);
+  });
+
+  test('the load balancer: access logs to a retained encrypted bucket, idle timeout, deletion protection, WAF as configured', () => {
+    const [balancer] = Object.values(resources(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    const attributes = Object.fromEntries(balancer.Properties.LoadBalancerAttributes.map((a: any) => [a.Key, a.Value]));
+    expect(attributes).toMatchObject({
+      'access_logs.s3.enabled': 'true',
+      'idle_timeout.timeout_seconds': String(config.loadBalancer.idleTimeoutSeconds),
+      'deletion_protection.enabled': String(config.loadBalancer.deletionProtection),
+      'routing.http.drop_invalid_header_fields.enabled': 'true',
+    });
+    const [logs] = Object.values(resources(template, 'AWS::S3::Bucket'));
+    expect(logs.DeletionPolicy).toBe('Retain');
+    expect(logs.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', config.loadBalancer.waf ? 1 : 0);
+    if (config.loadBalancer.waf) {
+      const [acl] = Object.values(resources(template, 'AWS::WAFv2::WebACL'));
+      expect(acl.Properties.Rules.map((rule: any) => rule.Statement.ManagedRuleGroupStatement.Name)).toEqual([
+        'AWSManagedRulesCommonRuleSet',
+        'AWSManagedRulesKnownBadInputsRuleSet',
+        'AWSManagedRulesAmazonIpReputationList',
+      ]);
+      template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
+    }
+  });
+
+  test('the API gets the original environment; the parser WORKERS and REDIS_URL (TLS)', () => {
+    const env = (name: string) => Object.fromEntries(container(name).Environment.map((e: any) => [e.Name, e.Value]));
+    const api = env('api');
+    expect(Object.keys(api)).toEqual(expect.arrayContaining(['DATABASE_URL', 'DATABASE_READ_URL', 'PARSER_URL', 'DEMO_STORAGE_PATH', 'ARCHIVAL_ENABLED', 'ARCHIVAL_THRESHOLD_MONTHS']));
+    expect(JSON.stringify(api.DATABASE_URL)).toMatch(/DatabaseProxy/);
+    expect(api).toMatchObject({
+      DEMO_STORAGE_PATH: '/mnt/demos',
+      ARCHIVAL_ENABLED: String(config.archival.enabled),
+      ARCHIVAL_THRESHOLD_MONTHS: String(config.archival.thresholdMonths),
+    });
+    const parser = env('parser');
+    expect(parser.WORKERS).toBe(String(config.services.parser.workers));
+    expect(JSON.stringify(parser.REDIS_URL)).toMatch(/^\{"Fn::Join":\["",\["rediss:\/\//);
+  });
+
+  test('no container has a secret in its plain environment: credentials are ECS secrets', () => {
+    for (const definition of containers) {
+      const text = JSON.stringify(definition.Environment ?? []);
+      expect(text).not.toMatch(/password|token|secretsmanager|resolve:/i);
+    }
+    expect(container('api').Secrets.map((s: any) => s.Name).sort()).toEqual(['DATABASE_PASSWORD', 'DATABASE_USER']);
+    expect(container('parser').Secrets.map((s: any) => s.Name)).toEqual(['REDIS_PASSWORD']);
+    expect(container('web').Secrets).toBeUndefined();
+  });
+
+  test('API and parser mount the demo files through the access point, as its uid/gid; the parser has its scratch space', () => {
+    for (const name of ['api', 'parser']) {
+      const definition = taskDefinitions.find((d) => d.Properties.ContainerDefinitions[0].Name === name)!;
+      expect(definition.Properties.Volumes).toContainEqual({
+        Name: 'demo-files',
+        EFSVolumeConfiguration: expect.objectContaining({
+          TransitEncryption: 'ENABLED',
+          AuthorizationConfig: expect.objectContaining({ IAM: 'ENABLED', AccessPointId: expect.anything() }),
+        }),
+      });
+      expect(container(name).MountPoints).toContainEqual({ SourceVolume: 'demo-files', ContainerPath: '/mnt/demos', ReadOnly: false });
+      expect(container(name).User).toBe(`${config.fileSystem.uid}:${config.fileSystem.gid}`);
+    }
+    const parser = taskDefinitions.find((d) => d.Properties.ContainerDefinitions[0].Name === 'parser')!;
+    expect(parser.Properties.EphemeralStorage).toEqual({ SizeInGiB: config.services.parser.ephemeralStorageGiB });
+    expect(container('parser').StopTimeout).toBe(config.services.parser.stopTimeoutSeconds);
+  });
+
+  test.each(SERVICES)('%s: health check, read-only root, non-root user, memory limit, encrypted logs with retention', (name) => {
+    const definition = container(name);
+    expect(definition.HealthCheck.Command.join(' ')).toContain(`http://127.0.0.1:${config.services[name].port}${config.services[name].healthCheckPath}`);
+    expect(definition).toMatchObject({ ReadonlyRootFilesystem: true, Memory: config.services[name].memoryMiB, Essential: true });
+    expect(definition.User).not.toMatch(/^0(:|$)|^root/);
+    expect(definition.LogConfiguration.LogDriver).toBe('awslogs');
+    const logGroupId = definition.LogConfiguration.Options['awslogs-group'].Ref;
+    const logGroup = resources(template, 'AWS::Logs::LogGroup')[logGroupId];
+    expect(logGroup.Properties).toMatchObject({ RetentionInDays: config.services.logRetentionDays, KmsKeyId: expect.anything() });
+  });
+
+  test('autoscaling between the configured bounds: CPU everywhere, requests for web and API', () => {
+    const targets = Object.values(resources(template, 'AWS::ApplicationAutoScaling::ScalableTarget'));
+    expect(targets.map((target) => [target.Properties.MinCapacity, target.Properties.MaxCapacity]).sort()).toEqual(
+      SERVICES.map((name) => [config.services[name].minTasks, config.services[name].maxTasks]).sort(),
+    );
+    const policies = Object.values(resources(template, 'AWS::ApplicationAutoScaling::ScalingPolicy')).map(
+      (policy) => policy.Properties.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType,
+    );
+    expect(policies.filter((metric) => metric === 'ECSServiceAverageCPUUtilization')).toHaveLength(3);
+    expect(policies.filter((metric) => metric === 'ALBRequestCountPerTarget')).toHaveLength(2);
+  });
+
+  test('roles: execution roles pull, read their secrets and log; task roles reach only the demo files (and Exec)', () => {
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const policies = Object.entries(resources(template, 'AWS::IAM::ManagedPolicy'));
+    const statementsOf = (prefix: string) =>
+      policies.filter(([id]) => id.startsWith(prefix)).flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as any[]);
+    const apiExecution = statementsOf('ApiExecutionRole').flatMap((statement) => [statement.Action].flat());
+    expect(apiExecution.sort()).toEqual(
+      ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'].sort(),
+    );
+    const apiTask = statementsOf('ApiTaskRole');
+    expect(apiTask[0]).toMatchObject({
+      Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+      Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': expect.anything() } },
+    });
+    const webTask = statementsOf('WebTaskRole').flatMap((statement) => [statement.Action].flat());
+    expect(webTask.some((action) => action.startsWith('elasticfilesystem'))).toBe(false);
+  });
+
+  test('outputs the public URL, the service names and (registry) the repository URIs', () => {
+    // PublishOutput* are CDK's cross-stack references, not ours.
+    const ours = (outputs: object) => Object.keys(outputs).filter((name) => !name.startsWith('PublishOutput')).sort();
+    expect(ours(template.toJSON().Outputs)).toEqual(['ApiServiceName', 'ParserServiceName', 'Url', 'WebServiceName']);
+    expect(ours(templateOf(variant, 'Registry').toJSON().Outputs)).toEqual([
+      'ApiRepositoryUri',
+      'ParserRepositoryUri',
+      'WebRepositoryUri',
+    ]);
+  });
+});
