@@ -79,6 +79,10 @@ describe('overrides from -c <dotted.path>=<value>', () => {
     expect(loadConfig({ envName: 'dev' }).network.natGateways).toBe(1);
   });
 
+  test('an image tag is chosen per deploy', () => {
+    expect(loadConfig({ envName: 'prod', overrides: { 'images.api.tag': '1.4.2' } }).images.api.tag).toBe('1.4.2');
+  });
+
   test('JSON lists are accepted too', () => {
     const config = loadConfig({
       envName: 'dev',
@@ -116,6 +120,15 @@ describe('each bad value fails with a message naming the environment and the fie
     ['monitoring interval', 'dev', { 'database.monitoringIntervalSeconds': '0' }, 'dev: database.monitoringIntervalSeconds must be one of 1, 5, 10, 15, 30, 60 (got 0)'],
     ['EFS transition', 'dev', { 'fileSystem.transitionToInfrequentAccessDays': '45' }, 'dev: fileSystem.transitionToInfrequentAccessDays must be one of 1, 7, 14, 30, 60, 90, 180, 270, 365 (got 45)'],
     ['root uid', 'dev', { 'fileSystem.uid': '0' }, 'dev: fileSystem.uid must be an integer from 1 to 2147483647 (got 0)'],
+    ['HTTPS asked for without a domain', 'dev', { 'loadBalancer.allowPlainHttp': 'false' }, 'dev: loadBalancer.allowPlainHttp must be true when no loadBalancer.domainName is set: HTTPS needs a certificate for a domain (got false)'],
+    ['a domain without its hosted zone', 'staging', { 'loadBalancer.domainName': 'cs2.example.org' }, 'staging: loadBalancer.hostedZoneId is required'],
+    ['min tasks above max', 'prod', { 'services.api.minTasks': '12' }, 'prod: services.api.minTasks must not exceed services.api.maxTasks (10) (got 12)'],
+    ['memory that Fargate does not offer with the CPU', 'dev', { 'services.web.memoryMiB': '4096' }, 'dev: services.web.memoryMiB must be one of 512, 1024, 2048 with 256 CPU units (got 4096)'],
+    ['CPU that Fargate does not offer', 'dev', { 'services.parser.cpu': '300' }, 'dev: services.parser.cpu must be one of 256, 512, 1024, 2048, 4096 (got 300)'],
+    ['a bad image tag', 'dev', { 'images.api.tag': 'bad tag!' }, 'dev: images.api.tag must be a Docker image tag, e.g. 1.4.2 (got "bad tag!")'],
+    ['a scratch space Fargate does not offer', 'dev', { 'services.parser.ephemeralStorageGiB': '10' }, 'dev: services.parser.ephemeralStorageGiB must be an integer from 21 to 200 (got 10)'],
+    ['too few months ahead', 'dev', { 'maintenance.futureMonths': '1' }, 'dev: maintenance.futureMonths must be an integer from 2 to 24 (got 1)'],
+    ['a retention of zero', 'dev', { 'archival.thresholdMonths': '0' }, 'dev: archival.thresholdMonths must be an integer from 1 to 120 (got 0)'],
     ['path through a value', 'dev', { 'network.cidr.mask': '16' }, 'dev: network.cidr.mask cannot be set: network.cidr is not a group of settings'],
   ])('%s', (_case, envName, overrides, message) => {
     expect(errorsOf(envName, overrides)).toContain(message);
