@@ -32,9 +32,9 @@ export function addComplianceGates(app: App): void {
  * @cdklabs/cdk-validator-cfnguard ships.
  *
  * Two differences from using the plugin as it comes:
- * - Only the rule files that name a resource type present in the templates are handed to
- *   cfn-guard. A rule about a type the templates do not hold has nothing to check, so the findings
- *   are the same, and synth is about a second faster (all 237 files take ~1.2 s per run).
+ * - Each template is checked with only the rule files that name a resource type it holds. A rule
+ *   about a type a template does not hold has nothing to check there, so the findings are the same
+ *   (a test compares them with the unfiltered plugin), and synth is seconds faster.
  * - Each violation gets the severity `error`. The plugin leaves it unset, and aws-cdk-lib, once it
  *   has removed an acknowledged violation from a report, recomputes the report's success as "no
  *   violation has severity error": without a severity, one acknowledgement would let every other
@@ -55,26 +55,25 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
   readonly ruleIds = this.reference.ruleIds;
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const present = new Set<string>();
-    for (const templatePath of context.templatePaths) {
+    // One cfn-guard run per template, with the rules for that template's resource types only.
+    const violations = context.templatePaths.flatMap((templatePath) => {
       const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
-      for (const resource of Object.values<{ Type: string }>(template.Resources ?? {})) present.add(resource.Type);
-    }
-    const rules = ControlTowerChecks.controlTowerRuleFiles()
-      .filter((rule) => [...rule.resourceTypes].some((type) => present.has(type)))
-      .map((rule) => rule.file);
-    if (rules.length === 0) return { success: true, violations: [] };
-
-    const guard = new CfnGuardValidator({
-      controlTowerRulesEnabled: false,
-      rules,
-      // Templates with many resources exceed Node's default 1 MiB output buffer.
-      maxBuffer: 64 * 1024 * 1024,
+      const present = new Set(Object.values<{ Type: string }>(template.Resources ?? {}).map((resource) => resource.Type));
+      const rules = ControlTowerChecks.controlTowerRuleFiles()
+        .filter((rule) => [...rule.resourceTypes].some((type) => present.has(type)))
+        .map((rule) => rule.file);
+      if (rules.length === 0) return [];
+      const guard = new CfnGuardValidator({
+        controlTowerRulesEnabled: false,
+        rules,
+        // Templates with many resources exceed Node's default 1 MiB output buffer.
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return guard.validate({ ...context, templatePaths: [templatePath] }).violations;
     });
-    const report = guard.validate(context);
     return {
-      ...report,
-      violations: report.violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
+      success: violations.length === 0,
+      violations: violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
     };
   }
 
