@@ -371,6 +371,16 @@ describe('a maintenance pass', () => {
     expect(summary.tables[4].created).toHaveLength(4);
   });
 
+  test('quotes hostile schema, table and column names everywhere, creating and retiring', async () => {
+    const hostile = { schema: 'odd "schema"; --', table: 'Game"Event\'); DROP TABLE x; --', column: 'created "at"' };
+    const { table } = await tableWithMonths('2025-10', '2026-11', hostile);
+    const summary = await pass(client, [settings(table)]);
+    expect(summary.status).toBe('succeeded');
+    expect(summary.tables[0].created).toEqual(['2026-12', '2027-01', '2027-02']);
+    expect(summary.tables[0].retired.map((retired) => retired.range)).toEqual(['2025-10']);
+    expect((await partitionMonths(client, table))[0]).toBe('2025-11');
+  });
+
   test('refuses to retire when a DEFAULT partition forbids a concurrent detach', async () => {
     const { table } = await tableWithMonths('2025-10', '2026-11');
     await client.query(`CREATE TABLE "GameEvent_default" PARTITION OF "GameEvent" DEFAULT`);
