@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/schema';
 import { DataStack } from './stacks/data-stack';
 import { MaintenanceStack } from './stacks/maintenance-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegistryStack } from './stacks/registry-stack';
 import { ServicesStack } from './stacks/services-stack';
@@ -20,6 +21,7 @@ export class Cs2AnalyticsStage extends Stage {
   readonly maintenance: MaintenanceStack;
   readonly registry: RegistryStack;
   readonly services: ServicesStack;
+  readonly monitoring: MonitoringStack;
 
   constructor(scope: Construct, id: string, props: Cs2AnalyticsStageProps) {
     super(scope, id, {
@@ -71,6 +73,16 @@ export class Cs2AnalyticsStage extends Stage {
       config,
       network: this.network,
       data: this.data,
+    });
+
+    this.monitoring = new MonitoringStack(this, 'Monitoring', {
+      tags,
+      stackName: stackName('monitoring'),
+      description: `CS2 Analytics ${config.envName}: dashboard, alarms and their topic (stateless)`,
+      config,
+      data: this.data,
+      services: this.services,
+      maintenance: this.maintenance,
     });
 
     for (const [key, value] of Object.entries(tags)) Tags.of(this).add(key, value);

@@ -129,6 +129,8 @@ describe('each bad value fails with a message naming the environment and the fie
     ['a scratch space Fargate does not offer', 'dev', { 'services.parser.ephemeralStorageGiB': '10' }, 'dev: services.parser.ephemeralStorageGiB must be an integer from 21 to 200 (got 10)'],
     ['too few months ahead', 'dev', { 'maintenance.futureMonths': '1' }, 'dev: maintenance.futureMonths must be an integer from 2 to 24 (got 1)'],
     ['a retention of zero', 'dev', { 'archival.thresholdMonths': '0' }, 'dev: archival.thresholdMonths must be an integer from 1 to 120 (got 0)'],
+    ['an alarm e-mail that is not an address', 'prod', { 'monitoring.alarmEmails': 'oncall-at-example.com' }, 'prod: monitoring.alarmEmails.0 must be an e-mail address (got "oncall-at-example.com")'],
+    ['a copy region that is not one', 'prod', { 'backup.copyToRegion': 'Frankfurt' }, 'prod: backup.copyToRegion must be an AWS region name, e.g. eu-central-1 (got "Frankfurt")'],
     ['path through a value', 'dev', { 'network.cidr.mask': '16' }, 'dev: network.cidr.mask cannot be set: network.cidr is not a group of settings'],
   ])('%s', (_case, envName, overrides, message) => {
     expect(errorsOf(envName, overrides)).toContain(message);

@@ -104,34 +104,6 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
     expect(wildcard.every((action) => action.startsWith('ec2:') || action.startsWith('xray:'))).toBe(true);
   });
 
-  test('alarms on errors, dead letters, months ahead below 2 and no success in 2 days, all to the encrypted topic', () => {
-    const [topicId, topic] = only(template, 'AWS::SNS::Topic');
-    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).map((alarm) => alarm.Properties);
-    const byName = (suffix: string) => alarms.find((alarm) => alarm.AlarmName.endsWith(suffix))!;
-    expect(alarms).toHaveLength(3 + config.maintenance.tables.length);
-    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
-    expect(byName('-errors')).toMatchObject({ MetricName: 'Errors', Threshold: 1, TreatMissingData: 'notBreaching' });
-    expect(byName('-dead-letters')).toMatchObject({
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Threshold: 1,
-      TreatMissingData: 'notBreaching',
-    });
-    expect(byName('-months-ahead-public.GameEvent')).toMatchObject({
-      MetricName: 'MonthsAhead',
-      Namespace: 'CS2Analytics/PartitionMaintenance',
-      ComparisonOperator: 'LessThanThreshold',
-      Threshold: 2,
-      TreatMissingData: 'breaching',
-      Dimensions: expect.arrayContaining([{ Name: 'Table', Value: 'public.GameEvent' }, { Name: 'Environment', Value: config.envName }]),
-    });
-    expect(byName('-no-success')).toMatchObject({
-      MetricName: 'Succeeded',
-      EvaluationPeriods: 2,
-      Period: 86400,
-      TreatMissingData: 'breaching',
-    });
-  });
 });
 
 describe.each(VARIANTS)('partition archive in %s', (variant) => {

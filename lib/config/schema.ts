@@ -126,6 +126,30 @@ export const backupSchema = z.strictObject({
   dailyRetentionDays: integer(1, 35),
   /** Days a monthly recovery point is kept; 0 takes no monthly backup. */
   monthlyRetentionDays: integer(0, 3650),
+  /**
+   * Copy every recovery point to the vault `cs2analytics-<env>-copy` in this region (which must exist).
+   * @default - no copy
+   */
+  copyToRegion: text(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region name, e.g. eu-central-1').optional(),
+});
+
+const EMAIL = text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address');
+
+export const monitoringSchema = z.strictObject({
+  /** Who the alarm topic e-mails (each confirms the subscription once). */
+  alarmEmails: z.array(EMAIL, { error: 'must be a list of e-mail addresses' }),
+  /** Load-balancer 5xx responses (its own and the targets'), percent of requests over 5 minutes. */
+  loadBalancer5xxPercent: integer(1, 100),
+  databaseCpuPercent: integer(1, 100),
+  databaseFreeableMemoryMiB: integer(1, 1048576),
+  /** `instance` engine: free storage; Aurora: free local (temporary) storage of each instance. */
+  databaseFreeStorageGiB: integer(1, 65536),
+  replicaLagSeconds: integer(1, 86400),
+  /** RDS Proxy connections pinned to a session (they stop multiplexing). */
+  proxyPinnedSessions: integer(1, 100000),
+  redisMemoryPercent: integer(1, 100),
+  /** Keys evicted in 5 minutes: a job queue must never lose jobs to memory pressure. */
+  redisEvictions: integer(1, 1000000),
 });
 
 const POSTGRES_NAME = text(/^[^\u0000]{1,63}$/, 'a PostgreSQL name of 1 to 63 characters, exact and case-sensitive');
@@ -262,6 +286,7 @@ export const environmentSchema = z
     images: imagesSchema,
     loadBalancer: loadBalancerSchema,
     services: servicesSchema,
+    monitoring: monitoringSchema,
   })
   .superRefine((config, ctx) => {
     const zones = config.network.availabilityZones;
@@ -363,6 +388,7 @@ export type MaintenanceSettings = z.output<typeof maintenanceSchema>;
 export type ServicesSettings = z.output<typeof servicesSchema>;
 export type LoadBalancerSettings = z.output<typeof loadBalancerSchema>;
 export type ImagesSettings = z.output<typeof imagesSchema>;
+export type MonitoringSettings = z.output<typeof monitoringSchema>;
 
 /** What an environment file declares. */
 export type EnvironmentSettings = z.input<typeof environmentSchema>;

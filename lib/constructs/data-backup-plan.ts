@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -22,7 +22,8 @@ export interface DataBackupPlanProps {
 
 /**
  * AWS Backup for the data tier: its own KMS-encrypted vault, a daily rule and (where configured) a
- * monthly rule kept longer, selecting the database and the file system. It replaces the original's
+ * monthly rule kept longer, selecting the database and the file system, optionally copied to a
+ * vault in a second region. It replaces the original's
  * "pg_dump or replication to S3" production advice, and lives next to the data it protects.
  */
 export class DataBackupPlan extends Construct {
@@ -39,21 +40,26 @@ export class DataBackupPlan extends Construct {
       encryptionKey: props.encryptionKey,
       removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    const rules = [
+    // The copy vault lives in the other region and is created there (same name in every account):
+    // a stack cannot create resources in a second region.
+    const stack = Stack.of(this);
+    const copyVault = settings.copyToRegion
+      ? backup.BackupVault.fromBackupVaultArn(
+          this,
+          'CopyVault',
+          `arn:${stack.partition}:backup:${settings.copyToRegion}:${stack.account}:backup-vault:cs2analytics-${envName}-copy`,
+        )
+      : undefined;
+    const rule = (ruleName: string, schedule: events.Schedule, days: number) =>
       new backup.BackupPlanRule({
-        ruleName: 'Daily',
-        scheduleExpression: events.Schedule.cron({ minute: '0', hour: '3' }),
-        deleteAfter: Duration.days(settings.dailyRetentionDays),
-      }),
-    ];
+        ruleName,
+        scheduleExpression: schedule,
+        deleteAfter: Duration.days(days),
+        copyActions: copyVault ? [{ destinationBackupVault: copyVault, deleteAfter: Duration.days(days) }] : undefined,
+      });
+    const rules = [rule('Daily', events.Schedule.cron({ minute: '0', hour: '3' }), settings.dailyRetentionDays)];
     if (settings.monthlyRetentionDays > 0) {
-      rules.push(
-        new backup.BackupPlanRule({
-          ruleName: 'Monthly',
-          scheduleExpression: events.Schedule.cron({ minute: '0', hour: '4', day: '1' }),
-          deleteAfter: Duration.days(settings.monthlyRetentionDays),
-        }),
-      );
+      rules.push(rule('Monthly', events.Schedule.cron({ minute: '0', hour: '4', day: '1' }), settings.monthlyRetentionDays));
     }
     this.plan = new backup.BackupPlan(this, 'Plan', {
       backupPlanName: `cs2analytics-${envName}-data`,

@@ -1,6 +1,5 @@
 import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -10,7 +9,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as crypto from 'crypto';
@@ -41,7 +39,6 @@ export interface PartitionMaintenanceJobProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** Encrypts the function's logs and its dead-letter queue. */
   readonly encryptionKey: kms.IKey;
-  readonly alarmTopic: sns.ITopic;
   /**
    * Keep the function's logs when the stack is deleted.
    * @default true
@@ -53,17 +50,19 @@ export interface PartitionMaintenanceJobProps {
  * The scheduled Lambda that rotates monthly partitions (lambda/partition-maintenance): daily, and
  * once per deployment that changes sql/ or the table settings. It connects to the writer directly
  * (a real session, TLS verified against the RDS CA bundle of the runtime). Failed runs are retried
- * twice, then kept in an encrypted dead-letter queue; alarms watch errors, the queue, months ahead
- * and the last success.
+ * twice, then kept in an encrypted dead-letter queue. Its alarms live in the monitoring stack.
  */
 export class PartitionMaintenanceJob extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly deadLetterQueue: sqs.Queue;
-  readonly alarms: cloudwatch.Alarm[] = [];
+  /** `schema.table` of every maintained table: the `Table` dimension of its metrics. */
+  readonly tables: readonly string[];
+  private readonly envName: string;
 
   constructor(scope: Construct, id: string, props: PartitionMaintenanceJobProps) {
     super(scope, id);
     const { envName, settings, archival, database } = props;
+    this.envName = envName;
     const stack = Stack.of(this);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -215,67 +214,17 @@ export class PartitionMaintenanceJob extends Construct {
       properties: { SqlVersion: sqlFingerprint(), Tables: JSON.stringify(tables) },
     });
 
-    this.addAlarms(props, tables.map((table) => `${table.schema}.${table.table}`));
+    this.tables = tables.map((table) => `${table.schema}.${table.table}`);
   }
 
-  private addAlarms(props: PartitionMaintenanceJobProps, tables: string[]): void {
-    const action = new cloudwatchActions.SnsAction(props.alarmTopic);
-    const name = (what: string) => `cs2analytics-${props.envName}-maintenance-${what}`;
-    const custom = (metricName: string, dimensions: Record<string, string>, statistic: string, period: Duration) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { Environment: props.envName, ...dimensions },
-        statistic,
-        period,
-      });
-    const add = (id: string, alarmProps: cloudwatch.AlarmProps) => {
-      const alarm = new cloudwatch.Alarm(this, id, alarmProps);
-      alarm.addAlarmAction(action);
-      this.alarms.push(alarm);
-    };
-
-    add('ErrorsAlarm', {
-      alarmName: name('errors'),
-      alarmDescription: 'The partition-maintenance function failed (it is retried, then dead-lettered).',
-      metric: this.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      // No invocation means no error; silence is caught by the last-success alarm.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    add('DeadLetterAlarm', {
-      alarmName: name('dead-letters'),
-      alarmDescription: 'A maintenance run failed all its retries and waits in the dead-letter queue.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      // SQS stops reporting an idle, empty queue: missing means empty.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    tables.forEach((table, index) => {
-      add(`MonthsAheadAlarm${index + 1}`, {
-        alarmName: name(`months-ahead-${table}`),
-        alarmDescription: `Fewer than 2 future monthly partitions exist for ${table}: inserts will soon fail.`,
-        metric: custom('MonthsAhead', { Table: table }, 'Minimum', Duration.days(1)),
-        threshold: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        // No report for a day means nobody checked: that must not look healthy.
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      });
-    });
-    add('NoSuccessAlarm', {
-      alarmName: name('no-success'),
-      alarmDescription: 'No maintenance pass succeeded in 2 days.',
-      metric: custom('Succeeded', {}, 'Sum', Duration.days(1)),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+  /** A metric the job publishes (embedded metric format) under METRICS_NAMESPACE. */
+  metric(metricName: string, options: { table?: string; statistic: string; period: Duration }): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { Environment: this.envName, ...(options.table ? { Table: options.table } : {}) },
+      statistic: options.statistic,
+      period: options.period,
     });
   }
 }

@@ -92,6 +92,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   readonly engine: DatabaseSettings['engine'];
   /** The ARNs `rds:Describe*` calls need to see the writer's status. */
   readonly describeArn: string;
+  /** DBInstanceIdentifiers of the writer and of each reader (Aurora instances or RDS replicas), for metrics. */
+  readonly instanceIdentifiers: { readonly writer: string; readonly readers: readonly string[] };
   /** What AWS Backup protects: the Aurora cluster, or the RDS primary (replicas hold no unique data). */
   readonly backupResource: backup.BackupResource;
 
@@ -138,6 +140,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         removalPolicy: logRemovalPolicy,
       });
       acknowledgeConfiguredLogRetention(logGroup, envName, 'database.logRetentionDays', settings.logRetentionDays);
+      // Postgres log exports and the rotation function's logs share the database's log retention.
       return logGroup;
     };
 
@@ -212,6 +215,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       this.describeArn = cluster.clusterArn;
       proxyTarget = rds.ProxyTarget.fromCluster(cluster);
       this.backupResource = backup.BackupResource.fromRdsDatabaseCluster(cluster);
+      // The writer is created first, then the readers in order.
+      const [writer, ...readers] = cluster.instanceIdentifiers;
+      this.instanceIdentifiers = { writer, readers };
       // AWS Backup protects Aurora at cluster level: the plan selects the cluster, not its instances.
       for (const instance of cluster.node.children.filter((child) => child instanceof rds.CfnDBInstance || child.node.defaultChild instanceof rds.CfnDBInstance)) {
         acknowledge(
@@ -323,6 +329,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       this.describeArn = primary.instanceArn;
       proxyTarget = rds.ProxyTarget.fromInstance(primary);
       this.backupResource = backup.BackupResource.fromRdsDatabaseInstance(primary);
+      this.instanceIdentifiers = { writer: primary.instanceIdentifier, readers: replicas.map((replica) => replica.instanceIdentifier) };
       for (const replica of replicas) {
         acknowledge(
           replica,
@@ -339,8 +346,11 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       if (generated instanceof secretsmanager.Secret) generated.applyRemovalPolicy(logRemovalPolicy);
     }
 
+    const rotationFunctionName = `cs2analytics-${envName}-db-rotation`;
+    // Created first under the name Lambda will use, so the rotation function's logs are encrypted and expire.
+    exportLogGroup('RotationLogs', `/aws/lambda/${rotationFunctionName}`);
     const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({
-      functionName: `cs2analytics-${envName}-db-rotation`,
+      functionName: rotationFunctionName,
       vpc,
       vpcSubnets: props.rotationSubnets,
     });

@@ -41,6 +41,8 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
   /** The primary endpoint: every write of the queue goes there. */
   readonly primaryEndpoint: string;
   readonly port = REDIS_PORT;
+  /** The node (cache cluster) ids ElastiCache gives the group's members: `<group id>-001`, `-002`, ... */
+  readonly memberClusterIds: readonly string[];
 
   constructor(scope: Construct, id: string, props: RedisJobQueueProps) {
     super(scope, id);
@@ -126,6 +128,10 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
     // Deleting the group (or the stack) takes a final snapshot first where data must survive.
     this.replicationGroup.applyRemovalPolicy(retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY);
     this.primaryEndpoint = this.replicationGroup.attrPrimaryEndPointAddress;
+    this.memberClusterIds = Array.from(
+      { length: settings.nodes },
+      (_, index) => `${this.replicationGroup.replicationGroupId}-${String(index + 1).padStart(3, '0')}`,
+    );
     this.acknowledgeIntendedFindings(props);
   }
 

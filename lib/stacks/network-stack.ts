@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -98,6 +98,15 @@ export class NetworkStack extends Stack {
       'Custom::VpcRestrictDefaultSGCustomResourceProvider',
     );
     if (restrictDefaultSecurityGroup) {
+      // Its logs too go to an encrypted group with the configured retention, not to an implicit one.
+      const providerLogs = new logs.LogGroup(this, 'RestrictDefaultSecurityGroupLogs', {
+        encryptionKey: this.logsKey,
+        retention: network.flowLogRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      acknowledgeConfiguredLogRetention(providerLogs, props.config.envName, 'network.flowLogRetentionDays', network.flowLogRetentionDays);
+      const handler = restrictDefaultSecurityGroup.node.tryFindChild('Handler') as CfnResource | undefined;
+      handler?.addPropertyOverride('LoggingConfig', { LogGroup: providerLogs.logGroupName });
       acknowledge(
         restrictDefaultSecurityGroup,
         'cdk-validator-cfnguard::lambda_inside_vpc_check',

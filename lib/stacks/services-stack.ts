@@ -32,6 +32,8 @@ export class ServicesStack extends Stack {
   readonly api: FargateAppService;
   readonly parser: FargateAppService;
   readonly loadBalancer: PublicLoadBalancer;
+  readonly cluster: ecs.Cluster;
+  readonly targetGroups: { readonly web: elbv2.ApplicationTargetGroup; readonly api: elbv2.ApplicationTargetGroup };
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, props);
@@ -49,8 +51,9 @@ export class ServicesStack extends Stack {
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     acknowledgeConfiguredLogRetention(execLogGroup, envName, 'services.logRetentionDays', services.logRetentionDays);
-    const cluster = new ecs.Cluster(this, 'Cluster', {
-      clusterName: `cs2analytics-${envName}`,
+    const clusterName = `cs2analytics-${envName}`;
+    const cluster = (this.cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName,
       vpc: network.vpc,
       enableFargateCapacityProviders: true,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -59,7 +62,17 @@ export class ServicesStack extends Stack {
         logging: ecs.ExecuteCommandLogging.OVERRIDE,
         logConfiguration: { cloudWatchLogGroup: execLogGroup, cloudWatchEncryptionEnabled: true },
       },
+    }));
+    // Container Insights writes its performance events here; created first so that they are encrypted
+    // and expire with the configured retention instead of the group ECS would create.
+    const insightsLogs = new logs.LogGroup(this, 'ContainerInsightsLogs', {
+      logGroupName: `/aws/ecs/containerinsights/${clusterName}/performance`,
+      encryptionKey: key,
+      retention: services.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledgeConfiguredLogRetention(insightsLogs, envName, 'services.logRetentionDays', services.logRetentionDays);
+    cluster.node.addDependency(insightsLogs);
     cluster.addDefaultCloudMapNamespace({
       name: `cs2analytics-${envName}.internal`,
       type: servicediscovery.NamespaceType.HTTP,
@@ -181,6 +194,7 @@ export class ServicesStack extends Stack {
       });
     const webTargets = target('WebTargets', this.web, services.web.port, services.web.healthCheckPath);
     const apiTargets = target('ApiTargets', this.api, services.api.port, services.api.healthCheckPath);
+    this.targetGroups = { web: webTargets, api: apiTargets };
     listener.addTargetGroups('Web', { targetGroups: [webTargets] });
     listener.addTargetGroups('Api', {
       targetGroups: [apiTargets],

@@ -1,0 +1,469 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/schema';
+import { acknowledge } from '../compliance/acknowledge';
+import { EncryptionKey } from '../constructs/encryption-key';
+import type { DataStack } from './data-stack';
+import type { MaintenanceStack } from './maintenance-stack';
+import type { ServicesStack } from './services-stack';
+
+export interface MonitoringStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly data: DataStack;
+  readonly services: ServicesStack;
+  readonly maintenance: MaintenanceStack;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+const ONE_MINUTE = Duration.minutes(1);
+
+/**
+ * Stateless: what an on-call engineer sees and is told. One dashboard laid out by tier (the HAProxy
+ * stats page, and more), the alarms with their per-environment thresholds, ECS deployment failures
+ * and RDS events, all notifying one KMS-encrypted topic.
+ */
+export class MonitoringStack extends Stack {
+  readonly alarmTopic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  private readonly action: cloudwatchActions.SnsAction;
+  private readonly envName: string;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+    const { config, data, services, maintenance } = props;
+    this.envName = config.envName;
+    const thresholds = config.monitoring;
+
+    const key = new EncryptionKey(this, 'Key', {
+      purpose: `CS2 Analytics ${config.envName} alarm notifications`,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    }).key;
+    // CloudWatch alarms, EventBridge and RDS event notifications publish to the encrypted topic as
+    // services of this account.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAlarmSourcesToNotify',
+        principals: ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'events.rds.amazonaws.com', 'sns.amazonaws.com'].map(
+          (service) => new iam.ServicePrincipal(service),
+        ),
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      topicName: `cs2analytics-${config.envName}-alarms`,
+      displayName: `CS2 Analytics ${config.envName} alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    // Notifications that cannot be delivered (to e-mail, or from EventBridge) wait here.
+    const undelivered = this.undeliveredNotifications(key);
+    for (const email of thresholds.alarmEmails) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: undelivered }));
+    }
+    this.action = new cloudwatchActions.SnsAction(this.alarmTopic);
+
+    const alb = services.loadBalancer.loadBalancer;
+    const { database, jobQueue, demoFiles } = data;
+    const aurora = config.database.engine === 'aurora';
+    const instances = [
+      { label: 'writer', id: database.instanceIdentifiers.writer },
+      ...database.instanceIdentifiers.readers.map((id, index) => ({ label: `reader ${index + 1}`, id })),
+    ];
+    const rdsMetric = (metricName: string, dimensions: Record<string, string>, statistic = 'Average', label?: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/RDS', metricName, dimensionsMap: dimensions, statistic, period: ONE_MINUTE, label });
+    const instanceMetric = (metricName: string, id: string, label?: string, statistic = 'Average') =>
+      rdsMetric(metricName, { DBInstanceIdentifier: id }, statistic, label);
+    const proxyMetric = (metricName: string, statistic = 'Average') =>
+      rdsMetric(metricName, { ProxyName: database.proxy.dbProxyName }, statistic, metricName);
+    const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName, dimensionsMap: { CacheClusterId: member }, statistic, period: ONE_MINUTE, label });
+    const serviceMetric = (metricName: string, serviceName: string, statistic = 'Average') =>
+      new cloudwatch.Metric({
+        namespace: 'ECS/ContainerInsights',
+        metricName,
+        dimensionsMap: { ClusterName: services.cluster.clusterName, ServiceName: serviceName },
+        statistic,
+        period: ONE_MINUTE,
+        label: metricName,
+      });
+    const appServices = [
+      { name: 'web', service: services.web.service },
+      { name: 'api', service: services.api.service },
+      { name: 'parser', service: services.parser.service },
+    ];
+    const freeStorageMetric = aurora ? 'FreeLocalStorage' : 'FreeStorageSpace';
+
+    // Load balancer
+    const requests = alb.metrics.requestCount({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const error5xx = new cloudwatch.MathExpression({
+      label: '5xx %',
+      expression: 'IF(requests > 0, 100 * (elb5xx + target5xx) / requests, 0)',
+      usingMetrics: {
+        requests,
+        elb5xx: alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum' }),
+        target5xx: alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum' }),
+      },
+      period: FIVE_MINUTES,
+    });
+    this.alarm('LoadBalancer5xx', 'load-balancer-5xx', {
+      description: 'More than the configured share of requests got a 5xx, from the load balancer or a target.',
+      metric: error5xx,
+      threshold: thresholds.loadBalancer5xxPercent,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      // No request, no error: a silent site is caught by the healthy-target alarms.
+      missing: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const [name, targetGroup] of Object.entries(services.targetGroups)) {
+      this.alarm(`${name}UnhealthyTargets`, `${name}-unhealthy-targets`, {
+        description: `A ${name} task fails its load-balancer health check.`,
+        metric: targetGroup.metrics.unhealthyHostCount({ period: ONE_MINUTE, statistic: 'Maximum' }),
+        threshold: 1,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        missing: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.alarm(`${name}NoHealthyTargets`, `${name}-no-healthy-targets`, {
+        description: `No healthy ${name} task behind the load balancer: the ${name} is down.`,
+        metric: targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }),
+        threshold: 1,
+        comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        // Without data there is no healthy target to speak of: that is the outage itself.
+        missing: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+
+    // ECS services
+    for (const { name, service } of appServices) {
+      this.alarm(`${name}RunningBelowDesired`, `${name}-running-below-desired`, {
+        description: `Fewer ${name} tasks run than desired for 5 minutes (crash loop, capacity, image pull).`,
+        metric: new cloudwatch.MathExpression({
+          label: 'desired - running',
+          expression: 'desired - running',
+          usingMetrics: {
+            desired: serviceMetric('DesiredTaskCount', service.serviceName, 'Maximum'),
+            running: serviceMetric('RunningTaskCount', service.serviceName, 'Minimum'),
+          },
+          period: ONE_MINUTE,
+        }),
+        threshold: 1,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 5,
+        // Container Insights reports every minute; silence means we cannot see the service.
+        missing: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+    new events.Rule(this, 'FailedDeployments', {
+      description: `CS2 Analytics ${config.envName}: an ECS deployment failed (and was rolled back)`,
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Deployment State Change'],
+        detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
+        resources: appServices.map(({ service }) => service.serviceArn),
+      },
+      targets: [new targets.SnsTopic(this.alarmTopic, { deadLetterQueue: undelivered, retryAttempts: 10 })],
+    });
+
+    // Database
+    for (const instance of instances) {
+      const id = instance.label.replace(/\W/g, '');
+      this.alarm(`Database${id}Cpu`, `database-${instance.label.replace(' ', '-')}-cpu`, {
+        description: `Database ${instance.label} CPU above the threshold for 10 minutes.`,
+        metric: instanceMetric('CPUUtilization', instance.id),
+        threshold: thresholds.databaseCpuPercent,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 10,
+        // RDS reports every minute; a silent instance is down or gone.
+        missing: cloudwatch.TreatMissingData.BREACHING,
+      });
+      this.alarm(`Database${id}Memory`, `database-${instance.label.replace(' ', '-')}-freeable-memory`, {
+        description: `Database ${instance.label} is running out of memory.`,
+        metric: instanceMetric('FreeableMemory', instance.id),
+        threshold: thresholds.databaseFreeableMemoryMiB * 1024 * 1024,
+        comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        missing: cloudwatch.TreatMissingData.BREACHING,
+      });
+      this.alarm(`Database${id}Storage`, `database-${instance.label.replace(' ', '-')}-free-storage`, {
+        description: aurora
+          ? `Database ${instance.label} is running out of local storage (temporary tables, sorts).`
+          : `Database ${instance.label} is running out of storage (autoscaling at its ceiling?).`,
+        metric: instanceMetric(freeStorageMetric, instance.id),
+        threshold: thresholds.databaseFreeStorageGiB * 1024 ** 3,
+        comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        missing: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+    database.instanceIdentifiers.readers.forEach((reader, index) => {
+      this.alarm(`Reader${index + 1}Lag`, `database-reader-${index + 1}-replica-lag`, {
+        description: `Reader ${index + 1} lags the writer: analytics read stale data.`,
+        metric: aurora ? instanceMetric('AuroraReplicaLag', reader) : instanceMetric('ReplicaLag', reader),
+        // AuroraReplicaLag is in milliseconds, ReplicaLag in seconds.
+        threshold: thresholds.replicaLagSeconds * (aurora ? 1000 : 1),
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        missing: cloudwatch.TreatMissingData.BREACHING,
+      });
+    });
+    this.alarm('ProxyPinnedSessions', 'proxy-pinned-sessions', {
+      description: 'Client sessions pinned to database connections stop the proxy from multiplexing.',
+      metric: proxyMetric('DatabaseConnectionsCurrentlySessionPinned', 'Maximum'),
+      threshold: thresholds.proxyPinnedSessions,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      // The proxy publishes only while it has connections.
+      missing: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // The issue's failover, failure and low storage, plus what Control Tower expects on-call to hear
+    // of (CT.RDS.PR.12/17): maintenance and configuration changes.
+    const clusterSources = aurora
+      ? [{ type: 'db-cluster', ids: [database.identifier], categories: ['failover', 'failure', 'maintenance'] }]
+      : [];
+    for (const [index, source] of [
+      ...clusterSources,
+      {
+        type: 'db-instance',
+        ids: instances.map((instance) => instance.id),
+        categories: ['failover', 'failure', 'low storage', 'maintenance', 'configuration change'],
+      },
+    ].entries()) {
+      new rds.CfnEventSubscription(this, `DatabaseEvents${index + 1}`, {
+        snsTopicArn: this.alarmTopic.topicArn,
+        sourceType: source.type,
+        sourceIds: source.ids,
+        eventCategories: source.categories,
+        enabled: true,
+      });
+    }
+
+    // Redis
+    jobQueue.memberClusterIds.forEach((member, index) => {
+      this.alarm(`RedisMemory${index + 1}`, `redis-${index + 1}-memory`, {
+        description: `Redis node ${member} is near its memory limit: the job queue will evict or refuse writes.`,
+        metric: cacheMetric('DatabaseMemoryUsagePercentage', member, 'Maximum'),
+        threshold: thresholds.redisMemoryPercent,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        missing: cloudwatch.TreatMissingData.BREACHING,
+      });
+      this.alarm(`RedisEvictions${index + 1}`, `redis-${index + 1}-evictions`, {
+        description: `Redis node ${member} evicted keys: parse jobs may have been lost.`,
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/ElastiCache',
+          metricName: 'Evictions',
+          dimensionsMap: { CacheClusterId: member },
+          statistic: 'Sum',
+          period: FIVE_MINUTES,
+        }),
+        threshold: thresholds.redisEvictions,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        missing: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    });
+
+    // Partition maintenance
+    const { job } = maintenance;
+    this.alarm('MaintenanceErrors', 'maintenance-errors', {
+      description: 'The partition-maintenance function failed (it is retried, then dead-lettered).',
+      metric: job.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // No invocation means no error; silence is caught by the no-success alarm.
+      missing: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarm('MaintenanceDeadLetters', 'maintenance-dead-letters', {
+      description: 'A maintenance run failed all its retries and waits in the dead-letter queue.',
+      metric: job.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      threshold: 1,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // SQS stops reporting an idle, empty queue: missing means empty.
+      missing: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    job.tables.forEach((table, index) => {
+      this.alarm(`MaintenanceMonthsAhead${index + 1}`, `maintenance-months-ahead-${table}`, {
+        description: `Fewer than 2 future monthly partitions exist for ${table}: inserts will soon fail.`,
+        metric: job.metric('MonthsAhead', { table, statistic: 'Minimum', period: Duration.days(1) }),
+        threshold: 2,
+        comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No report for a day means nobody checked: that must not look healthy.
+        missing: cloudwatch.TreatMissingData.BREACHING,
+      });
+    });
+    this.alarm('MaintenanceNoSuccess', 'maintenance-no-success', {
+      description: 'No maintenance pass succeeded in 2 days.',
+      metric: job.metric('Succeeded', { statistic: 'Sum', period: Duration.days(1) }),
+      threshold: 1,
+      comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      missing: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    // The dashboard, by tier; every graph says its unit.
+    const graph = (title: string, unit: string, metrics: cloudwatch.IMetric[], width = 8) =>
+      new cloudwatch.GraphWidget({ title, left: metrics, leftYAxis: { label: unit, showUnits: false }, width, height: 6 });
+    const header = (text: string) => new cloudwatch.TextWidget({ markdown: `## ${text}`, width: 24, height: 1 });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `cs2analytics-${config.envName}`,
+      defaultInterval: Duration.hours(6),
+    });
+    this.dashboard.addWidgets(header('Load balancer'));
+    this.dashboard.addWidgets(
+      graph('Requests', 'requests / 5 min', [requests], 6),
+      graph('4xx and 5xx', 'responses / 5 min', [
+        alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 4xx' }),
+        alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 5xx' }),
+        alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'target 4xx' }),
+        alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'target 5xx' }),
+      ], 6),
+      graph('Target response time', 'seconds', [
+        alb.metrics.targetResponseTime({ statistic: 'p50', label: 'p50' }),
+        alb.metrics.targetResponseTime({ statistic: 'p99', label: 'p99' }),
+      ], 6),
+      graph('Healthy targets', 'tasks', Object.entries(services.targetGroups).map(([name, group]) =>
+        group.metrics.healthyHostCount({ statistic: 'Minimum', label: name }),
+      ), 6),
+    );
+    this.dashboard.addWidgets(header('Services (ECS)'));
+    this.dashboard.addWidgets(
+      ...appServices.map(({ name, service }) =>
+        graph(`${name}: CPU and memory`, 'percent', [
+          service.metricCpuUtilization({ label: 'CPU' }),
+          service.metricMemoryUtilization({ label: 'memory' }),
+        ]),
+      ),
+    );
+    this.dashboard.addWidgets(
+      ...appServices.map(({ name, service }) =>
+        graph(`${name}: running vs desired`, 'tasks', [
+          serviceMetric('RunningTaskCount', service.serviceName),
+          serviceMetric('DesiredTaskCount', service.serviceName),
+        ]),
+      ),
+    );
+    this.dashboard.addWidgets(header(`Database (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
+    this.dashboard.addWidgets(
+      graph('CPU', 'percent', instances.map((i) => instanceMetric('CPUUtilization', i.id, i.label)), 6),
+      graph('Freeable memory', 'bytes', instances.map((i) => instanceMetric('FreeableMemory', i.id, i.label)), 6),
+      graph('Connections', 'connections', instances.map((i) => instanceMetric('DatabaseConnections', i.id, i.label)), 6),
+      graph(aurora ? 'Free local storage' : 'Free storage', 'bytes', instances.map((i) => instanceMetric(freeStorageMetric, i.id, i.label)), 6),
+    );
+    this.dashboard.addWidgets(
+      graph('Read latency', 'seconds', instances.map((i) => instanceMetric('ReadLatency', i.id, i.label)), 6),
+      graph('Write latency', 'seconds', instances.map((i) => instanceMetric('WriteLatency', i.id, i.label)), 6),
+      graph(aurora ? 'Replica lag' : 'Replica lag', aurora ? 'milliseconds' : 'seconds', instances.slice(1).map((i) =>
+        instanceMetric(aurora ? 'AuroraReplicaLag' : 'ReplicaLag', i.id, i.label),
+      ), 6),
+      graph('Proxy connections', 'connections', [
+        proxyMetric('ClientConnections'),
+        proxyMetric('DatabaseConnections'),
+        proxyMetric('DatabaseConnectionsCurrentlySessionPinned', 'Maximum'),
+      ], 6),
+    );
+    this.dashboard.addWidgets(
+      graph('Proxy query latency', 'seconds', [proxyMetric('QueryDatabaseResponseLatency')], 6),
+    );
+    this.dashboard.addWidgets(header('Redis job queue'));
+    this.dashboard.addWidgets(
+      graph('Engine CPU', 'percent', jobQueue.memberClusterIds.map((m) => cacheMetric('EngineCPUUtilization', m, 'Average', m)), 6),
+      graph('Memory used', 'percent', jobQueue.memberClusterIds.map((m) => cacheMetric('DatabaseMemoryUsagePercentage', m, 'Average', m)), 6),
+      graph('Evictions and connections', 'count', jobQueue.memberClusterIds.flatMap((m) => [
+        cacheMetric('Evictions', m, 'Sum', `${m} evictions`),
+        cacheMetric('CurrConnections', m, 'Average', `${m} connections`),
+      ]), 6),
+      graph('Replication lag', 'seconds', jobQueue.memberClusterIds.slice(1).map((m) => cacheMetric('ReplicationLag', m, 'Average', m)), 6),
+    );
+    this.dashboard.addWidgets(header('Demo files (EFS)'));
+    const efsMetric = (metricName: string, statistic: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/EFS',
+        metricName,
+        dimensionsMap: { FileSystemId: demoFiles.fileSystem.fileSystemId },
+        statistic,
+        period: ONE_MINUTE,
+        label,
+      });
+    this.dashboard.addWidgets(
+      graph('Throughput', 'bytes / minute', [
+        efsMetric('DataReadIOBytes', 'Sum', 'read'),
+        efsMetric('DataWriteIOBytes', 'Sum', 'write'),
+      ], 12),
+      graph('Client connections', 'connections', [efsMetric('ClientConnections', 'Sum', 'clients')], 12),
+    );
+    this.dashboard.addWidgets(header('Partition maintenance'));
+    const daily = { period: Duration.days(1) };
+    this.dashboard.addWidgets(
+      graph('Months ahead', 'months', job.tables.map((table) => job.metric('MonthsAhead', { table, statistic: 'Minimum', ...daily }))),
+      graph('Successful passes', 'passes / day', [job.metric('Succeeded', { statistic: 'Sum', ...daily })]),
+      graph('Duration', 'milliseconds', [job.metric('DurationMs', { statistic: 'Maximum', ...daily })]),
+    );
+    this.dashboard.addWidgets(
+      graph('Lock retries', 'retries / day', job.tables.map((table) => job.metric('LockRetries', { table, statistic: 'Sum', ...daily }))),
+      graph('Errors', 'errors / day', job.tables.map((table) => job.metric('Errors', { table, statistic: 'Sum', ...daily }))),
+      graph('Created and retired', 'partitions / day', job.tables.flatMap((table) => [
+        job.metric('PartitionsCreated', { table, statistic: 'Sum', ...daily }),
+        job.metric('PartitionsRetired', { table, statistic: 'Sum', ...daily }),
+      ])),
+    );
+  }
+
+  /** The dead-letter queue of the notifications: e-mail deliveries and EventBridge events that failed. */
+  private undeliveredNotifications(key: kms.IKey): sqs.Queue {
+    const queue = new sqs.Queue(this, 'UndeliveredNotifications', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const rule of ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check', 'Serverless::Serverless-SQSRedrivePolicy']) {
+      acknowledge(queue, rule, 'This queue is the dead-letter queue of the alarm notifications: it has none of its own');
+    }
+    return queue;
+  }
+
+  private alarm(
+    id: string,
+    name: string,
+    options: {
+      description: string;
+      metric: cloudwatch.IMetric;
+      threshold: number;
+      comparison: cloudwatch.ComparisonOperator;
+      evaluationPeriods: number;
+      missing: cloudwatch.TreatMissingData;
+    },
+  ): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `cs2analytics-${this.envName}-${name}`,
+      alarmDescription: options.description,
+      metric: options.metric,
+      threshold: options.threshold,
+      comparisonOperator: options.comparison,
+      evaluationPeriods: options.evaluationPeriods,
+      treatMissingData: options.missing,
+    });
+    alarm.addAlarmAction(this.action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}

@@ -1,0 +1,235 @@
+import { synthesized, templateOf, stackOf } from './support/synthesized';
+import { VARIANTS } from './support/variants';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
+
+const STACKS = ['Network', 'Data', 'Registry', 'Services', 'Maintenance', 'Monitoring'] as const;
+const variantNames = VARIANTS.map((variant) => variant.name);
+
+function templateJson(variant: string, stack: string): { Resources: Resources; Outputs?: Record<string, unknown> } {
+  return templateOf(variant, stack).toJSON() as never;
+}
+
+/**
+ * Whether every CloudFormation reference inside a value points at something that exists: a resource
+ * of the same template, a pseudo parameter, or an output of the stack it names.
+ */
+function danglingReferences(variant: string, stack: string, value: unknown): string[] {
+  const own = templateJson(variant, stack).Resources;
+  const byStackName = new Map(synthesized(variant).stacks.map((s) => [s.stackName, s.id]));
+  const problems: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const object = node as Record<string, any>;
+    if (typeof object.Ref === 'string' && !object.Ref.startsWith('AWS::') && !own[object.Ref]) problems.push(`Ref ${object.Ref}`);
+    if (Array.isArray(object['Fn::GetAtt']) && !own[object['Fn::GetAtt'][0]]) problems.push(`GetAtt ${object['Fn::GetAtt'][0]}`);
+    const output = object['Fn::GetStackOutput'];
+    if (output) {
+      const producer = byStackName.get(output.StackName);
+      if (!producer || !(templateJson(variant, producer).Outputs ?? {})[output.OutputName]) problems.push(`output ${output.OutputName}`);
+    }
+    Object.values(object).forEach(visit);
+  };
+  visit(value);
+  return problems;
+}
+
+describe.each(variantNames)('monitoring in %s', (variant) => {
+  const { config } = synthesized(variant);
+  const template = templateJson(variant, 'Monitoring');
+  const resources = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+  const [topicId, topic] = resources('AWS::SNS::Topic')[0];
+  const alarms = resources('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+  const alarm = (suffix: string) => {
+    const found = alarms.find((candidate) => candidate.AlarmName === `cs2analytics-${config.envName}-${suffix}`);
+    if (!found) throw new Error(`no alarm ${suffix}`);
+    return found;
+  };
+  const readers = config.database.readers;
+  const nodes = config.cache.nodes;
+  const instances = ['writer', ...Array.from({ length: readers }, (_, i) => `reader-${i + 1}`)];
+
+  test('is a stateless stack named after the environment', () => {
+    expect(stackOf(variant, 'Monitoring').stackName).toBe(`Cs2Analytics-${config.envName}-monitoring`);
+    expect(stackOf(variant, 'Monitoring').terminationProtection).toBe(false);
+  });
+
+  test('notifies one KMS-encrypted topic, e-mailing the configured addresses', () => {
+    expect(resources('AWS::SNS::Topic')).toHaveLength(1);
+    expect(topic.Properties).toMatchObject({ TopicName: `cs2analytics-${config.envName}-alarms`, KmsMasterKeyId: expect.anything() });
+    const subscriptions = resources('AWS::SNS::Subscription').map(([, s]) => s.Properties);
+    expect(subscriptions.map((s) => s.Endpoint)).toEqual(config.monitoring.alarmEmails);
+    for (const subscription of subscriptions) expect(subscription).toMatchObject({ Protocol: 'email', RedrivePolicy: expect.anything() });
+  });
+
+  test('every alarm notifies the topic and treats missing data on purpose', () => {
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const each of alarms) {
+      expect(each.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(['breaching', 'notBreaching']).toContain(each.TreatMissingData);
+    }
+  });
+
+  test.each<[string, (c: typeof config) => number, string, string]>([
+    ['load-balancer-5xx', (c) => c.monitoring.loadBalancer5xxPercent, 'GreaterThanThreshold', 'notBreaching'],
+    ['proxy-pinned-sessions', (c) => c.monitoring.proxyPinnedSessions, 'GreaterThanThreshold', 'notBreaching'],
+    ['maintenance-errors', () => 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+    ['maintenance-dead-letters', () => 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+    ['maintenance-months-ahead-public.GameEvent', () => 2, 'LessThanThreshold', 'breaching'],
+    ['maintenance-no-success', () => 1, 'LessThanThreshold', 'breaching'],
+  ])('%s: configured threshold, comparison and missing-data treatment', (name, threshold, comparison, missing) => {
+    expect(alarm(name)).toMatchObject({ Threshold: threshold(config), ComparisonOperator: comparison, TreatMissingData: missing });
+  });
+
+  test('the load balancer: unhealthy targets and no healthy target, per service behind it', () => {
+    for (const service of ['web', 'api']) {
+      expect(alarm(`${service}-unhealthy-targets`)).toMatchObject({ MetricName: 'UnHealthyHostCount', Threshold: 1, TreatMissingData: 'notBreaching' });
+      expect(alarm(`${service}-no-healthy-targets`)).toMatchObject({ MetricName: 'HealthyHostCount', Threshold: 1, TreatMissingData: 'breaching' });
+    }
+  });
+
+  test('each ECS service: running below desired; failed deployments go to the topic', () => {
+    for (const service of ['web', 'api', 'parser']) {
+      expect(alarm(`${service}-running-below-desired`)).toMatchObject({ Threshold: 1, TreatMissingData: 'breaching' });
+    }
+    const [, rule] = resources('AWS::Events::Rule')[0];
+    expect(rule.Properties.EventPattern).toMatchObject({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Deployment State Change'],
+      detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
+    });
+    expect(rule.Properties.Targets[0].Arn).toEqual({ Ref: topicId });
+  });
+
+  test('the database: CPU, freeable memory and free storage per instance, lag per reader', () => {
+    const aurora = config.database.engine === 'aurora';
+    for (const instance of instances) {
+      expect(alarm(`database-${instance}-cpu`)).toMatchObject({ MetricName: 'CPUUtilization', Threshold: config.monitoring.databaseCpuPercent });
+      expect(alarm(`database-${instance}-freeable-memory`)).toMatchObject({
+        MetricName: 'FreeableMemory',
+        Threshold: config.monitoring.databaseFreeableMemoryMiB * 1024 * 1024,
+      });
+      expect(alarm(`database-${instance}-free-storage`)).toMatchObject({
+        MetricName: aurora ? 'FreeLocalStorage' : 'FreeStorageSpace',
+        Threshold: config.monitoring.databaseFreeStorageGiB * 1024 ** 3,
+      });
+    }
+    for (let reader = 1; reader <= readers; reader++) {
+      expect(alarm(`database-reader-${reader}-replica-lag`)).toMatchObject({
+        MetricName: aurora ? 'AuroraReplicaLag' : 'ReplicaLag',
+        Threshold: config.monitoring.replicaLagSeconds * (aurora ? 1000 : 1),
+      });
+    }
+    expect(alarms.filter((a) => a.AlarmName.includes('replica-lag'))).toHaveLength(readers);
+  });
+
+  test('RDS events (failover, failure, low storage) are subscribed to the topic', () => {
+    const subscriptions = resources('AWS::RDS::EventSubscription').map(([, s]) => s.Properties);
+    const instanceSubscription = subscriptions.find((s) => s.SourceType === 'db-instance')!;
+    expect(instanceSubscription.EventCategories).toEqual(expect.arrayContaining(['failover', 'failure', 'low storage']));
+    expect(instanceSubscription.SourceIds).toHaveLength(instances.length);
+    for (const subscription of subscriptions) expect(subscription.SnsTopicArn).toEqual({ Ref: topicId });
+    expect(subscriptions.some((s) => s.SourceType === 'db-cluster')).toBe(config.database.engine === 'aurora');
+  });
+
+  test('Redis: memory and evictions for every node', () => {
+    for (let node = 1; node <= nodes; node++) {
+      expect(alarm(`redis-${node}-memory`)).toMatchObject({
+        MetricName: 'DatabaseMemoryUsagePercentage',
+        Threshold: config.monitoring.redisMemoryPercent,
+        Dimensions: [{ Name: 'CacheClusterId', Value: `cs2analytics-${config.envName}-jobs-${String(node).padStart(3, '0')}` }],
+      });
+      expect(alarm(`redis-${node}-evictions`)).toMatchObject({ MetricName: 'Evictions', Threshold: config.monitoring.redisEvictions });
+    }
+  });
+
+  test('every alarm and dashboard metric refers to a resource deployed in this app', () => {
+    expect(danglingReferences(variant, 'Monitoring', template.Resources)).toEqual([]);
+    const [, dashboard] = resources('AWS::CloudWatch::Dashboard')[0];
+    // Literal dimension values must name what the app deploys too.
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    const literalCacheIds = [...body.matchAll(/CacheClusterId\\",\\"([\w-]+)/g)].map((match) => match[1]);
+    expect(new Set(literalCacheIds)).toEqual(
+      new Set(Array.from({ length: nodes }, (_, i) => `cs2analytics-${config.envName}-jobs-${String(i + 1).padStart(3, '0')}`)),
+    );
+    expect(body).toContain(`\\"Environment\\",\\"${config.envName}\\"`);
+    expect(body).toContain('\\"Table\\",\\"public.GameEvent\\"');
+  });
+
+  test('the dashboard is laid out by tier and every graph names its unit', () => {
+    const [, dashboard] = resources('AWS::CloudWatch::Dashboard')[0];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const tier of ['Load balancer', 'Services (ECS)', 'Database', 'RDS Proxy', 'Redis job queue', 'Demo files (EFS)', 'Partition maintenance']) {
+      expect(body).toContain(tier);
+    }
+    const graphs = body.split('\\"type\\":\\"metric\\"').length - 1;
+    const labelled = body.split('\\"left\\":{\\"label\\":').length - 1;
+    expect(graphs).toBeGreaterThan(20);
+    expect(labelled).toBe(graphs);
+  });
+});
+
+describe.each(variantNames)('logs in %s', (variant) => {
+  test('every log group of every stack is KMS-encrypted and has a retention', () => {
+    let count = 0;
+    for (const stack of STACKS) {
+      for (const [id, group] of Object.entries(templateJson(variant, stack).Resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')) {
+        count++;
+        expect({ stack, id, kms: Boolean(group.Properties.KmsKeyId), retention: group.Properties.RetentionInDays }).toEqual({
+          stack,
+          id,
+          kms: true,
+          retention: expect.any(Number),
+        });
+      }
+    }
+    expect(count).toBeGreaterThan(10);
+  });
+
+  test('every Lambda function logs to one of those groups, never to an implicit one', () => {
+    for (const stack of STACKS) {
+      for (const [id, fn] of Object.entries(templateJson(variant, stack).Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+        expect({ stack, id, logGroup: fn.Properties.LoggingConfig?.LogGroup }).toEqual({ stack, id, logGroup: expect.anything() });
+      }
+    }
+  });
+
+  test('the logs services create by name are created first: ECS Exec, Container Insights, database exports, rotation', () => {
+    const names = STACKS.flatMap((stack) =>
+      Object.values(templateJson(variant, stack).Resources)
+        .filter((r) => r.Type === 'AWS::Logs::LogGroup')
+        .map((r) => JSON.stringify(r.Properties.LogGroupName ?? '')),
+    ).join(' ');
+    const env = synthesized(variant).config.envName;
+    expect(names).toContain(`/aws/ecs/containerinsights/cs2analytics-${env}/performance`);
+    expect(names).toContain(`/aws/lambda/cs2analytics-${env}-db-rotation`);
+    expect(names).toContain(`/aws/rds/`);
+    const services = templateJson(variant, 'Services').Resources;
+    const [, cluster] = Object.entries(services).find(([, r]) => r.Type === 'AWS::ECS::Cluster')!;
+    expect(cluster.Properties.Configuration.ExecuteCommandConfiguration.LogConfiguration.CloudWatchLogGroupName).toEqual({
+      Ref: expect.stringMatching(/^ExecSessionLogs/),
+    });
+  });
+});
+
+test('the backup plan copies every recovery point to the second region where configured (prod)', () => {
+  for (const variant of variantNames) {
+    const { config } = synthesized(variant);
+    const plan = Object.values(templateJson(variant, 'Data').Resources).find((r) => r.Type === 'AWS::Backup::BackupPlan')!;
+    const rules = plan.Properties.BackupPlan.BackupPlanRule as any[];
+    const copies = rules.flatMap((rule) => rule.CopyActions ?? []);
+    if (!config.backup.copyToRegion) {
+      expect(copies).toEqual([]);
+      continue;
+    }
+    expect(copies).toHaveLength(rules.length);
+    for (const copy of copies) {
+      expect(JSON.stringify(copy.DestinationBackupVaultArn)).toContain(
+        `arn:aws:backup:${config.backup.copyToRegion}:`,
+      );
+      expect(JSON.stringify(copy.DestinationBackupVaultArn)).toContain(`:backup-vault:cs2analytics-${config.envName}-copy`);
+    }
+  }
+  expect(synthesized('prod').config.backup.copyToRegion).toBeDefined();
+});
