@@ -18,6 +18,7 @@ export async function createSampleGameEvents(client: ClientBase, months: number,
       PRIMARY KEY ("id", "createdAt")
     ) PARTITION BY RANGE ("createdAt")`);
   await client.query(`CREATE INDEX "GameEvent_matchId_createdAt_idx" ON "GameEvent" ("matchId", "createdAt")`);
+  await client.query(`CREATE INDEX "GameEvent_createdAt_idx" ON "GameEvent" ("createdAt")`);
   await installSql(client);
   const current = monthOf(new Date());
   for (let month = current - months + 1; month <= current; month++) {
