@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { createAccessLogBucket } from './access-log-bucket';
 import { ServiceRole } from './service-role';
 
 /** Key prefix of the partition exports: `<prefix>/<schema>/<table>/<partition>.csv`. */
@@ -27,36 +28,7 @@ export class PartitionArchiveBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: PartitionArchiveBucketProps) {
     super(scope, id);
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      // Server access logs can only be delivered to an SSE-S3 bucket.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledge(
-      accessLogs,
-      'AwsSolutions::AwsSolutions-S1',
-      'This is the access-log bucket of the partition archive; logging its own access would recurse',
-    );
-    for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled', 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled']) {
-      acknowledge(
-        accessLogs,
-        rule,
-        'Access-log bucket of the partition archive: its objects are logs about the archive, kept a year in this region',
-      );
-    }
-    for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check']) {
-      acknowledge(accessLogs, rule, 'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS');
-    }
-    acknowledge(
-      accessLogs,
-      'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
-      'This is the access-log bucket of the partition archive; logging its own access would recurse',
-    );
+    const accessLogs = createAccessLogBucket(this, 'AccessLogs', { logsOf: 'the partition archive', expirationDays: 365 });
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -88,20 +60,18 @@ export class PartitionArchiveBucket extends Construct {
         'operations decision (AWS Backup copy), not replication of every export',
     );
 
-    for (const bucket of [accessLogs, this.bucket]) {
-      acknowledge(
-        bucket,
-        'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
-        'Nothing consumes object events here: only the maintenance job writes exports, and it verifies each one\'s row ' +
-          'count itself before dropping a partition',
-      );
-      acknowledge(
-        bucket,
-        'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
-        'Versioning keeps overwritten or deleted exports recoverable and the lifecycle sets how long; Object Lock would ' +
-          'freeze a retention decision that belongs to the data owner',
-      );
-    }
+    acknowledge(
+      this.bucket,
+      'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
+      'Nothing consumes object events here: only the maintenance job writes exports, and it verifies each one\'s row ' +
+        'count itself before dropping a partition',
+    );
+    acknowledge(
+      this.bucket,
+      'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+      'Versioning keeps overwritten or deleted exports recoverable and the lifecycle sets how long; Object Lock would ' +
+        'freeze a retention decision that belongs to the data owner',
+    );
 
     const exportRole = new ServiceRole(this, 'ExportRole', {
       assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),

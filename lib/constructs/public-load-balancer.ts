@@ -6,10 +6,10 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { createAccessLogBucket } from './access-log-bucket';
 import type { LoadBalancerSettings } from '../config/schema';
 
 export interface PublicLoadBalancerProps {
@@ -62,37 +62,11 @@ export class PublicLoadBalancer extends Construct {
       dropInvalidHeaderFields: true,
     });
 
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      // Load-balancer access logs can only be delivered to an SSE-S3 bucket.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [
-        { expiration: Duration.days(settings.accessLogRetentionDays), noncurrentVersionExpiration: Duration.days(7) },
-      ],
-      removalPolicy: RemovalPolicy.RETAIN,
+    const accessLogs = createAccessLogBucket(this, 'AccessLogs', {
+      logsOf: 'the load balancer',
+      expirationDays: settings.accessLogRetentionDays,
     });
     this.loadBalancer.logAccessLogs(accessLogs, 'alb');
-    const logBucketReason = 'Load-balancer access logs can only be delivered to an SSE-S3 bucket, not SSE-KMS';
-    for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check']) {
-      acknowledge(accessLogs, rule, logBucketReason);
-    }
-    for (const rule of [
-      'AwsSolutions::AwsSolutions-S1',
-      'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled',
-      'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
-    ]) {
-      acknowledge(accessLogs, rule, 'This bucket holds the load balancer\'s access logs; logging access to it would recurse');
-    }
-    for (const [rule, reason] of [
-      ['NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', 'Access logs are kept in-region for their retention; replicating them adds cost, not recovery'],
-      ['cdk-validator-cfnguard::s3_event_notifications_enabled_check', 'Nothing consumes events of the access-log bucket; logs are read on demand'],
-      ['cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check', 'Access logs expire on a lifecycle; Object Lock would fight it'],
-    ]) {
-      acknowledge(accessLogs, rule, reason);
-    }
 
     if (https) {
       const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
