@@ -18,9 +18,9 @@ export const APP_TAG = 'cs2-analytics';
 export class Cs2AnalyticsStage extends Stage {
   readonly network: NetworkStack;
   readonly data: DataStack;
-  readonly maintenance: MaintenanceStack;
   readonly registry: RegistryStack;
   readonly services: ServicesStack;
+  readonly maintenance: MaintenanceStack;
   readonly monitoring: MonitoringStack;
 
   constructor(scope: Construct, id: string, props: Cs2AnalyticsStageProps) {
@@ -69,7 +69,7 @@ export class Cs2AnalyticsStage extends Stage {
     this.maintenance = new MaintenanceStack(this, 'Maintenance', {
       tags,
       stackName: stackName('maintenance'),
-      description: `CS2 Analytics ${config.envName}: monthly partition maintenance job and its alarms (stateless)`,
+      description: `CS2 Analytics ${config.envName}: monthly partition maintenance job (stateless)`,
       config,
       network: this.network,
       data: this.data,
