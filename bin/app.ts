@@ -4,15 +4,12 @@
  * (`-c env=<name>`, default dev), applies `-c <dotted.path>=<value>` overrides and builds its stage.
  */
 import { App } from 'aws-cdk-lib';
+import { FAIL_ON_FINDINGS_CONTEXT } from '../lib/compliance/gates';
 import { ConfigError, loadConfig, topLevelConfigFields } from '../lib/config/load';
 import { buildCs2AnalyticsApp } from '../lib/cs2-analytics-app';
 
-const app = new App({
-  // The CLI asks the app to leave validation reporting to it, but then reports only on the stacks
-  // it selected: a plain `cdk synth` selects none inside a Stage. Failing in the app itself makes
-  // every synth, diff and deploy stop on an unacknowledged finding, whatever was selected.
-  postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true },
-});
+// Every synth, diff and deploy stops on an unacknowledged finding, whatever stacks were selected.
+const app = new App({ postCliContext: FAIL_ON_FINDINGS_CONTEXT });
 const context = app.node.getAllContext();
 const topLevel = new Set(topLevelConfigFields());
 const overrides = Object.fromEntries(

@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import type { Cs2AnalyticsStage } from './app-stage';
+import { FAIL_ON_FINDINGS_CONTEXT } from './compliance/gates';
 import type { EnvironmentConfig } from './config/schema';
 import { buildCs2AnalyticsApp } from './cs2-analytics-app';
 
@@ -29,7 +30,7 @@ export function synthesizeEnvironment(
   outdir: string,
   context: Record<string, unknown>,
 ): SynthesisResult {
-  const app = new App({ outdir, context, postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true } });
+  const app = new App({ outdir, context, postCliContext: FAIL_ON_FINDINGS_CONTEXT });
   const stage: Cs2AnalyticsStage = buildCs2AnalyticsApp(app, config);
   let error: string | undefined;
   try {

@@ -1,12 +1,13 @@
 import { App, CfnResource, Stack, type PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { acknowledge } from '../lib/compliance/acknowledge';
 import { listAcknowledgements } from '../lib/compliance/acknowledgements';
-import { addComplianceGates, ControlTowerChecks } from '../lib/compliance/gates';
+import { addComplianceGates, ControlTowerChecks, FAIL_ON_FINDINGS_CONTEXT } from '../lib/compliance/gates';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { EncryptionKey } from '../lib/constructs/encryption-key';
 import { loadConfig } from '../lib/config/load';
@@ -91,7 +92,7 @@ describe('acknowledgements', () => {
 describe('the gates fail synth', () => {
   function synthWithGates(build: (stack: Stack) => void): string {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'gates-'));
-    const app = new App({ outdir, postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true } });
+    const app = new App({ outdir, postCliContext: FAIL_ON_FINDINGS_CONTEXT });
     addComplianceGates(app);
     build(new Stack(app, 'Probe', { env: { account: '111111111111', region: 'eu-west-1' } }));
     try {
@@ -139,5 +140,29 @@ describe('the gates fail synth', () => {
       .filter((finding) => finding.includes("'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check'"));
     expect(retentionFindings).toHaveLength(1);
     expect(retentionFindings[0]).toContain('Probe/UnacknowledgedLogs/Resource');
+  });
+});
+
+describe('through the CDK CLI, a plain `cdk synth` (no stack selected) of an app with a finding', () => {
+  const root = path.join(__dirname, '..');
+  const synth = (failInApp: boolean) => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-gates-'));
+    const result = spawnSync(
+      path.join(root, 'node_modules/.bin/cdk'),
+      ['synth', '--quiet', '--app', 'npx tsx test/support/noncompliant-app.ts', '--output', outdir],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, NONCOMPLIANT_APP_FAIL_IN_APP: String(failInApp) } },
+    );
+    fs.rmSync(outdir, { recursive: true, force: true });
+    return result;
+  };
+
+  test('fails, naming the finding, because the app itself fails on findings', () => {
+    const result = synth(true);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('AwsSolutions-SQS');
+  });
+
+  test('would pass without FAIL_ON_FINDINGS_CONTEXT: why bin/ sets it', () => {
+    expect(synth(false).status).toBe(0);
   });
 });

@@ -11,6 +11,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /**
+ * App context that makes a finding fail the app itself. The CDK CLI asks apps to leave validation
+ * reporting to it, but then reports only on the stacks it selected, and a plain `cdk synth` selects
+ * none inside a Stage: without this, such a synth would pass with findings. Give it as
+ * `postCliContext`, so that it wins over the CLI's context.
+ */
+export const FAIL_ON_FINDINGS_CONTEXT = { '@aws-cdk/core:failSynthOnValidationErrors': true } as const;
+
+/**
  * The compliance gates that run on every synth of the whole app. Any unacknowledged finding fails
  * synth. aws-cdk-lib's own CloudFormation validation runs too: it is on by default and the context
  * flag `@aws-cdk/core:validateAgainstDefaultRules` (cdk.json) turns its findings into errors.
