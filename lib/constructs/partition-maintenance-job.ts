@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
 import type { ArchivalSettings, MaintenanceSettings } from '../config/schema';
-import type { PostgresDatabase } from './postgres-database';
+import { DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 import { ServiceRole } from './service-role';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -159,7 +159,7 @@ export class PartitionMaintenanceJob extends Construct {
         ENVIRONMENT: envName,
         DB_HOST: database.directWriterEndpoint,
         DB_PORT: String(database.databasePort),
-        DB_NAME: 'cs2analytics',
+        DB_NAME: DATABASE_NAME,
         DB_SECRET_ARN: database.secret.secretArn,
         DB_ENGINE: database.engine,
         DB_IDENTIFIER: database.identifier,

@@ -402,14 +402,14 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     });
     this.writerEndpoint = this.proxy.endpoint;
     // The proxy target adds the proxy-to-database rule with the database's port as a CloudFormation
-    // attribute, which the NIST port rules cannot read; the port is 5432 and the source the proxy's group.
+    // attribute, which the NIST port rules cannot read; the port is DATABASE_PORT and the source the proxy's group.
     for (const rule of securityGroup.node.children.filter((child) => child.node.id.startsWith('from '))) {
       if (!rule.node.id.includes('{IndirectPort}')) continue;
       for (const ruleId of ['NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH']) {
         acknowledge(
           rule,
           `NIST.800.53.R5::${ruleId}`,
-          'Ingress from the RDS Proxy security group only, on the database port (5432) that CDK writes as the ' +
+          `Ingress from the RDS Proxy security group only, on the database port (${DATABASE_PORT}) that CDK writes as the ` +
             'endpoint-port attribute; the rule cannot read an attribute, the source is not the internet',
         );
       }

@@ -371,7 +371,7 @@ export class MonitoringStack extends Stack {
     this.dashboard.addWidgets(
       graph('Read latency', 'seconds', instances.map((i) => instanceMetric('ReadLatency', i.id, i.label)), 6),
       graph('Write latency', 'seconds', instances.map((i) => instanceMetric('WriteLatency', i.id, i.label)), 6),
-      graph(aurora ? 'Replica lag' : 'Replica lag', aurora ? 'milliseconds' : 'seconds', instances.slice(1).map((i) =>
+      graph('Replica lag', aurora ? 'milliseconds' : 'seconds', instances.slice(1).map((i) =>
         instanceMetric(aurora ? 'AuroraReplicaLag' : 'ReplicaLag', i.id, i.label),
       ), 6),
       graph('Proxy connections', 'connections', [
