@@ -13,13 +13,16 @@ function resources(template: Template, type: string): Resources {
 describe.each(VARIANTS)('registry in %s', (variant) => {
   const template = templateOf(variant, 'Registry');
 
-  test('has one repository per service: retained, scanned on push, immutable tags, a lifecycle rule', () => {
+  test('has one repository per service: retained where data is kept, scanned on push, immutable tags, a lifecycle rule', () => {
     const repositories = Object.values(resources(template, 'AWS::ECR::Repository'));
     expect(repositories.map((repository) => repository.Properties.RepositoryName).sort()).toEqual(
       SERVICES.map((name) => `cs2analytics-${variant}/${name}`).sort(),
     );
+    const { retainData } = synthesized(variant).config;
     for (const repository of repositories) {
-      expect(repository.DeletionPolicy).toBe('Retain');
+      // A disposable environment deletes its images with it, so that it can be deployed again.
+      expect(repository.DeletionPolicy).toBe(retainData ? 'Retain' : 'Delete');
+      expect(repository.Properties.EmptyOnDelete).toBe(retainData ? undefined : true);
       expect(repository.Properties).toMatchObject({
         ImageScanningConfiguration: { ScanOnPush: true },
         ImageTagMutability: 'IMMUTABLE',
@@ -36,6 +39,8 @@ describe.each(VARIANTS)('services in %s', (variant) => {
   const taskDefinitions = Object.values(resources(template, 'AWS::ECS::TaskDefinition'));
   const containers = taskDefinitions.flatMap((definition) => definition.Properties.ContainerDefinitions as any[]);
   const container = (name: string) => containers.find((candidate) => candidate.Name === name)!;
+  const taskDefinitionOf = (name: string) =>
+    taskDefinitions.find((d) => d.Properties.ContainerDefinitions.some((c: { Name: string }) => c.Name === name))!;
   const services = Object.values(resources(template, 'AWS::ECS::Service'));
   const service = (name: string) => services.find((candidate) => candidate.Properties.ServiceName === `cs2analytics-${variant}-${name}`)!;
   const groups = resources(template, 'AWS::EC2::SecurityGroup');
@@ -183,7 +188,7 @@ describe.each(VARIANTS)('services in %s', (variant) => {
 
   test('API and parser mount the demo files through the access point, as its uid/gid; the parser has its scratch space', () => {
     for (const name of ['api', 'parser']) {
-      const definition = taskDefinitions.find((d) => d.Properties.ContainerDefinitions[0].Name === name)!;
+      const definition = taskDefinitionOf(name);
       expect(definition.Properties.Volumes).toContainEqual({
         Name: 'demo-files',
         EFSVolumeConfiguration: expect.objectContaining({
@@ -194,15 +199,23 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       expect(container(name).MountPoints).toContainEqual({ SourceVolume: 'demo-files', ContainerPath: '/mnt/demos', ReadOnly: false });
       expect(container(name).User).toBe(`${config.fileSystem.uid}:${config.fileSystem.gid}`);
     }
-    const parser = taskDefinitions.find((d) => d.Properties.ContainerDefinitions[0].Name === 'parser')!;
+    const parser = taskDefinitionOf('parser');
     expect(parser.Properties.EphemeralStorage).toEqual({ SizeInGiB: config.services.parser.ephemeralStorageGiB });
     expect(container('parser').StopTimeout).toBe(config.services.parser.stopTimeoutSeconds);
   });
 
-  test.each(SERVICES)('%s: health check, read-only root, non-root user, memory limit, encrypted logs with retention', (name) => {
+  test.each(SERVICES)('%s: health check, read-only root (unless Exec is on), non-root user, memory limit, encrypted logs with retention', (name) => {
     const definition = container(name);
-    expect(definition.HealthCheck.Command.join(' ')).toContain(`http://127.0.0.1:${config.services[name].port}${config.services[name].healthCheckPath}`);
-    expect(definition).toMatchObject({ ReadonlyRootFilesystem: true, Memory: config.services[name].memoryMiB, Essential: true });
+    const probe = config.services[name].healthCheck;
+    if (probe === 'none') {
+      expect(definition.HealthCheck).toBeUndefined();
+    } else {
+      // Exec form, no shell: the configured tool itself is the command.
+      expect(definition.HealthCheck.Command.slice(0, 2)).toEqual(['CMD', probe === 'python' ? 'python3' : probe]);
+      expect(definition.HealthCheck.Command.join(' ')).toContain(`http://127.0.0.1:${config.services[name].port}${config.services[name].healthCheckPath}`);
+    }
+    // The task's memory is shared with the short volume-init container.
+    expect(definition).toMatchObject({ ReadonlyRootFilesystem: !config.services.execEnabled, Memory: config.services[name].memoryMiB - 64, Essential: true });
     expect(definition.User).not.toMatch(/^0(:|$)|^root/);
     expect(definition.LogConfiguration.LogDriver).toBe('awslogs');
     const logGroupId = definition.LogConfiguration.Options['awslogs-group'].Ref;
@@ -229,7 +242,7 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       policies.filter(([id]) => id.startsWith(prefix)).flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as any[]);
     const apiExecution = statementsOf('ApiExecutionRole').flatMap((statement) => [statement.Action].flat());
     expect(apiExecution.sort()).toEqual(
-      ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'].sort(),
+      ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort(),
     );
     const apiTask = statementsOf('ApiTaskRole');
     expect(apiTask[0]).toMatchObject({

@@ -180,6 +180,10 @@ export const maintenanceSchema = z.strictObject({
     .min(1, { error: 'must list at least one table' }),
 });
 
+/** The tools a container health check may run; each must be in the image. */
+export const HEALTH_PROBES = ['none', 'node', 'python', 'wget', 'curl'] as const;
+export type HealthProbe = (typeof HEALTH_PROBES)[number];
+
 /** Fargate task sizes: CPU units and the memory (MiB) each allows. */
 export const FARGATE_SIZES: Record<number, readonly number[]> = {
   256: [512, 1024, 2048],
@@ -203,6 +207,13 @@ const serviceSchema = z.strictObject({
   port: integer(1, 65535),
   /** The HTTP path the container and load-balancer health checks call. */
   healthCheckPath: text(/^\/[\w\-./]*$/, 'an absolute URL path, e.g. /health'),
+  /**
+   * The tool the container health check runs, which must be in the image: `node` or `python` (the
+   * runtime itself), `wget` or `curl` (absent from Debian-slim images), or `none` (only the load
+   * balancer checks the service).
+   * @default 'none'
+   */
+  healthCheck: oneOf(HEALTH_PROBES).default('none'),
 });
 
 export const servicesSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -35,10 +35,16 @@ export class DataBackupPlan extends Construct {
     const { settings, envName } = props;
     const retainData = props.retainData ?? true;
 
+    // Always retained: AWS Backup refuses to delete a vault that still holds recovery points, so a
+    // Delete policy would fail the stack's deletion. A disposable environment's vault name carries
+    // a piece of the stack's id, new at every creation, so that the next deploy after a destroy does
+    // not collide with the vault left behind (its recovery points expire on their own). CDK's own
+    // generated name would be the same every time.
+    const stackGuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
     this.vault = new backup.BackupVault(this, 'Vault', {
-      backupVaultName: `cs2analytics-${envName}`,
+      backupVaultName: retainData ? `cs2analytics-${envName}` : `cs2analytics-${envName}-${Fn.select(0, Fn.split('-', stackGuid))}`,
       encryptionKey: props.encryptionKey,
-      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     // The copy vault lives in the other region and is created there (same name in every account):
     // a stack cannot create resources in a second region.

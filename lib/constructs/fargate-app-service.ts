@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import type { HealthProbe } from '../config/schema';
 import type { DemoFileSystem } from './demo-file-system';
 import { ServiceRole } from './service-role';
 
@@ -15,6 +16,9 @@ import { ServiceRole } from './service-role';
 export const SCRATCH_PATH = '/tmp';
 /** Where the demo files are mounted in every container that uses them. */
 export const DEMO_FILES_MOUNT_PATH = '/mnt/demos';
+
+/** The hard memory limit of the short container that prepares the scratch volume. */
+const VOLUME_INIT_MEMORY_MIB = 64;
 
 export interface ServiceSizing {
   readonly cpu: number;
@@ -24,6 +28,27 @@ export interface ServiceSizing {
   readonly spot: boolean;
   readonly port: number;
   readonly healthCheckPath: string;
+}
+
+/**
+ * The exec-form health-check command for a probe (no shell needed), or undefined for `none`.
+ * Debian-slim node and python images have neither wget nor curl; their own runtime is always there.
+ */
+export function healthCheckCommand(probe: HealthProbe, port: number, path: string): string[] | undefined {
+  const url = `http://127.0.0.1:${port}${path}`;
+  switch (probe) {
+    case 'none':
+      return undefined;
+    case 'node':
+      return ['CMD', 'node', '-e', `require('http').get('${url}',(r)=>process.exit(r.statusCode<400?0:1)).on('error',()=>process.exit(1))`];
+    case 'python':
+      // urlopen raises on any 4xx/5xx or connection error, which exits non-zero.
+      return ['CMD', 'python3', '-c', `import urllib.request; urllib.request.urlopen('${url}', timeout=4)`];
+    case 'wget':
+      return ['CMD', 'wget', '-q', '-O', '/dev/null', url];
+    case 'curl':
+      return ['CMD', 'curl', '-fsS', '-o', '/dev/null', url];
+  }
 }
 
 /** A value injected from Secrets Manager by ECS at start: never in the template or the plain environment. */
@@ -63,10 +88,24 @@ export interface FargateAppServiceProps {
   readonly ephemeralStorageGiB?: number;
   /** How long a stopping container gets before SIGKILL. @default 30 seconds */
   readonly stopTimeout?: Duration;
-  /** ECS Exec, with the cluster's logged sessions. @default false */
+  /**
+   * ECS Exec, with the cluster's logged sessions. Its agent must write to the container's file
+   * system, which AWS does not support on a read-only root: with Exec on, the root stays writable.
+   * @default false
+   */
   readonly execEnabled?: boolean;
-  /** Where ECS Exec sessions are logged, and their key. Required with execEnabled. */
-  readonly execLogging?: { readonly logGroup: logs.ILogGroup; readonly key: kms.IKey };
+  /**
+   * How the container checks its own health: with a tool the image is sure to have (`node`,
+   * `python`, `wget`, `curl`), or `none`, leaving health to the load balancer's checks.
+   * @default 'none' (needs nothing in the image)
+   */
+  readonly healthCheck?: HealthProbe;
+  /**
+   * Directories under SCRATCH_PATH the application expects to exist, created for its user before it
+   * starts (e.g. `parser-demos`).
+   * @default - none
+   */
+  readonly scratchDirectories?: readonly string[];
 }
 
 /**
@@ -84,7 +123,6 @@ export class FargateAppService extends Construct {
   constructor(scope: Construct, id: string, props: FargateAppServiceProps) {
     super(scope, id);
     const { sizing, name, envName } = props;
-    if (props.execEnabled && !props.execLogging) throw new Error(`${name}: execEnabled needs execLogging`);
     const stack = Stack.of(this);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -94,79 +132,30 @@ export class FargateAppService extends Construct {
     });
     acknowledgeConfiguredLogRetention(logGroup, envName, 'services.logRetentionDays', props.logRetentionDays);
 
-    const secrets = Object.values(props.secrets ?? {});
+    // Both roles get their permissions from the grants of what they use: the image and the log
+    // driver grant the execution role, the demo files and ECS Exec the task role.
     const executionRole = new ServiceRole(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `${name} ${envName}: pull its image, read its secrets, write its logs`,
-      statements: [
-        new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-        new iam.PolicyStatement({
-          actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-          resources: [props.repository.repositoryArn],
-        }),
-        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-        ...(secrets.length
-          ? [
-              new iam.PolicyStatement({
-                actions: ['secretsmanager:GetSecretValue'],
-                resources: [...new Set(secrets.map((injected) => injected.secret.secretArn))],
-              }),
-            ]
-          : []),
-        ...(secrets.length && props.secretsKey
-          ? [
-              new iam.PolicyStatement({
-                actions: ['kms:Decrypt'],
-                resources: [props.secretsKey.keyArn],
-                conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-              }),
-            ]
-          : []),
-      ],
     });
-    acknowledge(
-      executionRole.policy!,
-      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      'ecr:GetAuthorizationToken has no resource-level permission; image pulls themselves are limited to this service\'s repository',
-    );
-
-    const taskStatements: iam.PolicyStatement[] = [];
-    if (props.demoFiles) {
-      taskStatements.push(
+    if (props.secrets && props.secretsKey) {
+      // The secrets are imported by ARN (below) so that no grant writes this stack's role into the
+      // data stack's key policy (a cycle); the decrypt they need is granted here, through Secrets
+      // Manager only.
+      executionRole.addToPolicy(
         new iam.PolicyStatement({
-          actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
-          resources: [props.demoFiles.fileSystem.fileSystemArn],
-          conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': props.demoFiles.accessPoint.accessPointArn } },
+          actions: ['kms:Decrypt'],
+          resources: [props.secretsKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
         }),
       );
     }
-    if (props.execEnabled && props.execLogging) {
-      taskStatements.push(
-        new iam.PolicyStatement({
-          actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: ['*'] }),
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-          resources: [props.execLogging.logGroup.logGroupArn],
-        }),
-        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.execLogging.key.keyArn] }),
-      );
-    }
-    // A task role even with nothing to do: the application gets exactly these permissions, or none.
+    // A task role even with nothing to do: the application gets exactly what is granted, or nothing.
     const taskRole = new ServiceRole(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `${name} ${envName}: what the application itself may call`,
-      statements: taskStatements,
     });
-    if (props.execEnabled && taskRole.policy) {
-      acknowledge(
-        taskRole.policy,
-        'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        'ECS Exec needs the ssmmessages channel actions and logs:DescribeLogGroups, which have no resource-level permission',
-      );
-    }
+    props.demoFiles?.grantReadWrite(taskRole);
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       family: `cs2analytics-${envName}-${name}`,
@@ -177,7 +166,7 @@ export class FargateAppService extends Construct {
       ephemeralStorageGiB: props.ephemeralStorageGiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
-    // The root file system is read-only; /tmp is the task's own scratch space (ephemeral storage).
+    // /tmp is the task's own scratch space (ephemeral storage), the only writable path on a read-only root.
     this.taskDefinition.addVolume({ name: 'tmp' });
     if (props.demoFiles) {
       this.taskDefinition.addVolume({
@@ -190,12 +179,40 @@ export class FargateAppService extends Construct {
       });
     }
 
+    const image = ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag);
+    const user = props.demoFiles ? `${props.demoFiles.posixUser.uid}:${props.demoFiles.posixUser.gid}` : props.user;
+    // Fargate creates a bind-mount volume owned by root, mode 0755: a non-root user cannot write it.
+    // A short root container of the same image (already pulled; it needs only sh, mkdir, chown)
+    // hands the scratch space to the application's user, which starts once it has succeeded.
+    const scratch = [SCRATCH_PATH, ...(props.scratchDirectories ?? []).map((directory) => `${SCRATCH_PATH}/${directory}`)];
+    const volumeInit = this.taskDefinition.addContainer('VolumeInit', {
+      containerName: `${name}-volume-init`,
+      image,
+      essential: false,
+      user: '0',
+      readonlyRootFilesystem: true,
+      entryPoint: ['sh', '-c'],
+      command: [`mkdir -p ${scratch.join(' ')} && chown ${user} ${scratch.join(' ')} && chmod 0700 ${scratch.join(' ')}`],
+      memoryLimitMiB: VOLUME_INIT_MEMORY_MIB,
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${name}-volume-init` }),
+    });
+    volumeInit.addMountPoints({ sourceVolume: 'tmp', containerPath: SCRATCH_PATH, readOnly: false });
+    acknowledge(
+      this.taskDefinition,
+      'cdk-validator-cfnguard::ecs_task_definition_nonroot_user_check',
+      `Only the non-essential ${name}-volume-init container runs as root, for one chown of the task's scratch volume ` +
+        `(Fargate creates it root-owned, 0755); the application container runs as ${user} and starts after it exits`,
+    );
+
+    const healthCheck = healthCheckCommand(props.healthCheck ?? 'none', sizing.port, sizing.healthCheckPath);
     this.container = this.taskDefinition.addContainer('App', {
       containerName: name,
-      image: ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag),
+      image,
       essential: true,
-      memoryLimitMiB: sizing.memoryMiB,
-      readonlyRootFilesystem: true,
+      // Hard limits of the task's containers add up to the task's memory.
+      memoryLimitMiB: sizing.memoryMiB - VOLUME_INIT_MEMORY_MIB,
+      // ECS Exec's agent writes to the root file system: AWS supports Exec only on a writable one.
+      readonlyRootFilesystem: !props.execEnabled,
       environment: props.environment,
       // Referenced by ARN: the execution role's policy above already grants exactly these reads, and
       // CDK's own grant would write this stack's role into the data stack's key policy (a cycle).
@@ -209,18 +226,26 @@ export class FargateAppService extends Construct {
         ]),
       ),
       portMappings: [{ containerPort: sizing.port, name: `${name}-http`, appProtocol: ecs.AppProtocol.http }],
-      healthCheck: {
-        // wget is in the Alpine/Debian slim bases the images use; curl is not always.
-        command: ['CMD-SHELL', `wget -q -O /dev/null http://127.0.0.1:${sizing.port}${sizing.healthCheckPath} || exit 1`],
+      healthCheck: healthCheck && {
+        command: healthCheck,
         interval: Duration.seconds(30),
         timeout: Duration.seconds(5),
         retries: 3,
         startPeriod: Duration.seconds(60),
       },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name }),
-      user: props.demoFiles ? `${props.demoFiles.posixUser.uid}:${props.demoFiles.posixUser.gid}` : props.user,
+      user,
       stopTimeout: props.stopTimeout,
     });
+    this.container.addContainerDependencies({ container: volumeInit, condition: ecs.ContainerDependencyCondition.SUCCESS });
+    if (props.execEnabled) {
+      acknowledge(
+        this.taskDefinition,
+        'cdk-validator-cfnguard::ecs_containers_readonly_access_check',
+        `${envName} turns ECS Exec on by config (services.execEnabled), and AWS does not support Exec on a read-only root ` +
+          '(its agent writes there); environments with Exec off, like prod, run read-only',
+      );
+    }
     acknowledge(
       this.taskDefinition,
       'AwsSolutions::AwsSolutions-ECS2',
@@ -253,6 +278,24 @@ export class FargateAppService extends Construct {
       },
     });
 
+    // The grants above are complete once the service exists (ECS Exec grants the task role then).
+    acknowledge(
+      executionRole.policy!,
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'ecr:GetAuthorizationToken (granted with the image pull) has no resource-level permission; the pull itself is ' +
+        'limited to this service\'s repository',
+    );
+    if (props.execEnabled && taskRole.policy) {
+      for (const finding of ['Resource::*', `Resource::arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:<${execLogGroupId(props.cluster)}>:*`]) {
+        acknowledge(
+          taskRole.policy,
+          `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
+          'ECS Exec (granted by the service) needs the ssmmessages channel actions and logs:DescribeLogGroups, which have no ' +
+            'resource-level permission, and writes session streams under the cluster\'s one Exec log group',
+        );
+      }
+    }
+
     this.scaling = this.service.autoScaleTaskCount({ minCapacity: sizing.minTasks, maxCapacity: sizing.maxTasks });
     this.scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: 60,
@@ -260,4 +303,11 @@ export class FargateAppService extends Construct {
       scaleOutCooldown: Duration.minutes(1),
     });
   }
+}
+
+/** The logical id of the cluster's ECS Exec log group, as cdk-nag names it in its findings. */
+function execLogGroupId(cluster: ecs.ICluster): string {
+  const logGroup = cluster.executeCommandConfiguration?.logConfiguration?.cloudWatchLogGroup;
+  const resource = logGroup?.node.defaultChild as logs.CfnLogGroup | undefined;
+  return resource ? Stack.of(resource).getLogicalId(resource) : 'none';
 }

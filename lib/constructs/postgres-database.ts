@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -112,6 +112,12 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       allowAllOutbound: false,
     });
     this.connections = new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(DATABASE_PORT) });
+    if (props.s3ExportRole) {
+      // aws_s3.query_export_to_s3 runs from the database's own network interface. The isolated
+      // subnets' only route out is the S3 gateway endpoint, so HTTPS "anywhere" reaches S3 alone;
+      // S3's prefix list id differs per region and cannot be read from CloudFormation at synth.
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 (partition archive exports)');
+    }
 
     const credentials = rds.Credentials.fromGeneratedSecret(MASTER_USERNAME, {
       encryptionKey: props.encryptionKey,
@@ -207,7 +213,10 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         s3ExportRole: props.s3ExportRole,
         ...monitoring,
       });
-      cluster.node.addDependency(logGroup);
+      // Only the database itself waits for its log group: a dependency of the whole construct would
+      // reach its secret too, and close a cycle through the proxy role (data key -> proxy role ->
+      // its policy -> secret -> log group -> data key).
+      (cluster.node.defaultChild as CfnResource).node.addDependency(logGroup);
       placedInZone(cluster.node.findChild('Writer'));
       for (let index = 0; index < settings.readers; index++) placedInZone(cluster.node.findChild(`Reader${index + 1}`));
       this.secret = cluster.secret!;
@@ -281,7 +290,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
         removalPolicy,
       });
-      primary.node.addDependency(primaryLogs, upgradeLogs);
+      (primary.node.defaultChild as CfnResource).node.addDependency(primaryLogs, upgradeLogs);
       if (!settings.multiAz) placedInZone(primary);
       const replicaParameters = settings.readers > 0 ? group('ReplicaParameters', 'reader') : undefined;
       const replicas = Array.from({ length: settings.readers }, (_, index) => {
@@ -305,7 +314,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
           // from deletion while retainData is on (lower `readers` after turning protection off).
           removalPolicy: RemovalPolicy.DESTROY,
         });
-        replica.node.addDependency(...replicaLogs);
+        (replica.node.defaultChild as CfnResource).node.addDependency(...replicaLogs);
         if (!settings.multiAz) placedInZone(replica);
         for (const rule of ['AwsSolutions::AwsSolutions-RDS2', 'NIST.800.53.R5::NIST.800.53.R5-RDSStorageEncrypted']) {
           acknowledge(
@@ -390,7 +399,10 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       dbProxyName: this.identifier,
       role: proxyRole,
       proxyTarget,
-      secrets: [this.secret],
+      // By ARN, without its key: the proxy's own grant of the key would name the proxy role in the data
+      // key's policy and close a cycle (key -> role -> its policy -> secret -> key). The role's policy
+      // above grants the read and the decrypt through Secrets Manager.
+      secrets: [secretsmanager.Secret.fromSecretCompleteArn(this, 'ProxySecret', this.secret.secretArn)],
       vpc,
       vpcSubnets: props.subnets,
       securityGroups: [proxySecurityGroup],

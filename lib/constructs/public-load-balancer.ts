@@ -2,6 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -177,11 +178,29 @@ export class PublicLoadBalancer extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     acknowledgeConfiguredLogRetention(wafLogs, props.envName, 'services.logRetentionDays', props.logRetentionDays);
+    // WAF delivers through CloudWatch Logs' log-delivery service, which a log-group resource policy
+    // must admit. WAF would write one itself on first use (into the account's shared, size-limited
+    // policy); written here it is part of the template, reviewed and removed with the stack.
+    const stack = Stack.of(this);
+    const delivery = new logs.ResourcePolicy(this, 'WafLogDelivery', {
+      resourcePolicyName: `cs2analytics-${props.envName}-waf-log-delivery`,
+      policyStatements: [
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${wafLogs.logGroupArn}`],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+          },
+        }),
+      ],
+    });
     new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
       resourceArn: webAcl.attrArn,
       logDestinationConfigs: [
         Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: wafLogGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ],
-    }).node.addDependency(wafLogs);
+    }).node.addDependency(wafLogs, delivery);
   }
 }

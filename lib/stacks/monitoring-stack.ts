@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -70,6 +70,23 @@ export class MonitoringStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
+    // A topic policy replaces SNS's default one: without these statements only EventBridge (which CDK
+    // adds for the deployment-failure rule) could publish, and no alarm or RDS event would arrive.
+    const sources = [
+      { service: 'cloudwatch.amazonaws.com', sourceArn: this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      { service: 'events.rds.amazonaws.com', sourceArn: this.formatArn({ service: 'rds', resource: 'es', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+    ];
+    for (const { service, sourceArn } of sources) {
+      this.alarmTopic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `Allow${service.split('.').slice(0, -2).map((part) => part[0].toUpperCase() + part.slice(1)).join('')}ToPublish`,
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['sns:Publish'],
+          resources: [this.alarmTopic.topicArn],
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account }, ArnLike: { 'aws:SourceArn': sourceArn } },
+        }),
+      );
+    }
     // Notifications that cannot be delivered (to e-mail, or from EventBridge) wait here.
     const undelivered = this.undeliveredNotifications(key);
     for (const email of thresholds.alarmEmails) {

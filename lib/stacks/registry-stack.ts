@@ -11,8 +11,9 @@ export interface RegistryStackProps extends StackProps {
 }
 
 /**
- * The container images: one ECR repository per service, kept when the stack is deleted (the images
- * are the deployable history), scanned on push, tags immutable so a tag always means one image.
+ * The container images: one ECR repository per service, kept when the stack is deleted where the
+ * environment keeps its data (the images are the deployable history), scanned on push, tags
+ * immutable so a tag always means one image.
  */
 export class RegistryStack extends Stack {
   readonly repositories: Record<ServiceName, ecr.IRepository>;
@@ -25,7 +26,11 @@ export class RegistryStack extends Stack {
         imageScanOnPush: true,
         imageTagMutability: ecr.TagMutability.IMMUTABLE,
         encryption: ecr.RepositoryEncryption.KMS,
-        removalPolicy: RemovalPolicy.RETAIN,
+        // Where data is kept, the images are the deployable history and outlive the stack. A disposable
+        // environment deletes them with it: a retained repository keeps its fixed name taken, and the
+        // next deploy of the environment would fail with "already exists".
+        removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        emptyOnDelete: props.config.retainData ? undefined : true,
         lifecycleRules: [
           { description: 'Untagged layers from failed pushes', tagStatus: ecr.TagStatus.UNTAGGED, maxImageCount: 1, rulePriority: 1 },
           { description: 'Keep the 50 most recent images', tagStatus: ecr.TagStatus.ANY, maxImageCount: 50, rulePriority: 2 },

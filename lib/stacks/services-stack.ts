@@ -15,6 +15,9 @@ import type { DataStack } from './data-stack';
 import type { NetworkStack } from './network-stack';
 import type { RegistryStack } from './registry-stack';
 
+/** The original parser-demos volume, under the parser task's scratch space. */
+const PARSER_SCRATCH_DIRECTORY = 'parser-demos';
+
 export interface ServicesStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   readonly network: NetworkStack;
@@ -112,7 +115,6 @@ export class ServicesStack extends Stack {
       logRetentionDays: services.logRetentionDays,
       retainLogs: config.retainData,
       execEnabled: services.execEnabled,
-      execLogging: { logGroup: execLogGroup, key },
       user: `${config.fileSystem.uid}:${config.fileSystem.gid}`,
     } satisfies Partial<FargateAppServiceProps>;
     const { database, jobQueue } = data;
@@ -123,6 +125,7 @@ export class ServicesStack extends Stack {
       repository: registry.repositories.web,
       imageTag: config.images.web.tag,
       sizing: services.web,
+      healthCheck: services.web.healthCheck,
       securityGroups: [webGroup],
       environment: { NODE_ENV: 'production', PORT: String(services.web.port) },
     });
@@ -136,6 +139,7 @@ export class ServicesStack extends Stack {
       repository: registry.repositories.api,
       imageTag: config.images.api.tag,
       sizing: services.api,
+      healthCheck: services.api.healthCheck,
       securityGroups: [apiGroup, serviceTier],
       demoFiles: data.demoFiles,
       environment: {
@@ -162,6 +166,8 @@ export class ServicesStack extends Stack {
       repository: registry.repositories.parser,
       imageTag: config.images.parser.tag,
       sizing: services.parser,
+      healthCheck: services.parser.healthCheck,
+      scratchDirectories: [PARSER_SCRATCH_DIRECTORY],
       securityGroups: [parserGroup, serviceTier],
       demoFiles: data.demoFiles,
       serviceConnectServer: true,
@@ -173,7 +179,7 @@ export class ServicesStack extends Stack {
         REDIS_URL: `rediss://${jobQueue.primaryEndpoint}:${jobQueue.port}/0`,
         DEMO_STORAGE_PATH: DEMO_FILES_MOUNT_PATH,
         // The original parser-demos volume: demos being parsed, on the task's ephemeral storage.
-        PARSER_WORK_PATH: `${SCRATCH_PATH}/parser-demos`,
+        PARSER_WORK_PATH: `${SCRATCH_PATH}/${PARSER_SCRATCH_DIRECTORY}`,
       },
       secrets: { REDIS_PASSWORD: { secret: jobQueue.authToken, field: 'token' } },
       secretsKey: data.encryptionKey,
