@@ -207,6 +207,16 @@ export class PartitionMaintenanceJob extends Construct {
         'alarmed; a second failure destination would deliver every failure twice',
     );
 
+    // Invocations EventBridge gives up on land in the same encrypted queue: EventBridge must be able
+    // to use its key (its KMS calls carry no source account to condition on).
+    props.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeDeadLetters',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+      }),
+    );
     new events.Rule(this, 'DailySchedule', {
       description: `CS2 Analytics ${envName}: daily partition maintenance`,
       schedule: events.Schedule.cron({ minute: '30', hour: String(settings.scheduleHourUtc) }),

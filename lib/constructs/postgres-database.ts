@@ -98,6 +98,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   readonly backupResource: backup.BackupResource;
 
   private readonly proxyConnections: ec2.Connections;
+  private readonly replicaConnections?: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
@@ -293,6 +294,19 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       (primary.node.defaultChild as CfnResource).node.addDependency(primaryLogs, upgradeLogs);
       if (!settings.multiAz) placedInZone(primary);
       const replicaParameters = settings.readers > 0 ? group('ReplicaParameters', 'reader') : undefined;
+      // The replicas are reached directly (the proxy cannot front them), by read-only clients only:
+      // a group of their own keeps the writer's group to the proxy, rotation and the job.
+      const replicaSecurityGroup =
+        settings.readers > 0
+          ? new ec2.SecurityGroup(this, 'ReplicaSecurityGroup', {
+              vpc,
+              description: `PostgreSQL ${envName} read replicas: read-only application clients only`,
+              allowAllOutbound: false,
+            })
+          : undefined;
+      if (replicaSecurityGroup) {
+        this.replicaConnections = new ec2.Connections({ securityGroups: [replicaSecurityGroup], defaultPort: ec2.Port.tcp(DATABASE_PORT) });
+      }
       const replicas = Array.from({ length: settings.readers }, (_, index) => {
         const replicaId = `${this.identifier}-replica-${index + 1}`;
         const replicaLogs = [
@@ -305,6 +319,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
           // StorageEncrypted next to SourceDBInstanceIdentifier.
           ...replicaProps,
           sourceDatabaseInstance: primary,
+          securityGroups: [replicaSecurityGroup!],
           instanceIdentifier: replicaId,
           port: DATABASE_PORT,
           parameterGroup: replicaParameters,
@@ -491,9 +506,14 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     }
   }
 
-  /** Lets a peer connect through the proxy (read/write and read-only endpoints). */
-  allowProxyFrom(peer: ec2.IConnectable, description: string): void {
+  /**
+   * Lets an application peer use the database: through the proxy (read/write and, for Aurora,
+   * read-only endpoints), and to the read replicas of `instance` mode, which the read-only endpoint
+   * names directly.
+   */
+  allowApplicationFrom(peer: ec2.IConnectable, description: string): void {
     this.proxyConnections.allowDefaultPortFrom(peer, description);
+    this.replicaConnections?.allowDefaultPortFrom(peer, `${description} (read replicas)`);
   }
 
   /** Lets a peer connect to the writer directly: for jobs that need a real session. */

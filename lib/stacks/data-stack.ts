@@ -74,7 +74,7 @@ export class DataStack extends Stack {
       encryptionKey: this.encryptionKey,
       logsKey: this.encryptionKey,
     });
-    this.database.allowProxyFrom(this.serviceTierSecurityGroup, 'Service tier to the proxy');
+    this.database.allowApplicationFrom(this.serviceTierSecurityGroup, 'Service tier to the proxy');
     this.database.allowDirectFrom(this.maintenanceSecurityGroup, 'Partition maintenance to the writer');
 
     this.jobQueue = new RedisJobQueue(this, 'JobQueue', {

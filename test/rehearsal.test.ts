@@ -1,0 +1,233 @@
+/**
+ * The deploy rehearsal: what AWS checks when it creates things, and what must work once it has,
+ * proven from the synthesized templates of every environment and both engine modes. Each check is
+ * derived from the templates (no lists of logical ids) and is shown to fail on a variant with the
+ * fault it is there to catch.
+ */
+import { ConnectionTable, label, type ConnectionVerdict } from './rehearsal/connections';
+import { containerViolations, type ContainerExpectations } from './rehearsal/containers';
+import { creationOrderViolations } from './rehearsal/creation-order';
+import { DeliveryRehearsal, type DeliveryResult } from './rehearsal/delivery';
+import type { NetworkNode } from './rehearsal/network';
+import { teardownViolations } from './rehearsal/teardown';
+import { TemplateModel, type Json, type StackModel } from './rehearsal/template-model';
+import { TEST_ACCOUNT } from './support/context';
+import { stackOf, synthesized } from './support/synthesized';
+import { VARIANTS } from './support/variants';
+
+const models = new Map<string, TemplateModel>();
+
+function modelOf(variant: string): TemplateModel {
+  let model = models.get(variant);
+  if (!model) {
+    const { outdir, config } = synthesized(variant);
+    model = TemplateModel.fromAssembly(outdir, { account: TEST_ACCOUNT, region: config.region });
+    models.set(variant, model);
+  }
+  return model;
+}
+
+/** The same templates with a fault put back in: `mutate` edits a deep copy of every stack's template. */
+function withFault(variant: string, mutate: (templates: Record<string, Json>) => void): TemplateModel {
+  const original = modelOf(variant);
+  const stacks: StackModel[] = original.stacks.map((stack) => ({ ...stack, template: structuredClone(stack.template) }));
+  mutate(Object.fromEntries(stacks.map((stack) => [stack.stackName.split('-').pop()!, stack.template])));
+  return new TemplateModel(stacks, { account: original.account, region: original.region });
+}
+
+function resourcesOf(template: Json, type: string): [string, Json][] {
+  return Object.entries<Json>(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/** The issue's connection table: API and parser are the data tier's clients (proxy, replicas, Redis, EFS). */
+const intended = (from: NetworkNode, to: NetworkNode) =>
+  from.kind === 'service' &&
+  /^service (api|parser)$/.test(from.name) &&
+  (['proxy', 'cache', 'file-system'].includes(to.kind) || (to.kind === 'database' && to.resource.properties.SourceDBInstanceIdentifier !== undefined));
+
+const describeConnections = (results: ConnectionVerdict[]) => results.map((result) => `${label(result.from)} -> ${label(result.to)}:${result.port} (${result.because}): ${result.verdict.why}`);
+const describeDeliveries = (results: DeliveryResult[]) => results.map((result) => `${result.description} [${result.action}]: ${result.evaluation.decision} (${result.evaluation.detail})`);
+
+function containerExpectations(variant: string): ContainerExpectations {
+  const { services } = synthesized(variant).config;
+  const executable = { none: [], node: ['node'], python: ['python3'], wget: ['wget'], curl: ['curl'] } as const;
+  return {
+    healthCheckTools: (name) => (name in services ? executable[services[name as 'web' | 'api' | 'parser'].healthCheck] : []),
+  };
+}
+
+describe.each(VARIANTS.map((variant) => variant.name))('deploy rehearsal of %s', (variant) => {
+  const model = () => modelOf(variant);
+
+  test('creation order: whatever uses a role is created after every policy attached to it', () => {
+    expect(creationOrderViolations(model())).toEqual([]);
+  });
+
+  test('delivery: every write AWS makes on the system\'s behalf is allowed by the real policies', async () => {
+    const rehearsal = new DeliveryRehearsal(model());
+    // Not vacuous: alarms, events, key use, log delivery, exports, rotation and containers are all in.
+    const actions = new Set(rehearsal.deliveries.map((delivery) => `${delivery.principal.includes(':') ? 'role' : delivery.principal} ${delivery.action}`));
+    for (const expected of [
+      'cloudwatch.amazonaws.com sns:Publish',
+      'events.rds.amazonaws.com sns:Publish',
+      'events.amazonaws.com sns:Publish',
+      'events.amazonaws.com sqs:SendMessage',
+      'events.amazonaws.com lambda:InvokeFunction',
+      `logs.${synthesized(variant).config.region}.amazonaws.com kms:GenerateDataKey`,
+      'logging.s3.amazonaws.com s3:PutObject',
+      'role s3:PutObject',
+      'role sqs:SendMessage',
+      'role secretsmanager:PutSecretValue',
+      'role secretsmanager:GetSecretValue',
+      'role kms:CreateGrant',
+      'role ecr:BatchGetImage',
+      'role elasticfilesystem:ClientMount',
+    ]) {
+      expect(actions).toContain(expected);
+    }
+    if (synthesized(variant).config.loadBalancer.waf) expect(actions).toContain('delivery.logs.amazonaws.com logs:PutLogEvents');
+    expect(describeDeliveries(await rehearsal.denied())).toEqual([]);
+  });
+
+  test('network: every intended connection works, and nothing else reaches the data tier or comes in from the internet', () => {
+    const table = new ConnectionTable(model(), intended);
+    const pairs = table.required.map((connection) => `${label(connection.from).split(' ')[0]} -> ${label(connection.to).split(' ')[0]}`);
+    for (const expected of ['the -> load', 'load -> service', 'service -> proxy', 'service -> cache', 'service -> file', 'service -> service', 'function -> database', 'rotation -> database', 'database -> the', 'service -> the', 'function -> the']) {
+      expect(pairs).toContain(expected);
+    }
+    expect(describeConnections(table.missing())).toEqual([]);
+    expect(describeConnections(table.open())).toEqual([]);
+  });
+
+  test('containers: scratch volumes writable by their non-root user, ECS Exec workable, health checks with tools the image has', () => {
+    expect(containerViolations(model(), containerExpectations(variant))).toEqual([]);
+  });
+
+  test('teardown: a disposable environment can be destroyed and deployed again the same day', () => {
+    const violations = teardownViolations(model(), (stackName) => synthesized(variant).stacks.find((stack) => stack.stackName === stackName)!.terminationProtection);
+    if (synthesized(variant).config.retainData) {
+      // Where data is kept, deletion is meant to be refused or to leave the data behind.
+      expect(violations.length).toBeGreaterThan(0);
+    } else {
+      expect(violations).toEqual([]);
+    }
+  });
+});
+
+describe('each rehearsal check fails on a variant with its fault', () => {
+  test('creation order: policies that attach themselves to their role (the old service roles)', () => {
+    const faulty = withFault('dev', (templates) => {
+      for (const template of Object.values(templates)) {
+        for (const [, role] of resourcesOf(template, 'AWS::IAM::Role')) {
+          const customer = (role.Properties.ManagedPolicyArns ?? []).filter((arn: Json) => arn.Ref);
+          role.Properties.ManagedPolicyArns = (role.Properties.ManagedPolicyArns ?? []).filter((arn: Json) => !arn.Ref);
+          for (const arn of customer) template.Resources[arn.Ref].Properties.Roles = [{ Ref: Object.entries<Json>(template.Resources).find(([, candidate]) => candidate === role)![0] }];
+        }
+      }
+    });
+    const users = creationOrderViolations(faulty).map((violation) => violation.user);
+    expect(users.some((user) => /maintenance\/PartitionMaintenanceFunction\w+ \(AWS::Lambda::Function\)/.test(user))).toBe(true);
+    expect(users.some((user) => /AWS::RDS::DBProxy/.test(user))).toBe(true);
+    expect(users.some((user) => /AWS::EC2::FlowLog/.test(user))).toBe(true);
+    expect(users.some((user) => /AWS::ECS::TaskDefinition/.test(user))).toBe(true);
+  });
+
+  test('delivery: a topic policy that admits only EventBridge, and a dead-letter key that shuts EventBridge out', async () => {
+    const faulty = withFault('dev', (templates) => {
+      for (const [, policy] of resourcesOf(templates.monitoring, 'AWS::SNS::TopicPolicy')) {
+        policy.Properties.PolicyDocument.Statement = policy.Properties.PolicyDocument.Statement.filter((statement: Json) => !['cloudwatch.amazonaws.com', 'events.rds.amazonaws.com'].includes(statement.Principal?.Service));
+      }
+      for (const [, key] of resourcesOf(templates.maintenance, 'AWS::KMS::Key')) {
+        key.Properties.KeyPolicy.Statement = key.Properties.KeyPolicy.Statement.filter((statement: Json) => statement.Sid !== 'AllowEventBridgeDeadLetters');
+      }
+    });
+    const denied = describeDeliveries(await new DeliveryRehearsal(faulty).denied());
+    expect(denied.some((line) => /^alarm .*cloudwatch\.amazonaws\.com publishes .*\[sns:Publish\]: ImplicitlyDenied/.test(line))).toBe(true);
+    expect(denied.some((line) => /^RDS event subscription .*\[sns:Publish\]: ImplicitlyDenied/.test(line))).toBe(true);
+    expect(denied.some((line) => /DailySchedule.*dead letters: events\.amazonaws\.com uses .*\[kms:GenerateDataKey\]/.test(line))).toBe(true);
+  });
+
+  test('delivery: a bucket policy that refuses the database\'s exports, and a key that refuses CloudWatch Logs', async () => {
+    const faulty = withFault('dev', (templates) => {
+      for (const [, policy] of resourcesOf(templates.data, 'AWS::S3::BucketPolicy')) {
+        policy.Properties.PolicyDocument.Statement.push({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: '*' });
+      }
+      for (const [, key] of resourcesOf(templates.network, 'AWS::KMS::Key')) {
+        key.Properties.KeyPolicy.Statement = key.Properties.KeyPolicy.Statement.filter((statement: Json) => statement.Sid !== 'AllowCloudWatchLogsOfThisAccountAndRegion');
+      }
+    });
+    const denied = describeDeliveries(await new DeliveryRehearsal(faulty).denied());
+    expect(denied.some((line) => /^partition exports .*\[s3:PutObject\]: ExplicitlyDenied/.test(line))).toBe(true);
+    expect(denied.some((line) => /^log group .*CloudWatch Logs uses .*network\/LogsKey/.test(line))).toBe(true);
+  });
+
+  test('network: a database that cannot reach S3, web let into the proxy, replicas the API cannot reach', () => {
+    const faulty = withFault('prod-instance', (templates) => {
+      const groups = resourcesOf(templates.data, 'AWS::EC2::SecurityGroup');
+      const [, databaseGroup] = groups.find(([, group]) => /^PostgreSQL prod: proxy/.test(group.Properties.GroupDescription))!;
+      // What CDK writes for a group that may send nothing (the template before the fix).
+      databaseGroup.Properties.SecurityGroupEgress = [{ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 }];
+      const [proxyGroupId] = groups.find(([, group]) => /^RDS Proxy /.test(group.Properties.GroupDescription))!;
+      const [webGroupId] = resourcesOf(templates.services, 'AWS::EC2::SecurityGroup').find(([, group]) => /web tasks/.test(group.Properties.GroupDescription))!;
+      const webGroupOutput = `FaultWebGroup`;
+      templates.services.Outputs[webGroupOutput] = { Value: { 'Fn::GetAtt': [webGroupId, 'GroupId'] } };
+      templates.data.Resources.FaultWebToProxy = {
+        Type: 'AWS::EC2::SecurityGroupIngress',
+        Properties: {
+          IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432,
+          GroupId: { 'Fn::GetAtt': [proxyGroupId, 'GroupId'] },
+          SourceSecurityGroupId: { 'Fn::GetStackOutput': { StackName: 'Cs2Analytics-prod-services', OutputName: webGroupOutput } },
+        },
+      };
+      for (const [id, rule] of resourcesOf(templates.data, 'AWS::EC2::SecurityGroupIngress')) {
+        if (/read replicas/.test(rule.Properties.Description ?? '')) delete templates.data.Resources[id];
+      }
+    });
+    const table = new ConnectionTable(faulty, intended);
+    const missing = describeConnections(table.missing());
+    expect(missing.some((line) => /^database cs2analytics-prod -> the s3 API:443/.test(line))).toBe(true);
+    expect(missing.some((line) => /^service api -> database cs2analytics-prod-replica-1:5532/.test(line))).toBe(true);
+    expect(describeConnections(table.open()).some((line) => /^service web -> proxy cs2analytics-prod:5432/.test(line))).toBe(true);
+  });
+
+  test('containers: no volume preparation, ECS Exec on a read-only root, a wget health check', () => {
+    const faulty = withFault('dev', (templates) => {
+      for (const [, definition] of resourcesOf(templates.services, 'AWS::ECS::TaskDefinition')) {
+        for (const container of definition.Properties.ContainerDefinitions) {
+          if (container.Essential === false) continue;
+          delete container.DependsOn;
+          container.ReadonlyRootFilesystem = true;
+          if (container.HealthCheck) container.HealthCheck.Command = ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1/ || exit 1'];
+        }
+      }
+    });
+    const violations = containerViolations(faulty, containerExpectations('dev'));
+    expect(violations.some((line) => /^cs2analytics-dev-parser\/parser runs as 1000:1000 and writes volume tmp at \/tmp/.test(line))).toBe(true);
+    expect(violations.some((line) => /^cs2analytics-dev-api\/api has ECS Exec on but a read-only root/.test(line))).toBe(true);
+    expect(violations.some((line) => /^cs2analytics-dev-web\/web's health check runs through a shell/.test(line))).toBe(true);
+  });
+
+  test('teardown: a retained fixed-name repository, a vault deleted with recovery points, a vault retained under a fixed name', () => {
+    const faulty = withFault('dev', (templates) => {
+      for (const [, repository] of resourcesOf(templates.registry, 'AWS::ECR::Repository')) {
+        repository.DeletionPolicy = 'Retain';
+        delete repository.Properties.EmptyOnDelete;
+      }
+      const [[, vault]] = resourcesOf(templates.data, 'AWS::Backup::BackupVault');
+      vault.DeletionPolicy = 'Delete';
+      templates.data.Resources.FaultSecondVault = { Type: 'AWS::Backup::BackupVault', DeletionPolicy: 'Retain', Properties: { BackupVaultName: 'cs2analytics-dev' } };
+    });
+    const violations = teardownViolations(faulty, () => false);
+    expect(violations.some((line) => /registry\/WebRepository\w+ \(AWS::ECR::Repository\) is retained with the fixed name "cs2analytics-dev\/web"/.test(line))).toBe(true);
+    expect(violations.some((line) => /BackupVault\w+ \(AWS::Backup::BackupVault\) is deleted with its stack/.test(line))).toBe(true);
+    expect(violations.some((line) => /FaultSecondVault \(AWS::Backup::BackupVault\) is retained with the fixed name "cs2analytics-dev"/.test(line))).toBe(true);
+    expect(teardownViolations(modelOf('dev'), (name) => name.endsWith('-data'))).toContain('Cs2Analytics-dev-data is termination-protected');
+  });
+});
+
+test('the rehearsal reads stack order from the cloud assembly', () => {
+  const model = modelOf('dev');
+  expect(model.stackDependsOn('Cs2Analytics-dev-services', 'Cs2Analytics-dev-network')).toBe(true);
+  expect(model.stackDependsOn('Cs2Analytics-dev-network', 'Cs2Analytics-dev-services')).toBe(false);
+  expect(stackOf('dev', 'Network').stackName).toBe('Cs2Analytics-dev-network');
+});
