@@ -41,7 +41,7 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
     );
     return id;
   };
-  const databaseGroup = securityGroupId(/^PostgreSQL /);
+  const databaseGroup = securityGroupId(/^PostgreSQL \w+: proxy/);
   const proxyGroup = securityGroupId(/^RDS Proxy /);
   const redisGroup = securityGroupId(/^Redis job queue /);
   const efsGroup = securityGroupId(/^Demo files /);
