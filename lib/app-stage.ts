@@ -1,5 +1,6 @@
 import { Stage, Tags, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { stackName, type StackId } from './config/names';
 import type { EnvironmentConfig } from './config/schema';
 import { DataStack } from './stacks/data-stack';
 import { MaintenanceStack } from './stacks/maintenance-stack';
@@ -29,21 +30,21 @@ export class Cs2AnalyticsStage extends Stage {
       env: props.env ?? { account: props.config.account, region: props.config.region },
     });
     const { config } = props;
-    const stackName = (tier: string) => `Cs2Analytics-${config.envName}-${tier}`;
+    const nameOf = (id: StackId) => stackName(config.envName, id);
     const tags = { app: APP_TAG, env: config.envName, owner: config.owner };
     // Stack tags reach every resource CloudFormation can tag, including those CDK cannot see.
     const stateful = { terminationProtection: config.terminationProtection, tags };
 
     this.network = new NetworkStack(this, 'Network', {
       ...stateful,
-      stackName: stackName('network'),
+      stackName: nameOf('Network'),
       description: `CS2 Analytics ${config.envName}: VPC, endpoints, flow logs (stateful)`,
       config,
     });
 
     this.data = new DataStack(this, 'Data', {
       ...stateful,
-      stackName: stackName('data'),
+      stackName: nameOf('Data'),
       description: `CS2 Analytics ${config.envName}: PostgreSQL + RDS Proxy, Redis, EFS demo files (stateful)`,
       config,
       network: this.network,
@@ -51,14 +52,14 @@ export class Cs2AnalyticsStage extends Stage {
 
     this.registry = new RegistryStack(this, 'Registry', {
       ...stateful,
-      stackName: stackName('registry'),
+      stackName: nameOf('Registry'),
       description: `CS2 Analytics ${config.envName}: ECR repositories of web, API and parser (stateful)`,
       config,
     });
 
     this.services = new ServicesStack(this, 'Services', {
       tags,
-      stackName: stackName('services'),
+      stackName: nameOf('Services'),
       description: `CS2 Analytics ${config.envName}: ECS cluster, load balancer, web, API and parser (stateless)`,
       config,
       network: this.network,
@@ -68,7 +69,7 @@ export class Cs2AnalyticsStage extends Stage {
 
     this.maintenance = new MaintenanceStack(this, 'Maintenance', {
       tags,
-      stackName: stackName('maintenance'),
+      stackName: nameOf('Maintenance'),
       description: `CS2 Analytics ${config.envName}: monthly partition maintenance job (stateless)`,
       config,
       network: this.network,
@@ -77,7 +78,7 @@ export class Cs2AnalyticsStage extends Stage {
 
     this.monitoring = new MonitoringStack(this, 'Monitoring', {
       tags,
-      stackName: stackName('monitoring'),
+      stackName: nameOf('Monitoring'),
       description: `CS2 Analytics ${config.envName}: dashboard, alarms and their topic (stateless)`,
       config,
       data: this.data,

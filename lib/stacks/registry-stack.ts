@@ -1,10 +1,8 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type { Construct } from 'constructs';
+import { repositoryName, SERVICE_NAMES, type ServiceName } from '../config/names';
 import type { EnvironmentConfig } from '../config/schema';
-
-export const SERVICE_NAMES = ['web', 'api', 'parser'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface RegistryStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -22,7 +20,7 @@ export class RegistryStack extends Stack {
     super(scope, id, props);
     const entries = SERVICE_NAMES.map((name) => {
       const repository = new ecr.Repository(this, `${name[0].toUpperCase()}${name.slice(1)}Repository`, {
-        repositoryName: `cs2analytics-${props.config.envName}/${name}`,
+        repositoryName: repositoryName(props.config.envName, name),
         imageScanOnPush: true,
         imageTagMutability: ecr.TagMutability.IMMUTABLE,
         encryption: ecr.RepositoryEncryption.KMS,

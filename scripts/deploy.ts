@@ -1,0 +1,156 @@
+/**
+ * The deploy, diff and destroy commands of an environment: they select exactly its stacks (the CDK
+ * CLI's `--all` does not look inside a Stage) and run the preflight before anything changes in AWS.
+ *
+ *   npm run deploy  -- --env <env> [--stacks <stack>[,<stack>]] [-c <field>=<value> ...] [-- <cdk options>]
+ *   npm run diff    -- --env <env> [...]
+ *   npm run destroy -- --env <env> [...]
+ *
+ * Steps: synthesize once (every validator runs) into cdk.out/<env>; list the stacks the selection
+ * takes, with the CLI's own selection; refuse example values (deploy); check that the credentials
+ * are the environment's account; check that every configured image is in ECR (deploy); then run the
+ * CDK CLI on that same synthesized assembly. Exit 0: done; 1: refused or failed; 2: bad arguments.
+ */
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { STSClient } from '@aws-sdk/client-sts';
+import { spawnSync, type SpawnSyncOptions } from 'child_process';
+import * as path from 'path';
+import { STACK_IDS, type StackId } from '../lib/config/names';
+import { ConfigError, loadConfig } from '../lib/config/load';
+import type { EnvironmentConfig } from '../lib/config/schema';
+import { accountProblems, imageProblems, placeholderProblems } from './lib/preflight';
+
+const ROOT = path.join(__dirname, '..');
+const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
+const COMMANDS = ['deploy', 'diff', 'destroy'] as const;
+type Command = (typeof COMMANDS)[number];
+
+class UsageError extends Error {}
+
+export interface DeployArguments {
+  readonly command: Command;
+  readonly envName: string;
+  /** Stack construct ids, or all of the environment's stacks. */
+  readonly stacks?: readonly StackId[];
+  /** `-c field=value` overrides, passed to the synth as given. */
+  readonly context: readonly string[];
+  /** Options after `--`, for the CDK CLI (e.g. --require-approval never). */
+  readonly cdkOptions: readonly string[];
+}
+
+export function parseDeployArguments(argv: readonly string[]): DeployArguments {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as Command)) throw new UsageError(`unknown command ${command}: use deploy, diff or destroy`);
+  let envName: string | undefined;
+  let stacks: StackId[] | undefined;
+  const context: string[] = [];
+  const cdkOptions: string[] = [];
+  for (let index = 0; index < rest.length; index++) {
+    const argument = rest[index];
+    const value = () => {
+      const next = rest[++index];
+      if (next === undefined || next.startsWith('-')) throw new UsageError(`${argument} needs a value`);
+      return next;
+    };
+    if (argument === '--') {
+      cdkOptions.push(...rest.slice(index + 1));
+      break;
+    } else if (argument === '--env') {
+      envName = value();
+    } else if (argument === '--stacks') {
+      stacks = value()
+        .split(',')
+        .map((name) => {
+          const id = STACK_IDS.find((candidate) => candidate.toLowerCase() === name.trim().toLowerCase());
+          if (!id) throw new UsageError(`unknown stack ${name}: choose from ${STACK_IDS.map((candidate) => candidate.toLowerCase()).join(', ')}`);
+          return id;
+        });
+    } else if (argument === '-c' || argument === '--context') {
+      const pair = value();
+      if (!pair.includes('=') || pair.startsWith('env=')) throw new UsageError(`-c takes <field>=<value> (the environment is --env): got ${pair}`);
+      context.push(pair);
+    } else if (argument === '--help' || argument === '-h') {
+      throw new UsageError('');
+    } else {
+      throw new UsageError(`unknown option ${argument}`);
+    }
+  }
+  if (!envName) throw new UsageError('--env is required');
+  return { command: command as Command, envName, stacks, context, cdkOptions };
+}
+
+/** The stack patterns that select the environment's stacks inside its Stage. */
+export function stackSelectors(args: Pick<DeployArguments, 'envName' | 'stacks'>): string[] {
+  return args.stacks ? args.stacks.map((id) => `${args.envName}/${id}`) : [`${args.envName}/*`];
+}
+
+function run(args: string[], options: SpawnSyncOptions = {}) {
+  return spawnSync(CDK, args, { cwd: ROOT, encoding: 'utf8', ...options });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: DeployArguments;
+  let config: EnvironmentConfig;
+  try {
+    args = parseDeployArguments(argv);
+    const overrides = Object.fromEntries(args.context.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    config = loadConfig({ envName: args.envName, overrides });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message ? `${error.message}\n` : ''}usage: npm run deploy|diff|destroy -- --env <env> [--stacks <stack>,...] [-c <field>=<value> ...] [-- <cdk options>]`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+
+  // One synth, with every validator; the CLI then works on exactly these templates. A pipeline (or
+  // a test) that synthesized this environment already names its assembly in CS2ANALYTICS_ASSEMBLY.
+  const prebuilt = process.env.CS2ANALYTICS_ASSEMBLY;
+  const assembly = prebuilt ? path.resolve(prebuilt) : path.join(ROOT, 'cdk.out', args.envName);
+  if (!prebuilt) {
+    const contextArgs = ['-c', `env=${args.envName}`, ...args.context.flatMap((pair) => ['-c', pair])];
+    const synth = run(['synth', '--quiet', ...contextArgs, '--output', assembly], { stdio: 'inherit' });
+    if (synth.status !== 0) return 1;
+  }
+
+  const selectors = stackSelectors(args);
+  const list = run(['list', '--app', assembly, ...selectors]);
+  if (list.status !== 0) {
+    console.error(list.stderr);
+    return 1;
+  }
+  console.log(`${args.command} ${args.envName}, stacks selected:\n${String(list.stdout).trim().replace(/^/gm, '  ')}`);
+
+  const problems: string[] = [];
+  if (args.command === 'deploy') problems.push(...placeholderProblems(config));
+  if (problems.length === 0) {
+    const sts = new STSClient({ region: config.region });
+    problems.push(...(await accountProblems(config, sts)));
+  }
+  // Only the services stack runs images: the registry can (and on a first deploy must) go first.
+  const deploysServices = args.stacks === undefined || args.stacks.includes('Services');
+  if (problems.length === 0 && args.command === 'deploy' && deploysServices) {
+    problems.push(...(await imageProblems(config, new ECRClient({ region: config.region }))));
+  }
+  if (problems.length > 0) {
+    console.error(`Preflight refused the ${args.command} of ${args.envName}; nothing was changed in AWS:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+    return 1;
+  }
+
+  const cdk = run([args.command, '--app', assembly, ...selectors, ...args.cdkOptions], { stdio: 'inherit' });
+  return cdk.status ?? 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

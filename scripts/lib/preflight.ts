@@ -1,0 +1,76 @@
+import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { repositoryName, SERVICE_NAMES } from '../../lib/config/names';
+import { findPlaceholders } from '../../lib/config/placeholders';
+import type { EnvironmentConfig } from '../../lib/config/schema';
+
+/**
+ * The checks a deploy makes before anything changes in AWS. Each returns the problems it found, one
+ * line each, naming the environment and the field or resource; an empty list means go ahead.
+ */
+
+/** Example values left in the config (a certificate for cs2.example.com would wait forever). */
+export function placeholderProblems(config: EnvironmentConfig): string[] {
+  return findPlaceholders(config).map(
+    ({ field, value, reason }) => `${config.envName}: ${field} is ${reason} (${value}): set the real value in lib/config/environments.ts`,
+  );
+}
+
+/**
+ * The credentials must belong to the account the environment is pinned to. Outside dev the account
+ * must be pinned: a deploy must never land wherever the current credentials happen to point.
+ */
+export async function accountProblems(config: EnvironmentConfig, sts: Pick<STSClient, 'send'>): Promise<string[]> {
+  let account: string | undefined;
+  try {
+    account = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+  } catch (error) {
+    return [`${config.envName}: no usable AWS credentials (${(error as Error).name}: ${(error as Error).message}); log in to the account first`];
+  }
+  if (config.account === undefined) {
+    return config.envName === 'dev'
+      ? []
+      : [`${config.envName}: account is not pinned; set account in lib/config/environments.ts (your credentials are for ${account})`];
+  }
+  return account === config.account
+    ? []
+    : [`${config.envName}: your credentials are for account ${account}, but ${config.envName} is pinned to ${config.account}`];
+}
+
+/**
+ * Every configured image tag must already be in its repository: ECS would otherwise wait for tasks
+ * that cannot pull, the circuit breaker would fail the deployment and the stack would roll back.
+ */
+export async function imageProblems(config: EnvironmentConfig, ecr: Pick<ECRClient, 'send'>): Promise<string[]> {
+  const problems: string[] = [];
+  const registry = `<account>.dkr.ecr.${config.region}.amazonaws.com`;
+  let missingRepositories = 0;
+  for (const service of SERVICE_NAMES) {
+    const repository = repositoryName(config.envName, service);
+    const tag = config.images[service].tag;
+    try {
+      await ecr.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }));
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'RepositoryNotFoundException') {
+        missingRepositories++;
+        problems.push(`${config.envName}: ECR repository ${repository} does not exist yet`);
+      } else if (name === 'ImageNotFoundException') {
+        problems.push(
+          `${config.envName}: image ${repository}:${tag} (images.${service}.tag) is not in ECR; push it: ` +
+            `docker push ${registry}/${repository}:${tag}`,
+        );
+      } else {
+        problems.push(`${config.envName}: cannot check image ${repository}:${tag}: ${name}: ${(error as Error).message}`);
+      }
+    }
+  }
+  if (missingRepositories > 0) {
+    problems.push(
+      `${config.envName}: first deploy: create the repositories, push the images, then deploy the rest: ` +
+        `npm run deploy -- --env ${config.envName} --stacks registry, then docker push each image (README, First deploy), ` +
+        `then npm run deploy -- --env ${config.envName}`,
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,53 @@
+/**
+ * The README's deploy, diff and destroy commands, read from the README (so the docs cannot drift),
+ * run as a user would run them but without AWS credentials: each must select exactly its
+ * environment's stacks, and stop in the preflight before anything changes in AWS.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { synthesized } from './support/synthesized';
+
+const root = path.join(__dirname, '..');
+
+function readmeCommands(): string[][] {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Deploy an environment'), readme.indexOf('### First deploy'));
+  const block = /```bash\n([\s\S]*?)```/.exec(section)![1];
+  return block
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line.startsWith('npm run '))
+    .map((line) => line.split(/\s+/));
+}
+
+/** The environment with every AWS credential source switched off. */
+function withoutCredentials(assembly: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')));
+  return {
+    ...env,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // The environment as the test run synthesized it (every validator passed there): no second synth.
+    CS2ANALYTICS_ASSEMBLY: synthesized(assembly).outdir,
+  };
+}
+
+const commands = readmeCommands();
+
+test('the README shows a deploy, a diff and a destroy command', () => {
+  expect(commands.map((argv) => argv[2]).sort()).toEqual(['deploy', 'destroy', 'diff']);
+});
+
+test.each(commands.map((argv) => [argv.join(' '), argv] as const))('%s selects exactly its environment\'s stacks and stops before AWS', (_line, argv) => {
+  const envName = argv[argv.indexOf('--env') + 1];
+  const result = spawnSync(argv[0], argv.slice(1), { cwd: root, encoding: 'utf8', env: withoutCredentials(envName) });
+  const selected = result.stdout.split('stacks selected:')[1]?.trim().split('\n').map((line) => line.trim().replace(/ \(.*\)$/, ''));
+  expect(selected?.sort()).toEqual(synthesized(envName).stacks.map((stack) => `${envName}/${stack.id}`).sort());
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain(`Preflight refused the ${argv[2]} of ${envName}; nothing was changed in AWS`);
+  // Prod as committed still holds example values; everywhere else, it is the missing credentials.
+  expect(result.stderr).toMatch(envName === 'prod' && argv[2] === 'deploy' ? /loadBalancer\.domainName is a domain reserved for examples/ : /no usable AWS credentials/);
+  expect(result.stdout + result.stderr).not.toMatch(/deploying|destroying|Stack ARN/);
+});

@@ -1,0 +1,124 @@
+import { DescribeImagesCommand, ECRClient, ImageNotFoundException, RepositoryNotFoundException } from '@aws-sdk/client-ecr';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadConfig } from '../lib/config/load';
+import { findPlaceholders } from '../lib/config/placeholders';
+import { accountProblems, imageProblems, placeholderProblems } from '../scripts/lib/preflight';
+import { parseDeployArguments, stackSelectors } from '../scripts/deploy';
+
+const ACCOUNT = '210987654321';
+const sts = mockClient(STSClient);
+const ecr = mockClient(ECRClient);
+beforeEach(() => {
+  sts.reset();
+  ecr.reset();
+});
+
+const config = (envName: string, overrides: Record<string, unknown> = {}) => loadConfig({ envName, overrides });
+
+describe('placeholders', () => {
+  test('prod as committed is refused, naming each example field', () => {
+    expect(placeholderProblems(config('prod'))).toEqual([
+      'prod: loadBalancer.domainName is a domain reserved for examples (cs2.example.com): set the real value in lib/config/environments.ts',
+      'prod: loadBalancer.hostedZoneId is an example hosted zone id (Z0123456789EXAMPLE): set the real value in lib/config/environments.ts',
+      'prod: monitoring.alarmEmails[0] is a domain reserved for examples (oncall@example.com): set the real value in lib/config/environments.ts',
+    ]);
+  });
+
+  test('real values pass', () => {
+    const real = config('prod', {
+      'loadBalancer.domainName': 'cs2.analytics-esports.net',
+      'loadBalancer.hostedZoneId': 'Z04518262YI1ZP7J2X4B9',
+      'monitoring.alarmEmails': 'oncall@analytics-esports.net',
+      account: ACCOUNT,
+    });
+    expect(placeholderProblems(real)).toEqual([]);
+    expect(placeholderProblems(config('dev'))).toEqual([]);
+  });
+
+  test('documentation accounts, .test and .invalid domains are placeholders too', () => {
+    expect(findPlaceholders({ account: '123456789012', a: { b: ['x@ops.test', 'site.invalid', 'ok.example.co.uk'] } }).map((found) => found.field)).toEqual([
+      'account',
+      'a.b[0]',
+      'a.b[1]',
+    ]);
+  });
+});
+
+describe('account', () => {
+  test('credentials of the pinned account pass', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    expect(await accountProblems(config('prod', { account: ACCOUNT }), new STSClient({}))).toEqual([]);
+  });
+
+  test('credentials of another account are refused', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '999999999999' });
+    expect(await accountProblems(config('prod', { account: ACCOUNT }), new STSClient({}))).toEqual([
+      `prod: your credentials are for account 999999999999, but prod is pinned to ${ACCOUNT}`,
+    ]);
+  });
+
+  test('outside dev the account must be pinned; dev takes the credentials\' account', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    expect(await accountProblems(config('staging'), new STSClient({}))).toEqual([
+      `staging: account is not pinned; set account in lib/config/environments.ts (your credentials are for ${ACCOUNT})`,
+    ]);
+    expect(await accountProblems(config('dev'), new STSClient({}))).toEqual([]);
+  });
+
+  test('no credentials stop the deploy with the reason', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    expect(await accountProblems(config('dev'), new STSClient({}))).toEqual([
+      'dev: no usable AWS credentials (CredentialsProviderError: Could not load credentials from any providers); log in to the account first',
+    ]);
+  });
+});
+
+describe('images', () => {
+  test('every configured tag present: nothing to say, one DescribeImages per service', async () => {
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ['0.1.0'] }] });
+    expect(await imageProblems(config('dev'), new ECRClient({}))).toEqual([]);
+    expect(ecr.commandCalls(DescribeImagesCommand).map((call) => call.args[0].input)).toEqual(
+      ['web', 'api', 'parser'].map((service) => ({ repositoryName: `cs2analytics-dev/${service}`, imageIds: [{ imageTag: '0.1.0' }] })),
+    );
+  });
+
+  test('a missing tag says what to push', async () => {
+    ecr.on(DescribeImagesCommand).resolves({});
+    ecr.on(DescribeImagesCommand, { repositoryName: 'cs2analytics-dev/api' }).rejects(new ImageNotFoundException({ message: 'not found', $metadata: {} }));
+    expect(await imageProblems(config('dev', { 'images.api.tag': '1.4.2' }), new ECRClient({}))).toEqual([
+      'dev: image cs2analytics-dev/api:1.4.2 (images.api.tag) is not in ECR; push it: docker push <account>.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-dev/api:1.4.2',
+    ]);
+  });
+
+  test('missing repositories (first deploy) give the order: registry, push, the rest', async () => {
+    ecr.on(DescribeImagesCommand).rejects(new RepositoryNotFoundException({ message: 'no repository', $metadata: {} }));
+    const problems = await imageProblems(config('staging'), new ECRClient({}));
+    expect(problems).toContain('staging: ECR repository cs2analytics-staging/parser does not exist yet');
+    expect(problems[problems.length - 1]).toBe(
+      'staging: first deploy: create the repositories, push the images, then deploy the rest: npm run deploy -- --env staging --stacks registry, ' +
+        'then docker push each image (README, First deploy), then npm run deploy -- --env staging',
+    );
+  });
+});
+
+describe('arguments', () => {
+  test('select the environment\'s stacks inside its Stage, or the ones named', () => {
+    expect(stackSelectors(parseDeployArguments(['deploy', '--env', 'prod']))).toEqual(['prod/*']);
+    expect(stackSelectors(parseDeployArguments(['deploy', '--env', 'prod', '--stacks', 'registry,Data']))).toEqual(['prod/Registry', 'prod/Data']);
+    expect(parseDeployArguments(['diff', '--env', 'dev', '-c', 'images.api.tag=1.4.2', '--', '--require-approval', 'never'])).toEqual({
+      command: 'diff',
+      envName: 'dev',
+      stacks: undefined,
+      context: ['images.api.tag=1.4.2'],
+      cdkOptions: ['--require-approval', 'never'],
+    });
+  });
+
+  test('refuse what they cannot mean', () => {
+    expect(() => parseDeployArguments(['deploy'])).toThrow('--env is required');
+    expect(() => parseDeployArguments(['deploy', '--env', 'dev', '--stacks', 'database'])).toThrow('unknown stack database');
+    expect(() => parseDeployArguments(['deploy', '--env', 'dev', '-c', 'env=prod'])).toThrow('the environment is --env');
+    expect(() => parseDeployArguments(['upgrade', '--env', 'dev'])).toThrow('unknown command upgrade');
+  });
+});
