@@ -6,14 +6,31 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isCustomResourceEvent, respondToCloudFormation, type CustomResourceEvent } from './cloudformation';
-import { readJobEnvironment, runJob, type JobResult } from './job';
+import { readJobEnvironment, runConversionJob, runJob, type ConversionResult, type JobResult } from './job';
 import { logEvent } from './maintain';
 
 const rds = new RDSClient({});
 const secrets = new SecretsManagerClient({});
 
-export async function handler(event: unknown): Promise<JobResult | void> {
+/** A direct invocation asking for the one-time conversion (`npm run convert`). */
+export interface ConvertRequest {
+  readonly action: 'convert';
+  /** `schema.table`; every maintained table when absent. */
+  readonly table?: string;
+}
+
+function isConvertRequest(event: unknown): event is ConvertRequest {
+  return (event as Partial<ConvertRequest> | null)?.action === 'convert';
+}
+
+export async function handler(event: unknown): Promise<JobResult | ConversionResult | void> {
   if (isCustomResourceEvent(event)) return deploymentRun(event);
+  if (isConvertRequest(event)) {
+    const result = await runConversionJob({ env: readJobEnvironment(process.env), rds, secrets }, event.table);
+    // A failed conversion fails the invocation, so that the caller's command fails too.
+    if (result.status === 'failed') throw new Error(`conversion failed: ${JSON.stringify(result.tables)}`);
+    return result;
+  }
   const result = await runJob({ env: readJobEnvironment(process.env), rds, secrets });
   // A failed pass fails the invocation: Lambda retries it, then sends it to the dead-letter queue.
   if (result.status === 'failed') throw new Error(`partition maintenance failed: ${JSON.stringify(summaryErrors(result))}`);

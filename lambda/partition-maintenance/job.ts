@@ -1,7 +1,7 @@
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ClientConfig } from 'pg';
-import { logEvent, runMaintenance } from './maintain';
+import { logEvent, runConversion, runMaintenance, type ConversionOutcome } from './maintain';
 import type { PassSummary, TableSettings } from './pass';
 
 /** The job's settings, as the stack hands them to the function's environment. */
@@ -78,38 +78,19 @@ export function readJobEnvironment(variables: NodeJS.ProcessEnv): JobEnvironment
  */
 export async function runJob(deps: JobDependencies): Promise<JobResult> {
   const { env } = deps;
-  // Raw stdout lines: with the function's JSON log format, console.log would wrap them and hide the
-  // embedded-metric records from CloudWatch.
-  const write = deps.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const log = (event: Record<string, unknown>) => logEvent({ environment: env.environment, ...event }, write);
-
-  const status = await databaseStatus(deps);
-  if (status !== 'available') {
-    const reason = `database ${env.databaseIdentifier} is ${status ?? 'not found'}, not available`;
-    log({ event: 'skipped', reason });
+  const { write, log } = outputs(deps);
+  const connection = await connect(deps, log);
+  if ('skipped' in connection) {
     writeMetrics(write, env, [{ dimensions: {}, values: { Skipped: 1 } }]);
-    return { status: 'skipped', reason };
+    return { status: 'skipped', reason: connection.skipped };
   }
-
-  const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: env.databaseSecretArn }));
-  const credentials = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
-  if (!credentials.username || !credentials.password) throw new Error('the database secret has no username or password');
-
-  const connection: ClientConfig = {
-    host: env.databaseHost,
-    port: env.databasePort,
-    database: env.databaseName,
-    user: credentials.username,
-    password: credentials.password,
-    // NODE_EXTRA_CA_CERTS points Node at the RDS CA bundle of the Lambda runtime.
-    ssl: env.databaseTls === 'verify-full' ? { rejectUnauthorized: true, servername: env.databaseHost } : false,
-    connectionTimeoutMillis: 10_000,
-  };
   const summary = await runMaintenance(connection, {
     tables: env.tables,
     now: deps.now,
     archiveTarget: env.archiveBucket ? { bucket: env.archiveBucket, region: env.archiveRegion ?? '', prefix: 'partitions' } : undefined,
     retry: env.lockTimeoutMs ? { lockTimeoutMs: env.lockTimeoutMs } : undefined,
+    // The app's migrations create the tables after the first deploy: until then, nothing to do.
+    missingTables: 'wait',
     log,
   });
   log({ event: 'summary', summary });
@@ -122,15 +103,86 @@ export async function runJob(deps: JobDependencies): Promise<JobResult> {
         RowsArchived: table.archived.reduce((total, archived) => total + archived.rows, 0),
         LockRetries: table.lockRetries,
         Errors: table.errors.length,
+        Waiting: table.waiting ? 1 : 0,
+        Converted: table.converted ? 1 : 0,
         ...(table.monthsAhead === null ? {} : { MonthsAhead: table.monthsAhead }),
       },
     })),
     {
       dimensions: {},
-      values: { DurationMs: summary.durationMs, Succeeded: summary.status === 'succeeded' ? 1 : 0, Skipped: summary.status === 'skipped' ? 1 : 0 },
+      values: {
+        DurationMs: summary.durationMs,
+        Succeeded: summary.status === 'succeeded' ? 1 : 0,
+        Skipped: summary.status === 'skipped' ? 1 : 0,
+        TablesWaiting: summary.tables.filter((table) => table.waiting).length,
+      },
     },
   ]);
   return summary;
+}
+
+export interface ConversionResult {
+  readonly status: 'succeeded' | 'failed' | 'skipped';
+  readonly reason?: string;
+  readonly tables: ConversionOutcome[];
+}
+
+/**
+ * The one-time conversion, run where the database is (an operator's `npm run convert`): every
+ * configured table, or the one named `schema.table`.
+ */
+export async function runConversionJob(deps: JobDependencies, only?: string): Promise<ConversionResult> {
+  const { env } = deps;
+  const { log } = outputs(deps);
+  const tables = env.tables.filter((table) => only === undefined || `${table.schema}.${table.table}` === only);
+  if (tables.length === 0) {
+    throw new Error(`${only} is not a maintained table (configured: ${env.tables.map((table) => `${table.schema}.${table.table}`).join(', ')})`);
+  }
+  const connection = await connect(deps, log);
+  if ('skipped' in connection) return { status: 'skipped', reason: connection.skipped, tables: [] };
+  const outcomes = await runConversion(connection, tables, {
+    now: deps.now,
+    retry: env.lockTimeoutMs ? { lockTimeoutMs: env.lockTimeoutMs } : undefined,
+    log,
+  });
+  const result: ConversionResult = { status: outcomes.some((outcome) => outcome.status === 'failed') ? 'failed' : 'succeeded', tables: outcomes };
+  log({ event: 'conversion', result });
+  return result;
+}
+
+function outputs(deps: JobDependencies) {
+  // Raw stdout lines: with the function's JSON log format, console.log would wrap them and hide the
+  // embedded-metric records from CloudWatch.
+  const write = deps.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = (event: Record<string, unknown>) => logEvent({ environment: deps.env.environment, ...event }, write);
+  return { write, log };
+}
+
+/**
+ * The writer's connection settings, with the credentials from the database secret; or why not to
+ * connect at all (the pre-flight found the database not `available`).
+ */
+async function connect(deps: JobDependencies, log: (event: Record<string, unknown>) => void): Promise<ClientConfig | { skipped: string }> {
+  const { env } = deps;
+  const status = await databaseStatus(deps);
+  if (status !== 'available') {
+    const reason = `database ${env.databaseIdentifier} is ${status ?? 'not found'}, not available`;
+    log({ event: 'skipped', reason });
+    return { skipped: reason };
+  }
+  const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: env.databaseSecretArn }));
+  const credentials = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
+  if (!credentials.username || !credentials.password) throw new Error('the database secret has no username or password');
+  return {
+    host: env.databaseHost,
+    port: env.databasePort,
+    database: env.databaseName,
+    user: credentials.username,
+    password: credentials.password,
+    // NODE_EXTRA_CA_CERTS points Node at the RDS CA bundle of the Lambda runtime.
+    ssl: env.databaseTls === 'verify-full' ? { rejectUnauthorized: true, servername: env.databaseHost } : false,
+    connectionTimeoutMillis: 10_000,
+  };
 }
 
 async function databaseStatus(deps: JobDependencies): Promise<string | undefined> {

@@ -1,5 +1,8 @@
 import { Client, type ClientConfig } from 'pg';
-import { runPass, type PassOptions, type PassSummary } from './pass';
+import { quoteIdent } from './archive';
+import { convertToPartitioned, type ConvertReport } from './convert';
+import { PASS_LOCK_KEY, runPass, type PassOptions, type PassSummary, type TableSettings } from './pass';
+import type { RetryPolicy } from './retry';
 
 /** One structured JSON log line (CloudWatch Logs Insights reads the fields). */
 export function logEvent(event: Record<string, unknown>, write: (line: string) => void = (line) => console.log(line)): void {
@@ -16,6 +19,56 @@ export async function runMaintenance(connection: ClientConfig, options: PassOpti
   await client.connect();
   try {
     return await runPass(client, options);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export type ConversionOutcome =
+  | { readonly table: string; readonly status: 'converted'; readonly report: ConvertReport }
+  | { readonly table: string; readonly status: 'already partitioned' }
+  | { readonly table: string; readonly status: 'failed'; readonly error: string };
+
+/**
+ * The one-time conversion of plain tables to monthly partitions, on the writer, holding the pass's
+ * advisory lock so that no pass runs meanwhile. A table already partitioned is left as it is (the
+ * request can be repeated); a table that does not exist, or cannot be converted, is a failure.
+ */
+export async function runConversion(
+  connection: ClientConfig,
+  tables: readonly TableSettings[],
+  options: { now?: Date; retry?: Partial<RetryPolicy>; log?: (event: Record<string, unknown>) => void } = {},
+): Promise<ConversionOutcome[]> {
+  const client = new Client({ ...connection, application_name: 'cs2-partition-maintenance' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${PASS_LOCK_KEY}) AS locked`);
+    if (!rows[0].locked) throw new Error('a maintenance pass is running on this database; try again in a few minutes');
+    try {
+      const outcomes: ConversionOutcome[] = [];
+      for (const table of tables) {
+        const name = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`;
+        const { rows: kind } = await client.query<{ kind: string }>(
+          `SELECT c.relkind::text AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+          [table.schema, table.table],
+        );
+        if (kind[0]?.kind === 'p') {
+          outcomes.push({ table: name, status: 'already partitioned' });
+          continue;
+        }
+        try {
+          const report = await convertToPartitioned(client, { ...table, now: options.now, retry: options.retry });
+          options.log?.({ event: 'converted', ...report });
+          outcomes.push({ table: name, status: 'converted', report });
+        } catch (error) {
+          options.log?.({ event: 'convert-failed', table: name, error: (error as Error).message });
+          outcomes.push({ table: name, status: 'failed', error: (error as Error).message });
+        }
+      }
+      return outcomes;
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${PASS_LOCK_KEY})`).catch(() => undefined);
+    }
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { ArchiveError, archivePartition, ensureS3Export, quoteIdent, type ArchiveTarget } from './archive';
+import { convertToPartitioned, type ConvertReport } from './convert';
 import { installSql, type InstallResult } from './install';
 import { monthDate, monthLabel, monthOf, monthStart, type MonthIndex } from './months';
 import { DEFAULT_RETRY_POLICY, withLockRetry, type RetryPolicy } from './retry';
@@ -16,6 +17,12 @@ export interface TableSettings {
   readonly retentionMonths: number;
   /** Export a partition to S3 (and check it) before dropping it. */
   readonly archive: boolean;
+  /**
+   * Convert the table to monthly partitions when the pass finds it plain (as the app's migrations
+   * create it): no row is copied, the exclusive lock lasts milliseconds (see convert.ts).
+   * @default false: a plain table is an error
+   */
+  readonly convertIfPlain?: boolean;
 }
 
 export interface PassOptions {
@@ -29,6 +36,13 @@ export interface PassOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Receives one structured event per step. */
   readonly log?: (event: Record<string, unknown>) => void;
+  /**
+   * What a configured table that does not exist yet means. `wait` (the scheduled job): the app's
+   * migrations have not created it yet; it is reported as waiting, not as an error. `fail` (an
+   * operator's command): an error.
+   * @default 'fail'
+   */
+  readonly missingTables?: 'wait' | 'fail';
 }
 
 export interface RetiredPartition {
@@ -47,7 +61,11 @@ export interface TableSummary {
   retired: RetiredPartition[];
   archived: { partition: string; rows: number; uri: string }[];
   /** Dry run: what a real pass would do. */
-  planned?: { create: string[]; retire: string[] };
+  planned?: { create: string[]; retire: string[]; convert?: boolean };
+  /** The table does not exist yet (missingTables `wait`): nothing was done, and nothing failed. */
+  waiting?: boolean;
+  /** The pass found the table plain and converted it first. */
+  converted?: ConvertReport;
   monthsAhead: number | null;
   lockRetries: number;
   durationMs: number;
@@ -129,7 +147,14 @@ export async function runPass(client: ClientBase, options: PassOptions): Promise
     summary.sql = await installSql(client, { inTransaction: dryRun });
     if (summary.sql.applied.length) log({ event: 'sql-installed', ...summary.sql });
     for (const settings of options.tables) {
-      const table = await maintainTable(client, settings, { now, dryRun, policy, log, archiveTarget: options.archiveTarget });
+      const table = await maintainTable(client, settings, {
+        now,
+        dryRun,
+        policy,
+        log,
+        archiveTarget: options.archiveTarget,
+        missingTables: options.missingTables ?? 'fail',
+      });
       summary.tables.push(table);
       if (table.errors.length) summary.status = 'failed';
     }
@@ -147,6 +172,7 @@ interface Context {
   readonly policy: RetryPolicy;
   readonly log: (event: Record<string, unknown>) => void;
   readonly archiveTarget?: ArchiveTarget;
+  readonly missingTables: 'wait' | 'fail';
 }
 
 async function maintainTable(client: ClientBase, settings: TableSettings, context: Context): Promise<TableSummary> {
@@ -172,6 +198,30 @@ async function maintainTable(client: ClientBase, settings: TableSettings, contex
     }, attempt);
 
   try {
+    const kind = await tableKind(client, settings);
+    if (kind === undefined && context.missingTables === 'wait') {
+      summary.waiting = true;
+      log({ event: 'waiting', table: qualified, reason: 'the table does not exist yet: the app\'s migrations create it' });
+      summary.durationMs = Date.now() - started;
+      return summary;
+    }
+    if (kind === 'plain' && settings.convertIfPlain) {
+      if (context.dryRun) {
+        summary.planned = { create: [], retire: [], convert: true };
+        summary.durationMs = Date.now() - started;
+        return summary;
+      }
+      summary.converted = await convertToPartitioned(client, {
+        schema: settings.schema,
+        table: settings.table,
+        column: settings.column,
+        futureMonths: settings.futureMonths,
+        now: context.now,
+        retry: context.policy,
+      });
+      summary.lockRetries += summary.converted.lockRetries;
+      log({ event: 'converted', ...summary.converted });
+    }
     const parent = await resolveParent(client, settings, qualified);
     const current = monthOf(context.now);
     const cutoff = current - settings.retentionMonths;
@@ -194,6 +244,16 @@ async function maintainTable(client: ClientBase, settings: TableSettings, contex
   }
   summary.durationMs = Date.now() - started;
   return summary;
+}
+
+/** Whether the table exists, and as what: a partitioned table, a plain one, or something else. */
+async function tableKind(client: ClientBase, settings: TableSettings): Promise<'partitioned' | 'plain' | 'other' | undefined> {
+  const { rows } = await client.query<{ kind: string }>(
+    `SELECT c.relkind::text AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+    [settings.schema, settings.table],
+  );
+  if (rows.length === 0) return undefined;
+  return rows[0].kind === 'p' ? 'partitioned' : rows[0].kind === 'r' ? 'plain' : 'other';
 }
 
 /** The parent table's regclass text; a clear error if it is missing, not partitioned, or by another column. */

@@ -76,7 +76,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     backup: { dailyRetentionDays: 7, monthlyRetentionDays: 0 },
     // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
     archival: { enabled: true, thresholdMonths: 6 },
-    maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 14, tables: GAME_EVENTS },
+    maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 14, convertPlainTables: true, tables: GAME_EVENTS },
     images: IMAGES,
     loadBalancer: { allowPlainHttp: true, idleTimeoutSeconds: 600, waf: false, deletionProtection: false, accessLogRetentionDays: 30 },
     monitoring: {
@@ -143,7 +143,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     backup: { dailyRetentionDays: 14, monthlyRetentionDays: 90 },
     // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
     archival: { enabled: true, thresholdMonths: 6 },
-    maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 90, tables: GAME_EVENTS },
+    maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 90, convertPlainTables: true, tables: GAME_EVENTS },
     images: IMAGES,
     loadBalancer: { allowPlainHttp: true, idleTimeoutSeconds: 600, waf: true, deletionProtection: false, accessLogRetentionDays: 90 },
     monitoring: {
@@ -211,7 +211,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     backup: { dailyRetentionDays: 35, monthlyRetentionDays: 365, copyToRegion: 'eu-central-1' },
     // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
     archival: { enabled: true, thresholdMonths: 6 },
-    maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 365, tables: GAME_EVENTS },
+    maintenance: { futureMonths: 3, scheduleHourUtc: 3, lockTimeoutMs: 200, logRetentionDays: 365, convertPlainTables: false, tables: GAME_EVENTS },
     images: IMAGES,
     loadBalancer: { allowPlainHttp: false, domainName: 'cs2.example.com', hostedZoneId: 'Z0123456789EXAMPLE', idleTimeoutSeconds: 600, waf: true, deletionProtection: true, accessLogRetentionDays: 365 },
     monitoring: {

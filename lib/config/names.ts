@@ -18,3 +18,6 @@ export type StackId = (typeof STACK_IDS)[number];
 export function stackName(envName: string, id: StackId): string {
   return `Cs2Analytics-${envName}-${id.toLowerCase()}`;
 }
+
+/** The maintenance stack's output naming the partition-maintenance function. */
+export const PARTITION_MAINTENANCE_FUNCTION_OUTPUT = 'PartitionMaintenanceFunctionName';

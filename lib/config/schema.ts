@@ -172,6 +172,13 @@ export const maintenanceSchema = z.strictObject({
   /** How long one DDL statement may wait for a lock before it backs off and retries. */
   lockTimeoutMs: integer(50, 5000),
   logRetentionDays: logRetentionDays(),
+  /**
+   * Convert a configured table the pass finds plain (as the app's migrations create it) to monthly
+   * partitions, at the next scheduled or deploy-time run. No row is copied and the exclusive lock
+   * lasts milliseconds, but the composite unique index is built first (CREATE INDEX CONCURRENTLY),
+   * which reads the whole table: off where an operator picks the moment (`npm run convert`).
+   */
+  convertPlainTables: flag(),
   /** The monthly-partitioned tables, named exactly as the app's migrations create them. */
   tables: z
     .array(z.strictObject({ schema: POSTGRES_NAME, table: POSTGRES_NAME, column: POSTGRES_NAME }), {

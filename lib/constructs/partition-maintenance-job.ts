@@ -87,6 +87,7 @@ export class PartitionMaintenanceJob extends Construct {
       futureMonths: settings.futureMonths,
       retentionMonths: archival.thresholdMonths,
       archive: archival.enabled,
+      convertIfPlain: settings.convertPlainTables,
     }));
 
     const role = new ServiceRole(this, 'Role', {

@@ -1,4 +1,5 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { PARTITION_MAINTENANCE_FUNCTION_OUTPUT } from '../config/names';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
 import { EncryptionKey } from '../constructs/encryption-key';
@@ -39,6 +40,11 @@ export class MaintenanceStack extends Stack {
       securityGroup: data.maintenanceSecurityGroup,
       encryptionKey: key,
       retainLogs: config.retainData,
+    });
+    // `npm run convert` finds the function here: it has no fixed name to guess.
+    new CfnOutput(this, PARTITION_MAINTENANCE_FUNCTION_OUTPUT, {
+      value: this.job.function.functionName,
+      description: 'The partition-maintenance function (invoke with {"action":"convert"} for the one-time conversion)',
     });
   }
 }

@@ -4,6 +4,7 @@ import type { Client } from 'pg';
 import { parseArguments } from '../../lambda/partition-maintenance/cli';
 import { convertToPartitioned } from '../../lambda/partition-maintenance/convert';
 import { runPass } from '../../lambda/partition-maintenance/pass';
+import { createPrismaGameEvents } from '../support/game-events';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 const NOW = new Date('2026-11-15T10:00:00Z');
@@ -22,27 +23,8 @@ afterEach(async () => {
   await db.drop();
 });
 
-/** The table as the app's Prisma migration creates it: plain, serial id primary key, a foreign key, an index. */
 async function createPrismaTables(rowsPerMonth = 50): Promise<void> {
-  await client.query(`
-    CREATE TABLE "Match" ("id" text PRIMARY KEY);
-    INSERT INTO "Match" SELECT 'match-' || g FROM generate_series(0, 9) g;
-    CREATE TABLE "GameEvent" (
-      "id" SERIAL NOT NULL,
-      "matchId" TEXT NOT NULL,
-      "type" TEXT NOT NULL,
-      "payload" JSONB,
-      "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-      CONSTRAINT "GameEvent_pkey" PRIMARY KEY ("id")
-    );
-    CREATE INDEX "GameEvent_matchId_createdAt_idx" ON "GameEvent"("matchId", "createdAt");
-    ALTER TABLE "GameEvent" ADD CONSTRAINT "GameEvent_matchId_fkey" FOREIGN KEY ("matchId") REFERENCES "Match"("id") ON DELETE CASCADE ON UPDATE CASCADE;`);
-  await client.query(
-    `INSERT INTO "GameEvent" ("matchId", "type", "createdAt")
-     SELECT 'match-' || (g % 10), 'kill', timestamp '2025-10-01' + make_interval(months => m) + make_interval(mins => g)
-     FROM generate_series(0, 13) m, generate_series(1, $1) g`,
-    [rowsPerMonth],
-  );
+  await createPrismaGameEvents(client, rowsPerMonth);
 }
 
 async function fingerprint(): Promise<{ rows: number; ids: string; checksum: string }> {

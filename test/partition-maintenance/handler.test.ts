@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { Client } from 'pg';
 import { handler as sourceHandler } from '../../lambda/partition-maintenance/index';
 import { readJobEnvironment } from '../../lambda/partition-maintenance/job';
-import { createPartitionedEvents, partitionMonths } from '../support/game-events';
+import { createPartitionedEvents, createPrismaGameEvents, partitionMonths } from '../support/game-events';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { synthesized, templateOf } from '../support/synthesized';
 
@@ -154,10 +154,69 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
 
   test('fails the invocation when the pass reports errors, so that Lambda retries and dead-letters it', async () => {
     const handler = await load();
+    await client.query('CREATE TABLE "Plain" ("createdAt" timestamp NOT NULL)');
     Object.assign(process.env, {
-      TABLES: JSON.stringify([{ schema: 'public', table: 'Missing', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false }]),
+      TABLES: JSON.stringify([{ schema: 'public', table: 'Plain', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false }]),
     });
-    await expect(handler({})).rejects.toThrow('table \\"public\\".\\"Missing\\" does not exist');
+    await expect(handler({})).rejects.toThrow('is not partitioned: convert it first');
+  });
+
+  test('a table the app has not created yet is waiting: a metric, not an error', async () => {
+    const handler = await load();
+    Object.assign(process.env, {
+      TABLES: JSON.stringify([{ schema: 'public', table: 'NotYetMigrated', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false }]),
+    });
+    const result = (await handler({})) as { status: string; tables: { waiting?: boolean; errors: string[] }[] };
+    expect(result.status).toBe('succeeded');
+    expect(result.tables[0]).toMatchObject({ waiting: true, errors: [] });
+    const lines = records();
+    expect(lines.find((line) => line._aws && line.Table === 'public.NotYetMigrated')).toMatchObject({ Waiting: 1, Errors: 0 });
+    expect(lines.find((line) => line._aws && line.TablesWaiting !== undefined)).toMatchObject({ TablesWaiting: 1, Succeeded: 1 });
+  });
+
+  test('with convertIfPlain, the scheduled pass converts the plain table the migrations created, then maintains it', async () => {
+    const handler = await load();
+    await client.query('DROP TABLE "GameEvent"');
+    await createPrismaGameEvents(client, 5);
+    Object.assign(process.env, {
+      TABLES: JSON.stringify([{ schema: 'public', table: 'GameEvent', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false, convertIfPlain: true }]),
+    });
+    const result = (await handler({})) as { status: string; tables: { converted?: { rowsInLegacy: number }; monthsAhead: number }[] };
+    expect(result.status).toBe('succeeded');
+    expect(result.tables[0].converted?.rowsInLegacy).toBe(14 * 5);
+    expect(result.tables[0].monthsAhead).toBeGreaterThanOrEqual(3);
+    const { rows } = await client.query(`SELECT relkind::text AS kind FROM pg_class WHERE relname = 'GameEvent'`);
+    expect(rows[0].kind).toBe('p');
+    expect(records().find((line) => line._aws && line.Table === 'public.GameEvent')).toMatchObject({ Converted: 1 });
+  });
+
+  test('a convert request converts every maintained table once, where the database is; a repeat is harmless', async () => {
+    const handler = await load();
+    await client.query('DROP TABLE "GameEvent"');
+    await createPrismaGameEvents(client, 5);
+    const first = (await handler({ action: 'convert' })) as { status: string; tables: { table: string; status: string; report?: { rowsInLegacy: number } }[] };
+    expect(first.status).toBe('succeeded');
+    expect(first.tables).toEqual([expect.objectContaining({ table: '"public"."GameEvent"', status: 'converted', report: expect.objectContaining({ rowsInLegacy: 70 }) })]);
+    const again = (await handler({ action: 'convert', table: 'public.GameEvent' })) as { tables: { status: string }[] };
+    expect(again.tables).toEqual([{ table: '"public"."GameEvent"', status: 'already partitioned' }]);
+  });
+
+  test('a convert request fails on a table that does not exist, and on one that is not maintained', async () => {
+    const handler = await load();
+    await client.query('DROP TABLE "GameEvent"');
+    await expect(handler({ action: 'convert' })).rejects.toThrow('table \\"public\\".\\"GameEvent\\" does not exist');
+    await expect(handler({ action: 'convert', table: 'public.Other' })).rejects.toThrow('public.Other is not a maintained table (configured: public.GameEvent)');
+  });
+
+  test('a convert request waits for nobody: it is refused while a pass holds the lock', async () => {
+    const handler = await load();
+    const holder = await db.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(hashtextextended('cs2analytics.partition_maintenance', 0))");
+      await expect(handler({ action: 'convert' })).rejects.toThrow('a maintenance pass is running on this database');
+    } finally {
+      await holder.end();
+    }
   });
 
   test('at deploy time installs sql/, runs a pass and answers CloudFormation SUCCESS', async () => {

@@ -58,3 +58,29 @@ export async function countRows(client: ClientBase, table: EventTable): Promise<
   const { rows } = await client.query<{ count: string }>(`SELECT count(*) FROM ${table.qualified}`);
   return Number(rows[0].count);
 }
+
+/**
+ * The table as the app's Prisma migration creates it: plain, a serial id primary key, a foreign key
+ * to "Match", an index; with `rowsPerMonth` rows in each month from October 2025 to November 2026.
+ */
+export async function createPrismaGameEvents(client: ClientBase, rowsPerMonth = 50): Promise<void> {
+  await client.query(`
+    CREATE TABLE "Match" ("id" text PRIMARY KEY);
+    INSERT INTO "Match" SELECT 'match-' || g FROM generate_series(0, 9) g;
+    CREATE TABLE "GameEvent" (
+      "id" SERIAL NOT NULL,
+      "matchId" TEXT NOT NULL,
+      "type" TEXT NOT NULL,
+      "payload" JSONB,
+      "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+      CONSTRAINT "GameEvent_pkey" PRIMARY KEY ("id")
+    );
+    CREATE INDEX "GameEvent_matchId_createdAt_idx" ON "GameEvent"("matchId", "createdAt");
+    ALTER TABLE "GameEvent" ADD CONSTRAINT "GameEvent_matchId_fkey" FOREIGN KEY ("matchId") REFERENCES "Match"("id") ON DELETE CASCADE ON UPDATE CASCADE;`);
+  await client.query(
+    `INSERT INTO "GameEvent" ("matchId", "type", "createdAt")
+     SELECT 'match-' || (g % 10), 'kill', timestamp '2025-10-01' + make_interval(months => m) + make_interval(mins => g)
+     FROM generate_series(0, 13) m, generate_series(1, $1) g`,
+    [rowsPerMonth],
+  );
+}
