@@ -59,9 +59,12 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
         futureMonths: config.maintenance.futureMonths,
         retentionMonths: config.archival.thresholdMonths,
         archive: config.archival.enabled,
+        convertIfPlain: config.maintenance.convertPlainTables,
       })),
     );
     expect(JSON.stringify(env.ARCHIVE_BUCKET)).toContain('PartitionArchiveBucket');
+    // `npm run convert` finds the function through this output.
+    expect(template.toJSON().Outputs.PartitionMaintenanceFunctionName.Value).toEqual({ Ref: expect.stringMatching(/^PartitionMaintenanceFunction/) });
   });
 
   test('runs daily, and once per deployment through a custom resource served by the function itself', () => {
