@@ -11,6 +11,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PARTITION_MAINTENANCE_FUNCTION_OUTPUT, stackName } from '../lib/config/names';
 import { ConfigError, loadConfig } from '../lib/config/load';
+import { runMain } from './lib/run-main';
 
 export interface ConvertClients {
   readonly cloudformation: Pick<CloudFormationClient, 'send'>;
@@ -73,12 +74,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return exitCode;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+runMain(module, main);

@@ -17,6 +17,7 @@ import { spawnSync, type SpawnSyncOptions } from 'child_process';
 import * as path from 'path';
 import { STACK_IDS, type StackId } from '../lib/config/names';
 import { ConfigError, loadConfig } from '../lib/config/load';
+import { runMain } from './lib/run-main';
 import type { EnvironmentConfig } from '../lib/config/schema';
 import { accountProblems, imageProblems, placeholderProblems } from './lib/preflight';
 
@@ -145,12 +146,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return cdk.status ?? 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+runMain(module, main);
