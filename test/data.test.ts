@@ -137,14 +137,15 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
       expect(protectedResource.Properties.BackupRetentionPeriod).toBe(database.backupRetentionDays);
     });
 
-    test('every instance: Performance Insights (encrypted), Enhanced Monitoring, minor upgrades, private', () => {
+    test('every instance: Performance Insights (encrypted), Enhanced Monitoring, private, its version pinned by config', () => {
       for (const instance of Object.values(instances)) {
         expect(instance.Properties).toMatchObject({
           EnablePerformanceInsights: true,
           PerformanceInsightsKMSKeyId: dataKey,
           PerformanceInsightsRetentionPeriod: database.performanceInsightsRetentionDays,
           MonitoringInterval: database.monitoringIntervalSeconds,
-          AutoMinorVersionUpgrade: true,
+          // An upgrade AWS made by itself would make the next deploy ask to go back to the pinned minor.
+          AutoMinorVersionUpgrade: false,
           PubliclyAccessible: false,
         });
         expect(instance.Properties.DBInstanceClass).toBe(`db.${database.instanceType}`);

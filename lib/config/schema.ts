@@ -31,6 +31,35 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
   return z.enum(values, { error: `must be one of ${values.join(', ')}` });
 }
 
+/**
+ * Marks a field whose change replaces or removes something that holds data or has a fixed name (the
+ * impact report flags it; the README's config reference lists it). `reason` says what happens.
+ */
+export function replacing<T extends z.ZodType>(schema: T, reason: string): T {
+  return schema.meta({ replaces: reason }) as T;
+}
+
+/** The replacement reason of the field at a dotted path, if the schema marks it. */
+export function replacementReason(path: string): string | undefined {
+  let schema: z.ZodType | undefined = environmentSchema;
+  const reasonOf = (candidate: z.ZodType | undefined): string | undefined => {
+    let current: any = candidate;
+    while (current) {
+      const meta = z.globalRegistry.get(current) as { replaces?: string } | undefined;
+      if (meta?.replaces) return meta.replaces;
+      current = current.def?.innerType ?? (current.def?.type === 'pipe' ? current.def.in : undefined);
+    }
+    return undefined;
+  };
+  for (const key of path.split('.')) {
+    let current: any = schema;
+    while (current && current.def?.type !== 'object') current = current.def?.innerType ?? (current.def?.type === 'pipe' ? current.def.in : undefined);
+    schema = current?.def?.shape?.[key];
+    if (!schema) return undefined;
+  }
+  return reasonOf(schema);
+}
+
 export function logRetentionDays() {
   const error = `must be a CloudWatch Logs retention in days (${LOG_RETENTION_DAYS.join(', ')})`;
   return z
@@ -44,14 +73,20 @@ const AVAILABILITY_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 
 export const networkSchema = z.strictObject({
   /** The VPC's IPv4 range, a /16 to /20 (subnet sizes are derived from it). */
-  cidr: text(IPV4_CIDR, 'an IPv4 CIDR block from /16 to /20, e.g. 10.0.0.0/16'),
+  cidr: replacing(
+    text(IPV4_CIDR, 'an IPv4 CIDR block from /16 to /20, e.g. 10.0.0.0/16'),
+    'the VPC and every subnet are replaced, and with them the database, cache and file system: rebuild the environment from its backups',
+  ),
   /** Explicit AZs so that synth never looks them up. */
-  availabilityZones: z
-    .array(text(AVAILABILITY_ZONE, 'an availability zone name, e.g. eu-west-1a'), {
-      error: 'must be a list of availability zone names',
-    })
-    .min(2, { error: 'must list 2 or 3 availability zones' })
-    .max(3, { error: 'must list 2 or 3 availability zones' }),
+  availabilityZones: replacing(
+    z
+      .array(text(AVAILABILITY_ZONE, 'an availability zone name, e.g. eu-west-1a'), {
+        error: 'must be a list of availability zone names',
+      })
+      .min(2, { error: 'must list 2 or 3 availability zones' })
+      .max(3, { error: 'must list 2 or 3 availability zones' }),
+    'subnets are added or removed: the proxy (whose name RDS requires, so the deploy fails), mount targets and instances in them are replaced',
+  ),
   /** NAT gateways: one saves money (dev), one per AZ survives an AZ outage (prod). */
   natGateways: integer(1, 3),
   /** Interface endpoints (ECR api/dkr, CloudWatch Logs, Secrets Manager) cost per AZ-hour. */
@@ -67,7 +102,10 @@ export const databaseSchema = z.strictObject({
    * `instance`: RDS for PostgreSQL primary + read replicas; the proxy fronts the primary only (RDS
    * Proxy cannot target RDS read replicas), the replicas share one weighted DNS name.
    */
-  engine: oneOf(['aurora', 'instance']),
+  engine: replacing(
+    oneOf(['aurora', 'instance']),
+    'an Aurora cluster and an RDS instance are different resources: one is deleted (a final snapshot where retainData) and the other created empty; migrate by restoring a snapshot',
+  ),
   /** Full PostgreSQL version, minor pinned, e.g. 17.6. */
   postgresVersion: text(/^17\.\d+$/, 'a PostgreSQL 17 version with its minor, e.g. 17.6'),
   /** Aurora readers or RDS read replicas (the original ran two replicas). */
@@ -107,7 +145,10 @@ export const databaseSchema = z.strictObject({
 
 export const cacheSchema = z.strictObject({
   /** Redis OSS (the original) or Valkey, its open-source successor. */
-  engine: oneOf(['redis', 'valkey']),
+  engine: replacing(
+    oneOf(['redis', 'valkey']),
+    'CloudFormation replaces the replication group to change its engine, losing queued jobs; ElastiCache can upgrade Redis OSS to Valkey in place: do that first, then change the config',
+  ),
   /** Redis OSS 7.x or Valkey 7.2 / 8.x. */
   engineVersion: text(/^\d+\.\d+$/, 'a major.minor engine version, e.g. 7.1'),
   nodeType: text(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'an ElastiCache node type, e.g. cache.t4g.small'),
@@ -269,8 +310,14 @@ export const EFS_TRANSITION_DAYS = [1, 7, 14, 30, 60, 90, 180, 270, 365] as cons
 
 export const fileSystemSchema = z.strictObject({
   /** The POSIX user and group every container that mounts the demo files runs as. */
-  uid: integer(1, 2147483647),
-  gid: integer(1, 2147483647),
+  uid: replacing(
+    integer(1, 2147483647),
+    'the access point is replaced, and files already written stay owned by the old user: chown them (as root, from a task) first',
+  ),
+  gid: replacing(
+    integer(1, 2147483647),
+    'the access point is replaced, and files already written stay owned by the old group: chgrp them (as root, from a task) first',
+  ),
   /** Files unread for this many days move to Infrequent Access (demo files are read once, parsed). */
   transitionToInfrequentAccessDays: z
     .number({ error: `must be one of ${EFS_TRANSITION_DAYS.join(', ')}` })
@@ -282,9 +329,15 @@ export const fileSystemSchema = z.strictObject({
 export const environmentSchema = z
   .strictObject({
     /** 12-digit account id; falls back to CDK_DEFAULT_ACCOUNT, then to an environment-agnostic account. */
-    account: text(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
+    account: replacing(
+      text(/^\d{12}$/, 'a 12-digit AWS account id'),
+      'another account is another environment: every resource is created anew there, nothing moves',
+    ).optional(),
     /** AWS region; falls back to CDK_DEFAULT_REGION. Required one way or the other: AZs are explicit. */
-    region: text(REGION, 'an AWS region name, e.g. eu-west-1'),
+    region: replacing(
+      text(REGION, 'an AWS region name, e.g. eu-west-1'),
+      'another region is another environment: every resource is created anew there, nothing moves',
+    ),
     /** Team or person answerable for the environment; becomes the `owner` tag. */
     owner: text(/^[\w.@+\-=:/ ]{1,128}$/, 'a tag value of 1 to 128 letters, digits, spaces or _.:/=+-@'),
     /** Protects the stateful stacks against `cdk destroy` (CloudFormation termination protection). */
@@ -293,7 +346,10 @@ export const environmentSchema = z
      * Keep data when a resource or stack is deleted: deletion protection on the database, snapshot or
      * retain removal policies. Only dev may set it to false.
      */
-    retainData: flag(),
+    retainData: replacing(
+      flag(),
+      'the backup vault takes (or leaves) the fixed name cs2analytics-<env>: a new vault is created, the old one is kept with its recovery points',
+    ),
     network: networkSchema,
     database: databaseSchema,
     cache: cacheSchema,

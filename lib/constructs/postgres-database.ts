@@ -179,7 +179,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         parameterGroup,
         availabilityZone,
         publiclyAccessible: false,
-        autoMinorVersionUpgrade: true,
+        // Minor versions follow database.postgresVersion, upgraded by config in a maintenance window:
+        // an automatic upgrade would make the next deploy ask to go back to the pinned minor, and fail.
+        autoMinorVersionUpgrade: false,
         caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
         ...insights,
       });
@@ -260,7 +262,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         storageEncrypted: true,
         storageEncryptionKey: props.encryptionKey,
         publiclyAccessible: false,
-        autoMinorVersionUpgrade: true,
+        // Minor versions follow database.postgresVersion, upgraded by config in a maintenance window:
+        // an automatic upgrade would make the next deploy ask to go back to the pinned minor, and fail.
+        autoMinorVersionUpgrade: false,
         allowMajorVersionUpgrade: false,
         caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
         cloudwatchLogsExports: ['postgresql', 'upgrade'],
@@ -486,6 +490,13 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         acknowledge(this, rule, singleAz);
       }
     }
+    acknowledge(
+      this,
+      'cdk-validator-cfnguard::rds_instance_automatic_minor_version_upgrade_enabled_check',
+      `Minor versions are pinned in config (database.postgresVersion ${settings.postgresVersion}) and upgraded by changing it, in ` +
+        'the maintenance window (README, upgrades): an automatic upgrade would make the next deploy ask CloudFormation to go ' +
+        'back to the pinned minor, which fails',
+    );
     if (!retainData) {
       const disposable =
         `${envName} is disposable by config (retainData: false): its database is meant to be destroyed ` +

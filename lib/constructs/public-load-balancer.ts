@@ -169,8 +169,10 @@ export class PublicLoadBalancer extends Construct {
       resourceArn: this.loadBalancer.loadBalancerArn,
       webAclArn: webAcl.attrArn,
     });
-    // WAF writes only to log groups named aws-waf-logs-*, given by an ARN without the trailing :*.
-    const wafLogGroupName = `aws-waf-logs-cs2analytics-${props.envName}`;
+    // WAF writes only to log groups named aws-waf-logs-* (given by an ARN without the trailing :*). The
+    // web ACL's id makes the name new with every web ACL: the group is retained, and turning WAF off
+    // and on again must not collide with the one left behind.
+    const wafLogGroupName = `aws-waf-logs-cs2analytics-${props.envName}-${webAcl.attrId}`;
     const wafLogs = new logs.LogGroup(this, 'WafLogs', {
       logGroupName: wafLogGroupName,
       encryptionKey: props.logsKey,

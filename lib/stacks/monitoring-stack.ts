@@ -147,8 +147,12 @@ export class MonitoringStack extends Stack {
       missing: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     for (const [name, targetGroup] of Object.entries(services.targetGroups)) {
+      // The port is what replaces a target group: naming it here changes these alarms with it, so
+      // that they re-read the new group's name (a cross-stack reference is resolved only when the
+      // alarm itself is updated).
+      const port = config.services[name as 'web' | 'api'].port;
       this.alarm(`${name}UnhealthyTargets`, `${name}-unhealthy-targets`, {
-        description: `A ${name} task fails its load-balancer health check.`,
+        description: `A ${name} task (port ${port}) fails its load-balancer health check.`,
         metric: targetGroup.metrics.unhealthyHostCount({ period: ONE_MINUTE, statistic: 'Maximum' }),
         threshold: 1,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -156,7 +160,7 @@ export class MonitoringStack extends Stack {
         missing: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       this.alarm(`${name}NoHealthyTargets`, `${name}-no-healthy-targets`, {
-        description: `No healthy ${name} task behind the load balancer: the ${name} is down.`,
+        description: `No healthy ${name} task (port ${port}) behind the load balancer: the ${name} is down.`,
         metric: targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }),
         threshold: 1,
         comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -357,8 +361,9 @@ export class MonitoringStack extends Stack {
         alb.metrics.targetResponseTime({ statistic: 'p50', label: 'p50' }),
         alb.metrics.targetResponseTime({ statistic: 'p99', label: 'p99' }),
       ], 6),
+      // Labelled with the port, which replaces a target group: the dashboard changes with it (see the alarms).
       graph('Healthy targets', 'tasks', Object.entries(services.targetGroups).map(([name, group]) =>
-        group.metrics.healthyHostCount({ statistic: 'Minimum', label: name }),
+        group.metrics.healthyHostCount({ statistic: 'Minimum', label: `${name} (port ${config.services[name as 'web' | 'api'].port})` }),
       ), 6),
     );
     this.dashboard.addWidgets(header('Services (ECS)'));

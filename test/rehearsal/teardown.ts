@@ -1,4 +1,5 @@
-import { NAME_PROPERTIES, TemplateModel, type Json, type ModelResource } from './template-model';
+import { fixedName } from '../../scripts/lib/cloudformation-facts';
+import { TemplateModel, type Json } from './template-model';
 
 /**
  * Whether a disposable environment can be destroyed and deployed again the same day:
@@ -19,8 +20,8 @@ export function teardownViolations(model: TemplateModel, terminationProtected: (
     const describe = TemplateModel.describe(resource);
     const value = (property: string) => model.resolve(resource.stack, resource.properties[property]);
     if (retained) {
-      const name = fixedName(resource);
-      if (name !== undefined) violations.push(`${describe} is retained with the fixed name ${name}: the next deploy fails with "already exists"`);
+      const name = fixedName(resource.type, resource.properties);
+      if (name !== undefined) violations.push(`${describe} is retained with the fixed name "${name}": the next deploy fails with "already exists"`);
       continue;
     }
     switch (resource.type) {
@@ -45,13 +46,4 @@ export function teardownViolations(model: TemplateModel, terminationProtected: (
     }
   }
   return violations;
-}
-
-/** The resource's name when the template fixes it: a value that does not change from one stack creation to the next. */
-function fixedName(resource: ModelResource): string | undefined {
-  const property = NAME_PROPERTIES[resource.type];
-  const raw = property ? resource.properties[property] : undefined;
-  if (raw === undefined) return undefined;
-  if (JSON.stringify(raw).includes('AWS::StackId')) return undefined;
-  return JSON.stringify(raw);
 }

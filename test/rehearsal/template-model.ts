@@ -1,6 +1,9 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { NAME_PROPERTIES } from '../../scripts/lib/cloudformation-facts';
+
+export { NAME_PROPERTIES };
 
 /**
  * A synthesized environment read the way CloudFormation will read it: every stack's template, the
@@ -476,35 +479,3 @@ export class TemplateModel {
 }
 
 const NO_VALUE = Symbol('AWS::NoValue');
-
-/** The property that names a resource, where a template may set one (else AWS generates it). */
-export const NAME_PROPERTIES: Record<string, string> = {
-  'AWS::IAM::Role': 'RoleName',
-  'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
-  'AWS::SNS::Topic': 'TopicName',
-  'AWS::SQS::Queue': 'QueueName',
-  'AWS::S3::Bucket': 'BucketName',
-  'AWS::Logs::LogGroup': 'LogGroupName',
-  'AWS::Lambda::Function': 'FunctionName',
-  'AWS::Events::Rule': 'Name',
-  'AWS::SecretsManager::Secret': 'Name',
-  'AWS::CloudWatch::Alarm': 'AlarmName',
-  'AWS::CloudWatch::Dashboard': 'DashboardName',
-  'AWS::RDS::DBCluster': 'DBClusterIdentifier',
-  'AWS::RDS::DBInstance': 'DBInstanceIdentifier',
-  'AWS::RDS::DBProxy': 'DBProxyName',
-  'AWS::RDS::DBProxyEndpoint': 'DBProxyEndpointName',
-  'AWS::RDS::EventSubscription': 'SubscriptionName',
-  'AWS::ElastiCache::ReplicationGroup': 'ReplicationGroupId',
-  'AWS::ECS::Cluster': 'ClusterName',
-  'AWS::ECS::Service': 'ServiceName',
-  'AWS::ECR::Repository': 'RepositoryName',
-  'AWS::Backup::BackupVault': 'BackupVaultName',
-  'AWS::Backup::BackupPlan': 'BackupPlanName',
-  'AWS::WAFv2::WebACL': 'Name',
-  'AWS::ElasticLoadBalancingV2::LoadBalancer': 'Name',
-  'AWS::ElasticLoadBalancingV2::TargetGroup': 'Name',
-  'AWS::Logs::ResourcePolicy': 'PolicyName',
-  'AWS::ServiceDiscovery::HttpNamespace': 'Name',
-  'AWS::StepFunctions::StateMachine': 'StateMachineName',
-};

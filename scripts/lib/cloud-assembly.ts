@@ -1,0 +1,23 @@
+import { App } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Cs2AnalyticsStage } from '../../lib/app-stage';
+import type { EnvironmentConfig } from '../../lib/config/schema';
+import { cdkJsonContext } from './cdk-json';
+
+/**
+ * The templates of one environment, built in this process without the compliance gates and without
+ * bundling the Lambda (its asset hash then follows the source): for comparing two configurations,
+ * not for deploying. Keyed by stack name.
+ */
+export function synthesizeTemplates(config: EnvironmentConfig): Map<string, any> {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-templates-'));
+  try {
+    const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const assembly = new Cs2AnalyticsStage(app, config.envName, { config }).synth();
+    return new Map(assembly.stacks.map((stack) => [stack.stackName, stack.template]));
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Day-2 deploys: for every field of every environment's config, a change to another valid value
+ * (derived from the schema) must not replace or remove anything that holds data or has a fixed name,
+ * unless the schema marks the field as replacing, with the reason. The changes are synthesized in
+ * batches (a batch that flags something is split until the field is found).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadConfig } from '../lib/config/load';
+import { replacementReason, type EnvironmentName } from '../lib/config/schema';
+import { synthesizeTemplates } from '../scripts/lib/cloud-assembly';
+import { fieldVariants, type FieldVariant } from '../scripts/lib/config-variants';
+import { compareStacks } from '../scripts/lib/impact';
+import { TEST_ACCOUNT } from './support/context';
+
+const CASES: [string, EnvironmentName, Record<string, unknown>][] = [
+  ['dev', 'dev', {}],
+  ['staging', 'staging', {}],
+  ['prod', 'prod', {}],
+  ['prod in instance mode', 'prod', { 'database.engine': 'instance', 'database.readers': 2 }],
+];
+
+/** Fields the schema leaves no other value for, on their own. */
+const NO_OTHER_VALUE: Record<string, string> = {
+  region: 'the availability zones must lie in the region (and a region is marked replacing)',
+  retainData: 'only dev may set it to false',
+  'loadBalancer.allowPlainHttp': 'must stay true while no loadBalancer.domainName is set',
+};
+
+const BATCH = 12;
+
+function flaggedBy(envName: EnvironmentName, base: Map<string, unknown>, overrides: Record<string, unknown>): string[] {
+  const after = synthesizeTemplates(loadConfig({ envName, overrides, defaultAccount: TEST_ACCOUNT }));
+  return compareStacks(base as Map<string, any>, after).flatMap((impact) =>
+    impact.flagged.map((flag) => `${impact.stackName} ${flag.type} ${flag.logicalId}: ${flag.reason}`),
+  );
+}
+
+/** The variants whose change flags something, found by splitting flagged batches. */
+function offenders(envName: EnvironmentName, base: Map<string, unknown>, baseOverrides: Record<string, unknown>, variants: FieldVariant[]): string[] {
+  if (variants.length === 0) return [];
+  const overrides = Object.assign({ ...baseOverrides }, ...variants.map((variant) => variant.overrides));
+  let flags: string[];
+  try {
+    flags = flaggedBy(envName, base, overrides);
+  } catch {
+    flags = ['(the combined change is not a valid config)'];
+  }
+  if (flags.length === 0) return [];
+  if (variants.length === 1) return [`${variants[0].field} ${JSON.stringify(variants[0].from)} -> ${JSON.stringify(variants[0].to)}: ${flags.join('; ')}`];
+  const half = Math.ceil(variants.length / 2);
+  return [...offenders(envName, base, baseOverrides, variants.slice(0, half)), ...offenders(envName, base, baseOverrides, variants.slice(half))];
+}
+
+/** Batches of variants that set disjoint fields. */
+function batches(variants: FieldVariant[]): FieldVariant[][] {
+  const result: FieldVariant[][] = [];
+  for (const variant of variants) {
+    const keys = Object.keys(variant.overrides);
+    const batch = result.find((candidate) => candidate.length < BATCH && candidate.every((other) => keys.every((key) => !(key in other.overrides))));
+    if (batch) batch.push(variant);
+    else result.push([variant]);
+  }
+  return result;
+}
+
+describe.each(CASES)('config impact in %s', (_name, envName, baseOverrides) => {
+  const { base, variants, withoutVariant } = fieldVariants(envName, baseOverrides, TEST_ACCOUNT);
+
+  test('every field the config sets has another valid value, or a reason why not', () => {
+    expect(withoutVariant.filter((field) => !(field in NO_OTHER_VALUE))).toEqual([]);
+    expect(variants.length).toBeGreaterThan(80);
+  });
+
+  test('no unmarked field replaces or removes what holds data or has a fixed name', () => {
+    const baseTemplates = synthesizeTemplates(base);
+    const overridesOf = (variant: FieldVariant) => ({ ...variant, overrides: Object.fromEntries(Object.entries(variant.overrides).filter(([key]) => !(key in baseOverrides))) });
+    const unmarked = variants.filter((variant) => Object.keys(overridesOf(variant).overrides).every((field) => !replacementReason(field))).map(overridesOf);
+    const found = batches(unmarked).flatMap((batch) => offenders(envName, baseTemplates, baseOverrides, batch));
+    expect(found).toEqual([]);
+  });
+});
+
+test('the fields marked replacing say why, and the README lists them', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const marked = ['account', 'region', 'retainData', 'network.cidr', 'network.availabilityZones', 'database.engine', 'cache.engine'];
+  for (const field of marked) {
+    expect(replacementReason(field)?.length).toBeGreaterThan(40);
+    expect(readme).toContain(`| \`${field}\` |`);
+  }
+  expect(replacementReason('database.readers')).toBeUndefined();
+});
+
+describe('cross-stack references', () => {
+  test('are weak: consumers read producers\' outputs with Fn::GetStackOutput, so a producer can replace or remove what they used', () => {
+    const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
+    expect(cdkJson.context['@aws-cdk/core:defaultCrossStackReferences']).toBe('weak');
+    const templates = [...synthesizeTemplates(loadConfig({ envName: 'staging', defaultAccount: TEST_ACCOUNT })).values()].map((template) => JSON.stringify(template));
+    expect(templates.some((template) => template.includes('Fn::GetStackOutput'))).toBe(true);
+    expect(templates.some((template) => template.includes('Fn::ImportValue'))).toBe(false);
+  });
+
+  test('a consumer whose resource does not change keeps the old value: the impact report flags it', () => {
+    const base = synthesizeTemplates(loadConfig({ envName: 'prod', defaultAccount: TEST_ACCOUNT }));
+    const flags = flaggedBy('prod', base, { 'network.cidr': '10.40.0.0/16' });
+    expect(flags).toContainEqual(
+      expect.stringMatching(/^Cs2Analytics-prod-data AWS::EC2::SecurityGroup \w+: keeps the old value of Vpc\w+ from Cs2Analytics-prod-network, which is replaced or removed/),
+    );
+  });
+
+  test('removing what a consumer uses flows in one deploy when the consumer changes too (no export to get stuck on)', () => {
+    const base = synthesizeTemplates(loadConfig({ envName: 'staging', defaultAccount: TEST_ACCOUNT }));
+    expect(flaggedBy('staging', base, { 'database.readers': 0 })).toEqual([]);
+  });
+});
+
+test('npm run impact exits 2 on a flagged change and 0 otherwise, printing per stack what happens', () => {
+  const root = path.join(__dirname, '..');
+  const run = (...args: string[]) => spawnSync('npm', ['run', '-s', 'impact', '--', ...args], { cwd: root, encoding: 'utf8' });
+  const dangerous = run('--env', 'dev', '-c', 'cache.engine=valkey', '-c', 'cache.engineVersion=7.2');
+  expect(dangerous.status).toBe(2);
+  expect(dangerous.stdout).toMatch(/Cs2Analytics-dev-data: \d+ added, \d+ removed, \d+ updated in place, \d+ replaced/);
+  expect(dangerous.stdout).toMatch(/DANGER AWS::ElastiCache::ReplicationGroup \w+: replaced \(Engine changed\), and it holds data/);
+  const harmless = run('--env', 'dev', '-c', 'services.web.maxTasks=3');
+  expect(harmless.status).toBe(0);
+  expect(harmless.stdout).toMatch(/~ AWS::ApplicationAutoScaling::ScalableTarget/);
+});
