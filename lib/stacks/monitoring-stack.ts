@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -65,7 +65,6 @@ export class MonitoringStack extends Stack {
       }),
     );
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      topicName: `cs2analytics-${config.envName}-alarms`,
       displayName: `CS2 Analytics ${config.envName} alarms`,
       masterKey: key,
       enforceSSL: true,
@@ -93,6 +92,8 @@ export class MonitoringStack extends Stack {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: undelivered }));
     }
     this.action = new cloudwatchActions.SnsAction(this.alarmTopic);
+    // Nothing outside needs the topic's name (subscriptions take its ARN), so CloudFormation names it.
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'The alarm topic: subscribe on-call tools here' });
 
     const alb = services.loadBalancer.loadBalancer;
     const { database, jobQueue, demoFiles } = data;
