@@ -60,7 +60,7 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
     // Named by CloudFormation (nothing outside needs the name); its ARN is an output.
     expect(topic.Properties.TopicName).toBeUndefined();
     expect(topic.Properties.KmsMasterKeyId).toBeDefined();
-    expect(template.Outputs.AlarmTopicArn.Value).toEqual({ Ref: expect.stringMatching(/^AlarmTopic/) });
+    expect((template.Outputs as Record<string, { Value: unknown }>).AlarmTopicArn.Value).toEqual({ Ref: expect.stringMatching(/^AlarmTopic/) });
     const subscriptions = resources('AWS::SNS::Subscription').map(([, s]) => s.Properties);
     expect(subscriptions.map((s) => s.Endpoint)).toEqual(config.monitoring.alarmEmails);
     for (const subscription of subscriptions) expect(subscription).toMatchObject({ Protocol: 'email', RedrivePolicy: expect.anything() });
