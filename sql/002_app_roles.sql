@@ -11,6 +11,28 @@
 -- still alter the whole table. Neither login is a superuser or a member of rds_superuser, and
 -- neither can use this schema.
 
+-- Takes away the administrative attributes a role may have been given by hand. A role created here
+-- never has them (CREATE ROLE's defaults); naming them in ALTER ROLE at all needs a superuser, which
+-- RDS's master user is not, so only those present are named.
+CREATE OR REPLACE FUNCTION partition_maintenance.drop_role_attributes(p_role name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_attributes text;
+BEGIN
+  SELECT concat_ws(' ',
+      CASE WHEN rolsuper THEN 'NOSUPERUSER' END, CASE WHEN rolcreatedb THEN 'NOCREATEDB' END,
+      CASE WHEN rolcreaterole THEN 'NOCREATEROLE' END, CASE WHEN rolreplication THEN 'NOREPLICATION' END,
+      CASE WHEN rolbypassrls THEN 'NOBYPASSRLS' END)
+    INTO v_attributes FROM pg_roles WHERE rolname = p_role;
+  IF v_attributes <> '' THEN
+    EXECUTE format('ALTER ROLE %I %s', p_role, v_attributes);
+  END IF;
+END;
+$$;
+
 -- Creates or corrects the owner role and the application logins; run by the job at every deploy
 -- with the configured names and connection limit. Objects of schema public that the calling (master)
 -- user owns, from before the app had its own roles, are handed to the owner role.
@@ -33,7 +55,8 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_owner) THEN
     EXECUTE format('CREATE ROLE %I NOLOGIN', p_owner);
   END IF;
-  EXECUTE format('ALTER ROLE %I NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', p_owner);
+  EXECUTE format('ALTER ROLE %I NOLOGIN', p_owner);
+  PERFORM partition_maintenance.drop_role_attributes(p_owner);
   -- The job (this session's user) acts as the owner of the app's tables.
   IF NOT pg_has_role(current_user, p_owner, 'USAGE') THEN
     EXECUTE format('GRANT %I TO %I%s', p_owner, current_user, v_membership);
@@ -45,8 +68,8 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_login) THEN
       EXECUTE format('CREATE ROLE %I LOGIN', v_login);
     END IF;
-    EXECUTE format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT %s',
-      v_login, p_connection_limit);
+    EXECUTE format('ALTER ROLE %I LOGIN CONNECTION LIMIT %s', v_login, p_connection_limit);
+    PERFORM partition_maintenance.drop_role_attributes(v_login);
     IF NOT EXISTS (
       SELECT 1 FROM pg_auth_members m
       WHERE m.roleid = (SELECT oid FROM pg_roles WHERE rolname = p_owner) AND m.member = (SELECT oid FROM pg_roles WHERE rolname = v_login)

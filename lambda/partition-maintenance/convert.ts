@@ -103,6 +103,16 @@ export async function convertToPartitioned(client: ClientBase, options: ConvertO
           `CREATE TABLE ${qualified} (LIKE ${legacy} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED
              INCLUDING STORAGE INCLUDING COMMENTS INCLUDING COMPRESSION INCLUDING STATISTICS) PARTITION BY RANGE (${column})`,
         );
+        // The partitioned table belongs to whoever owned the plain one (the app's owner role), so that
+        // the app's migrations can still alter it; the sequences it takes over must share that owner.
+        await client.query(
+          `DO $owner$ BEGIN
+             IF (SELECT relowner FROM pg_class WHERE oid = ${client.escapeLiteral(legacy)}::regclass) <> (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN
+               EXECUTE format('ALTER TABLE %s OWNER TO %I', ${client.escapeLiteral(qualified)},
+                 (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = ${client.escapeLiteral(legacy)}::regclass));
+             END IF;
+           END $owner$`,
+        );
         await client.query(`ALTER TABLE ${qualified} DROP CONSTRAINT ${checkName}`);
         for (const sequence of table.ownedSequences) {
           await client.query(`ALTER SEQUENCE ${sequence.sequence} OWNED BY ${qualified}.${quoteIdent(sequence.column)}`);

@@ -1,0 +1,209 @@
+/**
+ * The application's database roles on real PostgreSQL, as RDS sets them up: a master user that is
+ * not a superuser (CREATEROLE only, like RDS's master), which installs sql/ and runs the job; an
+ * owner role; two logins the app uses. The app's migrations run as a login, and the job still
+ * rotates the partitions of the tables they create.
+ */
+import { Client } from 'pg';
+import { ensureAppRoles } from '../../lambda/partition-maintenance/app-roles';
+import { installSql } from '../../lambda/partition-maintenance/install';
+import { convertToPartitioned } from '../../lambda/partition-maintenance/convert';
+import { runPass } from '../../lambda/partition-maintenance/pass';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+
+const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
+const MASTER = `master_${suffix}`;
+const OWNER = `cs2_owner_${suffix}`;
+const APP = `cs2app_${suffix}`;
+const CLONE = `cs2app_${suffix}_clone`;
+const PASSWORDS = { master: 'master-pw', app: "app'pw\\\"1", clone: 'clone-pw-2' };
+const NOW = new Date('2026-11-15T10:00:00Z');
+
+let db: TestDatabase;
+let admin: Client;
+let master: Client;
+
+const connectAs = async (user: string, password: string) => {
+  const url = new URL(db.connectionString);
+  url.username = user;
+  url.password = password;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  return client;
+};
+
+const roles = (connectionLimit = 20) => ({
+  owner: OWNER,
+  logins: [
+    { username: APP, password: PASSWORDS.app },
+    { username: CLONE, password: PASSWORDS.clone },
+  ],
+  connectionLimit,
+});
+
+/** The tables the app's Prisma migration creates, run by the app itself. */
+async function migrate(app: Client): Promise<void> {
+  await app.query(`
+    CREATE TABLE "Match" ("id" text PRIMARY KEY);
+    CREATE TABLE "GameEvent" (
+      "id" SERIAL NOT NULL,
+      "matchId" TEXT NOT NULL REFERENCES "Match"("id"),
+      "type" TEXT NOT NULL,
+      "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+      CONSTRAINT "GameEvent_pkey" PRIMARY KEY ("id")
+    );
+    CREATE INDEX "GameEvent_matchId_idx" ON "GameEvent"("matchId");
+    INSERT INTO "Match" VALUES ('m1');
+    INSERT INTO "GameEvent" ("matchId", "type", "createdAt")
+      SELECT 'm1', 'kill', timestamp '2026-01-10' + make_interval(months => g) FROM generate_series(0, 9) g;`);
+}
+
+const ownerOf = async (relation: string) =>
+  (await admin.query(`SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = $1::regclass`, [relation])).rows[0].owner;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  admin = await db.connect();
+  // RDS's master user: not a superuser, may create roles and (as the database's creator) schemas.
+  await admin.query(`CREATE ROLE ${MASTER} LOGIN PASSWORD '${PASSWORDS.master}' CREATEROLE`);
+  // It creates the database, so it owns it and, through pg_database_owner, its public schema.
+  await admin.query(`ALTER DATABASE ${new URL(db.connectionString).pathname.slice(1)} OWNER TO ${MASTER}`);
+  master = await connectAs(MASTER, PASSWORDS.master);
+  await installSql(master);
+  await ensureAppRoles(master, roles());
+});
+
+afterAll(async () => {
+  await master?.end();
+  await admin?.end();
+  await db?.drop();
+  const cleanup = await createTestDatabase();
+  const client = await cleanup.connect();
+  for (const role of [APP, CLONE, OWNER, MASTER]) await client.query(`DROP ROLE IF EXISTS "${role}"`);
+  await client.end();
+  await cleanup.drop();
+});
+
+describe('after install', () => {
+  test('the logins log in, as no superuser, with a connection limit, members of the owner role alone', async () => {
+    const { rows } = await admin.query(
+      `SELECT rolname, rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolconnlimit, rolconfig,
+              ARRAY(SELECT pg_get_userbyid(roleid)::text FROM pg_auth_members WHERE member = r.oid ORDER BY 1) AS member_of
+       FROM pg_roles r WHERE rolname IN ($1, $2, $3) ORDER BY rolname`,
+      [OWNER, APP, CLONE],
+    );
+    const byName = Object.fromEntries(rows.map((row) => [row.rolname, row]));
+    expect(byName[OWNER]).toMatchObject({ rolcanlogin: false, rolsuper: false });
+    for (const login of [APP, CLONE]) {
+      expect(byName[login]).toMatchObject({ rolcanlogin: true, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolconnlimit: 20, member_of: [OWNER] });
+      expect(byName[login].rolconfig).toEqual([`role=${OWNER}`]);
+    }
+    // The job's login acts as the owner (it attaches and detaches the app's partitions).
+    const job = await master.query(`SELECT pg_has_role(current_user, $1, 'USAGE') AS inherits`, [OWNER]);
+    expect(job.rows[0].inherits).toBe(true);
+  });
+
+  test('each login logs in with the password of its secret, and is the owner role from the start', async () => {
+    for (const [user, password] of [[APP, PASSWORDS.app], [CLONE, PASSWORDS.clone]]) {
+      const client = await connectAs(user, password);
+      const { rows } = await client.query('SELECT session_user AS login, current_user AS acting');
+      expect(rows[0]).toEqual({ login: user, acting: OWNER });
+      await client.end();
+    }
+    await expect(connectAs(APP, 'wrong')).rejects.toThrow(/password authentication failed/);
+  });
+
+  test('running the install again changes nothing, and a new connection limit is applied', async () => {
+    await installSql(master);
+    await ensureAppRoles(master, roles(20));
+    await ensureAppRoles(master, roles(35));
+    const { rows } = await admin.query('SELECT rolconnlimit FROM pg_roles WHERE rolname = $1', [APP]);
+    expect(rows[0].rolconnlimit).toBe(35);
+    const members = await admin.query(`SELECT count(DISTINCT member)::int AS n FROM pg_auth_members WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1)`, [OWNER]);
+    expect(members.rows[0].n).toBe(3); // the two logins and the master
+  });
+
+  test('a membership granted by hand (an administrative role) is taken away again', async () => {
+    const extra = `extra_${suffix}`;
+    await master.query(`CREATE ROLE ${extra} NOLOGIN`);
+    await master.query(`GRANT ${extra} TO "${APP}"`);
+    await ensureAppRoles(master, roles());
+    const { rows } = await admin.query(`SELECT pg_has_role($1, $2, 'MEMBER') AS member`, [APP, extra]);
+    expect(rows[0].member).toBe(false);
+    await master.query(`DROP ROLE ${extra}`);
+  });
+});
+
+describe('the app login and the job, on the tables the app creates', () => {
+  let app: Client;
+  beforeAll(async () => {
+    app = await connectAs(APP, PASSWORDS.app);
+    await migrate(app);
+  });
+  afterAll(async () => app?.end());
+
+  test('the migration\'s objects belong to the owner role, not to the login that ran it', async () => {
+    for (const relation of ['"Match"', '"GameEvent"', '"GameEvent_id_seq"', '"GameEvent_pkey"']) expect(await ownerOf(relation)).toBe(OWNER);
+  });
+
+  test('the job converts the app\'s table and rotates its partitions; everything stays the owner role\'s', async () => {
+    const report = await convertToPartitioned(master, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW });
+    expect(report.rowsInLegacy).toBe(10);
+    expect(await ownerOf('"GameEvent"')).toBe(OWNER);
+    const summary = await runPass(master, {
+      tables: [{ schema: 'public', table: 'GameEvent', column: 'createdAt', futureMonths: 4, retentionMonths: 1, archive: false }],
+      now: new Date('2027-03-15T10:00:00Z'),
+    });
+    expect(summary.tables[0].errors).toEqual([]);
+    expect(summary.tables[0].created.length).toBeGreaterThan(0);
+    expect(summary.tables[0].retired.map((retired) => retired.partition)).toContainEqual(expect.stringMatching(/"GameEvent_legacy"$/));
+    const { rows } = await admin.query(
+      `SELECT c.relname, pg_get_userbyid(c.relowner) AS owner FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = '"GameEvent"'::regclass`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.owner).toBe(OWNER);
+  });
+
+  test('the app writes and reads through the partitioned table, and its next migrations alter every partition', async () => {
+    await app.query(`INSERT INTO "GameEvent" ("matchId", "type", "createdAt") VALUES ('m1', 'kill', '2027-04-15'), ('m1', 'kill', '2027-04-16')`);
+    const { rows } = await app.query(`SELECT count(*)::int AS n FROM "GameEvent" WHERE "createdAt" >= '2027-04-01'`);
+    expect(rows[0].n).toBe(2);
+    await app.query('ALTER TABLE "GameEvent" ADD COLUMN "round" integer');
+    await app.query('CREATE INDEX "GameEvent_round_idx" ON "GameEvent" ("round")');
+    await app.query('UPDATE "GameEvent" SET "round" = 1');
+  });
+
+  test('the other login (after a rotation) works on the same objects', async () => {
+    const clone = await connectAs(CLONE, PASSWORDS.clone);
+    await clone.query('ALTER TABLE "GameEvent" ADD COLUMN "tick" integer');
+    const { rows } = await clone.query('SELECT count(*)::int AS n FROM "GameEvent"');
+    expect(rows[0].n).toBeGreaterThan(0);
+    await clone.end();
+  });
+
+  test('and it cannot do what it must not: administer, read the job\'s schema, act as the job', async () => {
+    const refused = (sql: string) => app.query(sql).then(() => 'allowed', (caught: Error) => caught.message);
+    expect(await refused(`CREATE ROLE intruder_${suffix} LOGIN SUPERUSER`)).toMatch(/permission denied/);
+    expect(await refused('ALTER SYSTEM SET log_statement = none')).toMatch(/permission denied|must be superuser/);
+    expect(await refused('SELECT * FROM partition_maintenance.retirement')).toMatch(/permission denied for schema partition_maintenance/);
+    expect(await refused(`SELECT partition_maintenance.create_monthly_partition('"GameEvent"', date '2030-01-01')`)).toMatch(/permission denied for schema partition_maintenance/);
+    expect(await refused(`SET ROLE ${MASTER}`)).toMatch(/permission denied/);
+    expect(await refused(`ALTER ROLE "${APP}" CONNECTION LIMIT -1`)).toMatch(/permission denied/);
+  });
+});
+
+describe('an existing database, from before the app had its own roles', () => {
+  test('tables the master user created in public are handed to the owner role, and the app can migrate them', async () => {
+    await master.query(`CREATE TABLE "Legacy" ("id" serial PRIMARY KEY, "name" text); CREATE TYPE "Side" AS ENUM ('CT', 'T')`);
+    expect(await ownerOf('"Legacy"')).toBe(MASTER);
+    await ensureAppRoles(master, roles());
+    expect(await ownerOf('"Legacy"')).toBe(OWNER);
+    expect(await ownerOf('"Legacy_id_seq"')).toBe(OWNER);
+    const { rows } = await admin.query(`SELECT pg_get_userbyid(typowner) AS owner FROM pg_type WHERE typname = 'Side'`);
+    expect(rows[0].owner).toBe(OWNER);
+    const app = await connectAs(APP, PASSWORDS.app);
+    await app.query('ALTER TABLE "Legacy" ADD COLUMN "side" "Side"');
+    await app.end();
+  });
+});
