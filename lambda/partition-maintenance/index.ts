@@ -6,7 +6,7 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isCustomResourceEvent, respondToCloudFormation, type CustomResourceEvent } from './cloudformation';
-import { readJobEnvironment, runConversionJob, runJob, type ConversionResult, type JobResult } from './job';
+import { readJobEnvironment, runConversionJob, runJob, syncAppRoles, type ConversionResult, type JobResult } from './job';
 import { logEvent } from './maintain';
 
 const rds = new RDSClient({});
@@ -47,9 +47,12 @@ async function deploymentRun(event: CustomResourceEvent): Promise<void> {
     return;
   }
   try {
-    const result = await runJob({ env: readJobEnvironment(process.env), rds, secrets });
-    const reason = result.status === 'skipped' ? (result.reason ?? 'skipped') : `pass ${result.status}`;
-    await respondToCloudFormation(event, 'SUCCESS', reason, { Status: result.status });
+    const deps = { env: readJobEnvironment(process.env), rds, secrets };
+    const result = await runJob(deps);
+    // The services log in as the app's roles: a deployment that cannot set them up fails.
+    const roles = await syncAppRoles(deps);
+    const reason = result.status === 'skipped' ? (result.reason ?? 'skipped') : `pass ${result.status}; app roles ${roles}`;
+    await respondToCloudFormation(event, 'SUCCESS', reason, { Status: result.status, AppRoles: roles });
   } catch (error) {
     logEvent({ event: 'deployment-run-failed', error: (error as Error).message });
     await respondToCloudFormation(event, 'FAILED', (error as Error).message);

@@ -1,6 +1,8 @@
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ClientConfig } from 'pg';
+import { Client, type ClientConfig } from 'pg';
+import { ensureAppRoles } from './app-roles';
+import { installSql } from './install';
 import { logEvent, runConversion, runMaintenance, type ConversionOutcome } from './maintain';
 import type { PassSummary, TableSettings } from './pass';
 
@@ -22,6 +24,13 @@ export interface JobEnvironment {
   readonly archiveRegion?: string;
   readonly lockTimeoutMs?: number;
   readonly metricsNamespace: string;
+  /** The app's database roles, kept up to date at every deployment. @default - none */
+  readonly appRoles?: {
+    readonly owner: string;
+    /** Each login and the secret that holds its password. */
+    readonly logins: readonly { readonly username: string; readonly secretArn: string }[];
+    readonly connectionLimit: number;
+  };
 }
 
 export interface JobDependencies {
@@ -69,7 +78,45 @@ export function readJobEnvironment(variables: NodeJS.ProcessEnv): JobEnvironment
     archiveRegion: variables.ARCHIVE_REGION || undefined,
     lockTimeoutMs: variables.LOCK_TIMEOUT_MS ? Number(variables.LOCK_TIMEOUT_MS) : undefined,
     metricsNamespace: variables.METRICS_NAMESPACE ?? 'CS2Analytics/PartitionMaintenance',
+    appRoles: variables.APP_ROLES ? parseAppRoles(variables.APP_ROLES) : undefined,
   };
+}
+
+function parseAppRoles(text: string): JobEnvironment['appRoles'] {
+  const roles = JSON.parse(text) as JobEnvironment['appRoles'];
+  if (!roles?.owner || !Array.isArray(roles.logins) || roles.logins.some((login) => !login.username || !login.secretArn) || !(roles.connectionLimit > 0)) {
+    throw new Error('APP_ROLES must be { owner, logins: [{ username, secretArn }], connectionLimit }');
+  }
+  return roles;
+}
+
+/**
+ * At deployment: creates or corrects the app's roles and gives each login the password its secret
+ * holds. Installs sql/ first (a pass may have been skipped).
+ */
+export async function syncAppRoles(deps: JobDependencies): Promise<'synced' | 'skipped' | 'not configured'> {
+  const { env } = deps;
+  if (!env.appRoles) return 'not configured';
+  const { log } = outputs(deps);
+  const connection = await connect(deps, log);
+  if ('skipped' in connection) return 'skipped';
+  const logins = [];
+  for (const login of env.appRoles.logins) {
+    const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: login.secretArn }));
+    const value = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
+    if (value.username !== login.username || !value.password) throw new Error(`the secret of ${login.username} holds no password for it`);
+    logins.push({ username: login.username, password: value.password });
+  }
+  const client = new Client({ ...connection, application_name: 'cs2-partition-maintenance' });
+  await client.connect();
+  try {
+    await installSql(client);
+    await ensureAppRoles(client, { owner: env.appRoles.owner, logins, connectionLimit: env.appRoles.connectionLimit });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  log({ event: 'app-roles-synced', owner: env.appRoles.owner, logins: logins.map((login) => login.username) });
+  return 'synced';
 }
 
 /**

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
-import type { Client } from 'pg';
+import { Client } from 'pg';
 import { handler as sourceHandler } from '../../lambda/partition-maintenance/index';
 import { loadSqlFiles } from '../../lambda/partition-maintenance/sql-files';
 import { readJobEnvironment } from '../../lambda/partition-maintenance/job';
@@ -237,6 +237,40 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     }
     const { rows } = await client.query('SELECT max(version) AS version FROM partition_maintenance.schema_version');
     expect(rows[0].version).toBe(Math.max(...loadSqlFiles().map((file) => file.version)));
+  });
+
+  test('at deploy time also sets up the app\'s roles, each login with the password of its own secret', async () => {
+    const handler = await load();
+    const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
+    const owner = `cs2_owner_${suffix}`;
+    const logins = [`cs2app_${suffix}`, `cs2app_${suffix}_clone`];
+    Object.assign(process.env, {
+      APP_ROLES: JSON.stringify({ owner, connectionLimit: 30, logins: logins.map((username) => ({ username, secretArn: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${username}` })) }),
+    });
+    for (const username of logins) {
+      secrets.on(GetSecretValueCommand, { SecretId: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${username}` }).resolves({
+        SecretString: JSON.stringify({ username, password: `pw-of-${username}` }),
+      });
+    }
+    const endpoint = await responseEndpoint();
+    try {
+      await handler(customResourceEvent(endpoint.url, 'Create'));
+      expect(await endpoint.received).toMatchObject({ Status: 'SUCCESS', Data: { AppRoles: 'synced' } });
+      for (const username of logins) {
+        const url = new URL(db.connectionString);
+        url.username = username;
+        url.password = `pw-of-${username}`;
+        const app = new Client({ connectionString: url.toString() });
+        await app.connect();
+        expect((await app.query('SELECT current_user AS acting')).rows[0].acting).toBe(owner);
+        await app.end();
+      }
+    } finally {
+      endpoint.close();
+      delete process.env.APP_ROLES;
+      await client.query(`DROP OWNED BY ${logins.map((login) => `"${login}"`).join(', ')}, "${owner}"`);
+      for (const role of [...logins, owner]) await client.query(`DROP ROLE "${role}"`);
+    }
   });
 
   test('answers CloudFormation FAILED when it cannot reach the database, and SUCCESS on delete', async () => {
