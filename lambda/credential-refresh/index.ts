@@ -1,0 +1,43 @@
+/**
+ * Keeps the services' connection secret current: written at each deployment (a CloudFormation
+ * custom resource served by this function) and again after every rotation of the database or Redis
+ * credentials (EventBridge), followed by a rolling restart of the services that use them.
+ */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isCustomResourceEvent, respondToCloudFormation } from '../partition-maintenance/cloudformation';
+import { afterRotation, kindOf, readRefreshEnvironment, writeConnectionSecret, type RefreshDependencies } from './refresh';
+
+const clients = { secrets: new SecretsManagerClient({}), ecs: new ECSClient({}), elasticache: new ElastiCacheClient({}) };
+const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), source: 'credential-refresh', ...entry })}\n`);
+
+/** The secret a rotation event is about: Secret Label Updated (native) or RotationSucceeded (CloudTrail). */
+export function rotatedSecret(event: any): string | undefined {
+  if (event?.['detail-type'] === 'Secret Label Updated' && event.detail?.labelUpdated === 'AWSCURRENT') return event.resources?.[0];
+  if (event?.detail?.eventName === 'RotationSucceeded') return event.detail.additionalEventData?.SecretId;
+  return undefined;
+}
+
+export async function handler(event: unknown): Promise<unknown> {
+  const deps: RefreshDependencies = { env: readRefreshEnvironment(process.env), ...clients, log };
+  if (isCustomResourceEvent(event)) {
+    if (event.RequestType === 'Delete') return respondToCloudFormation(event, 'SUCCESS', 'nothing to remove');
+    try {
+      await writeConnectionSecret(deps);
+      return await respondToCloudFormation(event, 'SUCCESS', 'connection secret written');
+    } catch (error) {
+      log({ event: 'connection-secret-failed', error: (error as Error).message });
+      return respondToCloudFormation(event, 'FAILED', (error as Error).message);
+    }
+  }
+  const secret = rotatedSecret(event);
+  const kind = secret ? kindOf(deps.env, secret) : undefined;
+  if (!kind) {
+    log({ event: 'ignored', secret });
+    return { ignored: true };
+  }
+  const result = await afterRotation(deps, kind);
+  log({ event: 'refreshed', kind, ...result });
+  return result;
+}

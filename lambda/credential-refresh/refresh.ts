@@ -1,0 +1,157 @@
+import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeReplicationGroupsCommand, ModifyReplicationGroupCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AppCredentials } from '../credential-rotation/postgres-app';
+import { redisAcceptsToken } from '../credential-rotation/redis-auth';
+import { secretJson, waitFor } from '../credential-rotation/rotation';
+
+/**
+ * Keeps the services' connection secret in step with the rotated credentials, and restarts exactly
+ * the services that use what changed. The connection secret holds the values under the names the
+ * original apps read (DATABASE_URL with the credentials inside, REDIS_URL with the token), so that
+ * unmodified images work; ECS injects them as secrets when a task starts.
+ */
+
+export type CredentialKind = 'database' | 'redis';
+
+export interface RefreshEnvironment {
+  readonly connectionSecretArn: string;
+  readonly appSecretArn: string;
+  readonly redisSecretArn: string;
+  readonly databaseName: string;
+  readonly proxyHost: string;
+  readonly proxyPort: number;
+  readonly readerHost: string;
+  readonly readerPort: number;
+  readonly redisHost: string;
+  readonly redisPort: number;
+  readonly replicationGroupId: string;
+  readonly cluster: string;
+  /** The services that use each kind of credential. */
+  readonly services: Readonly<Record<CredentialKind, readonly string[]>>;
+}
+
+export interface RefreshDependencies {
+  readonly env: RefreshEnvironment;
+  readonly secrets: Pick<SecretsManagerClient, 'send'>;
+  readonly ecs: Pick<ECSClient, 'send'>;
+  readonly elasticache: Pick<ElastiCacheClient, 'send'>;
+  /** Redis reached over TLS (ElastiCache); tests use a plain socket. @default true */
+  readonly redisTls?: boolean;
+  readonly log: (entry: Record<string, unknown>) => void;
+  /** How long restarted services may take to become stable. @default 12 minutes */
+  readonly stableWaitMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export function readRefreshEnvironment(variables: NodeJS.ProcessEnv): RefreshEnvironment {
+  const required = (name: string): string => {
+    const value = variables[name];
+    if (!value) throw new Error(`environment variable ${name} is required`);
+    return value;
+  };
+  return {
+    connectionSecretArn: required('CONNECTION_SECRET_ARN'),
+    appSecretArn: required('APP_SECRET_ARN'),
+    redisSecretArn: required('REDIS_SECRET_ARN'),
+    databaseName: required('DB_NAME'),
+    proxyHost: required('PROXY_HOST'),
+    proxyPort: Number(required('PROXY_PORT')),
+    readerHost: required('READER_HOST'),
+    readerPort: Number(required('READER_PORT')),
+    redisHost: required('REDIS_HOST'),
+    redisPort: Number(required('REDIS_PORT')),
+    replicationGroupId: required('REPLICATION_GROUP_ID'),
+    cluster: required('CLUSTER'),
+    services: JSON.parse(required('SERVICES')),
+  };
+}
+
+/** The connection values, under the names the apps read; credentials URL-encoded inside the URLs. */
+export function connectionValues(env: RefreshEnvironment, user: string, password: string, token: string): Record<string, string> {
+  const credentials = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+  return {
+    DATABASE_URL: `postgresql://${credentials}@${env.proxyHost}:${env.proxyPort}/${env.databaseName}?sslmode=require`,
+    DATABASE_READ_URL: `postgresql://${credentials}@${env.readerHost}:${env.readerPort}/${env.databaseName}?sslmode=require`,
+    DATABASE_USER: user,
+    DATABASE_PASSWORD: password,
+    REDIS_URL: `rediss://:${encodeURIComponent(token)}@${env.redisHost}:${env.redisPort}/0`,
+    REDIS_PASSWORD: token,
+  };
+}
+
+/** Which credential an ARN or name from an event is, if either. */
+export function kindOf(env: RefreshEnvironment, secret: string): CredentialKind | undefined {
+  // Events name a secret by its full ARN, or by a partial one (without the random suffix).
+  const matches = (arn: string) => secret === arn || arn.startsWith(`${secret}-`);
+  if (matches(env.appSecretArn)) return 'database';
+  if (matches(env.redisSecretArn)) return 'redis';
+  return undefined;
+}
+
+/** Writes the connection secret from the current credentials; true when its value changed. */
+export async function writeConnectionSecret(deps: RefreshDependencies): Promise<boolean> {
+  const { env, secrets } = deps;
+  const app = await secretJson<AppCredentials>(secrets, env.appSecretArn);
+  // The login's own secret holds its password (the one RDS Proxy knows it by).
+  const login = await secretJson<{ username: string; password: string }>(secrets, app.logins[app.username]);
+  if (login.username !== app.username || !login.password) throw new Error(`the secret of ${app.username} holds no password for it`);
+  const { token } = await secretJson<{ token: string }>(secrets, env.redisSecretArn);
+  const next = JSON.stringify(connectionValues(env, app.username, login.password, token));
+  const current = await secrets
+    .send(new GetSecretValueCommand({ SecretId: env.connectionSecretArn }))
+    .then((value) => value.SecretString, () => undefined);
+  if (current === next) return false;
+  await secrets.send(new PutSecretValueCommand({ SecretId: env.connectionSecretArn, SecretString: next }));
+  deps.log({ event: 'connection-secret-written', user: app.username });
+  return true;
+}
+
+/**
+ * After a rotation: new connection values, a rolling restart of the services that use the rotated
+ * credential (new tasks read the new values; running ones keep working on the previous ones, which
+ * rotation left valid), and, for the Redis token, once they run on the new one, SET: the old token
+ * stops working.
+ */
+export async function afterRotation(deps: RefreshDependencies, kind: CredentialKind): Promise<{ restarted: string[]; tokenSet?: boolean }> {
+  const { env } = deps;
+  const changed = await writeConnectionSecret(deps);
+  const services = env.services[kind];
+  if (changed) {
+    for (const service of services) {
+      await deps.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service, forceNewDeployment: true }));
+      deps.log({ event: 'restarted', service, because: `${kind} credentials rotated` });
+    }
+  }
+  if (kind !== 'redis') return { restarted: changed ? [...services] : [] };
+  return { restarted: changed ? [...services] : [], tokenSet: await setTokenOnceStable(deps, services) };
+}
+
+async function setTokenOnceStable(deps: RefreshDependencies, services: readonly string[]): Promise<boolean> {
+  const { env } = deps;
+  const previous = await secretJson<{ token: string }>(deps.secrets, env.redisSecretArn, { VersionStage: 'AWSPREVIOUS' }).catch(() => undefined);
+  const accepts = (token: string) => redisAcceptsToken({ host: env.redisHost, port: env.redisPort, token, tls: deps.redisTls ?? true });
+  // Nothing to take away: the previous token is refused already (an earlier run set it).
+  if (!previous || !(await accepts(previous.token))) return false;
+  const options = { timeoutMs: deps.stableWaitMs ?? 720_000, intervalMs: 15_000, sleep: deps.sleep };
+  try {
+    await waitFor(`${services.join(', ')} to run on the new token`, async () => {
+      const { services: described = [] } = await deps.ecs.send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }));
+      return described.length === services.length && described.every((service) => (service.deployments ?? []).length === 1 && service.deployments![0].rolloutState === 'COMPLETED' && service.runningCount === service.desiredCount);
+    }, options);
+    await waitFor(`replication group ${env.replicationGroupId} to be available`, async () => {
+      const { ReplicationGroups = [] } = await deps.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: env.replicationGroupId }));
+      return ReplicationGroups[0]?.Status === 'available';
+    }, options);
+  } catch (error) {
+    // The old token stays valid until the next rotation's ROTATE drops it: nothing breaks meanwhile.
+    deps.log({ event: 'token-set-deferred', reason: (error as Error).message });
+    return false;
+  }
+  const { token } = await secretJson<{ token: string }>(deps.secrets, env.redisSecretArn);
+  await deps.elasticache.send(
+    new ModifyReplicationGroupCommand({ ReplicationGroupId: env.replicationGroupId, AuthToken: token, AuthTokenUpdateStrategy: 'SET', ApplyImmediately: true }),
+  );
+  deps.log({ event: 'token-set', replicationGroupId: env.replicationGroupId });
+  return true;
+}

@@ -1,0 +1,124 @@
+import { GetRandomPasswordCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { Client, type ClientConfig } from 'pg';
+import { secretJson, waitFor, type Rotator, type Secrets } from './rotation';
+
+/**
+ * The application's database credentials, rotated between two logins, each registered with RDS Proxy
+ * through a secret of its own. RDS Proxy does not support Secrets Manager's alternating-users
+ * strategy (it knows a user only through a secret registered for it; "Amazon RDS Proxy does not
+ * support the alternating users strategy", Secrets Manager user guide), so this is the same outcome
+ * built for the proxy: each rotation gives a new password to the login that is not in use, writes
+ * it to that login's proxy secret, proves it works directly and through the proxy, then makes that
+ * login current. The login in use keeps its password until the next rotation, by which time every
+ * task has been restarted on the new one.
+ */
+export interface AppCredentials {
+  readonly engine: 'postgres';
+  /** The current login. */
+  readonly username: string;
+  /** Its password (written by rotation; the login's own secret is the source of truth). */
+  readonly password?: string;
+  readonly dbname: string;
+  /** The writer, for the password change (a real session as the master user). */
+  readonly host: string;
+  readonly port: number;
+  /** The proxy the applications connect through. */
+  readonly proxyHost: string;
+  readonly proxyPort: number;
+  /** The master user's secret, which changes the passwords. */
+  readonly masterarn: string;
+  /** Each login, and the secret RDS Proxy knows it by. */
+  readonly logins: Readonly<Record<string, string>>;
+}
+
+export interface PostgresAppOptions {
+  readonly secrets: Secrets;
+  /** TLS to the writer and the proxy (`verify-full` in AWS; tests against a local server disable it). */
+  readonly tls: 'verify-full' | 'disable';
+  /** How long the proxy may take to accept a new password. @default 5 minutes */
+  readonly proxyWaitMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Characters a password leaves out: those that need escaping in URLs, shells or SQL literals. */
+export const PASSWORD_EXCLUDED_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
+
+export function otherLogin(credentials: AppCredentials): string {
+  const logins = Object.keys(credentials.logins);
+  if (logins.length !== 2 || !logins.includes(credentials.username)) {
+    throw new Error(`the app secret must name two logins, one of them current (current ${credentials.username}, logins ${logins.join(', ')})`);
+  }
+  return logins.find((login) => login !== credentials.username)!;
+}
+
+function connection(options: PostgresAppOptions, host: string, port: number, database: string, user: string, password: string): ClientConfig {
+  return {
+    host,
+    port,
+    database,
+    user,
+    password,
+    ssl: options.tls === 'verify-full' ? { rejectUnauthorized: true, servername: host } : false,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'cs2-credential-rotation',
+  };
+}
+
+async function loginWorks(config: ClientConfig): Promise<boolean> {
+  const client = new Client(config);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function postgresAppRotator(options: PostgresAppOptions): Rotator<AppCredentials> {
+  const { secrets } = options;
+  return {
+    async create(current) {
+      const { RandomPassword: password } = await secrets.send(
+        new GetRandomPasswordCommand({ PasswordLength: 32, ExcludeCharacters: PASSWORD_EXCLUDED_CHARACTERS }),
+      );
+      if (!password) throw new Error('Secrets Manager returned no password');
+      return { ...current, username: otherLogin(current), password };
+    },
+
+    async set(pending, current) {
+      if (pending.username === current.username) throw new Error(`refusing to change the password of ${pending.username}, the login in use`);
+      const direct = connection(options, pending.host, pending.port, pending.dbname, pending.username, pending.password!);
+      // A rerun after a failure: the password may be set already; then only the login's secret is left.
+      if (!(await loginWorks(direct))) {
+        const master = await secretJson<{ username: string; password: string }>(secrets, pending.masterarn);
+        const client = new Client(connection(options, pending.host, pending.port, pending.dbname, master.username, master.password));
+        await client.connect();
+        try {
+          await client.query(`ALTER ROLE ${client.escapeIdentifier(pending.username)} PASSWORD ${client.escapeLiteral(pending.password!)}`);
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      }
+      // The proxy authenticates the login against this secret.
+      const loginSecret = pending.logins[pending.username];
+      const stored = await secretJson<{ username?: string; password?: string }>(secrets, loginSecret);
+      if (stored.password !== pending.password) {
+        await secrets.send(new PutSecretValueCommand({ SecretId: loginSecret, SecretString: JSON.stringify({ username: pending.username, password: pending.password }) }));
+      }
+    },
+
+    async test(pending) {
+      const direct = connection(options, pending.host, pending.port, pending.dbname, pending.username, pending.password!);
+      if (!(await loginWorks(direct))) throw new Error(`${pending.username} cannot log in to the writer with the new password`);
+      // The proxy reads the login's secret again before it accepts the new password: wait for it.
+      await waitFor(
+        `RDS Proxy to accept the new password of ${pending.username}`,
+        () => loginWorks(connection(options, pending.proxyHost, pending.proxyPort, pending.dbname, pending.username, pending.password!)),
+        { timeoutMs: options.proxyWaitMs ?? 300_000, intervalMs: 10_000, sleep: options.sleep },
+      );
+    },
+  };
+}

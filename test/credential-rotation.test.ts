@@ -1,0 +1,361 @@
+/**
+ * Credential rotation without an outage: the app's database logins on real PostgreSQL, the Redis
+ * AUTH token against a server that speaks Redis's AUTH, and the connection secret with its rolling
+ * restarts; Secrets Manager, ElastiCache and ECS faked at the SDK client boundary.
+ */
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as net from 'net';
+import { Client } from 'pg';
+import { rotatedSecret } from '../lambda/credential-refresh/index';
+import { afterRotation, connectionValues, kindOf, writeConnectionSecret, type RefreshDependencies, type RefreshEnvironment } from '../lambda/credential-refresh/refresh';
+import { postgresAppRotator, type AppCredentials } from '../lambda/credential-rotation/postgres-app';
+import { redisAcceptsToken } from '../lambda/credential-rotation/redis-auth';
+import { redisTokenRotator } from '../lambda/credential-rotation/redis-token';
+import { rotate, type RotationStep } from '../lambda/credential-rotation/rotation';
+import { FakeSecretsManager } from './support/fake-secrets-manager';
+import { createTestDatabase, type TestDatabase } from './support/postgres';
+
+const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-AbCdEf`;
+const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
+const noSleep = async () => undefined;
+const quiet = () => undefined;
+
+/** A Redis stand-in for ElastiCache: answers AUTH with the tokens the fake ElastiCache API set. */
+class RedisStandIn {
+  tokens: string[] = [];
+  server = net.createServer((socket) => {
+    let buffer = '';
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString();
+      const parts = buffer.split('\r\n');
+      if (parts.length < 6) return;
+      socket.write(parts[2] === 'AUTH' && this.tokens.includes(parts[4]) ? '+OK\r\n' : '-WRONGPASS invalid username-password pair\r\n');
+      buffer = '';
+    });
+  });
+  port = 0;
+  async start() {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+  stop() {
+    this.server.close();
+  }
+}
+
+/** ElastiCache faked: ROTATE adds a token (two at most, the oldest goes), SET keeps one; status as set. */
+function fakeElastiCache(redis: RedisStandIn) {
+  const mock = mockClient(ElastiCacheClient);
+  const state = { status: 'available', modifications: [] as string[] };
+  mock.on(DescribeReplicationGroupsCommand).callsFake(async () => ({ ReplicationGroups: [{ ReplicationGroupId: 'jobs', Status: state.status }] }));
+  mock.on(ModifyReplicationGroupCommand).callsFake(async ({ AuthToken, AuthTokenUpdateStrategy }) => {
+    state.modifications.push(AuthTokenUpdateStrategy!);
+    if (AuthTokenUpdateStrategy === 'ROTATE') redis.tokens = [...redis.tokens, AuthToken!].slice(-2);
+    if (AuthTokenUpdateStrategy === 'SET') {
+      if (!redis.tokens.includes(AuthToken!)) throw new Error('SET must name the last rotated token');
+      redis.tokens = [AuthToken!];
+    }
+    return {};
+  });
+  return { mock, state };
+}
+
+describe('the app\'s database logins, rotated one at a time', () => {
+  const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
+  const LOGINS = [`cs2app_${suffix}`, `cs2app_${suffix}_clone`];
+  let db: TestDatabase;
+  let admin: Client;
+  let secrets: FakeSecretsManager;
+  const APP = ARN('app');
+  const MASTER = ARN('master');
+
+  const loginWorks = async (user: string, password: string) => {
+    const url = new URL(db.connectionString);
+    url.username = user;
+    url.password = password;
+    const client = new Client({ connectionString: url.toString() });
+    try {
+      await client.connect();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    admin = await db.connect();
+    for (const login of LOGINS) await admin.query(`CREATE ROLE "${login}" LOGIN PASSWORD 'initial-${login}'`);
+  });
+
+  beforeEach(async () => {
+    for (const login of LOGINS) await admin.query(`ALTER ROLE "${login}" PASSWORD 'initial-${login}'`);
+    secrets = new FakeSecretsManager();
+    const url = new URL(db.connectionString);
+    secrets.create(MASTER, { username: url.username, password: url.password });
+    for (const login of LOGINS) secrets.create(ARN(login), { username: login, password: `initial-${login}` });
+    const credentials: AppCredentials = {
+      engine: 'postgres',
+      username: LOGINS[0],
+      dbname: url.pathname.slice(1),
+      host: url.hostname,
+      port: Number(url.port),
+      // The proxy's stand-in is the server itself: a login it accepts is a login that works.
+      proxyHost: url.hostname,
+      proxyPort: Number(url.port),
+      masterarn: MASTER,
+      logins: Object.fromEntries(LOGINS.map((login) => [login, ARN(login)])),
+    };
+    secrets.create(APP, credentials);
+  });
+
+  afterEach(() => secrets.reset());
+
+  afterAll(async () => {
+    await admin.end();
+    await db.drop();
+    const cleanup = await createTestDatabase();
+    const client = await cleanup.connect();
+    for (const login of LOGINS) await client.query(`DROP ROLE IF EXISTS "${login}"`);
+    await client.end();
+    await cleanup.drop();
+  });
+
+  const rotator = () => postgresAppRotator({ secrets: secrets.client, tls: 'disable', proxyWaitMs: 0, sleep: noSleep });
+  const step = (token: string, name: RotationStep) => rotate({ SecretId: APP, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet);
+
+  test('a rotation gives the idle login a new password, in the database and in its proxy secret, and makes it current', async () => {
+    const token = secrets.startRotation(APP);
+    for (const name of STEPS) await step(token, name);
+    const current = secrets.current<AppCredentials>(APP);
+    expect(current.username).toBe(LOGINS[1]);
+    expect(current.password).toMatch(/^[A-Za-z0-9._-]{32}$/);
+    expect(secrets.current(ARN(LOGINS[1]))).toEqual({ username: LOGINS[1], password: current.password });
+    expect(await loginWorks(LOGINS[1], current.password!)).toBe(true);
+    expect(await loginWorks(LOGINS[1], `initial-${LOGINS[1]}`)).toBe(false);
+    // The login the running tasks use was not touched.
+    expect(await loginWorks(LOGINS[0], `initial-${LOGINS[0]}`)).toBe(true);
+    expect(secrets.current(ARN(LOGINS[0]))).toEqual({ username: LOGINS[0], password: `initial-${LOGINS[0]}` });
+  });
+
+  test('the next rotation goes back to the first login; the second keeps its password until then', async () => {
+    const first = secrets.startRotation(APP);
+    for (const name of STEPS) await step(first, name);
+    const afterFirst = secrets.current<AppCredentials>(APP);
+    const second = secrets.startRotation(APP);
+    for (const name of STEPS) await step(second, name);
+    const afterSecond = secrets.current<AppCredentials>(APP);
+    expect(afterSecond.username).toBe(LOGINS[0]);
+    expect(await loginWorks(LOGINS[0], afterSecond.password!)).toBe(true);
+    expect(await loginWorks(LOGINS[1], afterFirst.password!)).toBe(true);
+  });
+
+  test('a rotation that fails half-way, then runs again, finishes; nobody is locked out meanwhile', async () => {
+    const token = secrets.startRotation(APP);
+    await step(token, 'createSecret');
+    // The password changes in the database, then writing the login's proxy secret fails.
+    secrets.failOnce.add(`PutSecretValue:${ARN(LOGINS[1])}`);
+    await expect(step(token, 'setSecret')).rejects.toThrow('injected failure');
+    const pending = secrets.stage<AppCredentials>(APP, 'AWSPENDING')!;
+    expect(await loginWorks(LOGINS[0], `initial-${LOGINS[0]}`)).toBe(true);
+    expect(secrets.current<AppCredentials>(APP).username).toBe(LOGINS[0]);
+    // Secrets Manager runs the whole rotation again with the same token.
+    for (const name of STEPS) await step(token, name);
+    expect(secrets.current<AppCredentials>(APP)).toMatchObject({ username: LOGINS[1], password: pending.password });
+    expect(secrets.current(ARN(LOGINS[1]))).toEqual({ username: LOGINS[1], password: pending.password });
+    expect(await loginWorks(LOGINS[1], pending.password!)).toBe(true);
+  });
+
+  test('a login the proxy does not accept yet fails the test step, and the current login stays current', async () => {
+    secrets.create(APP, { ...secrets.current<AppCredentials>(APP), proxyPort: 1 });
+    const rotation = secrets.startRotation(APP);
+    await step(rotation, 'createSecret');
+    await step(rotation, 'setSecret');
+    await expect(step(rotation, 'testSecret')).rejects.toThrow(/timed out waiting for RDS Proxy to accept the new password/);
+    expect(secrets.current<AppCredentials>(APP).username).toBe(LOGINS[0]);
+    expect(await loginWorks(LOGINS[0], `initial-${LOGINS[0]}`)).toBe(true);
+  });
+
+  test('refuses a version that is not pending, and never changes the password of the login in use', async () => {
+    await expect(step('not-a-version', 'createSecret')).rejects.toThrow(/has no stage/);
+    const current = secrets.current<AppCredentials>(APP);
+    await expect(rotator().set({ ...current, password: 'x' }, current)).rejects.toThrow(/refusing to change the password of .*the login in use/);
+  });
+});
+
+describe('the Redis AUTH token', () => {
+  const redis = new RedisStandIn();
+  const TOKEN = ARN('redis');
+  let secrets: FakeSecretsManager;
+  let elasticache: ReturnType<typeof fakeElastiCache>;
+
+  beforeAll(() => redis.start());
+  afterAll(() => redis.stop());
+  beforeEach(() => {
+    secrets = new FakeSecretsManager();
+    secrets.create(TOKEN, { token: 'first-token-0123456789' });
+    redis.tokens = ['first-token-0123456789'];
+    elasticache = fakeElastiCache(redis);
+  });
+  afterEach(() => {
+    secrets.reset();
+    elasticache.mock.restore();
+  });
+
+  const rotator = () =>
+    redisTokenRotator({ secrets: secrets.client, elasticache: new ElastiCacheClient({}), replicationGroupId: 'jobs', host: '127.0.0.1', port: redis.port, tls: false, modifyWaitMs: 0, sleep: noSleep });
+  const step = (token: string, name: RotationStep) => rotate({ SecretId: TOKEN, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet);
+
+  test('a rotation adds the new token beside the old one (ROTATE): running tasks keep working', async () => {
+    const token = secrets.startRotation(TOKEN);
+    for (const name of STEPS) await step(token, name);
+    const current = secrets.current<{ token: string }>(TOKEN).token;
+    expect(current).toMatch(/^[A-Za-z0-9]{64}$/);
+    expect(elasticache.state.modifications).toEqual(['ROTATE']);
+    expect(await redisAcceptsToken({ host: '127.0.0.1', port: redis.port, token: current, tls: false })).toBe(true);
+    expect(await redisAcceptsToken({ host: '127.0.0.1', port: redis.port, token: 'first-token-0123456789', tls: false })).toBe(true);
+  });
+
+  test('a rerun after a failure does not rotate twice; a group still modifying fails the step, to be retried', async () => {
+    const token = secrets.startRotation(TOKEN);
+    await step(token, 'createSecret');
+    await step(token, 'setSecret');
+    await step(token, 'setSecret');
+    expect(elasticache.state.modifications).toEqual(['ROTATE']);
+    elasticache.state.status = 'modifying';
+    await expect(step(token, 'testSecret')).rejects.toThrow(/timed out waiting for replication group jobs to be available/);
+    elasticache.state.status = 'available';
+    for (const name of STEPS) await step(token, name);
+    expect(await redisAcceptsToken({ host: '127.0.0.1', port: redis.port, token: 'first-token-0123456789', tls: false })).toBe(true);
+  });
+});
+
+describe('the connection secret and the restarts', () => {
+  const redis = new RedisStandIn();
+  const env: RefreshEnvironment = {
+    connectionSecretArn: ARN('connections'),
+    appSecretArn: ARN('app'),
+    redisSecretArn: ARN('redis'),
+    databaseName: 'cs2analytics',
+    proxyHost: 'proxy.example.internal',
+    proxyPort: 5432,
+    readerHost: 'reader.example.internal',
+    readerPort: 5432,
+    redisHost: '127.0.0.1',
+    redisPort: 0,
+    replicationGroupId: 'jobs',
+    cluster: 'cs2analytics-dev',
+    services: { database: ['cs2analytics-dev-api'], redis: ['cs2analytics-dev-parser'] },
+  };
+  let secrets: FakeSecretsManager;
+  let elasticache: ReturnType<typeof fakeElastiCache>;
+  const ecs = mockClient(ECSClient);
+  let stable = true;
+  let log: Record<string, unknown>[];
+
+  beforeAll(() => redis.start());
+  afterAll(() => redis.stop());
+  beforeEach(() => {
+    secrets = new FakeSecretsManager();
+    secrets.create(env.appSecretArn, { username: 'cs2app', logins: { cs2app: ARN('cs2app'), cs2app_clone: ARN('cs2app_clone') } });
+    secrets.create(ARN('cs2app'), { username: 'cs2app', password: 'p@ss/w:rd' });
+    secrets.create(ARN('cs2app_clone'), { username: 'cs2app_clone', password: 'other' });
+    secrets.create(env.redisSecretArn, { token: 'token-one-0123456789' });
+    secrets.create(env.connectionSecretArn, {});
+    redis.tokens = ['token-one-0123456789'];
+    elasticache = fakeElastiCache(redis);
+    ecs.reset();
+    stable = true;
+    ecs.on(UpdateServiceCommand).resolves({});
+    ecs.on(DescribeServicesCommand).callsFake(async ({ services }) => ({
+      services: services.map((name: string) => ({
+        serviceName: name,
+        runningCount: 2,
+        desiredCount: 2,
+        deployments: stable ? [{ rolloutState: 'COMPLETED' }] : [{ rolloutState: 'IN_PROGRESS' }, { rolloutState: 'COMPLETED' }],
+      })),
+    }));
+    log = [];
+  });
+  afterEach(() => {
+    secrets.reset();
+    elasticache.mock.restore();
+  });
+
+  const deps = (): RefreshDependencies => ({
+    env: { ...env, redisPort: redis.port },
+    secrets: secrets.client,
+    ecs: new ECSClient({}),
+    elasticache: new ElastiCacheClient({}),
+    redisTls: false,
+    log: (entry) => log.push(entry),
+    stableWaitMs: 0,
+    sleep: noSleep,
+  });
+
+  test('holds the values under the names the apps read, credentials URL-encoded inside the URLs', () => {
+    expect(connectionValues(env, 'cs2app', 'p@ss/w:rd', 'tok')).toEqual({
+      DATABASE_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@proxy.example.internal:5432/cs2analytics?sslmode=require',
+      DATABASE_READ_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@reader.example.internal:5432/cs2analytics?sslmode=require',
+      DATABASE_USER: 'cs2app',
+      DATABASE_PASSWORD: 'p@ss/w:rd',
+      REDIS_URL: 'rediss://:tok@127.0.0.1:0/0',
+      REDIS_PASSWORD: 'tok',
+    });
+  });
+
+  test('is written from the current login\'s own secret; writing it again changes nothing', async () => {
+    expect(await writeConnectionSecret(deps())).toBe(true);
+    expect(secrets.current<Record<string, string>>(env.connectionSecretArn)).toMatchObject({ DATABASE_USER: 'cs2app', DATABASE_PASSWORD: 'p@ss/w:rd' });
+    expect(await writeConnectionSecret(deps())).toBe(false);
+  });
+
+  test('after a database rotation: new values, then a rolling restart of the API alone', async () => {
+    await writeConnectionSecret(deps());
+    secrets.create(env.appSecretArn, { username: 'cs2app_clone', logins: { cs2app: ARN('cs2app'), cs2app_clone: ARN('cs2app_clone') } });
+    expect(await afterRotation(deps(), 'database')).toEqual({ restarted: ['cs2analytics-dev-api'] });
+    expect(ecs.commandCalls(UpdateServiceCommand).map((call) => call.args[0].input)).toEqual([
+      { cluster: 'cs2analytics-dev', service: 'cs2analytics-dev-api', forceNewDeployment: true },
+    ]);
+    expect(secrets.current<Record<string, string>>(env.connectionSecretArn).DATABASE_URL).toContain('cs2app_clone:other@');
+    // The same event again (EventBridge delivers at least once): nothing to restart.
+    expect(await afterRotation(deps(), 'database')).toEqual({ restarted: [] });
+  });
+
+  test('after a Redis rotation: the parser restarts, and once it runs on the new token the old one is dropped (SET)', async () => {
+    await writeConnectionSecret(deps());
+    const rotator = redisTokenRotator({ secrets: secrets.client, elasticache: new ElastiCacheClient({}), replicationGroupId: 'jobs', host: '127.0.0.1', port: redis.port, tls: false, modifyWaitMs: 0, sleep: noSleep });
+    const token = secrets.startRotation(env.redisSecretArn);
+    for (const name of STEPS) await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
+    const result = await afterRotation(deps(), 'redis');
+    expect(result).toEqual({ restarted: ['cs2analytics-dev-parser'], tokenSet: true });
+    expect(elasticache.state.modifications).toEqual(['ROTATE', 'SET']);
+    expect(redis.tokens).toEqual([secrets.current<{ token: string }>(env.redisSecretArn).token]);
+    expect(secrets.current<Record<string, string>>(env.connectionSecretArn).REDIS_PASSWORD).toBe(redis.tokens[0]);
+  });
+
+  test('a parser that does not become stable in time keeps both tokens working (SET deferred)', async () => {
+    await writeConnectionSecret(deps());
+    secrets.create(env.redisSecretArn, { token: 'token-one-0123456789' });
+    const token = secrets.startRotation(env.redisSecretArn);
+    const rotator = redisTokenRotator({ secrets: secrets.client, elasticache: new ElastiCacheClient({}), replicationGroupId: 'jobs', host: '127.0.0.1', port: redis.port, tls: false, modifyWaitMs: 0, sleep: noSleep });
+    for (const name of STEPS) await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
+    stable = false;
+    expect(await afterRotation(deps(), 'redis')).toEqual({ restarted: ['cs2analytics-dev-parser'], tokenSet: false });
+    expect(redis.tokens).toHaveLength(2);
+    expect(log).toContainEqual(expect.objectContaining({ event: 'token-set-deferred' }));
+  });
+
+  test('knows which secret an event is about, in both of EventBridge\'s forms', () => {
+    expect(rotatedSecret({ 'detail-type': 'Secret Label Updated', resources: [env.appSecretArn], detail: { labelUpdated: 'AWSCURRENT' } })).toBe(env.appSecretArn);
+    expect(rotatedSecret({ detail: { eventName: 'RotationSucceeded', additionalEventData: { SecretId: env.redisSecretArn } } })).toBe(env.redisSecretArn);
+    expect(rotatedSecret({ 'detail-type': 'Secret Label Updated', resources: [env.appSecretArn], detail: { labelUpdated: 'AWSPREVIOUS' } })).toBeUndefined();
+    expect(kindOf(env, env.appSecretArn)).toBe('database');
+    expect(kindOf(env, env.redisSecretArn.replace(/-AbCdEf$/, ''))).toBe('redis');
+    expect(kindOf(env, ARN('master'))).toBeUndefined();
+  });
+});
