@@ -76,6 +76,10 @@ export class Cs2AnalyticsStage extends Stage {
       data: this.data,
     });
 
+    // The services log in as the app's database roles, which the maintenance stack's deploy-time run
+    // sets up: it deploys first.
+    this.services.addStackDependency(this.maintenance);
+
     this.monitoring = new MonitoringStack(this, 'Monitoring', {
       tags,
       stackName: nameOf('Monitoring'),

@@ -47,6 +47,8 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
   const efsGroup = securityGroupId(/^Demo files /);
   const serviceTier = securityGroupId(/API and parser tasks/);
   const maintenance = securityGroupId(/partition-maintenance job/);
+  const databaseCredentials = securityGroupId(/rotation of the app database credentials/);
+  const redisCredentials = securityGroupId(/Redis token rotation and connection refresh/);
   const ingress = Object.values(resources(template, 'AWS::EC2::SecurityGroupIngress')).map((rule) => rule.Properties);
   const ingressTo = (group: string) => ingress.filter((rule) => target(rule.GroupId) === group);
 
@@ -209,12 +211,39 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
       expect(secret.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
     });
 
-    test('rotate on a schedule through a hosted rotation function', () => {
-      const [, schedule] = only(resources(template, 'AWS::SecretsManager::RotationSchedule'));
-      expect(schedule.Properties.HostedRotationLambda).toMatchObject({ RotationType: 'PostgreSQLSingleUser' });
-      expect(schedule.Properties.RotationRules).toMatchObject({
-        ScheduleExpression: `rate(${database.credentialRotationDays} days)`,
-      });
+    test('rotate on schedules: the master user by a hosted function, the app\'s logins and the Redis token by functions of this project', () => {
+      const schedules = Object.values(resources(template, 'AWS::SecretsManager::RotationSchedule')).map((schedule) => schedule.Properties);
+      expect(schedules).toHaveLength(3);
+      const hosted = schedules.filter((schedule) => schedule.HostedRotationLambda);
+      expect(hosted).toEqual([expect.objectContaining({ HostedRotationLambda: expect.objectContaining({ RotationType: 'PostgreSQLSingleUser' }) })]);
+      expect(JSON.stringify(hosted[0].SecretId)).toMatch(/Database\w*Secret/);
+      const functions = resources(template, 'AWS::Lambda::Function');
+      const handlerOf = (schedule: any) => functions[target(schedule.RotationLambdaARN)!].Properties.Handler;
+      const own = schedules.filter((schedule) => schedule.RotationLambdaARN);
+      expect(own.map(handlerOf).sort()).toEqual(['index.postgresApp', 'index.redisToken']);
+      expect(JSON.stringify(own.find((schedule) => handlerOf(schedule) === 'index.postgresApp')!.SecretId)).toMatch(/AppCredentialsSecret/);
+      expect(JSON.stringify(own.find((schedule) => handlerOf(schedule) === 'index.redisToken')!.SecretId)).toMatch(/JobQueueAuthToken/);
+      for (const schedule of schedules) expect(schedule.RotationRules.ScheduleExpression).toMatch(/^rate\(\d+ days\)$/);
+      const expression = (schedule: any) => schedule.RotationRules.ScheduleExpression;
+      expect(expression(hosted[0])).toBe(`rate(${database.credentialRotationDays} days)`);
+      expect(expression(own.find((schedule) => handlerOf(schedule) === 'index.postgresApp'))).toBe(`rate(${database.credentialRotationDays} days)`);
+      expect(expression(own.find((schedule) => handlerOf(schedule) === 'index.redisToken'))).toBe(`rate(${config.cache.authTokenRotationDays} days)`);
+      // Secrets Manager may invoke the functions for these secrets only, in this account.
+      for (const permission of Object.values(resources(template, 'AWS::Lambda::Permission'))) {
+        if (permission.Properties.Principal !== 'secretsmanager.amazonaws.com') continue;
+        expect(permission.Properties).toMatchObject({ SourceAccount: expect.anything(), SourceArn: expect.anything() });
+      }
+    });
+
+    test('each app login has its own secret, which the proxy knows it by; the app secret names the login in use', () => {
+      const secrets = resources(template, 'AWS::SecretsManager::Secret');
+      const logins = Object.entries(secrets).filter(([id]) => /^DatabaseLoginSecret/.test(id));
+      expect(logins.map(([, secret]) => JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate).username).sort()).toEqual(['cs2app', 'cs2app_clone']);
+      const [, app] = Object.entries(secrets).find(([id]) => /^AppCredentialsSecret/.test(id))!;
+      const value = JSON.stringify(app.Properties.SecretString);
+      expect(value).toContain('\\"username\\":\\"cs2app\\"');
+      expect(value).toMatch(/masterarn/);
+      expect(value).not.toMatch(/password/);
     });
 
     test('never appear in the template: passwords and tokens are dynamic references', () => {
@@ -240,12 +269,14 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
     const [, proxy] = only(resources(template, 'AWS::RDS::DBProxy'));
     const [, targetGroup] = only(resources(template, 'AWS::RDS::DBProxyTargetGroup'));
 
-    test('requires TLS and authenticates with the database secret', () => {
+    test('requires TLS and accepts the app\'s two logins, each through its own secret, never the master user', () => {
       expect(proxy.Properties.RequireTLS).toBe(true);
       expect(proxy.Properties.EngineFamily).toBe('POSTGRESQL');
-      expect(proxy.Properties.Auth).toEqual([
-        expect.objectContaining({ AuthScheme: 'SECRETS', IAMAuth: 'DISABLED', SecretArn: expect.anything() }),
-      ]);
+      expect(proxy.Properties.Auth).toHaveLength(2);
+      for (const auth of proxy.Properties.Auth) {
+        expect(auth).toMatchObject({ AuthScheme: 'SECRETS', IAMAuth: 'DISABLED' });
+        expect(target(auth.SecretArn)).toMatch(/^DatabaseLoginSecret/);
+      }
     });
 
     test('pools connections with the settings derived from PgBouncer', () => {
@@ -391,25 +422,25 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
       const sources = rules.map((rule) => target(rule.SourceSecurityGroupId));
       expect(sources).toContain(proxyGroup);
       expect(sources).toContain(maintenance);
+      expect(sources).toContain(databaseCredentials);
       expect(sources).not.toContain(serviceTier);
-      expect(rules).toHaveLength(3);
-      const rotation = sources.find((source) => source !== proxyGroup && source !== maintenance);
+      expect(rules).toHaveLength(4);
+      const rotation = sources.find((source) => ![proxyGroup, maintenance, databaseCredentials].includes(source!));
       expect(rotation).toMatch(/CredentialRotation/);
       for (const rule of rules.filter((r) => target(r.SourceSecurityGroupId) !== proxyGroup)) {
         expect(rule).toMatchObject({ FromPort: DATABASE_PORT, ToPort: DATABASE_PORT, IpProtocol: 'tcp' });
       }
     });
 
-    test('the proxy, Redis and the demo files accept only the service tier, each on its own port', () => {
-      for (const [group, port] of [
-        [proxyGroup, PROXY_PORT],
-        [redisGroup, 6379],
-        [efsGroup, 2049],
+    test('the proxy, Redis and the demo files accept the service tier (and the proxy and Redis their rotation), each on its own port', () => {
+      for (const [group, port, rotation] of [
+        [proxyGroup, PROXY_PORT, databaseCredentials],
+        [redisGroup, 6379, redisCredentials],
+        [efsGroup, 2049, undefined],
       ] as const) {
         const rules = ingressTo(group);
-        expect(rules).toHaveLength(1);
-        expect(rules[0]).toMatchObject({ FromPort: port, ToPort: port, IpProtocol: 'tcp' });
-        expect(target(rules[0].SourceSecurityGroupId)).toBe(serviceTier);
+        expect(rules.map((rule) => target(rule.SourceSecurityGroupId)).sort()).toEqual([serviceTier, ...(rotation ? [rotation] : [])].sort());
+        for (const rule of rules) expect(rule).toMatchObject({ FromPort: port, ToPort: port, IpProtocol: 'tcp' });
       }
     });
 

@@ -80,6 +80,22 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
     expect(run.Properties.SqlVersion).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  test('sets up the app\'s roles at every deployment: the owner, and each login with its own secret and the connection limit', () => {
+    // A JSON document with the login secrets' ARNs joined in at deploy time.
+    const parts = env.APP_ROLES['Fn::Join'][1] as unknown[];
+    const text = parts.map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(part).match(/LoginSecret\w+/)![0]}>`)).join('');
+    expect(JSON.parse(text.replace(/<(LoginSecret\w+)>/g, '$1'))).toEqual({
+      owner: 'cs2_owner',
+      logins: [
+        { username: 'cs2app', secretArn: expect.stringMatching(/^LoginSecretCs2app[0-9A-F]/) },
+        { username: 'cs2app_clone', secretArn: expect.stringMatching(/^LoginSecretCs2appClone/) },
+      ],
+      connectionLimit: config.database.appConnectionLimit,
+    });
+    const [, run] = only(template, 'Custom::PartitionMaintenance');
+    expect(JSON.parse(run.Properties.AppRoles)).toEqual({ owner: 'cs2_owner', logins: ['cs2app', 'cs2app_clone'], connectionLimit: config.database.appConnectionLimit });
+  });
+
   test('retries failed runs twice, then keeps them in an encrypted dead-letter queue', () => {
     const [, invokeConfig] = only(template, 'AWS::Lambda::EventInvokeConfig');
     expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
@@ -143,7 +159,7 @@ describe.each(VARIANTS)('partition archive in %s', (variant) => {
   });
 });
 
-test('the maintenance stack depends on the stateful stacks, never the reverse', () => {
+test('the maintenance stack depends on the stateful stacks, never the reverse; the services on it (they log in as the roles it sets up)', () => {
   const manifest = require(`${synthesized('prod').outdir}/assembly-prod/manifest.json`);
   const artifacts = Object.entries(manifest.artifacts as Record<string, { dependencies?: string[] }>).filter(
     ([id]) => !id.endsWith('.assets'),
@@ -155,4 +171,5 @@ test('the maintenance stack depends on the stateful stacks, never the reverse', 
   for (const stateful of ['Network', 'Data']) {
     expect(dependencies(stateful).some((dependency) => dependency.includes('Maintenance'))).toBe(false);
   }
+  expect(dependencies('Services')).toContainEqual(expect.stringMatching(/^prodMaintenance/));
 });

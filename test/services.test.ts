@@ -161,11 +161,10 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     }
   });
 
-  test('the API gets the original environment; the parser WORKERS and REDIS_URL (TLS)', () => {
+  test('the API gets the original environment; the parser WORKERS', () => {
     const env = (name: string) => Object.fromEntries(container(name).Environment.map((e: any) => [e.Name, e.Value]));
     const api = env('api');
-    expect(Object.keys(api)).toEqual(expect.arrayContaining(['DATABASE_URL', 'DATABASE_READ_URL', 'PARSER_URL', 'DEMO_STORAGE_PATH', 'ARCHIVAL_ENABLED', 'ARCHIVAL_THRESHOLD_MONTHS']));
-    expect(JSON.stringify(api.DATABASE_URL)).toMatch(/DatabaseProxy/);
+    expect(Object.keys(api)).toEqual(expect.arrayContaining(['PARSER_URL', 'DEMO_STORAGE_PATH', 'ARCHIVAL_ENABLED', 'ARCHIVAL_THRESHOLD_MONTHS']));
     expect(api).toMatchObject({
       DEMO_STORAGE_PATH: '/mnt/demos',
       ARCHIVAL_ENABLED: String(config.archival.enabled),
@@ -173,17 +172,59 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     });
     const parser = env('parser');
     expect(parser.WORKERS).toBe(String(config.services.parser.workers));
-    expect(JSON.stringify(parser.REDIS_URL)).toMatch(/^\{"Fn::Join":\["",\["rediss:\/\//);
   });
 
-  test('no container has a secret in its plain environment: credentials are ECS secrets', () => {
-    for (const definition of containers) {
-      const text = JSON.stringify(definition.Environment ?? []);
-      expect(text).not.toMatch(/password|token|secretsmanager|resolve:/i);
-    }
-    expect(container('api').Secrets.map((s: any) => s.Name).sort()).toEqual(['DATABASE_PASSWORD', 'DATABASE_USER']);
-    expect(container('parser').Secrets.map((s: any) => s.Name)).toEqual(['REDIS_PASSWORD']);
-    expect(container('web').Secrets).toBeUndefined();
+  describe('credentials', () => {
+    const secrets = resources(template, 'AWS::SecretsManager::Secret');
+    const [connectionId] = Object.keys(secrets).filter((id) => /^ConnectionsSecret/.test(id));
+    const functions = Object.entries(resources(template, 'AWS::Lambda::Function'));
+    const [refreshId, refresh] = functions.find(([id]) => /^ConnectionsRefresh/.test(id))!;
+    const secretsOf = (name: string) => Object.fromEntries((container(name).Secrets ?? []).map((s: any) => [s.Name, s.ValueFrom]));
+
+    test('no container has a secret in its plain environment; the API and parser get the connection values as ECS secrets, under the original names', () => {
+      for (const definition of containers) {
+        const text = JSON.stringify(definition.Environment ?? []);
+        expect(text).not.toMatch(/password|token|secretsmanager|resolve:|_URL":"(postgres|redis)/i);
+      }
+      expect(Object.keys(secretsOf('api')).sort()).toEqual(['DATABASE_PASSWORD', 'DATABASE_READ_URL', 'DATABASE_URL', 'DATABASE_USER']);
+      expect(Object.keys(secretsOf('parser')).sort()).toEqual(['REDIS_PASSWORD', 'REDIS_URL']);
+      expect(container('web').Secrets).toBeUndefined();
+      for (const [name, valueFrom] of [...Object.entries(secretsOf('api')), ...Object.entries(secretsOf('parser'))]) {
+        // Each value is the key of the same name in the connection secret, never the master user's secret.
+        expect(JSON.stringify(valueFrom)).toContain(connectionId);
+        expect(JSON.stringify(valueFrom)).toContain(`:${name}::`);
+      }
+    });
+
+    test('the connection secret is written before any service starts, and again after each rotation', () => {
+      const [written] = Object.entries(template.toJSON().Resources as Resources).find(([, resource]) => resource.Type === 'Custom::ConnectionSecret')!;
+      expect(JSON.stringify(template.toJSON().Resources[written].Properties.ServiceToken)).toContain(refreshId);
+      for (const name of SERVICES) expect(service(name).DependsOn).toContain(written);
+      const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((rule) => rule.Properties.EventPattern?.source?.[0] === 'aws.secretsmanager');
+      expect(rules.map((rule) => rule.Properties.EventPattern['detail-type'][0]).sort()).toEqual(['AWS Service Event via CloudTrail', 'Secret Label Updated']);
+      for (const rule of rules) {
+        const watched = JSON.stringify(rule.Properties.EventPattern);
+        expect(watched).toMatch(/AppCredentialsSecret/);
+        expect(watched).toMatch(/JobQueueAuthToken/);
+        expect(watched).not.toMatch(/Database\w*Secret|LoginSecret/);
+        expect(JSON.stringify(rule.Properties.Targets)).toContain(refreshId);
+        expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
+      }
+    });
+
+    test('the refresh function restarts only this environment\'s API and parser, and reads only the credentials it joins', () => {
+      const services = JSON.parse(refresh.Properties.Environment.Variables.SERVICES);
+      expect(services).toEqual({ database: [`cs2analytics-${variant}-api`], redis: [`cs2analytics-${variant}-parser`] });
+      const all = template.toJSON().Resources as Resources;
+      const role = all[refresh.Properties.Role['Fn::GetAtt'][0]];
+      const statements = (role.Properties.ManagedPolicyArns as { Ref: string }[]).flatMap((arn) => all[arn.Ref].Properties.PolicyDocument.Statement as any[]);
+      const update = statements.find((statement) => [statement.Action].flat().includes('ecs:UpdateService'));
+      expect(JSON.stringify(update.Resource)).toContain(`service/cs2analytics-${variant}/cs2analytics-${variant}-api`);
+      expect(JSON.stringify(update.Resource)).toContain(`service/cs2analytics-${variant}/cs2analytics-${variant}-parser`);
+      expect(JSON.stringify(update.Resource)).not.toContain('*');
+      const read = statements.filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'));
+      expect(JSON.stringify(read)).not.toMatch(/DatabaseClusterSecret|DatabasePrimarySecret|\*/);
+    });
   });
 
   test('API and parser mount the demo files through the access point, as its uid/gid; the parser has its scratch space', () => {

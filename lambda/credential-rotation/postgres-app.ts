@@ -1,5 +1,6 @@
 import { GetRandomPasswordCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Client, type ClientConfig } from 'pg';
+import { PASSWORD_EXCLUDED_CHARACTERS } from '../../lib/contract';
 import { secretJson, waitFor, type Rotator, type Secrets } from './rotation';
 
 /**
@@ -40,8 +41,6 @@ export interface PostgresAppOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Characters a password leaves out: those that need escaping in URLs, shells or SQL literals. */
-export const PASSWORD_EXCLUDED_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
 
 export function otherLogin(credentials: AppCredentials): string {
   const logins = Object.keys(credentials.logins);

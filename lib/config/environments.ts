@@ -61,6 +61,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       performanceInsightsRetentionDays: 7,
       monitoringIntervalSeconds: 60,
       credentialRotationDays: 30,
+      appConnectionLimit: 200,
       proxy: PGBOUNCER_EQUIVALENT_POOL,
     },
     cache: {
@@ -71,6 +72,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       automaticFailover: false,
       snapshotRetentionDays: 1,
       logRetentionDays: 14,
+      authTokenRotationDays: 30,
     },
     fileSystem: DEMO_FILES,
     backup: { dailyRetentionDays: 7, monthlyRetentionDays: 0 },
@@ -128,6 +130,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       performanceInsightsRetentionDays: 7,
       monitoringIntervalSeconds: 30,
       credentialRotationDays: 30,
+      appConnectionLimit: 200,
       proxy: PGBOUNCER_EQUIVALENT_POOL,
     },
     cache: {
@@ -138,6 +141,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       automaticFailover: false,
       snapshotRetentionDays: 3,
       logRetentionDays: 90,
+      authTokenRotationDays: 30,
     },
     fileSystem: DEMO_FILES,
     backup: { dailyRetentionDays: 14, monthlyRetentionDays: 90 },
@@ -195,6 +199,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       performanceInsightsRetentionDays: 31,
       monitoringIntervalSeconds: 15,
       credentialRotationDays: 30,
+      appConnectionLimit: 200,
       proxy: PGBOUNCER_EQUIVALENT_POOL,
     },
     cache: {
@@ -205,6 +210,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       automaticFailover: true,
       snapshotRetentionDays: 15,
       logRetentionDays: 365,
+      authTokenRotationDays: 30,
     },
     fileSystem: DEMO_FILES,
     // The vault cs2analytics-prod-copy must exist in eu-central-1 (README, Backups).

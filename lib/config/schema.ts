@@ -132,8 +132,10 @@ export const databaseSchema = z.strictObject({
   monitoringIntervalSeconds: z
     .number({ error: 'must be one of 1, 5, 10, 15, 30, 60' })
     .refine((seconds) => [1, 5, 10, 15, 30, 60].includes(seconds), { error: 'must be one of 1, 5, 10, 15, 30, 60' }),
-  /** Days between rotations of the database credentials. */
+  /** Days between rotations of the database credentials (the master user's, and the app's). */
   credentialRotationDays: integer(1, 365),
+  /** Connections each app login may hold at once (RDS Proxy's pool is the real bound). */
+  appConnectionLimit: integer(10, 5000),
   /** RDS Proxy pool, derived from the original PgBouncer settings (see the README). */
   proxy: z.strictObject({
     maxConnectionsPercent: integer(1, 100),
@@ -160,6 +162,8 @@ export const cacheSchema = z.strictObject({
   snapshotRetentionDays: integer(0, 35),
   /** Slow-log retention in CloudWatch Logs. */
   logRetentionDays: logRetentionDays(),
+  /** Days between rotations of the AUTH token. */
+  authTokenRotationDays: integer(1, 365),
 });
 
 export const backupSchema = z.strictObject({
@@ -386,6 +390,13 @@ export const environmentSchema = z
         code: 'custom',
         path: ['database', 'maxAllocatedStorageGiB'],
         message: `must be at least database.allocatedStorageGiB (${database.allocatedStorageGiB})`,
+      });
+    }
+    if (database.appConnectionLimit > database.maxConnections) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'appConnectionLimit'],
+        message: `must not exceed database.maxConnections (${database.maxConnections})`,
       });
     }
     if (database.proxy.maxIdleConnectionsPercent > database.proxy.maxConnectionsPercent) {

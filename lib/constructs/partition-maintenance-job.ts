@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
 import type { ArchivalSettings, MaintenanceSettings } from '../config/schema';
-import { DATABASE_NAME, type PostgresDatabase } from './postgres-database';
+import { APP_OWNER_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 import { ServiceRole } from './service-role';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -31,6 +31,8 @@ export interface PartitionMaintenanceJobProps {
   readonly database: PostgresDatabase;
   /** The key of the database secret (the function decrypts it through Secrets Manager). */
   readonly databaseKey: kms.IKey;
+  /** Connections each app login may hold (its roles are set up at deploy). */
+  readonly appConnectionLimit: number;
   readonly archiveBucket: s3.IBucket;
   readonly vpc: ec2.IVpc;
   /** Private subnets with egress: the function calls RDS, Secrets Manager and answers CloudFormation. */
@@ -111,7 +113,8 @@ export class PartitionMaintenanceJob extends Construct {
         new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue'],
-          resources: [database.secret.secretArn],
+          // The master secret it connects with; each app login's secret, whose password it sets at deploy.
+          resources: [database.secret.secretArn, ...Object.values(database.loginSecrets).map((loginSecret) => loginSecret.secretArn)],
         }),
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
@@ -163,6 +166,16 @@ export class PartitionMaintenanceJob extends Construct {
         DB_PORT: String(database.databasePort),
         DB_NAME: DATABASE_NAME,
         DB_SECRET_ARN: database.secret.secretArn,
+        // The app's database roles, set up at every deployment (sql/002_app_roles.sql).
+        ...(Object.keys(database.loginSecrets).length
+          ? {
+              APP_ROLES: Stack.of(this).toJsonString({
+                owner: APP_OWNER_ROLE,
+                logins: Object.entries(database.loginSecrets).map(([username, loginSecret]) => ({ username, secretArn: loginSecret.secretArn })),
+                connectionLimit: props.appConnectionLimit,
+              }),
+            }
+          : {}),
         DB_ENGINE: database.engine,
         DB_IDENTIFIER: database.identifier,
         DB_TLS: 'verify-full',
@@ -229,7 +242,12 @@ export class PartitionMaintenanceJob extends Construct {
     new CustomResource(this, 'DeploymentRun', {
       serviceToken: this.function.functionArn,
       resourceType: 'Custom::PartitionMaintenance',
-      properties: { SqlVersion: sqlFingerprint(), Tables: JSON.stringify(tables) },
+      // A change to any of these reruns it: sql/, the tables, the app's roles.
+      properties: {
+        SqlVersion: sqlFingerprint(),
+        Tables: JSON.stringify(tables),
+        AppRoles: JSON.stringify({ owner: APP_OWNER_ROLE, logins: Object.keys(database.loginSecrets), connectionLimit: props.appConnectionLimit }),
+      },
     });
 
     this.tables = tables.map((table) => `${table.schema}.${table.table}`);

@@ -9,6 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { PASSWORD_EXCLUDED_CHARACTERS } from '../contract';
 import type { DatabaseSettings } from '../config/schema';
 import { parametersFor, postgresParameters } from './postgres-parameters';
 import { ServiceRole } from './service-role';
@@ -23,6 +24,10 @@ export const PROXY_PORT = 5432;
 export const DATABASE_PORT = 5532;
 export const MASTER_USERNAME = 'cs2admin';
 export const DATABASE_NAME = 'cs2analytics';
+/** The NOLOGIN role that owns the app's objects (sql/002_app_roles.sql). */
+export const APP_OWNER_ROLE = 'cs2_owner';
+/** The app's two logins: one in use, the other next to get a new password (credential rotation). */
+export const APP_LOGINS = ['cs2app', 'cs2app_clone'] as const;
 
 export interface PostgresDatabaseProps {
   /** Used in identifiers (`cs2analytics-<name>`) and DNS names. */
@@ -44,6 +49,12 @@ export interface PostgresDatabaseProps {
    * @default - no S3 export
    */
   readonly s3ExportRole?: iam.IRole;
+  /**
+   * The logins the applications use, each with a secret of its own that RDS Proxy knows it by (the
+   * proxy then accepts them, and only them: the master user stays with operators and the job).
+   * @default - the proxy accepts the master user
+   */
+  readonly appLogins?: readonly string[];
   /**
    * Deletion protection, snapshot-on-delete and retained secret and logs. Only a throw-away
    * environment turns it off.
@@ -70,6 +81,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
   /** Master credentials (JSON: username, password, host, port, dbname, engine). */
   readonly secret: secretsmanager.ISecret;
+  /** The secret of each app login (JSON: username, password), which RDS Proxy authenticates it with. */
+  readonly loginSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
   readonly proxy: rds.DatabaseProxy;
   /** Read/write endpoint for the application: the proxy. */
   readonly writerEndpoint: string;
@@ -399,13 +412,44 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       securityGroups: [proxySecurityGroup],
       defaultPort: ec2.Port.tcp(PROXY_PORT),
     });
+    // Each app login has its own secret: RDS Proxy authenticates a user only through a secret
+    // registered for it (and does not support the alternating-users rotation strategy), so both
+    // logins are registered, and the one not in use can get a new password while the other works.
+    this.loginSecrets = Object.fromEntries(
+      (props.appLogins ?? []).map((login) => [
+        login,
+        new secretsmanager.Secret(this, `LoginSecret${login.replace(/(^|_)(\w)/g, (_match, _separator, letter: string) => letter.toUpperCase())}`, {
+          secretName: `cs2analytics/${envName}/database/${login}`,
+          description: `PostgreSQL ${envName}: the app login ${login} (RDS Proxy authenticates it with this secret)`,
+          encryptionKey: props.encryptionKey,
+          generateSecretString: {
+            secretStringTemplate: JSON.stringify({ username: login }),
+            generateStringKey: 'password',
+            passwordLength: 32,
+            excludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
+          },
+          removalPolicy: logRemovalPolicy,
+        }),
+      ]),
+    );
+    for (const [login, loginSecret] of Object.entries(this.loginSecrets)) {
+      for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+        acknowledge(
+          loginSecret,
+          rule,
+          `Rotated with the app's credentials secret: each rotation gives a new password to the login not in use (${login} ` +
+            'every other time) and writes it here; a schedule of its own would change the password of the login in use',
+        );
+      }
+    }
+    const proxySecrets = props.appLogins?.length ? Object.values(this.loginSecrets) : [this.secret];
     const proxyRole = new ServiceRole(this, 'ProxyRole', {
       assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
       description: `RDS Proxy ${envName}: reads the database credentials`,
       statements: [
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          resources: [this.secret.secretArn],
+          resources: proxySecrets.map((proxySecret) => proxySecret.secretArn),
         }),
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
@@ -421,7 +465,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       // By ARN, without its key: the proxy's own grant of the key would name the proxy role in the data
       // key's policy and close a cycle (key -> role -> its policy -> secret -> key). The role's policy
       // above grants the read and the decrypt through Secrets Manager.
-      secrets: [secretsmanager.Secret.fromSecretCompleteArn(this, 'ProxySecret', this.secret.secretArn)],
+      secrets: proxySecrets.map((proxySecret, index) =>
+        secretsmanager.Secret.fromSecretCompleteArn(this, index === 0 ? 'ProxySecret' : `ProxySecret${index + 1}`, proxySecret.secretArn),
+      ),
       vpc,
       vpcSubnets: props.subnets,
       securityGroups: [proxySecurityGroup],
@@ -525,6 +571,11 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   allowApplicationFrom(peer: ec2.IConnectable, description: string): void {
     this.proxyConnections.allowDefaultPortFrom(peer, description);
     this.replicaConnections?.allowDefaultPortFrom(peer, `${description} (read replicas)`);
+  }
+
+  /** Lets a peer connect through the proxy's read/write endpoint only. */
+  allowProxyFrom(peer: ec2.IConnectable, description: string): void {
+    this.proxyConnections.allowDefaultPortFrom(peer, description);
   }
 
   /** Lets a peer connect to the writer directly: for jobs that need a real session. */

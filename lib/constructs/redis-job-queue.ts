@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -36,8 +36,9 @@ export interface RedisJobQueueProps {
 export class RedisJobQueue extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
   readonly replicationGroup: elasticache.CfnReplicationGroup;
-  /** The AUTH token, as the secret's `token` field. */
+  /** The AUTH token, as the secret's `token` field (rotated by RedisTokenRotation). */
   readonly authToken: secretsmanager.ISecret;
+  readonly replicationGroupArn: string;
   /** The primary endpoint: every write of the queue goes there. */
   readonly primaryEndpoint: string;
   readonly port = REDIS_PORT;
@@ -74,18 +75,6 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
       },
       removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    acknowledge(
-      token,
-      'AwsSolutions::AwsSolutions-SMG4',
-      'An ElastiCache AUTH token has no Secrets Manager rotation function: rotating it means ModifyReplicationGroup ' +
-        'with AuthTokenUpdateStrategy ROTATE then SET, done as the runbook step in the README',
-    );
-    acknowledge(
-      token,
-      'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled',
-      'An ElastiCache AUTH token has no Secrets Manager rotation function: rotating it means ModifyReplicationGroup ' +
-        'with AuthTokenUpdateStrategy ROTATE then SET, done as the runbook step in the README',
-    );
     this.authToken = token;
 
     const slowLog = new logs.LogGroup(this, 'SlowLog', {
@@ -128,6 +117,12 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
     // Deleting the group (or the stack) takes a final snapshot first where data must survive.
     this.replicationGroup.applyRemovalPolicy(retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY);
     this.primaryEndpoint = this.replicationGroup.attrPrimaryEndPointAddress;
+    this.replicationGroupArn = Stack.of(this).formatArn({
+      service: 'elasticache',
+      resource: 'replicationgroup',
+      resourceName: this.replicationGroup.ref,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     this.memberClusterIds = Array.from(
       { length: settings.nodes },
       (_, index) => `${this.replicationGroup.replicationGroupId}-${String(index + 1).padStart(3, '0')}`,

@@ -9,7 +9,9 @@ import { DataBackupPlan } from '../constructs/data-backup-plan';
 import { DemoFileSystem } from '../constructs/demo-file-system';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { PartitionArchiveBucket } from '../constructs/partition-archive-bucket';
-import { PostgresDatabase } from '../constructs/postgres-database';
+import { AppCredentials } from '../constructs/app-credentials';
+import { APP_LOGINS, PostgresDatabase } from '../constructs/postgres-database';
+import { RedisTokenRotation } from '../constructs/redis-token-rotation';
 import { RedisJobQueue } from '../constructs/redis-job-queue';
 import type { NetworkStack } from './network-stack';
 
@@ -36,6 +38,12 @@ export class DataStack extends Stack {
   readonly serviceTierSecurityGroup: ec2.ISecurityGroup;
   /** For the partition-maintenance job: reaches the database writer directly. */
   readonly maintenanceSecurityGroup: ec2.ISecurityGroup;
+  /** For the rotation of the app's database credentials: the writer and the proxy. */
+  readonly databaseCredentialsSecurityGroup: ec2.ISecurityGroup;
+  /** For the rotation of the Redis token and the connection refresh: Redis (to try a token). */
+  readonly redisCredentialsSecurityGroup: ec2.ISecurityGroup;
+  /** The app's database credentials: the login in use, rotated between two logins. */
+  readonly appCredentials: AppCredentials;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -62,6 +70,17 @@ export class DataStack extends Stack {
       allowAllOutbound: true,
     });
 
+    this.databaseCredentialsSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseCredentialsSecurityGroup', {
+      vpc: network.vpc,
+      description: `CS2 Analytics ${envName}: rotation of the app database credentials (writer, proxy)`,
+      allowAllOutbound: true,
+    });
+    this.redisCredentialsSecurityGroup = new ec2.SecurityGroup(this, 'RedisCredentialsSecurityGroup', {
+      vpc: network.vpc,
+      description: `CS2 Analytics ${envName}: Redis token rotation and connection refresh (Redis)`,
+      allowAllOutbound: true,
+    });
+
     const archive = new PartitionArchiveBucket(this, 'PartitionArchive', { envName, encryptionKey: this.encryptionKey });
     this.archiveBucket = archive.bucket;
 
@@ -73,9 +92,12 @@ export class DataStack extends Stack {
       settings: config.database,
       encryptionKey: this.encryptionKey,
       logsKey: this.encryptionKey,
+      appLogins: APP_LOGINS,
     });
     this.database.allowApplicationFrom(this.serviceTierSecurityGroup, 'Service tier to the proxy');
     this.database.allowDirectFrom(this.maintenanceSecurityGroup, 'Partition maintenance to the writer');
+    this.database.allowDirectFrom(this.databaseCredentialsSecurityGroup, 'Credential rotation to the writer');
+    this.database.allowProxyFrom(this.databaseCredentialsSecurityGroup, 'Credential rotation to the proxy');
 
     this.jobQueue = new RedisJobQueue(this, 'JobQueue', {
       ...placement,
@@ -84,6 +106,31 @@ export class DataStack extends Stack {
       logsKey: this.encryptionKey,
     });
     this.jobQueue.connections.allowDefaultPortFrom(this.serviceTierSecurityGroup, 'Service tier to Redis');
+    this.jobQueue.connections.allowDefaultPortFrom(this.redisCredentialsSecurityGroup, 'Token rotation and refresh to Redis');
+
+    const credentialFunctions = {
+      envName,
+      encryptionKey: this.encryptionKey,
+      vpc: network.vpc,
+      subnets: network.subnets.privateWithEgress,
+      logsKey: this.encryptionKey,
+    };
+    this.appCredentials = new AppCredentials(this, 'AppCredentials', {
+      ...credentialFunctions,
+      securityGroup: this.databaseCredentialsSecurityGroup,
+      database: this.database,
+      rotationDays: config.database.credentialRotationDays,
+      logRetentionDays: config.database.logRetentionDays,
+      retainData,
+    });
+    new RedisTokenRotation(this, 'RedisTokenRotation', {
+      ...credentialFunctions,
+      securityGroup: this.redisCredentialsSecurityGroup,
+      jobQueue: this.jobQueue,
+      rotationDays: config.cache.authTokenRotationDays,
+      logRetentionDays: config.cache.logRetentionDays,
+      retainLogs: retainData,
+    });
 
     this.demoFiles = new DemoFileSystem(this, 'DemoFiles', {
       ...placement,

@@ -34,6 +34,7 @@ export class MaintenanceStack extends Stack {
       archival: config.archival,
       database: data.database,
       databaseKey: data.encryptionKey,
+      appConnectionLimit: config.database.appConnectionLimit,
       archiveBucket: data.archiveBucket,
       vpc: network.vpc,
       subnets: network.subnets.privateWithEgress,

@@ -10,6 +10,7 @@ import type { EnvironmentConfig } from '../config/schema';
 import { DATABASE_NAME } from '../constructs/postgres-database';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { DEMO_FILES_MOUNT_PATH, FargateAppService, SCRATCH_PATH, type FargateAppServiceProps } from '../constructs/fargate-app-service';
+import { CONNECTION_KEYS, ConnectionSecret } from '../constructs/connection-secret';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
 import type { DataStack } from './data-stack';
 import type { NetworkStack } from './network-stack';
@@ -118,6 +119,34 @@ export class ServicesStack extends Stack {
       user: `${config.fileSystem.uid}:${config.fileSystem.gid}`,
     } satisfies Partial<FargateAppServiceProps>;
     const { database, jobQueue } = data;
+    const serviceName = (name: string) => `cs2analytics-${envName}-${name}`;
+    // The connection values with the current credentials inside, under the names the original apps
+    // read: written before the services start, and again (with a rolling restart) after each rotation.
+    const connections = new ConnectionSecret(this, 'Connections', {
+      envName,
+      appSecret: data.appCredentials.secret,
+      loginSecrets: Object.values(database.loginSecrets),
+      redisTokenSecret: jobQueue.authToken,
+      dataKey: data.encryptionKey,
+      database: {
+        name: DATABASE_NAME,
+        proxyHost: database.writerEndpoint,
+        proxyPort: database.proxyPort,
+        readerHost: database.readerEndpoint,
+        readerPort: database.readerPort,
+      },
+      redis: { host: jobQueue.primaryEndpoint, port: jobQueue.port, replicationGroupId: jobQueue.replicationGroup.ref, replicationGroupArn: jobQueue.replicationGroupArn },
+      cluster: clusterName,
+      services: { database: [serviceName('api')], redis: [serviceName('parser')] },
+      key,
+      vpc: network.vpc,
+      subnets: network.subnets.privateWithEgress,
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'RedisCredentials', data.redisCredentialsSecurityGroup.securityGroupId, { mutable: false }),
+      logRetentionDays: services.logRetentionDays,
+      retainLogs: config.retainData,
+    });
+    const fromConnections = (...names: (typeof CONNECTION_KEYS)[number][]) =>
+      Object.fromEntries(names.map((name) => [name, { secret: connections.secret, field: name }]));
 
     this.web = new FargateAppService(this, 'Web', {
       ...common,
@@ -130,9 +159,8 @@ export class ServicesStack extends Stack {
       environment: { NODE_ENV: 'production', PORT: String(services.web.port) },
     });
 
-    // Credentials reach the containers only as ECS secrets; the URLs below carry none. The images'
-    // entrypoint joins them (README, "Connection strings"): a URL with a password inside cannot be an
-    // ECS secret without a second copy of the password that rotation would not update.
+    // Credentials reach the containers only as ECS secrets, from the connection secret, never the
+    // master user's.
     this.api = new FargateAppService(this, 'Api', {
       ...common,
       name: 'api',
@@ -145,19 +173,14 @@ export class ServicesStack extends Stack {
       environment: {
         NODE_ENV: 'production',
         PORT: String(services.api.port),
-        DATABASE_URL: `postgresql://${database.writerEndpoint}:${database.proxyPort}/${DATABASE_NAME}?sslmode=require`,
-        DATABASE_READ_URL: `postgresql://${database.readerEndpoint}:${database.readerPort}/${DATABASE_NAME}?sslmode=require`,
         PARSER_URL: `http://parser:${services.parser.port}`,
         DEMO_STORAGE_PATH: DEMO_FILES_MOUNT_PATH,
         // One value with the partition retention (archival.thresholdMonths), never two copies.
         ARCHIVAL_ENABLED: String(config.archival.enabled),
         ARCHIVAL_THRESHOLD_MONTHS: String(config.archival.thresholdMonths),
       },
-      secrets: {
-        DATABASE_USER: { secret: database.secret, field: 'username' },
-        DATABASE_PASSWORD: { secret: database.secret, field: 'password' },
-      },
-      secretsKey: data.encryptionKey,
+      secrets: fromConnections('DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'),
+      secretsKey: key,
     });
 
     this.parser = new FargateAppService(this, 'Parser', {
@@ -176,16 +199,16 @@ export class ServicesStack extends Stack {
       environment: {
         WORKERS: String(services.parser.workers),
         PORT: String(services.parser.port),
-        REDIS_URL: `rediss://${jobQueue.primaryEndpoint}:${jobQueue.port}/0`,
         DEMO_STORAGE_PATH: DEMO_FILES_MOUNT_PATH,
         // The original parser-demos volume: demos being parsed, on the task's ephemeral storage.
         PARSER_WORK_PATH: `${SCRATCH_PATH}/${PARSER_SCRATCH_DIRECTORY}`,
       },
-      secrets: { REDIS_PASSWORD: { secret: jobQueue.authToken, field: 'token' } },
-      secretsKey: data.encryptionKey,
+      secrets: fromConnections('REDIS_URL', 'REDIS_PASSWORD'),
+      secretsKey: key,
     });
     // The API finds the parser through Service Connect, as a client of the namespace.
     this.api.service.node.addDependency(this.parser.service);
+    for (const service of [this.web, this.api, this.parser]) service.service.node.addDependency(connections.written);
 
     const listener = this.loadBalancer.listener;
     const target = (id: string, service: FargateAppService, port: number, healthCheckPath: string) =>

@@ -179,9 +179,15 @@ export class ConnectionTable {
       }
     }
     const dataTier = this.nodesOfKind('database', 'proxy', 'cache', 'file-system');
+    // A proxy's endpoints share its security group: a client of the proxy reaches them all.
+    const proxyOf = (node: NetworkNode) =>
+      node.resource.type === 'AWS::RDS::DBProxyEndpoint' ? this.model.referenceOf(node.resource.stack, node.resource.properties.DBProxyName)?.target : node.resource;
+    const usesSameProxy = (client: NetworkNode, store: NetworkNode) =>
+      store.kind === 'proxy' &&
+      this.required.some((connection) => connection.from === client && connection.to !== 'internet' && !('awsService' in connection.to) && connection.to.kind === 'proxy' && proxyOf(connection.to) === proxyOf(store));
     for (const client of this.nodesOfKind('service', 'function', 'rotation')) {
       for (const store of dataTier) {
-        if (required.has(`${label(client)}|${label(store)}`)) continue;
+        if (required.has(`${label(client)}|${label(store)}`) || usesSameProxy(client, store)) continue;
         for (const port of store.ports) this.forbidden.push({ from: client, to: store, port, because: `${client.name} does not use ${store.name}` });
       }
     }

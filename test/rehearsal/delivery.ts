@@ -512,8 +512,13 @@ export class DeliveryRehearsal {
         : this.value(schedule, 'RotationLambdaARN');
       if (!secret || !functionArn) continue;
       const key = this.keyOf(secret);
-      const roleArn = `arn:${this.model.partition}:iam::${this.account}:role/${String(functionArn).split(':').pop()}-role`;
-      const identity = hosted ? [documentedRotationPolicy(this.arn(secret), functionArn, key && this.arn(key))] : [];
+      // A hosted rotation's function and role live in the application's own stack: its documented
+      // permissions stand in. A function of these templates is evaluated with its own role.
+      const fn = hosted ? undefined : this.find(functionArn);
+      const role = fn && this.roleArnOf(fn, 'Role');
+      if (!hosted && !role) throw new Error(`rotation function ${functionArn} of ${TemplateModel.describe(schedule)} is not in the templates`);
+      const roleArn = role?.arn ?? `arn:${this.model.partition}:iam::${this.account}:role/${String(functionArn).split(':').pop()}-role`;
+      const identity = role ? this.identityPoliciesOf(role.role) : [documentedRotationPolicy(this.arn(secret), functionArn, key && this.arn(key))];
       const why = `rotation of ${TemplateModel.describe(secret)}`;
       for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']) {
         this.add({

@@ -1,0 +1,178 @@
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import * as crypto from 'crypto';
+import { acknowledge } from '../compliance/acknowledge';
+import { VpcFunction } from './vpc-function';
+
+/** The keys of the connection secret, which the services get as ECS secrets under these names. */
+export const CONNECTION_KEYS = ['DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD', 'REDIS_URL', 'REDIS_PASSWORD'] as const;
+
+export interface ConnectionSecretProps {
+  readonly envName: string;
+  /** The app's database credentials (the login in use) and the key of the data tier's secrets. */
+  readonly appSecret: secretsmanager.ISecret;
+  /** Each app login's own secret. */
+  readonly loginSecrets: readonly secretsmanager.ISecret[];
+  readonly redisTokenSecret: secretsmanager.ISecret;
+  readonly dataKey: kms.IKey;
+  readonly database: { readonly name: string; readonly proxyHost: string; readonly proxyPort: number; readonly readerHost: string; readonly readerPort: number };
+  readonly redis: { readonly host: string; readonly port: number; readonly replicationGroupId: string; readonly replicationGroupArn: string };
+  /** The ECS cluster, and the services that use each kind of credential (by name: they are created after this). */
+  readonly cluster: string;
+  readonly services: { readonly database: readonly string[]; readonly redis: readonly string[] };
+  /** Encrypts the connection secret, the function's logs and its dead-letter queue. */
+  readonly key: kms.IKey;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /** The data tier's group for credential functions (reaches Redis, to check the old token). */
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly logRetentionDays: number;
+  readonly retainLogs: boolean;
+}
+
+/**
+ * The services' connection values with the credentials inside (DATABASE_URL, DATABASE_READ_URL,
+ * REDIS_URL, ... under the names the original apps read, so unmodified images work), in one secret
+ * the services get as ECS secrets. A function (lambda/credential-refresh) writes it at every
+ * deployment, before the services start, and again after every rotation of the database or Redis
+ * credentials, then restarts exactly the services that use what changed.
+ */
+export class ConnectionSecret extends Construct {
+  readonly secret: secretsmanager.Secret;
+  /** Written: the services must start after this. */
+  readonly written: CustomResource;
+
+  constructor(scope: Construct, id: string, props: ConnectionSecretProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.secret = new secretsmanager.Secret(this, 'Secret', {
+      description: `CS2 Analytics ${props.envName}: the services' connection values, derived from the rotated credentials`,
+      encryptionKey: props.key,
+      // Replaced by the refresh function before any service starts.
+      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'unwritten' },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+      acknowledge(
+        this.secret,
+        rule,
+        'Derived, never rotated by itself: rewritten from the database and Redis credentials after each of their rotations ' +
+          '(which have their own schedules) and at every deployment',
+      );
+    }
+
+    const deadLetters = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const rule of ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check', 'Serverless::Serverless-SQSRedrivePolicy']) {
+      acknowledge(deadLetters, rule, 'This queue is the dead-letter queue of the connection refresh: it has none of its own');
+    }
+    // EventBridge delivers its own failures here too, through the key.
+    props.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeDeadLettersOfConnectionRefresh',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+      }),
+    );
+
+    const environment = {
+      CONNECTION_SECRET_ARN: this.secret.secretArn,
+      APP_SECRET_ARN: props.appSecret.secretArn,
+      REDIS_SECRET_ARN: props.redisTokenSecret.secretArn,
+      DB_NAME: props.database.name,
+      PROXY_ADDRESS: props.database.proxyHost,
+      PROXY_PORT: String(props.database.proxyPort),
+      READER_ADDRESS: props.database.readerHost,
+      READER_PORT: String(props.database.readerPort),
+      REDIS_HOST: props.redis.host,
+      REDIS_PORT: String(props.redis.port),
+      REPLICATION_GROUP_ID: props.redis.replicationGroupId,
+      CLUSTER: props.cluster,
+      SERVICES: JSON.stringify(props.services),
+    };
+    const refresh = new VpcFunction(this, 'Refresh', {
+      envName: props.envName,
+      purpose: 'the services\' connection secret, written at deploy and after each rotation, with rolling restarts',
+      code: { folder: 'credential-refresh', handler: 'handler' },
+      vpc: props.vpc,
+      subnets: props.subnets,
+      securityGroups: [props.securityGroup],
+      logsKey: props.key,
+      logRetentionDays: props.logRetentionDays,
+      logRetentionField: 'services.logRetentionDays',
+      retainLogs: props.retainLogs,
+      // Waits for the parser to run on a new Redis token before the old one is dropped.
+      timeout: Duration.minutes(15),
+      environment,
+      deadLetterQueue: { queue: deadLetters, key: props.key },
+    });
+    const role = refresh.role;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.appSecret.secretArn, props.redisTokenSecret.secretArn, ...props.loginSecrets.map((loginSecret) => loginSecret.secretArn)],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.dataKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: [this.secret.secretArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    // By name: the services are created after the secret is written.
+    const serviceArns = [...new Set([...props.services.database, ...props.services.redis])].map((service) =>
+      stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${props.cluster}/${service}` }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService', 'ecs:DescribeServices'], resources: serviceArns }));
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'], resources: [props.redis.replicationGroupArn] }),
+    );
+
+    // At every deployment whose inputs change (and the first), before the services start.
+    this.written = new CustomResource(this, 'Written', {
+      serviceToken: refresh.function.functionArn,
+      resourceType: 'Custom::ConnectionSecret',
+      properties: { Inputs: crypto.createHash('sha256').update(JSON.stringify(stack.resolve(environment))).digest('hex').slice(0, 16) },
+    });
+
+    // After every rotation: Secrets Manager's own event when AWSCURRENT moves, and CloudTrail's
+    // RotationSucceeded where a trail delivers it (the function ignores the second of the two).
+    const rotated = [props.appSecret.secretArn, props.redisTokenSecret.secretArn];
+    const target = new targets.LambdaFunction(refresh.function, { retryAttempts: 4, deadLetterQueue: deadLetters });
+    new events.Rule(this, 'AfterRotation', {
+      description: `CS2 Analytics ${props.envName}: a rotated credential moved to AWSCURRENT`,
+      eventPattern: { source: ['aws.secretsmanager'], detailType: ['Secret Label Updated'], resources: rotated, detail: { labelUpdated: ['AWSCURRENT'] } },
+      targets: [target],
+    });
+    new events.Rule(this, 'AfterRotationTrail', {
+      description: `CS2 Analytics ${props.envName}: a rotation succeeded (CloudTrail)`,
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: ['AWS Service Event via CloudTrail'],
+        detail: { eventName: ['RotationSucceeded'], additionalEventData: { SecretId: rotated } },
+      },
+      targets: [target],
+    });
+  }
+}

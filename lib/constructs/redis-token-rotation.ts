@@ -1,0 +1,88 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { RedisJobQueue } from './redis-job-queue';
+import { VpcFunction } from './vpc-function';
+
+export interface RedisTokenRotationProps {
+  readonly envName: string;
+  readonly jobQueue: RedisJobQueue;
+  /** The key of the token secret. */
+  readonly encryptionKey: kms.IKey;
+  readonly rotationDays: number;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /** Reaches Redis (to try a token); the ElastiCache API through NAT or an endpoint. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly logsKey: kms.IKey;
+  readonly logRetentionDays: number;
+  readonly retainLogs: boolean;
+}
+
+/**
+ * Rotates the job queue's AUTH token every `rotationDays` (lambda/credential-rotation, redisToken):
+ * a new token added beside the old one (ElastiCache ROTATE), proven, made current; the services
+ * tier restarts the parser on it, then drops the old one (SET).
+ */
+export class RedisTokenRotation extends Construct {
+  readonly rotationFunction: VpcFunction;
+
+  constructor(scope: Construct, id: string, props: RedisTokenRotationProps) {
+    super(scope, id);
+    const { jobQueue } = props;
+    const stack = Stack.of(this);
+    this.rotationFunction = new VpcFunction(this, 'Rotation', {
+      envName: props.envName,
+      purpose: 'rotation of the Redis AUTH token',
+      code: { folder: 'credential-rotation', handler: 'redisToken' },
+      vpc: props.vpc,
+      subnets: props.subnets,
+      securityGroups: [props.securityGroup],
+      logsKey: props.logsKey,
+      logRetentionDays: props.logRetentionDays,
+      logRetentionField: 'cache.logRetentionDays',
+      retainLogs: props.retainLogs,
+      // A token change keeps the group `modifying` for minutes.
+      timeout: Duration.minutes(15),
+      environment: {
+        REPLICATION_GROUP_ID: jobQueue.replicationGroup.ref,
+        REDIS_HOST: jobQueue.primaryEndpoint,
+        REDIS_PORT: String(jobQueue.port),
+      },
+      invokedSynchronouslyBy: 'Secrets Manager rotation',
+    });
+    const fn = this.rotationFunction;
+    // Written out rather than granted by the secret: its grant would name this role in the data key's policy.
+    fn.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: [jobQueue.authToken.secretArn],
+      }),
+    );
+    fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
+    fn.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'],
+        resources: [jobQueue.replicationGroupArn],
+      }),
+    );
+    fn.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    // On the secret by ARN: the schedule's own grants would otherwise name the function's role in the
+    // data key's policy; the role's policy above already allows the rotation.
+    new secretsmanager.RotationSchedule(this, 'Schedule', {
+      secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'RotatedSecret', jobQueue.authToken.secretArn),
+      rotationLambda: fn.function,
+      automaticallyAfter: Duration.days(props.rotationDays),
+    });
+    fn.allowOnlyRotationOf(jobQueue.authToken);
+  }
+}

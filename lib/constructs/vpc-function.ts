@@ -1,0 +1,168 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import * as path from 'path';
+import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { ServiceRole } from './service-role';
+
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+
+export interface VpcFunctionProps {
+  readonly envName: string;
+  /** What it does, for its description. */
+  readonly purpose: string;
+  /** The folder under lambda/ and the exported handler, e.g. `credential-rotation` and `postgresApp`. */
+  readonly code: { readonly folder: string; readonly handler: string };
+  readonly vpc: ec2.IVpc;
+  /** Private subnets with egress: the AWS APIs it calls (NAT or endpoints). */
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroups: ec2.ISecurityGroup[];
+  /** Encrypts its log group. */
+  readonly logsKey: kms.IKey;
+  readonly logRetentionDays: number;
+  /** The config field the retention comes from, for the acknowledgement of a short one. */
+  readonly logRetentionField: string;
+  readonly retainLogs: boolean;
+  readonly environment?: Record<string, string>;
+  /** @default 5 minutes */
+  readonly timeout?: Duration;
+  /**
+   * Who invokes it and how, for the acknowledgement of the asynchronous-failure rule: a function
+   * invoked synchronously (Secrets Manager rotation, CloudFormation) has nowhere to send a failure.
+   * @default - the function is given no such acknowledgement
+   */
+  readonly invokedSynchronouslyBy?: string;
+  /**
+   * Where events that failed every retry of an asynchronous invocation wait, and the key of that
+   * queue (the function's role may use it).
+   * @default - none
+   */
+  readonly deadLetterQueue?: { readonly queue: sqs.IQueue; readonly key: kms.IKey };
+}
+
+/**
+ * A Node.js function from lambda/<folder>/index.ts, bundled by esbuild (never Docker), running in the
+ * VPC's private subnets: an encrypted log group with the configured retention, a role whose grants
+ * land in one managed policy (the network-interface and tracing actions a VPC function needs are
+ * there from the start, so it can be created), JSON logs, active tracing, no reserved concurrency.
+ */
+export class VpcFunction extends Construct implements iam.IGrantable {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: ServiceRole;
+  readonly grantPrincipal: iam.IPrincipal;
+  private readonly stack: Stack;
+
+  constructor(scope: Construct, id: string, props: VpcFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.logsKey,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledgeConfiguredLogRetention(logGroup, props.envName, props.logRetentionField, props.logRetentionDays);
+
+    this.role = new ServiceRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.purpose} (${props.envName})`,
+      statements: [
+        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+        // Lambda checks these when it creates a function with a dead-letter queue.
+        ...(props.deadLetterQueue
+          ? [
+              new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queue.queueArn] }),
+              new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.deadLetterQueue.key.keyArn] }),
+            ]
+          : []),
+      ],
+    });
+    this.grantPrincipal = this.role.grantPrincipal;
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      description: `CS2 Analytics ${props.envName}: ${props.purpose}`,
+      entry: path.join(PROJECT_ROOT, 'lambda', props.code.folder, 'index.ts'),
+      handler: props.code.handler,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.minutes(5),
+      role: this.role.role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: props.securityGroups,
+      deadLetterQueue: props.deadLetterQueue?.queue,
+      environment: {
+        // Node.js 20+ runtimes no longer trust the Amazon CAs by default; this bundle has the RDS ones.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        target: 'node22',
+        // The runtime ships the AWS SDK v3; pg-native is an optional addon pg never needs here.
+        externalModules: ['@aws-sdk/*', 'pg-native'],
+        forceDockerBundling: false,
+      },
+    });
+
+    acknowledge(
+      this.role.policy!,
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'Only the VPC network-interface actions Lambda needs to run in the VPC, X-Ray trace publishing and Secrets ' +
+        'Manager\'s GetRandomPassword use *: none supports resource-level permissions; every other statement names its resource',
+    );
+    acknowledge(
+      this.function,
+      'cdk-validator-cfnguard::lambda_inside_vpc_check',
+      'The function runs in the private subnets of the network stack (VpcConfig); their ids arrive as cross-stack ' +
+        'references, which this control cannot follow to a literal subnet id',
+    );
+    acknowledge(
+      this.function,
+      'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
+      'No reserved concurrency on purpose: its callers never run it in parallel bursts, and any reservation fails to ' +
+        'deploy on new accounts whose concurrency quota is 10',
+    );
+    this.stack = Stack.of(this);
+    if (props.invokedSynchronouslyBy) {
+      for (const rule of ['Serverless::Serverless-LambdaDLQ', 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', 'Serverless::Serverless-LambdaAsyncFailureDestination']) {
+        acknowledge(
+          this.function,
+          rule,
+          `${props.invokedSynchronouslyBy} invokes it synchronously and sees its failures itself (and retries): an ` +
+            'asynchronous failure destination would never receive anything',
+        );
+      }
+    }
+  }
+
+  /**
+   * Restricts the invoke permission Secrets Manager got for a rotation schedule to that one secret,
+   * in this account (the permission CDK writes names no source, which leaves the function open to any
+   * account's Secrets Manager: Control Tower CT.LAMBDA.PR.2, and the confused-deputy advice).
+   */
+  allowOnlyRotationOf(secret: secretsmanager.ISecret): void {
+    for (const child of this.function.node.findAll()) {
+      if (child instanceof lambda.CfnPermission && JSON.stringify(this.stack.resolve(child.principal)).includes('secretsmanager.amazonaws.com')) {
+        child.sourceAccount = this.stack.account;
+        child.sourceArn = secret.secretArn;
+      }
+    }
+  }
+}
