@@ -115,6 +115,8 @@ describe('each bad value fails with a message naming the environment and the fie
     ['Valkey with a Redis version', 'dev', { 'cache.engine': 'valkey' }, 'dev: cache.engineVersion must be a Valkey 7.2 or 8.x version (got "7.1")'],
     ['unknown cache engine', 'dev', { 'cache.engine': 'memcached' }, 'dev: cache.engine must be one of redis, valkey (got "memcached")'],
     ['idle pool above the pool', 'prod', { 'database.proxy.maxIdleConnectionsPercent': '95' }, 'prod: database.proxy.maxIdleConnectionsPercent must not exceed database.proxy.maxConnectionsPercent (90) (got 95)'],
+    ['app logins allowed more connections than the server has', 'prod', { 'database.appConnectionLimit': '300' }, 'prod: database.appConnectionLimit must not exceed database.maxConnections (250) (got 300)'],
+    ['a token never rotated', 'staging', { 'cache.authTokenRotationDays': '0' }, 'staging: cache.authTokenRotationDays must be an integer from 1 to 365 (got 0)'],
     ['storage ceiling under the floor', 'prod', { 'database.maxAllocatedStorageGiB': '50' }, 'prod: database.maxAllocatedStorageGiB must be at least database.allocatedStorageGiB (100) (got 50)'],
     ['Performance Insights retention', 'dev', { 'database.performanceInsightsRetentionDays': '30' }, 'dev: database.performanceInsightsRetentionDays must be 7, or a multiple of 31 up to 731 (got 30)'],
     ['monitoring interval', 'dev', { 'database.monitoringIntervalSeconds': '0' }, 'dev: database.monitoringIntervalSeconds must be one of 1, 5, 10, 15, 30, 60 (got 0)'],

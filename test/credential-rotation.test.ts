@@ -8,7 +8,7 @@ import { DescribeReplicationGroupsCommand, ElastiCacheClient, ModifyReplicationG
 import { mockClient } from 'aws-sdk-client-mock';
 import * as net from 'net';
 import { Client } from 'pg';
-import { rotatedSecret } from '../lambda/credential-refresh/index';
+import { requestedKind, rotatedSecret } from '../lambda/credential-refresh/index';
 import { afterRotation, connectionValues, kindOf, writeConnectionSecret, type RefreshDependencies, type RefreshEnvironment } from '../lambda/credential-refresh/refresh';
 import { postgresAppRotator, type AppCredentials } from '../lambda/credential-rotation/postgres-app';
 import { redisAcceptsToken } from '../lambda/credential-rotation/redis-auth';
@@ -357,5 +357,10 @@ describe('the connection secret and the restarts', () => {
     expect(kindOf(env, env.appSecretArn)).toBe('database');
     expect(kindOf(env, env.redisSecretArn.replace(/-AbCdEf$/, ''))).toBe('redis');
     expect(kindOf(env, ARN('master'))).toBeUndefined();
+    expect(requestedKind(env, { 'detail-type': 'Secret Label Updated', resources: [env.redisSecretArn], detail: { labelUpdated: 'AWSCURRENT' } })).toBe('redis');
+    expect(requestedKind(env, { 'detail-type': 'Secret Label Updated', resources: [ARN('master')], detail: { labelUpdated: 'AWSCURRENT' } })).toBeUndefined();
+    // By hand, after a refresh that failed every retry (README).
+    expect(requestedKind(env, { refresh: 'database' })).toBe('database');
+    expect(requestedKind(env, { refresh: 'everything' })).toBeUndefined();
   });
 });

@@ -147,6 +147,19 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
     }
   });
 
+  test('credentials: an error of any rotation or refresh function, and a refresh that failed every retry', () => {
+    const functionNameOf = (name: string) => JSON.stringify(alarm(name).Dimensions);
+    expect(alarm('master-rotation-errors')).toMatchObject({
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: `cs2analytics-${config.envName}-db-rotation` }],
+      TreatMissingData: 'notBreaching',
+    });
+    expect(functionNameOf('app-rotation-errors')).toMatch(/AppCredentialsRotationFunction/);
+    expect(functionNameOf('redis-token-rotation-errors')).toMatch(/RedisTokenRotationFunction/);
+    expect(functionNameOf('connection-refresh-errors')).toMatch(/ConnectionsRefreshFunction/);
+    expect(JSON.stringify(alarm('connection-refresh-dead-letters').Dimensions)).toMatch(/ConnectionsDeadLetterQueue/);
+  });
+
   test('every alarm and dashboard metric refers to a resource deployed in this app', () => {
     expect(danglingReferences(variant, 'Monitoring', template.Resources)).toEqual([]);
     const [, dashboard] = resources('AWS::CloudWatch::Dashboard')[0];

@@ -297,7 +297,7 @@ describe.each(VARIANTS)('services in %s', (variant) => {
   test('outputs the public URL, the service names and (registry) the repository URIs', () => {
     // PublishOutput* are CDK's cross-stack references, not ours.
     const ours = (outputs: object) => Object.keys(outputs).filter((name) => !name.startsWith('PublishOutput')).sort();
-    expect(ours(template.toJSON().Outputs)).toEqual(['ApiServiceName', 'ParserServiceName', 'Url', 'WebServiceName']);
+    expect(ours(template.toJSON().Outputs)).toEqual(['ApiServiceName', 'ConnectionRefreshFunctionName', 'ParserServiceName', 'Url', 'WebServiceName']);
     expect(ours(templateOf(variant, 'Registry').toJSON().Outputs)).toEqual([
       'ApiRepositoryUri',
       'ParserRepositoryUri',

@@ -7,7 +7,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isCustomResourceEvent, respondToCloudFormation } from '../partition-maintenance/cloudformation';
-import { afterRotation, kindOf, readRefreshEnvironment, writeConnectionSecret, type RefreshDependencies } from './refresh';
+import { afterRotation, kindOf, readRefreshEnvironment, writeConnectionSecret, type CredentialKind, type RefreshDependencies, type RefreshEnvironment } from './refresh';
 
 const clients = { secrets: new SecretsManagerClient({}), ecs: new ECSClient({}), elasticache: new ElastiCacheClient({}) };
 const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), source: 'credential-refresh', ...entry })}\n`);
@@ -17,6 +17,14 @@ export function rotatedSecret(event: any): string | undefined {
   if (event?.['detail-type'] === 'Secret Label Updated' && event.detail?.labelUpdated === 'AWSCURRENT') return event.resources?.[0];
   if (event?.detail?.eventName === 'RotationSucceeded') return event.detail.additionalEventData?.SecretId;
   return undefined;
+}
+
+/** Which credential an event asks to refresh: a rotation event, or by hand {"refresh": "database" | "redis"}. */
+export function requestedKind(env: RefreshEnvironment, event: unknown): CredentialKind | undefined {
+  const requested = (event as { refresh?: unknown } | null)?.refresh;
+  if (requested === 'database' || requested === 'redis') return requested;
+  const secret = rotatedSecret(event);
+  return secret ? kindOf(env, secret) : undefined;
 }
 
 export async function handler(event: unknown): Promise<unknown> {
@@ -31,10 +39,9 @@ export async function handler(event: unknown): Promise<unknown> {
       return respondToCloudFormation(event, 'FAILED', (error as Error).message);
     }
   }
-  const secret = rotatedSecret(event);
-  const kind = secret ? kindOf(deps.env, secret) : undefined;
+  const kind = requestedKind(deps.env, event);
   if (!kind) {
-    log({ event: 'ignored', secret });
+    log({ event: 'ignored', secret: rotatedSecret(event) });
     return { ignored: true };
   }
   const result = await afterRotation(deps, kind);

@@ -133,7 +133,9 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
   const accepts = (token: string) => redisAcceptsToken({ host: env.redisHost, port: env.redisPort, token, tls: deps.redisTls ?? true });
   // Nothing to take away: the previous token is refused already (an earlier run set it).
   if (!previous || !(await accepts(previous.token))) return false;
+  // One budget for both waits, within the function's 15 minutes.
   const options = { timeoutMs: deps.stableWaitMs ?? 720_000, intervalMs: 15_000, sleep: deps.sleep };
+  const deadline = Date.now() + options.timeoutMs;
   try {
     await waitFor(`${services.join(', ')} to run on the new token`, async () => {
       const { services: described = [] } = await deps.ecs.send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }));
@@ -142,7 +144,7 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
     await waitFor(`replication group ${env.replicationGroupId} to be available`, async () => {
       const { ReplicationGroups = [] } = await deps.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: env.replicationGroupId }));
       return ReplicationGroups[0]?.Status === 'available';
-    }, options);
+    }, { ...options, timeoutMs: Math.max(0, deadline - Date.now()) });
   } catch (error) {
     // The old token stays valid until the next rotation's ROTATE drops it: nothing breaks meanwhile.
     deps.log({ event: 'token-set-deferred', reason: (error as Error).message });

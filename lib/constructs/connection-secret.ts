@@ -48,6 +48,10 @@ export class ConnectionSecret extends Construct {
   readonly secret: secretsmanager.Secret;
   /** Written: the services must start after this. */
   readonly written: CustomResource;
+  /** Writes the secret and restarts the services (its errors are alarmed). */
+  readonly refreshFunction: VpcFunction;
+  /** Refreshes that failed every retry (alarmed). */
+  readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: ConnectionSecretProps) {
     super(scope, id);
@@ -68,12 +72,12 @@ export class ConnectionSecret extends Construct {
       );
     }
 
-    const deadLetters = new sqs.Queue(this, 'DeadLetterQueue', {
+    const deadLetters = (this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-    });
+    }));
     for (const rule of ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check', 'Serverless::Serverless-SQSRedrivePolicy']) {
       acknowledge(deadLetters, rule, 'This queue is the dead-letter queue of the connection refresh: it has none of its own');
     }
@@ -102,7 +106,7 @@ export class ConnectionSecret extends Construct {
       CLUSTER: props.cluster,
       SERVICES: JSON.stringify(props.services),
     };
-    const refresh = new VpcFunction(this, 'Refresh', {
+    const refresh = (this.refreshFunction = new VpcFunction(this, 'Refresh', {
       envName: props.envName,
       purpose: 'the services\' connection secret, written at deploy and after each rotation, with rolling restarts',
       code: { folder: 'credential-refresh', handler: 'handler' },
@@ -117,7 +121,7 @@ export class ConnectionSecret extends Construct {
       timeout: Duration.minutes(15),
       environment,
       deadLetterQueue: { queue: deadLetters, key: props.key },
-    });
+    }));
     const role = refresh.role;
     role.addToPolicy(
       new iam.PolicyStatement({

@@ -109,6 +109,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   readonly instanceIdentifiers: { readonly writer: string; readonly readers: readonly string[] };
   /** What AWS Backup protects: the Aurora cluster, or the RDS primary (replicas hold no unique data). */
   readonly backupResource: backup.BackupResource;
+  /** The hosted function that rotates the master user's password (its errors are alarmed). */
+  readonly masterRotationFunctionName: string;
 
   private readonly proxyConnections: ec2.Connections;
   private readonly replicaConnections?: ec2.Connections;
@@ -388,6 +390,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     }
 
     const rotationFunctionName = `cs2analytics-${envName}-db-rotation`;
+    this.masterRotationFunctionName = rotationFunctionName;
     // Created first under the name Lambda will use, so the rotation function's logs are encrypted and expire.
     exportLogGroup('RotationLogs', `/aws/lambda/${rotationFunctionName}`);
     const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({

@@ -44,6 +44,7 @@ export class DataStack extends Stack {
   readonly redisCredentialsSecurityGroup: ec2.ISecurityGroup;
   /** The app's database credentials: the login in use, rotated between two logins. */
   readonly appCredentials: AppCredentials;
+  readonly redisTokenRotation: RedisTokenRotation;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -123,7 +124,7 @@ export class DataStack extends Stack {
       logRetentionDays: config.database.logRetentionDays,
       retainData,
     });
-    new RedisTokenRotation(this, 'RedisTokenRotation', {
+    this.redisTokenRotation = new RedisTokenRotation(this, 'RedisTokenRotation', {
       ...credentialFunctions,
       securityGroup: this.redisCredentialsSecurityGroup,
       jobQueue: this.jobQueue,

@@ -341,6 +341,34 @@ export class MonitoringStack extends Stack {
       missing: cloudwatch.TreatMissingData.BREACHING,
     });
 
+    // Credentials: a rotation or a refresh that fails leaves the previous credentials working (nothing
+    // breaks at once), but the next rotation would then change a login still in use.
+    const credentialFunctions = [
+      { id: 'Master', name: 'master-rotation', what: 'The master user\'s password rotation (hosted function)', functionName: data.database.masterRotationFunctionName },
+      { id: 'App', name: 'app-rotation', what: 'The app login rotation', functionName: data.appCredentials.rotationFunction.function.functionName },
+      { id: 'RedisToken', name: 'redis-token-rotation', what: 'The Redis AUTH token rotation', functionName: data.redisTokenRotation.rotationFunction.function.functionName },
+      { id: 'Refresh', name: 'connection-refresh', what: 'The connection secret refresh (rewrite and rolling restart after a rotation)', functionName: services.connections.refreshFunction.function.functionName },
+    ];
+    for (const { id, name, what, functionName } of credentialFunctions) {
+      this.alarm(`Credentials${id}Errors`, `${name}-errors`, {
+        description: `${what} failed. Secrets Manager retries a rotation; see the function's logs before the next scheduled rotation.`,
+        metric: new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensionsMap: { FunctionName: functionName }, statistic: 'Sum', period: Duration.hours(1) }),
+        threshold: 1,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // Rotations run monthly: no invocation is no error.
+        missing: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    this.alarm('ConnectionRefreshDeadLetters', 'connection-refresh-dead-letters', {
+      description: 'A refresh after a rotation failed all its retries: the services still run on the previous credentials, which the next rotation changes. Rerun it (README, credentials).',
+      metric: services.connections.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      threshold: 1,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      missing: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     // The dashboard, by tier; every graph says its unit.
     const graph = (title: string, unit: string, metrics: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left: metrics, leftYAxis: { label: unit, showUnits: false }, width, height: 6 });

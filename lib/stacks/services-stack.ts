@@ -37,6 +37,8 @@ export class ServicesStack extends Stack {
   readonly parser: FargateAppService;
   readonly loadBalancer: PublicLoadBalancer;
   readonly cluster: ecs.Cluster;
+  /** The services' connection values, rewritten after each rotation. */
+  readonly connections: ConnectionSecret;
   readonly targetGroups: { readonly web: elbv2.ApplicationTargetGroup; readonly api: elbv2.ApplicationTargetGroup };
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
@@ -122,7 +124,7 @@ export class ServicesStack extends Stack {
     const serviceName = (name: string) => `cs2analytics-${envName}-${name}`;
     // The connection values with the current credentials inside, under the names the original apps
     // read: written before the services start, and again (with a rolling restart) after each rotation.
-    const connections = new ConnectionSecret(this, 'Connections', {
+    const connections = (this.connections = new ConnectionSecret(this, 'Connections', {
       envName,
       appSecret: data.appCredentials.secret,
       loginSecrets: Object.values(database.loginSecrets),
@@ -144,7 +146,7 @@ export class ServicesStack extends Stack {
       securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'RedisCredentials', data.redisCredentialsSecurityGroup.securityGroupId, { mutable: false }),
       logRetentionDays: services.logRetentionDays,
       retainLogs: config.retainData,
-    });
+    }));
     const fromConnections = (...names: (typeof CONNECTION_KEYS)[number][]) =>
       Object.fromEntries(names.map((name) => [name, { secret: connections.secret, field: name }]));
 
@@ -238,5 +240,9 @@ export class ServicesStack extends Stack {
     for (const [name, service] of [['Web', this.web], ['Api', this.api], ['Parser', this.parser]] as const) {
       new CfnOutput(this, `${name}ServiceName`, { value: service.service.serviceName, description: `ECS service of ${name.toLowerCase()}` });
     }
+    new CfnOutput(this, 'ConnectionRefreshFunctionName', {
+      value: connections.refreshFunction.function.functionName,
+      description: 'Rewrites the connection secret and restarts the services that use a rotated credential (README, credentials)',
+    });
   }
 }
