@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import * as net from 'net';
 import { Client } from 'pg';
 import { requestedKind, rotatedSecret } from '../lambda/credential-refresh/index';
-import { afterRotation, connectionValues, kindOf, writeConnectionSecret, type RefreshDependencies, type RefreshEnvironment } from '../lambda/credential-refresh/refresh';
+import { afterRotation, atDeployment, connectionValues, kindOf, writeConnectionSecret, type RefreshDependencies, type RefreshEnvironment } from '../lambda/credential-refresh/refresh';
 import { postgresAppRotator, type AppCredentials } from '../lambda/credential-rotation/postgres-app';
 import { redisAcceptsToken } from '../lambda/credential-rotation/redis-auth';
 import { redisTokenRotator } from '../lambda/credential-rotation/redis-token';
@@ -255,6 +255,7 @@ describe('the connection secret and the restarts', () => {
   let elasticache: ReturnType<typeof fakeElastiCache>;
   const ecs = mockClient(ECSClient);
   let stable = true;
+  let deployedAt: Map<string, Date>;
   let log: Record<string, unknown>[];
 
   beforeAll(() => redis.start());
@@ -270,14 +271,23 @@ describe('the connection secret and the restarts', () => {
     elasticache = fakeElastiCache(redis);
     ecs.reset();
     stable = true;
-    ecs.on(UpdateServiceCommand).resolves({});
+    // The services run, deployed an hour ago; a forced deployment is a new one, now.
+    deployedAt = new Map(Object.values(env.services).flat().map((name) => [name, new Date(Date.now() - 3_600_000)]));
+    ecs.on(UpdateServiceCommand).callsFake(async ({ service }) => {
+      deployedAt.set(service, new Date());
+      return {};
+    });
     ecs.on(DescribeServicesCommand).callsFake(async ({ services }) => ({
-      services: services.map((name: string) => ({
+      services: services.filter((name: string) => deployedAt.has(name)).map((name: string) => ({
         serviceName: name,
+        status: 'ACTIVE',
         runningCount: 2,
         desiredCount: 2,
-        deployments: stable ? [{ rolloutState: 'COMPLETED' }] : [{ rolloutState: 'IN_PROGRESS' }, { rolloutState: 'COMPLETED' }],
+        deployments: stable
+          ? [{ status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: deployedAt.get(name) }]
+          : [{ status: 'PRIMARY', rolloutState: 'IN_PROGRESS', createdAt: deployedAt.get(name) }, { status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: new Date(0) }],
       })),
+      failures: services.filter((name: string) => !deployedAt.has(name)).map((name: string) => ({ arn: name, reason: 'MISSING' })),
     }));
     log = [];
   });
@@ -309,9 +319,35 @@ describe('the connection secret and the restarts', () => {
   });
 
   test('is written from the current login\'s own secret; writing it again changes nothing', async () => {
-    expect(await writeConnectionSecret(deps())).toBe(true);
+    expect(await writeConnectionSecret(deps())).toEqual(['database', 'redis']);
     expect(secrets.current<Record<string, string>>(env.connectionSecretArn)).toMatchObject({ DATABASE_USER: 'cs2app', DATABASE_PASSWORD: 'p@ss/w:rd' });
-    expect(await writeConnectionSecret(deps())).toBe(false);
+    expect(await writeConnectionSecret(deps())).toEqual([]);
+  });
+
+  test('at the first deployment the services do not exist yet: written, nothing restarted', async () => {
+    deployedAt.clear();
+    expect(await atDeployment(deps())).toEqual({ changed: ['database', 'redis'], restarted: [] });
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
+  test('at a later deployment that changes a value (a new endpoint), the services that use it restart; the others do not', async () => {
+    await writeConnectionSecret(deps());
+    const moved = { ...deps(), env: { ...deps().env, redisHost: 'jobs-new.example.internal' } };
+    expect(await atDeployment(moved)).toEqual({ changed: ['redis'], restarted: ['cs2analytics-dev-parser'] });
+    expect(await atDeployment(moved)).toEqual({ changed: [], restarted: [] });
+  });
+
+  test('a refresh that failed after writing the values restarts the API when it runs again', async () => {
+    await writeConnectionSecret(deps());
+    secrets.create(env.appSecretArn, { username: 'cs2app_clone', logins: { cs2app: ARN('cs2app'), cs2app_clone: ARN('cs2app_clone') } });
+    ecs.on(UpdateServiceCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(afterRotation(deps(), 'database')).rejects.toThrow('Rate exceeded');
+    expect(secrets.current<Record<string, string>>(env.connectionSecretArn).DATABASE_USER).toBe('cs2app_clone');
+    ecs.on(UpdateServiceCommand).callsFake(async ({ service }) => {
+      deployedAt.set(service, new Date());
+      return {};
+    });
+    expect(await afterRotation(deps(), 'database')).toEqual({ restarted: ['cs2analytics-dev-api'] });
   });
 
   test('after a database rotation: new values, then a rolling restart of the API alone', async () => {

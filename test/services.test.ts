@@ -212,6 +212,25 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       }
     });
 
+    test('the app\'s credentials and the Redis token rotate on schedules that start last, once the services and the refresh rules exist', () => {
+      const all = template.toJSON().Resources as Resources;
+      const schedules = Object.entries(resources(template, 'AWS::SecretsManager::RotationSchedule'));
+      expect(schedules).toHaveLength(2);
+      const byName = (pattern: RegExp) => schedules.find(([, schedule]) => pattern.test(JSON.stringify(schedule.Properties.SecretId)))!;
+      const [, app] = byName(/AppCredentialsSecret/);
+      const [, token] = byName(/JobQueueAuthToken/);
+      expect(JSON.stringify(app.Properties.RotationLambdaARN)).toMatch(/AppCredentialsRotationFunction/);
+      expect(JSON.stringify(token.Properties.RotationLambdaARN)).toMatch(/RedisTokenRotationFunction/);
+      expect(app.Properties.RotationRules).toEqual({ ScheduleExpression: `rate(${config.database.credentialRotationDays} days)` });
+      expect(token.Properties.RotationRules).toEqual({ ScheduleExpression: `rate(${config.cache.authTokenRotationDays} days)` });
+      const ids = (type: string) => Object.entries(all).filter(([, resource]) => resource.Type === type).map(([id]) => id);
+      for (const [, schedule] of schedules) {
+        for (const id of [...ids('AWS::ECS::Service'), ...ids('Custom::ConnectionSecret'), ...ids('AWS::Events::Rule').filter((id) => id.startsWith('ConnectionsAfterRotation'))]) {
+          expect(schedule.DependsOn).toContain(id);
+        }
+      }
+    });
+
     test('the refresh function restarts only this environment\'s API and parser, and reads only the credentials it joins', () => {
       const services = JSON.parse(refresh.Properties.Environment.Variables.SERVICES);
       expect(services).toEqual({ database: [`cs2analytics-${variant}-api`], redis: [`cs2analytics-${variant}-parser`] });

@@ -7,7 +7,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isCustomResourceEvent, respondToCloudFormation } from '../partition-maintenance/cloudformation';
-import { afterRotation, kindOf, readRefreshEnvironment, writeConnectionSecret, type CredentialKind, type RefreshDependencies, type RefreshEnvironment } from './refresh';
+import { afterRotation, atDeployment, kindOf, readRefreshEnvironment, type CredentialKind, type RefreshDependencies, type RefreshEnvironment } from './refresh';
 
 const clients = { secrets: new SecretsManagerClient({}), ecs: new ECSClient({}), elasticache: new ElastiCacheClient({}) };
 const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), source: 'credential-refresh', ...entry })}\n`);
@@ -32,7 +32,8 @@ export async function handler(event: unknown): Promise<unknown> {
   if (isCustomResourceEvent(event)) {
     if (event.RequestType === 'Delete') return respondToCloudFormation(event, 'SUCCESS', 'nothing to remove');
     try {
-      await writeConnectionSecret(deps);
+      const result = await atDeployment(deps);
+      log({ event: 'deployment-refresh', ...result });
       return await respondToCloudFormation(event, 'SUCCESS', 'connection secret written');
     } catch (error) {
       log({ event: 'connection-secret-failed', error: (error as Error).message });

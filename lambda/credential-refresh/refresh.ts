@@ -89,22 +89,59 @@ export function kindOf(env: RefreshEnvironment, secret: string): CredentialKind 
   return undefined;
 }
 
-/** Writes the connection secret from the current credentials; true when its value changed. */
-export async function writeConnectionSecret(deps: RefreshDependencies): Promise<boolean> {
+/** The keys of the connection values that carry each kind of credential. */
+const KEYS_OF: Readonly<Record<CredentialKind, readonly string[]>> = {
+  database: ['DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'],
+  redis: ['REDIS_URL', 'REDIS_PASSWORD'],
+};
+
+/** Writes the connection secret from the current credentials; returns the kinds whose values changed. */
+export async function writeConnectionSecret(deps: RefreshDependencies): Promise<CredentialKind[]> {
   const { env, secrets } = deps;
   const app = await secretJson<AppCredentials>(secrets, env.appSecretArn);
   // The login's own secret holds its password (the one RDS Proxy knows it by).
   const login = await secretJson<{ username: string; password: string }>(secrets, app.logins[app.username]);
   if (login.username !== app.username || !login.password) throw new Error(`the secret of ${app.username} holds no password for it`);
   const { token } = await secretJson<{ token: string }>(secrets, env.redisSecretArn);
-  const next = JSON.stringify(connectionValues(env, app.username, login.password, token));
-  const current = await secrets
-    .send(new GetSecretValueCommand({ SecretId: env.connectionSecretArn }))
-    .then((value) => value.SecretString, () => undefined);
-  if (current === next) return false;
-  await secrets.send(new PutSecretValueCommand({ SecretId: env.connectionSecretArn, SecretString: next }));
-  deps.log({ event: 'connection-secret-written', user: app.username });
-  return true;
+  const next = connectionValues(env, app.username, login.password, token);
+  const current = await secretJson<Record<string, string>>(secrets, env.connectionSecretArn).catch(() => ({}) as Record<string, string>);
+  const changed = (Object.keys(KEYS_OF) as CredentialKind[]).filter((kind) => KEYS_OF[kind].some((key) => current[key] !== next[key]));
+  if (changed.length === 0) return [];
+  await secrets.send(new PutSecretValueCommand({ SecretId: env.connectionSecretArn, SecretString: JSON.stringify(next) }));
+  deps.log({ event: 'connection-secret-written', user: app.username, changed });
+  return changed;
+}
+
+/**
+ * Forces a new deployment of each of `services` whose newest deployment is older than the current
+ * connection values: a state check, not a memory of what this function did, so a duplicate event
+ * restarts nothing twice and a run that failed half-way restarts what it had not. Services that do
+ * not exist yet (the first deployment) start on the current values anyway.
+ */
+export async function restartStale(deps: RefreshDependencies, services: readonly string[], because: string): Promise<string[]> {
+  const { env } = deps;
+  if (services.length === 0) return [];
+  const written = await deps.secrets.send(new GetSecretValueCommand({ SecretId: env.connectionSecretArn }));
+  const valuesSince = written.CreatedDate?.getTime() ?? Date.now();
+  const { services: described = [] } = await deps.ecs.send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }));
+  const restarted: string[] = [];
+  for (const service of services) {
+    const found = described.find((candidate) => candidate.serviceName === service && candidate.status === 'ACTIVE');
+    if (!found) continue;
+    const newest = Math.max(0, ...(found.deployments ?? []).map((deployment) => deployment.createdAt?.getTime() ?? 0));
+    if (newest >= valuesSince) continue;
+    await deps.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service, forceNewDeployment: true }));
+    deps.log({ event: 'restarted', service, because });
+    restarted.push(service);
+  }
+  return restarted;
+}
+
+/** At a deployment: the values written, and the running services that use changed ones restarted. */
+export async function atDeployment(deps: RefreshDependencies): Promise<{ changed: CredentialKind[]; restarted: string[] }> {
+  const changed = await writeConnectionSecret(deps);
+  const services = [...new Set(changed.flatMap((kind) => deps.env.services[kind]))];
+  return { changed, restarted: await restartStale(deps, services, 'connection values changed at deployment') };
 }
 
 /**
@@ -114,17 +151,11 @@ export async function writeConnectionSecret(deps: RefreshDependencies): Promise<
  * stops working.
  */
 export async function afterRotation(deps: RefreshDependencies, kind: CredentialKind): Promise<{ restarted: string[]; tokenSet?: boolean }> {
-  const { env } = deps;
-  const changed = await writeConnectionSecret(deps);
-  const services = env.services[kind];
-  if (changed) {
-    for (const service of services) {
-      await deps.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service, forceNewDeployment: true }));
-      deps.log({ event: 'restarted', service, because: `${kind} credentials rotated` });
-    }
-  }
-  if (kind !== 'redis') return { restarted: changed ? [...services] : [] };
-  return { restarted: changed ? [...services] : [], tokenSet: await setTokenOnceStable(deps, services) };
+  await writeConnectionSecret(deps);
+  const services = deps.env.services[kind];
+  const restarted = await restartStale(deps, services, `${kind} credentials rotated`);
+  if (kind !== 'redis') return { restarted };
+  return { restarted, tokenSet: await setTokenOnceStable(deps, services) };
 }
 
 async function setTokenOnceStable(deps: RefreshDependencies, services: readonly string[]): Promise<boolean> {

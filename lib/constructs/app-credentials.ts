@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
 import { DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 import { VpcFunction } from './vpc-function';
 
@@ -13,7 +14,6 @@ export interface AppCredentialsProps {
   readonly database: PostgresDatabase;
   /** Encrypts the secret (the database's key: the login secrets use it too). */
   readonly encryptionKey: kms.IKey;
-  readonly rotationDays: number;
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   /** Reaches the writer (direct) and the proxy. */
@@ -25,10 +25,10 @@ export interface AppCredentialsProps {
 
 /**
  * The application's database credentials: a secret that names the login in use and everything its
- * rotation needs (writer, proxy, master secret, each login's own secret), rotated every
- * `rotationDays` by lambda/credential-rotation (postgresApp): the login not in use gets a new password,
- * in the database and in its proxy secret, proven directly and through the proxy, then becomes the
- * login in use. The services never read this secret: the connection secret (services tier) is
+ * rotation needs (writer, proxy, master secret, each login's own secret), rotated by
+ * lambda/credential-rotation (postgresApp) on a schedule the services stack sets up: the login not
+ * in use gets a new password, in the database and in its proxy secret, proven directly and through
+ * the proxy, then becomes the login in use. The services never read this secret: the connection secret (services tier) is
  * derived from it after each rotation.
  */
 export class AppCredentials extends Construct {
@@ -105,13 +105,15 @@ export class AppCredentials extends Construct {
       }),
     );
 
-    // On the secret by ARN: the schedule's own grants would otherwise name the function's role in the
-    // data key's policy; the role's policy above already allows the rotation.
-    new secretsmanager.RotationSchedule(this, 'Schedule', {
-      secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'RotatedSecret', this.secret.secretArn),
-      rotationLambda: fn.function,
-      automaticallyAfter: Duration.days(props.rotationDays),
-    });
-    fn.allowOnlyRotationOf(this.secret);
+    // The schedule starts in the services stack, once the roles exist and the services can be restarted.
+    fn.allowRotationOf(this.secret);
+    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+      acknowledge(
+        this.secret,
+        rule,
+        'Rotated by this function on a schedule in the services stack (RotationSchedule), which deploys last: the first ' +
+          'rotation starts when the schedule is created and needs the app roles and the services it restarts (a test checks the schedule)',
+      );
+    }
   }
 }

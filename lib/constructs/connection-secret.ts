@@ -52,6 +52,8 @@ export class ConnectionSecret extends Construct {
   readonly refreshFunction: VpcFunction;
   /** Refreshes that failed every retry (alarmed). */
   readonly deadLetterQueue: sqs.Queue;
+  /** The rules that run the refresh after a rotation: rotations must not start before them. */
+  readonly afterRotationRules: events.Rule[];
 
   constructor(scope: Construct, id: string, props: ConnectionSecretProps) {
     super(scope, id);
@@ -164,12 +166,12 @@ export class ConnectionSecret extends Construct {
     // RotationSucceeded where a trail delivers it (the function ignores the second of the two).
     const rotated = [props.appSecret.secretArn, props.redisTokenSecret.secretArn];
     const target = new targets.LambdaFunction(refresh.function, { retryAttempts: 4, deadLetterQueue: deadLetters });
-    new events.Rule(this, 'AfterRotation', {
+    const native = new events.Rule(this, 'AfterRotation', {
       description: `CS2 Analytics ${props.envName}: a rotated credential moved to AWSCURRENT`,
       eventPattern: { source: ['aws.secretsmanager'], detailType: ['Secret Label Updated'], resources: rotated, detail: { labelUpdated: ['AWSCURRENT'] } },
       targets: [target],
     });
-    new events.Rule(this, 'AfterRotationTrail', {
+    const trail = new events.Rule(this, 'AfterRotationTrail', {
       description: `CS2 Analytics ${props.envName}: a rotation succeeded (CloudTrail)`,
       eventPattern: {
         source: ['aws.secretsmanager'],
@@ -178,5 +180,6 @@ export class ConnectionSecret extends Construct {
       },
       targets: [target],
     });
+    this.afterRotationRules = [native, trail];
   }
 }

@@ -2,8 +2,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
 import type { RedisJobQueue } from './redis-job-queue';
 import { VpcFunction } from './vpc-function';
 
@@ -12,7 +12,6 @@ export interface RedisTokenRotationProps {
   readonly jobQueue: RedisJobQueue;
   /** The key of the token secret. */
   readonly encryptionKey: kms.IKey;
-  readonly rotationDays: number;
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   /** Reaches Redis (to try a token); the ElastiCache API through NAT or an endpoint. */
@@ -23,7 +22,8 @@ export interface RedisTokenRotationProps {
 }
 
 /**
- * Rotates the job queue's AUTH token every `rotationDays` (lambda/credential-rotation, redisToken):
+ * Rotates the job queue's AUTH token (lambda/credential-rotation, redisToken), on a schedule the
+ * services stack sets up:
  * a new token added beside the old one (ElastiCache ROTATE), proven, made current; the services
  * tier restarts the parser on it, then drops the old one (SET).
  */
@@ -76,13 +76,15 @@ export class RedisTokenRotation extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
       }),
     );
-    // On the secret by ARN: the schedule's own grants would otherwise name the function's role in the
-    // data key's policy; the role's policy above already allows the rotation.
-    new secretsmanager.RotationSchedule(this, 'Schedule', {
-      secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'RotatedSecret', jobQueue.authToken.secretArn),
-      rotationLambda: fn.function,
-      automaticallyAfter: Duration.days(props.rotationDays),
-    });
-    fn.allowOnlyRotationOf(jobQueue.authToken);
+    // The schedule starts in the services stack, once the parser can be restarted after a rotation.
+    fn.allowRotationOf(jobQueue.authToken);
+    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+      acknowledge(
+        jobQueue.authToken,
+        rule,
+        'Rotated by this function on a schedule in the services stack (RotationSchedule), which deploys last: the first ' +
+          'rotation starts when the schedule is created and needs the app roles and the services it restarts (a test checks the schedule)',
+      );
+    }
   }
 }

@@ -153,16 +153,15 @@ export class VpcFunction extends Construct implements iam.IGrantable {
   }
 
   /**
-   * Restricts the invoke permission Secrets Manager got for a rotation schedule to that one secret,
-   * in this account (the permission CDK writes names no source, which leaves the function open to any
-   * account's Secrets Manager: Control Tower CT.LAMBDA.PR.2, and the confused-deputy advice).
+   * Lets Secrets Manager invoke the function to rotate that one secret, in this account (a permission
+   * with no source would leave the function open to any account's Secrets Manager: Control Tower
+   * CT.LAMBDA.PR.2, and the confused-deputy advice).
    */
-  allowOnlyRotationOf(secret: secretsmanager.ISecret): void {
-    for (const child of this.function.node.findAll()) {
-      if (child instanceof lambda.CfnPermission && JSON.stringify(this.stack.resolve(child.principal)).includes('secretsmanager.amazonaws.com')) {
-        child.sourceAccount = this.stack.account;
-        child.sourceArn = secret.secretArn;
-      }
-    }
+  allowRotationOf(secret: secretsmanager.ISecret): void {
+    this.function.addPermission('InvokedBySecretsManager', {
+      principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+      sourceAccount: this.stack.account,
+      sourceArn: secret.secretArn,
+    });
   }
 }

@@ -120,7 +120,6 @@ export class DataStack extends Stack {
       ...credentialFunctions,
       securityGroup: this.databaseCredentialsSecurityGroup,
       database: this.database,
-      rotationDays: config.database.credentialRotationDays,
       logRetentionDays: config.database.logRetentionDays,
       retainData,
     });
@@ -128,7 +127,6 @@ export class DataStack extends Stack {
       ...credentialFunctions,
       securityGroup: this.redisCredentialsSecurityGroup,
       jobQueue: this.jobQueue,
-      rotationDays: config.cache.authTokenRotationDays,
       logRetentionDays: config.cache.logRetentionDays,
       retainLogs: retainData,
     });

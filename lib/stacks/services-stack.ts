@@ -12,6 +12,7 @@ import { EncryptionKey } from '../constructs/encryption-key';
 import { DEMO_FILES_MOUNT_PATH, FargateAppService, SCRATCH_PATH, type FargateAppServiceProps } from '../constructs/fargate-app-service';
 import { CONNECTION_KEYS, ConnectionSecret } from '../constructs/connection-secret';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
+import { RotationSchedule } from '../constructs/rotation-schedule';
 import type { DataStack } from './data-stack';
 import type { NetworkStack } from './network-stack';
 import type { RegistryStack } from './registry-stack';
@@ -211,6 +212,23 @@ export class ServicesStack extends Stack {
     // The API finds the parser through Service Connect, as a client of the namespace.
     this.api.service.node.addDependency(this.parser.service);
     for (const service of [this.web, this.api, this.parser]) service.service.node.addDependency(connections.written);
+
+    // Rotations start here, last: Secrets Manager rotates at once when a schedule is created, and the
+    // refresh must find the services running and its rules in place; the app's logins exist by then
+    // (the maintenance stack deployed first).
+    const rotationsAfter = [this.web.service, this.api.service, this.parser.service, connections.written, ...connections.afterRotationRules];
+    new RotationSchedule(this, 'AppCredentialsRotation', {
+      secret: data.appCredentials.secret,
+      rotationFunction: data.appCredentials.rotationFunction.function,
+      days: config.database.credentialRotationDays,
+      after: rotationsAfter,
+    });
+    new RotationSchedule(this, 'RedisTokenRotation', {
+      secret: jobQueue.authToken,
+      rotationFunction: data.redisTokenRotation.rotationFunction.function,
+      days: config.cache.authTokenRotationDays,
+      after: rotationsAfter,
+    });
 
     const listener = this.loadBalancer.listener;
     const target = (id: string, service: FargateAppService, port: number, healthCheckPath: string) =>

@@ -520,6 +520,16 @@ export class DeliveryRehearsal {
       const roleArn = role?.arn ?? `arn:${this.model.partition}:iam::${this.account}:role/${String(functionArn).split(':').pop()}-role`;
       const identity = role ? this.identityPoliciesOf(role.role) : [documentedRotationPolicy(this.arn(secret), functionArn, key && this.arn(key))];
       const why = `rotation of ${TemplateModel.describe(secret)}`;
+      if (fn) {
+        this.add({
+          description: `${why}: Secrets Manager invokes ${TemplateModel.describe(fn)}`,
+          principal: 'secretsmanager.amazonaws.com',
+          action: 'lambda:InvokeFunction',
+          resource: this.arn(fn),
+          context: { 'aws:SourceArn': this.arn(secret), 'aws:SourceAccount': this.account },
+          resourcePolicy: this.resourcePolicyOf(fn),
+        });
+      }
       for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']) {
         this.add({
           description: `${why}: ${action}`,

@@ -12,6 +12,7 @@ import * as crypto from 'crypto';
 interface Version {
   value: string;
   stages: string[];
+  created: Date;
 }
 
 /**
@@ -36,7 +37,7 @@ export class FakeSecretsManager {
       const stage = VersionStage ?? (VersionId ? undefined : 'AWSCURRENT');
       const found = [...this.versions(SecretId)].find(([id, version]) => (!VersionId || id === VersionId) && (!stage || version.stages.includes(stage)));
       if (!found || found[1].value === undefined) throw Object.assign(new Error(`Secrets Manager can't find the specified secret value`), { name: 'ResourceNotFoundException' });
-      return { ARN: SecretId, VersionId: found[0], SecretString: found[1].value };
+      return { ARN: SecretId, VersionId: found[0], SecretString: found[1].value, CreatedDate: found[1].created };
     });
     this.mock.on(PutSecretValueCommand).callsFake(async ({ SecretId, ClientRequestToken, SecretString, VersionStages }) => {
       this.maybeFail(`PutSecretValue:${SecretId}`);
@@ -46,7 +47,7 @@ export class FakeSecretsManager {
       if (existing?.value !== undefined && existing.value !== SecretString) throw new Error('a version with this token exists with another value');
       const stages = VersionStages ?? ['AWSCURRENT'];
       if (stages.includes('AWSCURRENT')) this.moveCurrent(SecretId, id);
-      versions.set(id, { value: SecretString!, stages: [...new Set([...(existing?.stages ?? []), ...stages])] });
+      versions.set(id, { value: SecretString!, stages: [...new Set([...(existing?.stages ?? []), ...stages])], created: new Date() });
       return { ARN: SecretId, VersionId: id };
     });
     this.mock.on(UpdateSecretVersionStageCommand).callsFake(async ({ SecretId, VersionStage, MoveToVersionId }) => {
@@ -64,13 +65,13 @@ export class FakeSecretsManager {
 
   /** Creates a secret with a current value. */
   create(secretId: string, value: unknown): void {
-    this.secrets.set(secretId, new Map([[crypto.randomUUID(), { value: JSON.stringify(value), stages: ['AWSCURRENT'] }]]));
+    this.secrets.set(secretId, new Map([[crypto.randomUUID(), { value: JSON.stringify(value), stages: ['AWSCURRENT'], created: new Date() }]]));
   }
 
   /** What Secrets Manager does when a rotation starts: a new version id under AWSPENDING, no value yet. */
   startRotation(secretId: string): string {
     const token = crypto.randomUUID();
-    this.versions(secretId).set(token, { value: undefined as unknown as string, stages: ['AWSPENDING'] });
+    this.versions(secretId).set(token, { value: undefined as unknown as string, stages: ['AWSPENDING'], created: new Date() });
     return token;
   }
 
