@@ -324,8 +324,11 @@ describe('the connection secret and the restarts', () => {
     expect(await writeConnectionSecret(deps())).toEqual([]);
   });
 
-  test('at the first deployment the services do not exist yet: written, nothing restarted', async () => {
+  test('at the first deployment the services (or even the cluster) do not exist yet: written, nothing restarted', async () => {
     deployedAt.clear();
+    expect(await atDeployment(deps())).toEqual({ changed: ['database', 'redis'], restarted: [] });
+    secrets.create(env.connectionSecretArn, {});
+    ecs.on(DescribeServicesCommand).rejects(Object.assign(new Error('Cluster not found.'), { name: 'ClusterNotFoundException' }));
     expect(await atDeployment(deps())).toEqual({ changed: ['database', 'redis'], restarted: [] });
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });

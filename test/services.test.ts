@@ -200,6 +200,9 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       const [written] = Object.entries(template.toJSON().Resources as Resources).find(([, resource]) => resource.Type === 'Custom::ConnectionSecret')!;
       expect(JSON.stringify(template.toJSON().Resources[written].Properties.ServiceToken)).toContain(refreshId);
       for (const name of SERVICES) expect(service(name).DependsOn).toContain(written);
+      // It looks the services up in the cluster (to restart them when a value changes).
+      const [clusterId] = Object.keys(resources(template, 'AWS::ECS::Cluster'));
+      expect((template.toJSON().Resources[written] as { DependsOn?: string[] }).DependsOn).toContain(clusterId);
       const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((rule) => rule.Properties.EventPattern?.source?.[0] === 'aws.secretsmanager');
       expect(rules.map((rule) => rule.Properties.EventPattern['detail-type'][0]).sort()).toEqual(['AWS Service Event via CloudTrail', 'Secret Label Updated']);
       for (const rule of rules) {

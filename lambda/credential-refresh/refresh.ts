@@ -123,7 +123,10 @@ export async function restartStale(deps: RefreshDependencies, services: readonly
   if (services.length === 0) return [];
   const written = await deps.secrets.send(new GetSecretValueCommand({ SecretId: env.connectionSecretArn }));
   const valuesSince = written.CreatedDate?.getTime() ?? Date.now();
-  const { services: described = [] } = await deps.ecs.send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }));
+  const { services: described = [] } = await deps.ecs
+    .send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }))
+    // No cluster yet is no service yet.
+    .catch((error: Error) => (error.name === 'ClusterNotFoundException' ? { services: [] } : Promise.reject(error)));
   const restarted: string[] = [];
   for (const service of services) {
     const found = described.find((candidate) => candidate.serviceName === service && candidate.status === 'ACTIVE');

@@ -212,6 +212,8 @@ export class ServicesStack extends Stack {
     // The API finds the parser through Service Connect, as a client of the namespace.
     this.api.service.node.addDependency(this.parser.service);
     for (const service of [this.web, this.api, this.parser]) service.service.node.addDependency(connections.written);
+    // The refresh looks the services up in the cluster.
+    connections.written.node.addDependency(cluster);
 
     // Rotations start here, last: Secrets Manager rotates at once when a schedule is created, and the
     // refresh must find the services running and its rules in place; the app's logins exist by then
