@@ -78,12 +78,23 @@ BEGIN
     END IF;
     -- Objects the login creates belong to the owner role (role-specific settings apply at login).
     EXECUTE format('ALTER ROLE %I SET role = %L', v_login, p_owner);
-    -- Never more than the owner role: no administrative role, whoever granted it.
+    -- Never more than the owner role: no administrative role, whoever granted it. From PostgreSQL 16
+    -- each grantor's grant is a membership of its own, revoked by naming the grantor.
     FOR v_object IN
-      SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
+      SELECT r.rolname, pg_get_userbyid(m.grantor) AS grantor FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
       WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = v_login) AND r.rolname <> p_owner
     LOOP
-      EXECUTE format('REVOKE %I FROM %I', v_object.rolname, v_login);
+      BEGIN
+        IF v_membership <> '' THEN
+          EXECUTE format('REVOKE %I FROM %I GRANTED BY %I', v_object.rolname, v_login, v_object.grantor);
+        ELSE
+          EXECUTE format('REVOKE %I FROM %I', v_object.rolname, v_login);
+        END IF;
+      EXCEPTION WHEN insufficient_privilege THEN
+        RAISE EXCEPTION 'login % is a member of % (granted by %), which % may not revoke: revoke it as %, then deploy again',
+          v_login, v_object.rolname, v_object.grantor, current_user, v_object.grantor
+          USING ERRCODE = 'insufficient_privilege';
+      END;
     END LOOP;
   END LOOP;
 
@@ -93,10 +104,10 @@ BEGIN
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-      -- A sequence owned by a column moves with its table.
-      AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'a' AND d.classid = 'pg_class'::regclass))
-      -- A partition moves with its parent; an extension's objects stay the extension's.
-      AND NOT c.relispartition
+      -- A sequence owned by a column (serial: 'a', identity: 'i') moves with its table.
+      AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i') AND d.classid = 'pg_class'::regclass))
+      -- Partitions are handed over one by one (ALTER TABLE ... OWNER does not recurse), so that the
+      -- app's migrations can alter the whole table. An extension's objects stay the extension's.
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
   LOOP
     EXECUTE format('ALTER %s %s OWNER TO %I',
