@@ -1,6 +1,6 @@
 import { GetRandomPasswordCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Client, type ClientConfig } from 'pg';
-import { PASSWORD_EXCLUDED_CHARACTERS } from '../../lib/contract';
+import { LOGIN_PASSWORDS_LOCK_KEY, PASSWORD_EXCLUDED_CHARACTERS } from '../../lib/contract';
 import { secretJson, waitFor, type Rotator, type Secrets } from './rotation';
 
 /**
@@ -90,22 +90,26 @@ export function postgresAppRotator(options: PostgresAppOptions): Rotator<AppCred
     async set(pending, current) {
       if (pending.username === current.username) throw new Error(`refusing to change the password of ${pending.username}, the login in use`);
       const direct = connection(options, pending.host, pending.port, pending.dbname, pending.username, pending.password!);
-      // A rerun after a failure: the password may be set already; then only the login's secret is left.
-      if (!(await loginWorks(direct))) {
-        const master = await secretJson<{ username: string; password: string }>(secrets, pending.masterarn);
-        const client = new Client(connection(options, pending.host, pending.port, pending.dbname, master.username, master.password));
-        await client.connect();
-        try {
+      const master = await secretJson<{ username: string; password: string }>(secrets, pending.masterarn);
+      const client = new Client(connection(options, pending.host, pending.port, pending.dbname, master.username, master.password));
+      await client.connect();
+      try {
+        // The password and the login's secret change together, under the lock the deploy-time run
+        // takes to set passwords from the secrets: it never undoes this half-way.
+        await client.query('SELECT pg_advisory_lock($1::bigint)', [LOGIN_PASSWORDS_LOCK_KEY]);
+        // A rerun after a failure: the password may be set already; then only the login's secret is left.
+        if (!(await loginWorks(direct))) {
           await client.query(`ALTER ROLE ${client.escapeIdentifier(pending.username)} PASSWORD ${client.escapeLiteral(pending.password!)}`);
-        } finally {
-          await client.end().catch(() => undefined);
         }
-      }
-      // The proxy authenticates the login against this secret.
-      const loginSecret = pending.logins[pending.username];
-      const stored = await secretJson<{ username?: string; password?: string }>(secrets, loginSecret);
-      if (stored.password !== pending.password) {
-        await secrets.send(new PutSecretValueCommand({ SecretId: loginSecret, SecretString: JSON.stringify({ username: pending.username, password: pending.password }) }));
+        // The proxy authenticates the login against this secret.
+        const loginSecret = pending.logins[pending.username];
+        const stored = await secretJson<{ username?: string; password?: string }>(secrets, loginSecret);
+        if (stored.password !== pending.password) {
+          await secrets.send(new PutSecretValueCommand({ SecretId: loginSecret, SecretString: JSON.stringify({ username: pending.username, password: pending.password }) }));
+        }
+      } finally {
+        // Ending the session releases the lock.
+        await client.end().catch(() => undefined);
       }
     },
 

@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { LOGIN_PASSWORDS_LOCK_KEY } from '../../lib/contract';
 
 /** The application's database roles (see sql/002_app_roles.sql). */
 export interface AppRoles {
@@ -25,5 +26,21 @@ export async function ensureAppRoles(client: ClientBase, roles: AppRoles): Promi
     if (login.password === undefined) continue;
     // ALTER ROLE takes no bind parameters: the literal is escaped by the driver.
     await client.query(`ALTER ROLE ${client.escapeIdentifier(login.username)} PASSWORD ${client.escapeLiteral(login.password)}`);
+  }
+}
+
+/**
+ * Gives each login the password its secret holds now: read under the lock a rotation holds while it
+ * changes a password and its secret, so a rotation finishing meanwhile is never undone.
+ */
+export async function syncLoginPasswords(client: ClientBase, usernames: readonly string[], passwordOf: (username: string) => Promise<string>): Promise<void> {
+  await client.query('SELECT pg_advisory_lock($1::bigint)', [LOGIN_PASSWORDS_LOCK_KEY]);
+  try {
+    for (const username of usernames) {
+      const password = await passwordOf(username);
+      await client.query(`ALTER ROLE ${client.escapeIdentifier(username)} PASSWORD ${client.escapeLiteral(password)}`);
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOGIN_PASSWORDS_LOCK_KEY]).catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, type ClientConfig } from 'pg';
-import { ensureAppRoles } from './app-roles';
+import { ensureAppRoles, syncLoginPasswords } from './app-roles';
 import { installSql } from './install';
 import { logEvent, runConversion, runMaintenance, type ConversionOutcome } from './maintain';
 import type { PassSummary, TableSettings } from './pass';
@@ -94,28 +94,31 @@ function parseAppRoles(text: string): JobEnvironment['appRoles'] {
  * At deployment: creates or corrects the app's roles and gives each login the password its secret
  * holds. Installs sql/ first (a pass may have been skipped).
  */
-export async function syncAppRoles(deps: JobDependencies): Promise<'synced' | 'skipped' | 'not configured'> {
+export async function syncAppRoles(deps: JobDependencies): Promise<'synced' | 'not configured'> {
   const { env } = deps;
   if (!env.appRoles) return 'not configured';
   const { log } = outputs(deps);
   const connection = await connect(deps, log);
-  if ('skipped' in connection) return 'skipped';
-  const logins = [];
-  for (const login of env.appRoles.logins) {
-    const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: login.secretArn }));
+  // The services log in as these roles, right after this: a deployment that cannot set them up fails.
+  if ('skipped' in connection) throw new Error(`the app's database roles were not set up: ${connection.skipped}; deploy again once the writer is available`);
+  const secretOf = new Map(env.appRoles.logins.map((login) => [login.username, login.secretArn]));
+  const passwordOf = async (username: string) => {
+    const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: secretOf.get(username) }));
     const value = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
-    if (value.username !== login.username || !value.password) throw new Error(`the secret of ${login.username} holds no password for it`);
-    logins.push({ username: login.username, password: value.password });
-  }
+    if (value.username !== username || !value.password) throw new Error(`the secret of ${username} holds no password for it`);
+    return value.password;
+  };
+  const usernames = env.appRoles.logins.map((login) => login.username);
   const client = new Client({ ...connection, application_name: 'cs2-partition-maintenance' });
   await client.connect();
   try {
     await installSql(client);
-    await ensureAppRoles(client, { owner: env.appRoles.owner, logins, connectionLimit: env.appRoles.connectionLimit });
+    await ensureAppRoles(client, { owner: env.appRoles.owner, logins: usernames.map((username) => ({ username })), connectionLimit: env.appRoles.connectionLimit });
+    await syncLoginPasswords(client, usernames, passwordOf);
   } finally {
     await client.end().catch(() => undefined);
   }
-  log({ event: 'app-roles-synced', owner: env.appRoles.owner, logins: logins.map((login) => login.username) });
+  log({ event: 'app-roles-synced', owner: env.appRoles.owner, logins: usernames });
   return 'synced';
 }
 

@@ -5,7 +5,8 @@
  * rotates the partitions of the tables they create.
  */
 import { Client } from 'pg';
-import { ensureAppRoles } from '../../lambda/partition-maintenance/app-roles';
+import { ensureAppRoles, syncLoginPasswords } from '../../lambda/partition-maintenance/app-roles';
+import { LOGIN_PASSWORDS_LOCK_KEY } from '../../lib/contract';
 import { installSql } from '../../lambda/partition-maintenance/install';
 import { convertToPartitioned } from '../../lambda/partition-maintenance/convert';
 import { runPass } from '../../lambda/partition-maintenance/pass';
@@ -121,6 +122,30 @@ describe('after install', () => {
     expect(rows[0].rolconnlimit).toBe(35);
     const members = await admin.query(`SELECT count(DISTINCT member)::int AS n FROM pg_auth_members WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1)`, [OWNER]);
     expect(members.rows[0].n).toBe(3); // the two logins and the master
+  });
+
+  test('setting the passwords from the secrets waits for a rotation that holds the lock, and keeps what it wrote', async () => {
+    const secretsNow = new Map([[APP, PASSWORDS.app], [CLONE, PASSWORDS.clone]]);
+    // A rotation in its setSecret step: it holds the lock, changes the clone's password and its secret.
+    const rotation = await connectAs(MASTER, PASSWORDS.master);
+    await rotation.query('SELECT pg_advisory_lock($1::bigint)', [LOGIN_PASSWORDS_LOCK_KEY]);
+    let rotated!: () => void;
+    const rotationDone = new Promise<void>((resolve) => (rotated = resolve));
+    // A secret read before the rotation finished would be stale by the time it is set.
+    const sync = syncLoginPasswords(master, [CLONE, APP], async (username) => {
+      const value = secretsNow.get(username)!;
+      await rotationDone;
+      return value;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await rotation.query(`ALTER ROLE "${CLONE}" PASSWORD 'rotated-pw'`);
+    secretsNow.set(CLONE, 'rotated-pw');
+    await rotation.end();
+    rotated();
+    await sync;
+    const clone = await connectAs(CLONE, 'rotated-pw');
+    await clone.end();
+    await syncLoginPasswords(master, [CLONE], async () => PASSWORDS.clone);
   });
 
   test('a membership granted by hand (an administrative role) is taken away again', async () => {

@@ -273,6 +273,21 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     }
   });
 
+  test('fails the deployment when the app\'s roles cannot be set up because the writer is not available', async () => {
+    const handler = await load();
+    process.env.APP_ROLES = JSON.stringify({ owner: 'cs2_owner_x', connectionLimit: 30, logins: [{ username: 'cs2app_x', secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:x' }] });
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'modifying' }] });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'modifying' }] });
+    const endpoint = await responseEndpoint();
+    try {
+      await handler(customResourceEvent(endpoint.url, 'Update'));
+      expect(await endpoint.received).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/app's database roles were not set up: .*modifying/) });
+    } finally {
+      endpoint.close();
+      delete process.env.APP_ROLES;
+    }
+  });
+
   test('answers CloudFormation FAILED when it cannot reach the database, and SUCCESS on delete', async () => {
     const handler = await load();
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: 'wrong' }) });
