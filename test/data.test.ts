@@ -261,13 +261,14 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
     const [, proxy] = only(resources(template, 'AWS::RDS::DBProxy'));
     const [, targetGroup] = only(resources(template, 'AWS::RDS::DBProxyTargetGroup'));
 
-    test('requires TLS and accepts the app\'s two logins, each through its own secret, never the master user', () => {
+    test('requires TLS and accepts the app\'s two logins, each through its own secret, and the master user (operators, and the upgrade)', () => {
       expect(proxy.Properties.RequireTLS).toBe(true);
       expect(proxy.Properties.EngineFamily).toBe('POSTGRESQL');
-      expect(proxy.Properties.Auth).toHaveLength(2);
-      for (const auth of proxy.Properties.Auth) {
-        expect(auth).toMatchObject({ AuthScheme: 'SECRETS', IAMAuth: 'DISABLED' });
-        expect(target(auth.SecretArn)).toMatch(/^DatabaseLoginSecret/);
+      expect(proxy.Properties.Auth).toHaveLength(3);
+      for (const auth of proxy.Properties.Auth) expect(auth).toMatchObject({ AuthScheme: 'SECRETS', IAMAuth: 'DISABLED' });
+      const secrets: string[] = proxy.Properties.Auth.map((auth: { SecretArn: unknown }) => target(auth.SecretArn));
+      for (const pattern of [/^DatabaseLoginSecretCs2app(?!Clone)/, /^DatabaseLoginSecretCs2appClone/, /^Database(Cluster|Primary)SecretAttachment/]) {
+        expect(secrets.filter((secret) => pattern.test(secret))).toHaveLength(1);
       }
     });
 

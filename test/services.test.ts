@@ -198,7 +198,10 @@ describe.each(VARIANTS)('services in %s', (variant) => {
 
     test('the connection secret is written before any service starts, and again after each rotation', () => {
       const [written] = Object.entries(template.toJSON().Resources as Resources).find(([, resource]) => resource.Type === 'Custom::ConnectionSecret')!;
-      expect(JSON.stringify(template.toJSON().Resources[written].Properties.ServiceToken)).toContain(refreshId);
+      const writtenProperties = template.toJSON().Resources[written].Properties;
+      expect(JSON.stringify(writtenProperties.ServiceToken)).toContain(refreshId);
+      // What the values are made of, as CloudFormation resolves it: a replaced endpoint reruns the write.
+      for (const name of ['PROXY_ADDRESS', 'READER_ADDRESS', 'REDIS_HOST', 'SERVICES']) expect(writtenProperties[name]).toEqual(refresh.Properties.Environment.Variables[name]);
       for (const name of SERVICES) expect(service(name).DependsOn).toContain(written);
       // It looks the services up in the cluster (to restart them when a value changes).
       const [clusterId] = Object.keys(resources(template, 'AWS::ECS::Cluster'));

@@ -7,7 +7,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import * as crypto from 'crypto';
 import { acknowledge } from '../compliance/acknowledge';
 import { VpcFunction } from './vpc-function';
 
@@ -155,11 +154,13 @@ export class ConnectionSecret extends Construct {
       new iam.PolicyStatement({ actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'], resources: [props.redis.replicationGroupArn] }),
     );
 
-    // At every deployment whose inputs change (and the first), before the services start.
+    // At the first deployment and every one that changes what the values are made of (an endpoint
+    // replaced behind the same reference included: CloudFormation compares the resolved values),
+    // before the services start.
     this.written = new CustomResource(this, 'Written', {
       serviceToken: refresh.function.functionArn,
       resourceType: 'Custom::ConnectionSecret',
-      properties: { Inputs: crypto.createHash('sha256').update(JSON.stringify(stack.resolve(environment))).digest('hex').slice(0, 16) },
+      properties: environment,
     });
 
     // After every rotation: Secrets Manager's own event when AWSCURRENT moves, and CloudTrail's

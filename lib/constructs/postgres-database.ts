@@ -445,7 +445,10 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         );
       }
     }
-    const proxySecrets = props.appLogins?.length ? Object.values(this.loginSecrets) : [this.secret];
+    // The app's logins, each by its own secret; and the master user, whose secret the services never
+    // get: operators connect through the proxy as before, and API tasks of a release that logged in
+    // as the master user keep working until the services stack replaces them (no outage on upgrade).
+    const proxySecrets = [...Object.values(this.loginSecrets), this.secret];
     const proxyRole = new ServiceRole(this, 'ProxyRole', {
       assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
       description: `RDS Proxy ${envName}: reads the database credentials`,
