@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import { requestedKind, rotatedSecret } from '../lambda/credential-refresh/index';
 import { afterRotation, atDeployment, connectionValues, kindOf, writeConnectionSecret, type RefreshDependencies, type RefreshEnvironment } from '../lambda/credential-refresh/refresh';
 import { postgresAppRotator, type AppCredentials } from '../lambda/credential-rotation/postgres-app';
+import { assertServicesCaughtUp } from '../lambda/credential-rotation/caught-up';
 import { redisAcceptsToken } from '../lambda/credential-rotation/redis-auth';
 import { redisTokenRotator } from '../lambda/credential-rotation/redis-token';
 import { rotate, type RotationStep } from '../lambda/credential-rotation/rotation';
@@ -178,6 +179,45 @@ describe('the app\'s database logins, rotated one at a time', () => {
     await expect(step(rotation, 'testSecret')).rejects.toThrow(/timed out waiting for RDS Proxy to accept the new password/);
     expect(secrets.current<AppCredentials>(APP).username).toBe(LOGINS[0]);
     expect(await loginWorks(LOGINS[0], `initial-${LOGINS[0]}`)).toBe(true);
+  });
+
+  test('refuses to start, before anything changes, while the API may still run on the login it would change', async () => {
+    const CONNECTIONS = ARN('connections');
+    // This client only: the refresh tests below mock the class.
+    const ecsClient = new ECSClient({});
+    const ecs = mockClient(ecsClient);
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    let deployments: { status: string; rolloutState: string; createdAt: Date }[] = [];
+    ecs.on(DescribeServicesCommand).callsFake(async () => ({ services: [{ serviceName: 'cs2analytics-dev-api', status: 'ACTIVE', deployments }] }));
+    const guard = () =>
+      assertServicesCaughtUp({ secrets: secrets.client, ecs: ecsClient, rotatedSecretId: APP, connectionSecretId: CONNECTIONS, cluster: 'cs2analytics-dev', services: ['cs2analytics-dev-api'] });
+    try {
+      // No connection secret yet: no service uses the logins.
+      await expect(guard()).resolves.toBeUndefined();
+      // The refresh after the last rotation has not run: the connection values are older than the login in use.
+      secrets.create(CONNECTIONS, { DATABASE_USER: LOGINS[1] });
+      await tick();
+      secrets.create(APP, { ...secrets.current<AppCredentials>(APP) });
+      const token = secrets.startRotation(APP);
+      const refused = rotate({ SecretId: APP, ClientRequestToken: token, Step: 'createSecret' }, secrets.client, rotator(), quiet, guard);
+      await expect(refused).rejects.toThrow(/connection values were not rewritten after the last rotation.*nothing was changed/);
+      expect(secrets.stage(APP, 'AWSPENDING')).toBeUndefined();
+      // Rewritten, but the API is still rolling out: old tasks may hold the previous login.
+      await tick();
+      secrets.create(CONNECTIONS, { DATABASE_USER: LOGINS[0] });
+      await tick();
+      deployments = [
+        { status: 'PRIMARY', rolloutState: 'IN_PROGRESS', createdAt: new Date() },
+        { status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: new Date(0) },
+      ];
+      await expect(guard()).rejects.toThrow(/service cs2analytics-dev-api may still run tasks started before the current connection values/);
+      // Rolled out: the rotation goes ahead.
+      deployments = [deployments[0]].map((deployment) => ({ ...deployment, rolloutState: 'COMPLETED' }));
+      for (const name of STEPS) await rotate({ SecretId: APP, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet, guard);
+      expect(secrets.current<AppCredentials>(APP).username).toBe(LOGINS[1]);
+    } finally {
+      ecs.restore();
+    }
   });
 
   test('refuses a version that is not pending, and never changes the password of the login in use', async () => {
@@ -375,6 +415,34 @@ describe('the connection secret and the restarts', () => {
     expect(elasticache.state.modifications).toEqual(['ROTATE', 'SET']);
     expect(redis.tokens).toEqual([secrets.current<{ token: string }>(env.redisSecretArn).token]);
     expect(secrets.current<Record<string, string>>(env.connectionSecretArn).REDIS_PASSWORD).toBe(redis.tokens[0]);
+  });
+
+  test('two refreshes at once: a write made from credentials that moved on meanwhile is written again', async () => {
+    await writeConnectionSecret(deps());
+    // A Redis rotation finishes while a database refresh is about to write what it read before.
+    secrets.create(env.appSecretArn, { username: 'cs2app_clone', logins: { cs2app: ARN('cs2app'), cs2app_clone: ARN('cs2app_clone') } });
+    secrets.beforeOnce.set(`PutSecretValue:${env.connectionSecretArn}`, () => secrets.create(env.redisSecretArn, { token: 'token-two-0123456789' }));
+    expect(await writeConnectionSecret(deps())).toEqual(['database', 'redis']);
+    expect(secrets.current<Record<string, string>>(env.connectionSecretArn)).toMatchObject({ DATABASE_USER: 'cs2app_clone', REDIS_PASSWORD: 'token-two-0123456789' });
+  });
+
+  test('the old token is not dropped when the parser may run on other values than the current token', async () => {
+    await writeConnectionSecret(deps());
+    const rotator = redisTokenRotator({ secrets: secrets.client, elasticache: new ElastiCacheClient({}), replicationGroupId: 'jobs', host: '127.0.0.1', port: redis.port, tls: false, modifyWaitMs: 0, sleep: noSleep });
+    const token = secrets.startRotation(env.redisSecretArn);
+    for (const name of STEPS) await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
+    // While the parser rolls out, another refresh writes values with the old token (read before the rotation).
+    let stale = true;
+    ecs.on(DescribeServicesCommand).callsFake(async ({ services }) => {
+      if (stale) {
+        stale = false;
+        secrets.create(env.connectionSecretArn, { ...secrets.current<Record<string, string>>(env.connectionSecretArn), REDIS_PASSWORD: 'token-one-0123456789' });
+      }
+      return { services: services.map((name: string) => ({ serviceName: name, status: 'ACTIVE', runningCount: 2, desiredCount: 2, deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: deployedAt.get(name) }] })) };
+    });
+    expect(await afterRotation(deps(), 'redis')).toMatchObject({ tokenSet: false });
+    expect(redis.tokens).toHaveLength(2);
+    expect(log).toContainEqual(expect.objectContaining({ event: 'token-set-deferred', reason: expect.stringContaining('may not run on the current token') }));
   });
 
   test('a parser that does not become stable in time keeps both tokens working (SET deferred)', async () => {

@@ -227,6 +227,24 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
       for (const permission of permissions) expect(permission.Properties.SourceAccount).toBeDefined();
     });
 
+    test('each rotation function checks, before it starts, that the services that use its credential run on the current values', () => {
+      const functions = Object.values(resources(template, 'AWS::Lambda::Function'));
+      const all = template.toJSON().Resources;
+      for (const [handler, service] of [['index.postgresApp', 'api'], ['index.redisToken', 'parser']]) {
+        const fn = functions.find((candidate) => candidate.Properties.Handler === handler)!;
+        expect(fn.Properties.Environment.Variables).toMatchObject({
+          CONNECTION_SECRET_NAME: `cs2analytics/${config.envName}/services/connections`,
+          CLUSTER: `cs2analytics-${config.envName}`,
+          SERVICES: JSON.stringify([`cs2analytics-${config.envName}-${service}`]),
+        });
+        const role = all[fn.Properties.Role['Fn::GetAtt'][0]];
+        const statements = (role.Properties.ManagedPolicyArns as { Ref: string }[]).flatMap((arn) => all[arn.Ref].Properties.PolicyDocument.Statement as any[]);
+        const resourceOf = (action: string) => JSON.stringify(statements.filter((statement) => [statement.Action].flat().includes(action)).map((statement) => statement.Resource));
+        expect(resourceOf('ecs:DescribeServices')).toContain(`service/cs2analytics-${config.envName}/cs2analytics-${config.envName}-${service}`);
+        expect(resourceOf('secretsmanager:ListSecretVersionIds')).toContain(`secret:cs2analytics/${config.envName}/services/connections-??????`);
+      }
+    });
+
     test('each app login has its own secret, which the proxy knows it by; the app secret names the login in use', () => {
       const secrets = resources(template, 'AWS::SecretsManager::Secret');
       const logins = Object.entries(secrets).filter(([id]) => /^DatabaseLoginSecret/.test(id));

@@ -95,21 +95,36 @@ const KEYS_OF: Readonly<Record<CredentialKind, readonly string[]>> = {
   redis: ['REDIS_URL', 'REDIS_PASSWORD'],
 };
 
-/** Writes the connection secret from the current credentials; returns the kinds whose values changed. */
-export async function writeConnectionSecret(deps: RefreshDependencies): Promise<CredentialKind[]> {
+/** The connection values the current credentials make. */
+async function currentValues(deps: RefreshDependencies): Promise<Record<string, string>> {
   const { env, secrets } = deps;
   const app = await secretJson<AppCredentials>(secrets, env.appSecretArn);
   // The login's own secret holds its password (the one RDS Proxy knows it by).
   const login = await secretJson<{ username: string; password: string }>(secrets, app.logins[app.username]);
   if (login.username !== app.username || !login.password) throw new Error(`the secret of ${app.username} holds no password for it`);
   const { token } = await secretJson<{ token: string }>(secrets, env.redisSecretArn);
-  const next = connectionValues(env, app.username, login.password, token);
-  const current = await secretJson<Record<string, string>>(secrets, env.connectionSecretArn).catch(() => ({}) as Record<string, string>);
-  const changed = (Object.keys(KEYS_OF) as CredentialKind[]).filter((kind) => KEYS_OF[kind].some((key) => current[key] !== next[key]));
-  if (changed.length === 0) return [];
-  await secrets.send(new PutSecretValueCommand({ SecretId: env.connectionSecretArn, SecretString: JSON.stringify(next) }));
-  deps.log({ event: 'connection-secret-written', user: app.username, changed });
-  return changed;
+  return connectionValues(env, app.username, login.password, token);
+}
+
+/**
+ * Writes the connection secret from the current credentials; returns the kinds whose values changed.
+ * Two refreshes may run at once (a database and a Redis rotation, or the two events of one): each
+ * reads the credentials again after its write and writes again if they moved on meanwhile, so the
+ * last write is always checked against the latest credentials (credentials only move forward).
+ */
+export async function writeConnectionSecret(deps: RefreshDependencies): Promise<CredentialKind[]> {
+  const { env, secrets } = deps;
+  const changed = new Set<CredentialKind>();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const next = await currentValues(deps);
+    const current = await secretJson<Record<string, string>>(secrets, env.connectionSecretArn).catch(() => ({}) as Record<string, string>);
+    const differing = (Object.keys(KEYS_OF) as CredentialKind[]).filter((kind) => KEYS_OF[kind].some((key) => current[key] !== next[key]));
+    if (differing.length === 0) return [...changed];
+    await secrets.send(new PutSecretValueCommand({ SecretId: env.connectionSecretArn, SecretString: JSON.stringify(next) }));
+    deps.log({ event: 'connection-secret-written', user: next.DATABASE_USER, changed: differing });
+    for (const kind of differing) changed.add(kind);
+  }
+  throw new Error('the credentials kept changing while the connection secret was written; run the refresh again');
 }
 
 /**
@@ -184,10 +199,31 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
     deps.log({ event: 'token-set-deferred', reason: (error as Error).message });
     return false;
   }
+  // Only if the parser runs on exactly the current token: another refresh may have written the
+  // connection secret meanwhile (then it restarts the parser and decides for itself).
   const { token } = await secretJson<{ token: string }>(deps.secrets, env.redisSecretArn);
-  await deps.elasticache.send(
-    new ModifyReplicationGroupCommand({ ReplicationGroupId: env.replicationGroupId, AuthToken: token, AuthTokenUpdateStrategy: 'SET', ApplyImmediately: true }),
+  const written = await deps.secrets.send(new GetSecretValueCommand({ SecretId: env.connectionSecretArn }));
+  const values = JSON.parse(written.SecretString ?? '{}') as Record<string, string>;
+  const { services: described = [] } = await deps.ecs.send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }));
+  const startedAfter = described.every((service) =>
+    (service.deployments ?? []).every((deployment) => (deployment.createdAt?.getTime() ?? 0) >= (written.CreatedDate?.getTime() ?? Infinity)),
   );
+  if (values.REDIS_PASSWORD !== token || !startedAfter) {
+    deps.log({ event: 'token-set-deferred', reason: 'the parser may not run on the current token yet' });
+    return false;
+  }
+  // Another run may have set it meanwhile.
+  if (!(await accepts(previous.token))) return false;
+  try {
+    await deps.elasticache.send(
+      new ModifyReplicationGroupCommand({ ReplicationGroupId: env.replicationGroupId, AuthToken: token, AuthTokenUpdateStrategy: 'SET', ApplyImmediately: true }),
+    );
+  } catch (error) {
+    // The other event of the same rotation, setting it at the same moment.
+    if ((error as Error).name !== 'InvalidReplicationGroupStateFault') throw error;
+    deps.log({ event: 'token-set-deferred', reason: (error as Error).message });
+    return false;
+  }
   deps.log({ event: 'token-set', replicationGroupId: env.replicationGroupId });
   return true;
 }

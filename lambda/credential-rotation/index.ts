@@ -3,13 +3,16 @@
  * Secrets Manager invokes them, one step at a time. Thin on purpose: the steps are in rotation.ts,
  * postgres-app.ts and redis-token.ts.
  */
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { assertServicesCaughtUp } from './caught-up';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { postgresAppRotator } from './postgres-app';
 import { redisTokenRotator } from './redis-token';
 import { isRotationEvent, rotate } from './rotation';
 
 const secrets = new SecretsManagerClient({});
+const ecs = new ECSClient({});
 const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
 
 function rotationEvent(event: unknown) {
@@ -17,16 +20,29 @@ function rotationEvent(event: unknown) {
   return event;
 }
 
+const required = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is required`);
+  return value;
+};
+
+/** No rotation while a service may still use what it would change (see caught-up.ts). */
+const caughtUp = (secretId: string) => () =>
+  assertServicesCaughtUp({
+    secrets,
+    ecs,
+    rotatedSecretId: secretId,
+    connectionSecretId: required('CONNECTION_SECRET_NAME'),
+    cluster: required('CLUSTER'),
+    services: JSON.parse(required('SERVICES')) as string[],
+  });
+
 export async function postgresApp(event: unknown): Promise<void> {
-  await rotate(rotationEvent(event), secrets, postgresAppRotator({ secrets, tls: process.env.DB_TLS === 'disable' ? 'disable' : 'verify-full' }), log);
+  const rotation = rotationEvent(event);
+  await rotate(rotation, secrets, postgresAppRotator({ secrets, tls: process.env.DB_TLS === 'disable' ? 'disable' : 'verify-full' }), log, caughtUp(rotation.SecretId));
 }
 
 export async function redisToken(event: unknown): Promise<void> {
-  const required = (name: string) => {
-    const value = process.env[name];
-    if (!value) throw new Error(`environment variable ${name} is required`);
-    return value;
-  };
   const rotator = redisTokenRotator({
     secrets,
     elasticache: new ElastiCacheClient({}),
@@ -35,5 +51,6 @@ export async function redisToken(event: unknown): Promise<void> {
     port: Number(required('REDIS_PORT')),
     tls: process.env.REDIS_TLS !== 'disable',
   });
-  await rotate(rotationEvent(event), secrets, rotator, log);
+  const rotation = rotationEvent(event);
+  await rotate(rotation, secrets, rotator, log, caughtUp(rotation.SecretId));
 }

@@ -43,8 +43,18 @@ export async function secretJson<T>(secrets: Secrets, secretId: string, stage: {
   return JSON.parse(value.SecretString ?? '{}') as T;
 }
 
-/** Runs one step of a rotation, after checking that the token is a version of the secret to rotate. */
-export async function rotate<T>(event: RotationEvent, secrets: Secrets, rotator: Rotator<T>, log: (entry: Record<string, unknown>) => void): Promise<void> {
+/**
+ * Runs one step of a rotation, after checking that the token is a version of the secret to rotate.
+ * `beforeStart` runs before a rotation creates its new value (not on a rerun that has one): it may
+ * refuse the rotation while nothing has changed yet.
+ */
+export async function rotate<T>(
+  event: RotationEvent,
+  secrets: Secrets,
+  rotator: Rotator<T>,
+  log: (entry: Record<string, unknown>) => void,
+  beforeStart?: () => Promise<void>,
+): Promise<void> {
   const { SecretId: secretId, ClientRequestToken: token, Step: step } = event;
   const description = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
   if (description.RotationEnabled === false) throw new Error(`rotation is not enabled for ${secretId}`);
@@ -64,6 +74,7 @@ export async function rotate<T>(event: RotationEvent, secrets: Secrets, rotator:
         .send(new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: 'AWSPENDING' }))
         .then(() => true, (error: Error) => (error.name === 'ResourceNotFoundException' ? false : Promise.reject(error)));
       if (!existing) {
+        await beforeStart?.();
         const pending = await rotator.create(current);
         await secrets.send(
           new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify(pending), VersionStages: ['AWSPENDING'] }),

@@ -11,6 +11,26 @@ export function repositoryName(envName: string, service: ServiceName): string {
   return `cs2analytics-${envName}/${service}`;
 }
 
+/** The ECS cluster of an environment, and a service's name in it. */
+export function clusterName(envName: string): string {
+  return `cs2analytics-${envName}`;
+}
+
+export function ecsServiceName(envName: string, service: string): string {
+  return `cs2analytics-${envName}-${service}`;
+}
+
+/**
+ * The services' connection secret (services stack). Named, because the rotation functions (data
+ * stack, deployed before it) look up when it was last written before they rotate again.
+ */
+export function connectionSecretName(envName: string): string {
+  return `cs2analytics/${envName}/services/connections`;
+}
+
+/** Which services use which credential: they are restarted after its rotation. */
+export const SERVICES_USING: Readonly<Record<'database' | 'redis', readonly ServiceName[]>> = { database: ['api'], redis: ['parser'] };
+
 /** The stage of an environment (its construct id) and the stacks' construct ids inside it. */
 export const STACK_IDS = ['Network', 'Data', 'Registry', 'Services', 'Maintenance', 'Monitoring'] as const;
 export type StackId = (typeof STACK_IDS)[number];

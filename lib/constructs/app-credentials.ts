@@ -107,6 +107,7 @@ export class AppCredentials extends Construct {
 
     // The schedule starts in the services stack, once the roles exist and the services can be restarted.
     fn.allowRotationOf(this.secret);
+    fn.checkServicesBeforeRotating(props.envName, 'database');
     for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
       acknowledge(
         this.secret,

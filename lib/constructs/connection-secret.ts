@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { connectionSecretName } from '../config/names';
 import { VpcFunction } from './vpc-function';
 
 /** The keys of the connection secret, which the services get as ECS secrets under these names. */
@@ -58,6 +59,8 @@ export class ConnectionSecret extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.secret = new secretsmanager.Secret(this, 'Secret', {
+      // The rotation functions find it by this name (see names.ts).
+      secretName: connectionSecretName(props.envName),
       description: `CS2 Analytics ${props.envName}: the services' connection values, derived from the rotated credentials`,
       encryptionKey: props.key,
       // Replaced by the refresh function before any service starts.
@@ -164,7 +167,7 @@ export class ConnectionSecret extends Construct {
     });
 
     // After every rotation: Secrets Manager's own event when AWSCURRENT moves, and CloudTrail's
-    // RotationSucceeded where a trail delivers it (the function ignores the second of the two).
+    // RotationSucceeded where a trail delivers it (the second to arrive finds nothing left to do).
     const rotated = [props.appSecret.secretArn, props.redisTokenSecret.secretArn];
     const target = new targets.LambdaFunction(refresh.function, { retryAttempts: 4, deadLetterQueue: deadLetters });
     const native = new events.Rule(this, 'AfterRotation', {

@@ -7,6 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ecsServiceName } from '../config/names';
 import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
 import type { HealthProbe } from '../config/schema';
 import type { DemoFileSystem } from './demo-file-system';
@@ -258,7 +259,7 @@ export class FargateAppService extends Construct {
     }
 
     this.service = new ecs.FargateService(this, 'Service', {
-      serviceName: `cs2analytics-${envName}-${name}`,
+      serviceName: ecsServiceName(envName, name),
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: sizing.minTasks,

@@ -78,6 +78,7 @@ export class RedisTokenRotation extends Construct {
     );
     // The schedule starts in the services stack, once the parser can be restarted after a rotation.
     fn.allowRotationOf(jobQueue.authToken);
+    fn.checkServicesBeforeRotating(props.envName, 'redis');
     for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
       acknowledge(
         jobQueue.authToken,

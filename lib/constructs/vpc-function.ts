@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as path from 'path';
 import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { clusterName, connectionSecretName, ecsServiceName, SERVICES_USING } from '../config/names';
 import { ServiceRole } from './service-role';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -157,6 +158,32 @@ export class VpcFunction extends Construct implements iam.IGrantable {
    * with no source would leave the function open to any account's Secrets Manager: Control Tower
    * CT.LAMBDA.PR.2, and the confused-deputy advice).
    */
+  /**
+   * What a rotation function needs to refuse a rotation while the services still run on the
+   * credential it would change (lambda/credential-rotation/caught-up.ts): when the connection secret
+   * was last written, and the services' deployments. By name: both live in the services stack,
+   * deployed after this one.
+   */
+  checkServicesBeforeRotating(envName: string, kind: keyof typeof SERVICES_USING): void {
+    const services = SERVICES_USING[kind].map((service) => ecsServiceName(envName, service));
+    this.function.addEnvironment('CONNECTION_SECRET_NAME', connectionSecretName(envName));
+    this.function.addEnvironment('CLUSTER', clusterName(envName));
+    this.function.addEnvironment('SERVICES', JSON.stringify(services));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:ListSecretVersionIds'],
+        // Secrets Manager appends six random characters to a secret's name in its ARN.
+        resources: [this.stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${connectionSecretName(envName)}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServices'],
+        resources: services.map((service) => this.stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName(envName)}/${service}` })),
+      }),
+    );
+  }
+
   allowRotationOf(secret: secretsmanager.ISecret): void {
     this.function.addPermission('InvokedBySecretsManager', {
       principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),

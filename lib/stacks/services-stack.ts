@@ -11,6 +11,7 @@ import { DATABASE_NAME } from '../constructs/postgres-database';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { DEMO_FILES_MOUNT_PATH, FargateAppService, SCRATCH_PATH, type FargateAppServiceProps } from '../constructs/fargate-app-service';
 import { CONNECTION_KEYS, ConnectionSecret } from '../constructs/connection-secret';
+import { clusterName as clusterNameOf, ecsServiceName, SERVICES_USING } from '../config/names';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
 import { RotationSchedule } from '../constructs/rotation-schedule';
 import type { DataStack } from './data-stack';
@@ -58,7 +59,7 @@ export class ServicesStack extends Stack {
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     acknowledgeConfiguredLogRetention(execLogGroup, envName, 'services.logRetentionDays', services.logRetentionDays);
-    const clusterName = `cs2analytics-${envName}`;
+    const clusterName = clusterNameOf(envName);
     const cluster = (this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName,
       vpc: network.vpc,
@@ -122,7 +123,6 @@ export class ServicesStack extends Stack {
       user: `${config.fileSystem.uid}:${config.fileSystem.gid}`,
     } satisfies Partial<FargateAppServiceProps>;
     const { database, jobQueue } = data;
-    const serviceName = (name: string) => `cs2analytics-${envName}-${name}`;
     // The connection values with the current credentials inside, under the names the original apps
     // read: written before the services start, and again (with a rolling restart) after each rotation.
     const connections = (this.connections = new ConnectionSecret(this, 'Connections', {
@@ -140,7 +140,7 @@ export class ServicesStack extends Stack {
       },
       redis: { host: jobQueue.primaryEndpoint, port: jobQueue.port, replicationGroupId: jobQueue.replicationGroup.ref, replicationGroupArn: jobQueue.replicationGroupArn },
       cluster: clusterName,
-      services: { database: [serviceName('api')], redis: [serviceName('parser')] },
+      services: { database: SERVICES_USING.database.map((name) => ecsServiceName(envName, name)), redis: SERVICES_USING.redis.map((name) => ecsServiceName(envName, name)) },
       key,
       vpc: network.vpc,
       subnets: network.subnets.privateWithEgress,

@@ -2,6 +2,7 @@ import {
   DescribeSecretCommand,
   GetRandomPasswordCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
@@ -26,6 +27,8 @@ export class FakeSecretsManager {
   private readonly secrets = new Map<string, Map<string, Version>>();
   /** Calls to make fail once: `PutSecretValue:<secret>` etc. */
   readonly failOnce = new Set<string>();
+  /** Something that happens once just before a call (another process acting meanwhile): `PutSecretValue:<secret>`. */
+  readonly beforeOnce = new Map<string, () => void>();
 
   constructor() {
     this.mock.on(DescribeSecretCommand).callsFake(async ({ SecretId }) => ({
@@ -39,6 +42,10 @@ export class FakeSecretsManager {
       if (!found || found[1].value === undefined) throw Object.assign(new Error(`Secrets Manager can't find the specified secret value`), { name: 'ResourceNotFoundException' });
       return { ARN: SecretId, VersionId: found[0], SecretString: found[1].value, CreatedDate: found[1].created };
     });
+    this.mock.on(ListSecretVersionIdsCommand).callsFake(async ({ SecretId }) => ({
+      ARN: SecretId,
+      Versions: [...this.versions(SecretId)].map(([id, version]) => ({ VersionId: id, VersionStages: [...version.stages], CreatedDate: version.created })),
+    }));
     this.mock.on(PutSecretValueCommand).callsFake(async ({ SecretId, ClientRequestToken, SecretString, VersionStages }) => {
       this.maybeFail(`PutSecretValue:${SecretId}`);
       const versions = this.versions(SecretId);
@@ -102,6 +109,11 @@ export class FakeSecretsManager {
   }
 
   private maybeFail(call: string): void {
+    const before = this.beforeOnce.get(call);
+    if (before) {
+      this.beforeOnce.delete(call);
+      before();
+    }
     if (this.failOnce.delete(call)) throw Object.assign(new Error(`injected failure of ${call}`), { name: 'InternalServiceError' });
   }
 }
