@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -287,7 +287,11 @@ export class FargateAppService extends Construct {
         'limited to this service\'s repository',
     );
     if (props.execEnabled && taskRole.policy) {
-      for (const finding of ['Resource::*', `Resource::arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:<${execLogGroupId(props.cluster)}>:*`]) {
+      // cdk-nag names an unresolved account or partition by its pseudo parameter (the CLI synthesizes
+      // without an account when none is configured).
+      const pseudo = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
+      const logGroupArn = `arn:${pseudo(stack.partition, 'Partition')}:logs:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}:log-group:<${execLogGroupId(props.cluster)}>:*`;
+      for (const finding of ['Resource::*', `Resource::${logGroupArn}`]) {
         acknowledge(
           taskRole.policy,
           `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
