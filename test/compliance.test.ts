@@ -1,7 +1,7 @@
 import { App, CfnResource, Stack, type PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -145,24 +145,31 @@ describe('the gates fail synth', () => {
 
 describe('through the CDK CLI, a plain `cdk synth` (no stack selected) of an app with a finding', () => {
   const root = path.join(__dirname, '..');
-  const synth = (failInApp: boolean) => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-gates-'));
-    const result = spawnSync(
-      path.join(root, 'node_modules/.bin/cdk'),
-      ['synth', '--quiet', '--app', 'npx tsx test/support/noncompliant-app.ts', '--output', outdir],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, NONCOMPLIANT_APP_FAIL_IN_APP: String(failInApp) } },
-    );
-    fs.rmSync(outdir, { recursive: true, force: true });
-    return result;
-  };
+  const synth = (failInApp: boolean) =>
+    new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-gates-'));
+      const child = spawn(path.join(root, 'node_modules/.bin/cdk'), ['synth', '--quiet', '--app', 'npx tsx test/support/noncompliant-app.ts', '--output', outdir], {
+        cwd: root,
+        env: { ...process.env, NONCOMPLIANT_APP_FAIL_IN_APP: String(failInApp) },
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (status) => {
+        fs.rmSync(outdir, { recursive: true, force: true });
+        resolve({ status, stderr });
+      });
+    });
+  // Both whole CLI runs at once, started when the file is loaded: they run while the other tests do.
+  const failing = synth(true);
+  const passing = synth(false);
 
-  test('fails, naming the finding, because the app itself fails on findings', () => {
-    const result = synth(true);
+  test('fails, naming the finding, because the app itself fails on findings', async () => {
+    const result = await failing;
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('AwsSolutions-SQS');
   });
 
-  test('would pass without FAIL_ON_FINDINGS_CONTEXT: why bin/ sets it', () => {
-    expect(synth(false).status).toBe(0);
+  test('would pass without FAIL_ON_FINDINGS_CONTEXT: why bin/ sets it', async () => {
+    expect((await passing).status).toBe(0);
   });
 });

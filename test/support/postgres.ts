@@ -4,7 +4,7 @@ import { Client } from 'pg';
 
 export { startPostgresServer, type PostgresServer } from '../../scripts/lib/embedded-postgres';
 
-export const SERVER_FILE = path.join(__dirname, '..', '..', '.jest-synth', 'postgres.json');
+export const SERVER_FILE = path.join(__dirname, '..', '..', '.jest-postgres', 'server.json');
 
 export interface TestDatabase {
   readonly connectionString: string;
@@ -13,8 +13,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database on the run's shared server (started by the global setup), for one test file. */
+/** A fresh database on the run's shared server (started by the database project's global setup), for one test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  if (!fs.existsSync(SERVER_FILE)) {
+    throw new Error(`no PostgreSQL server for this run: a test file that uses it must be listed in DATABASE_TESTS (jest.config.js)`);
+  }
   const { connectionString: admin } = JSON.parse(fs.readFileSync(SERVER_FILE, 'utf8')) as { connectionString: string };
   const name = `test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const adminClient = new Client({ connectionString: admin });
