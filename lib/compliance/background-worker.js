@@ -16,9 +16,16 @@ const TASKS = {
   'cloudformation-validate'({ pluginModule, engineModule, props, prewarm }) {
     const { CloudFormationValidatePlugin } = require(pluginModule);
     if (prewarm) {
-      // The first engine of a WebAssembly instance takes seconds to build (one-time set-up inside
-      // the module); later ones, such as the plugin's own, take a fraction of a second.
-      new (require(engineModule).CompositeEngine)({}).free();
+      // The first engine of a WebAssembly instance takes seconds to build, and its first validation
+      // another second (one-time set-up inside the module, whatever the template): later engines,
+      // such as the plugin's own, and validations take a fraction of that.
+      const { CompositeEngine, TemplateContent } = require(engineModule);
+      const engine = new CompositeEngine({});
+      try {
+        engine.validateTemplate(new TemplateContent('{"Resources":{}}', 'prewarm.json'), { severityLevel: 'WARN' });
+      } finally {
+        engine.free();
+      }
     }
     const plugin = new CloudFormationValidatePlugin(props);
     return (job) => plugin.validate({ ...job, appConstruct: undefined }).violations;

@@ -21,6 +21,10 @@ export interface CachedCloudFormationValidateProps extends CloudFormationValidat
    * Start the validation engine in a worker thread now, and validate there, so that its start-up
    * (seconds, nearly all of a cold validation) overlaps building the app. For a process that
    * synthesizes once (bin/app.ts); a process that synthesizes many apps shares one engine without it.
+   *
+   * With a cache, only when the last synth that used it had templates to validate (or there is no
+   * such synth yet): when every template comes from the cache, the thread would only take CPU
+   * from building the app.
    * @default false
    */
   readonly prewarm?: boolean;
@@ -36,6 +40,10 @@ export interface CachedCloudFormationValidateProps extends CloudFormationValidat
 const BACKGROUND_TIMEOUT_MS = 120_000;
 /** Bumped when what this file does with the engine's findings changes, so that older entries miss. */
 const CACHE_FORMAT = 'cloudformation-validate/1';
+/** The cache note that says whether the last synth needed the engine (see `prewarm`). */
+const ENGINE_NOTE = 'cloudformation-validate-engine';
+const ENGINE_IDLE = 'idle';
+const ENGINE_NEEDED = 'needed';
 
 const AWS_CDK_LIB_DIR = path.dirname(require.resolve('aws-cdk-lib/package.json'));
 const PLUGIN_MODULE = path.join(AWS_CDK_LIB_DIR, 'core', 'lib', 'validation', 'cloudformation-validate-plugin.js');
@@ -70,7 +78,7 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
     // Schemas read from a directory at validation time are not in the cache key.
     this.cache = pluginProps._additionalSchemasDirectory === undefined ? cache : undefined;
     this.startsInBackground = startsInBackground ?? [];
-    if (prewarm) {
+    if (prewarm && this.cache?.readNote(ENGINE_NOTE) !== ENGINE_IDLE) {
       this.worker = BackgroundTask.start('cloudformation-validate', {
         pluginModule: PLUGIN_MODULE,
         engineModule: require.resolve('@aws/cloudformation-validate', { paths: [path.dirname(PLUGIN_MODULE)] }),
@@ -95,9 +103,13 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
 
   override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     for (const plugin of this.startsInBackground) plugin.startInBackground(context);
+    let validatedNow = false;
     const validator: TemplateValidator = {
       fingerprint: () => this.fingerprint(),
-      validate: (templates) => this.validateNow(context, templates),
+      validate: (templates) => {
+        validatedNow = true;
+        return this.validateNow(context, templates);
+      },
     };
     let violations: PolicyViolation[];
     try {
@@ -106,6 +118,7 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
       this.worker?.stop();
       this.worker = undefined;
     }
+    this.cache?.writeNote(ENGINE_NOTE, validatedNow ? ENGINE_NEEDED : ENGINE_IDLE);
     return { success: violations.every((v) => v.severity !== 'error' && v.severity !== 'fatal'), violations };
   }
 

@@ -8,6 +8,7 @@ import type {
 } from 'aws-cdk-lib';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { BackgroundTask } from './background';
 import { cacheKey, uncachedTemplates, validateWithCache, type TemplateValidator, type ValidationCache } from './validation-cache';
@@ -34,11 +35,13 @@ interface RuleFile {
   readonly fingerprint: string;
 }
 
-/** Checks started by `startInBackground`, for `validate` to collect. */
+/** Checks started by `startInBackground`, for `validate` to collect: one worker thread per share. */
 interface PendingChecks {
-  readonly task: BackgroundTask;
-  /** Template path to the digest of the bytes it had when the checks started. */
-  readonly templates: ReadonlyMap<string, string>;
+  readonly shares: readonly {
+    readonly task: BackgroundTask;
+    /** Each template's path and the digest of the bytes it had when the checks started. */
+    readonly templates: readonly { readonly templatePath: string; readonly digest: string }[];
+  }[];
 }
 
 /**
@@ -92,20 +95,25 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
    * inline whatever the thread did not answer.
    */
   startInBackground(context: IPolicyValidationContext): void {
-    this.pending?.task.stop();
-    this.pending = undefined;
+    this.stopBackground();
     const templates = uncachedTemplates(templatesOf(context), this.validator, this.cache)
       .map((template) => ({ templatePath: template.templatePath, content: fs.readFileSync(template.templatePath) }))
       .map(({ templatePath, content }) => ({ templatePath, content, rules: ControlTowerChecks.rulesFor(content) }))
       .filter((template) => template.rules.length > 0);
-    if (templates.length === 0) return;
-    const task = BackgroundTask.start('control-tower', {
-      validatorModule: require.resolve('@cdklabs/cdk-validator-cfnguard'),
-      maxBuffer: MAX_GUARD_OUTPUT,
-    });
-    if (!task) return;
-    task.send({ templates: templates.map(({ templatePath, rules }) => ({ templatePath, rules: rules.map((rule) => rule.file) })) });
-    this.pending = { task, templates: new Map(templates.map(({ templatePath, content }) => [templatePath, digest(content)])) };
+    // cfn-guard's time grows with the template's size times its number of rule files; two large
+    // templates take most of it, so two threads, each with about half, finish in about half the time.
+    const shares = balance(templates, Math.min(2, os.availableParallelism()), (t) => t.content.length * t.rules.length);
+    const started: PendingChecks['shares'][number][] = [];
+    for (const share of shares) {
+      const task = BackgroundTask.start('control-tower', {
+        validatorModule: require.resolve('@cdklabs/cdk-validator-cfnguard'),
+        maxBuffer: MAX_GUARD_OUTPUT,
+      });
+      if (!task) break;
+      task.send({ templates: share.map(({ templatePath, rules }) => ({ templatePath, rules: rules.map((rule) => rule.file) })) });
+      started.push({ task, templates: share.map(({ templatePath, content }) => ({ templatePath, digest: digest(content) })) });
+    }
+    this.pending = { shares: started };
   }
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
@@ -124,7 +132,7 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
     const fromBackground = this.collectBackground();
     return templates.flatMap<PolicyViolation>((template) => {
       const content = fs.readFileSync(template.templatePath);
-      const collected = fromBackground?.get(template.templatePath);
+      const collected = fromBackground.get(template.templatePath);
       if (collected && collected.digest === digest(content)) return collected.violations;
       const rules = ControlTowerChecks.rulesFor(content).map((rule) => rule.file);
       if (rules.length === 0) return [];
@@ -134,19 +142,24 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
     });
   }
 
-  private collectBackground(): Map<string, { digest: string; violations: PolicyViolation[] }> | undefined {
-    const pending = this.pending;
+  /** The background checks' findings by template path; a share that failed is missing (checked inline). */
+  private collectBackground(): Map<string, { digest: string; violations: PolicyViolation[] }> {
+    const collected = new Map<string, { digest: string; violations: PolicyViolation[] }>();
+    for (const { task, templates } of this.pending?.shares ?? []) {
+      const results = task.result<PolicyViolation[][]>(BACKGROUND_TIMEOUT_MS);
+      task.stop();
+      if (!results || results.length !== templates.length) continue;
+      templates.forEach(({ templatePath, digest: templateDigest }, index) =>
+        collected.set(templatePath, { digest: templateDigest, violations: results[index] }),
+      );
+    }
     this.pending = undefined;
-    if (!pending) return undefined;
-    const results = pending.task.result<PolicyViolation[][]>(BACKGROUND_TIMEOUT_MS);
-    pending.task.stop();
-    if (!results || results.length !== pending.templates.size) return undefined;
-    return new Map(
-      [...pending.templates].map(([templatePath, templateDigest], index) => [
-        templatePath,
-        { digest: templateDigest, violations: results[index] },
-      ]),
-    );
+    return collected;
+  }
+
+  private stopBackground(): void {
+    for (const { task } of this.pending?.shares ?? []) task.stop();
+    this.pending = undefined;
   }
 
   /** The rule files that name a resource type the template holds. */
@@ -190,4 +203,15 @@ function templatesOf(context: IPolicyValidationContext): PolicyValidationStack[]
 
 function digest(content: string | Buffer): string {
   return crypto.createHash('sha256').update(content).digest('hex');
+}
+
+/** Splits `items` into at most `count` shares of about equal total cost (largest first, each to the lightest share). */
+function balance<T>(items: readonly T[], count: number, cost: (item: T) => number): T[][] {
+  const shares = Array.from({ length: Math.max(1, count) }, () => ({ items: [] as T[], cost: 0 }));
+  for (const item of [...items].sort((a, b) => cost(b) - cost(a))) {
+    const lightest = shares.reduce((min, share) => (share.cost < min.cost ? share : min));
+    lightest.items.push(item);
+    lightest.cost += cost(item);
+  }
+  return shares.map((share) => share.items).filter((share) => share.length > 0);
 }

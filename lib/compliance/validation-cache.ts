@@ -29,6 +29,7 @@ export interface ValidationCacheOptions {
 const ENTRY_FORMAT = 'cs2-validation-cache/1';
 const ENTRY_SUFFIX = '.json';
 const TEMP_SUFFIX = '.tmp';
+const NOTE_SUFFIX = '.note';
 /** A temporary file this old was left by a writer that died before its rename. */
 const ABANDONED_TEMP_MS = 10 * 60 * 1000;
 
@@ -94,6 +95,31 @@ export class ValidationCache {
   }
 
   /**
+   * A short note kept beside the entries (not an entry: never evicted, never a finding), such as
+   * whether the last synth had anything to validate; undefined if there is none.
+   */
+  readNote(name: string): string | undefined {
+    try {
+      return fs.readFileSync(this.noteFile(name), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes a note (see `readNote`), unless it already says `value`. Failures are silent. */
+  writeNote(name: string, value: string): void {
+    if (this.readNote(name) === value) return;
+    const temp = `${this.noteFile(name)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+    try {
+      fs.mkdirSync(this.directory, { recursive: true });
+      fs.writeFileSync(temp, value);
+      fs.renameSync(temp, this.noteFile(name));
+    } catch {
+      removeQuietly(temp);
+    }
+  }
+
+  /**
    * Evicts the least recently used entries until the rest fit in `maxBytes`, and removes temporary
    * files that a writer abandoned. Another process pruning at the same time is harmless: a file
    * already gone is skipped.
@@ -128,6 +154,11 @@ export class ValidationCache {
       removeQuietly(entry.file);
       total -= entry.size;
     }
+  }
+
+  private noteFile(name: string): string {
+    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`not a note name: ${name}`);
+    return path.join(this.directory, name + NOTE_SUFFIX);
   }
 
   private fileOf(key: string): string {
