@@ -90,9 +90,9 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
   }
 
   /**
-   * Starts checking, in a worker thread, the templates that the cache cannot answer, so that they
+   * Starts checking, in worker threads, the templates that the cache cannot answer, so that they
    * are checked while the caller does other work. `validate` collects the findings, or checks
-   * inline whatever the thread did not answer.
+   * inline whatever the threads did not answer.
    */
   startInBackground(context: IPolicyValidationContext): void {
     this.stopBackground();
@@ -117,10 +117,13 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
   }
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const violations = validateWithCache(templatesOf(context), this.validator, {
-      cache: this.cache,
-      groupAcrossTemplates: false,
-    });
+    let violations: PolicyViolation[];
+    try {
+      violations = validateWithCache(templatesOf(context), this.validator, { cache: this.cache, groupAcrossTemplates: false });
+    } finally {
+      // Checks nobody collected (another process filled the cache meanwhile) would only take CPU.
+      this.stopBackground();
+    }
     return {
       success: violations.length === 0,
       violations: violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
