@@ -2,6 +2,9 @@
 /**
  * The only reader of CDK context and environment variables. Chooses the environment
  * (`-c env=<name>`, default dev), applies `-c <dotted.path>=<value>` overrides and builds its stage.
+ *
+ * `CS2ANALYTICS_VALIDATION_CACHE=<dir>` keeps the validators' findings there instead of
+ * node_modules/.cache/cs2-analytics-validation; `off` validates every template on every synth.
  */
 import { App } from 'aws-cdk-lib';
 import { FAIL_ON_FINDINGS_CONTEXT } from '../lib/compliance/gates';
@@ -23,7 +26,13 @@ try {
     defaultAccount: process.env.CDK_DEFAULT_ACCOUNT,
     defaultRegion: process.env.CDK_DEFAULT_REGION,
   });
-  buildCs2AnalyticsApp(app, config);
+  const validationCache = process.env.CS2ANALYTICS_VALIDATION_CACHE;
+  buildCs2AnalyticsApp(app, config, {
+    validationCache: validationCache === 'off' ? false : validationCache || undefined,
+    // This process synthesizes one app: the validation engine starts while the app is built.
+    prewarm: true,
+    cloudFormationValidation: process.env.CDK_VALIDATION !== 'false',
+  });
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

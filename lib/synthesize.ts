@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import type { Cs2AnalyticsStage } from './app-stage';
-import { FAIL_ON_FINDINGS_CONTEXT } from './compliance/gates';
+import { FAIL_ON_FINDINGS_CONTEXT, type ComplianceGateOptions } from './compliance/gates';
 import type { EnvironmentConfig } from './config/schema';
 import { buildCs2AnalyticsApp } from './cs2-analytics-app';
 
@@ -20,6 +20,11 @@ export interface SynthesisResult {
   readonly error?: string;
 }
 
+export interface SynthesisOptions {
+  /** The compliance gates' options, e.g. where their findings are cached. */
+  readonly compliance?: ComplianceGateOptions;
+}
+
 /**
  * Synthesizes one environment outside the CLI (tests, scripts), with the same context as cdk.json
  * and the same compliance gates. A validator finding does not throw: it comes back in `error`,
@@ -29,9 +34,10 @@ export function synthesizeEnvironment(
   config: EnvironmentConfig,
   outdir: string,
   context: Record<string, unknown>,
+  options: SynthesisOptions = {},
 ): SynthesisResult {
   const app = new App({ outdir, context, postCliContext: FAIL_ON_FINDINGS_CONTEXT });
-  const stage: Cs2AnalyticsStage = buildCs2AnalyticsApp(app, config);
+  const stage: Cs2AnalyticsStage = buildCs2AnalyticsApp(app, config, options.compliance);
   let error: string | undefined;
   try {
     app.synth();

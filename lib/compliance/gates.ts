@@ -1,14 +1,10 @@
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import {
-  Validations,
-  type App,
-  type IPolicyValidationContext,
-  type IPolicyValidationPlugin,
-  type PolicyValidationPluginReport,
-} from 'aws-cdk-lib';
+import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
-import * as fs from 'fs';
-import * as path from 'path';
+import { CachedCloudFormationValidate } from './cloudformation-validate';
+import { ControlTowerChecks } from './control-tower';
+import { defaultValidationCacheDirectory, ValidationCache } from './validation-cache';
+
+export { ControlTowerChecks } from './control-tower';
 
 /**
  * App context that makes a finding fail the app itself. The CDK CLI asks apps to leave validation
@@ -18,6 +14,29 @@ import * as path from 'path';
  */
 export const FAIL_ON_FINDINGS_CONTEXT = { '@aws-cdk/core:failSynthOnValidationErrors': true } as const;
 
+export interface ComplianceGateOptions {
+  /**
+   * Where the findings of the CloudFormation and Control Tower validators are cached by template
+   * content, or `false` for no cache. bin/app.ts takes it from `CS2ANALYTICS_VALIDATION_CACHE`.
+   * @default node_modules/.cache/cs2-analytics-validation
+   */
+  readonly validationCache?: string | false;
+  /**
+   * Start CloudFormation validation's engine in a worker thread at once, so that its seconds of
+   * start-up overlap building the app. Worth it in a process that synthesizes one app (bin/app.ts);
+   * a process that synthesizes many shares one engine in-process without it.
+   * @default false
+   */
+  readonly prewarm?: boolean;
+  /**
+   * `false` leaves CloudFormation validation to aws-cdk-lib, uncached. bin/app.ts passes `false`
+   * when `CDK_VALIDATION` is `false` (`cdk synth --no-validation`): aws-cdk-lib then skips its
+   * built-in validation, but it would still run an instance that the app registers.
+   * @default true
+   */
+  readonly cloudFormationValidation?: boolean;
+}
+
 /**
  * The compliance gates that run on every synth of the whole app. Any unacknowledged finding fails
  * synth. aws-cdk-lib's own CloudFormation validation runs too: it is on by default and the context
@@ -26,74 +45,28 @@ export const FAIL_ON_FINDINGS_CONTEXT = { '@aws-cdk/core:failSynthOnValidationEr
  * Acknowledgements live next to the resource they concern (see ./acknowledge.ts); nothing here
  * switches a rule off.
  */
-export function addComplianceGates(app: App): void {
+export function addComplianceGates(app: App, options: ComplianceGateOptions = {}): void {
+  const directory = options.validationCache ?? defaultValidationCacheDirectory();
+  const cache = directory === false ? undefined : new ValidationCache({ directory });
+  const controlTower = new ControlTowerChecks({ cache });
+  // aws-cdk-lib adds its CloudFormation validation unless the app registers an instance of it:
+  // this one caches. It comes first, where aws-cdk-lib puts the built-in, so the report reads as
+  // before, and so it can start the Control Tower checks in the background before its own engine.
+  const cloudFormation = builtinValidationEnabled(app, options)
+    ? [new CachedCloudFormationValidate({ cache, prewarm: options.prewarm, startsInBackground: [controlTower] })]
+    : [];
   Validations.of(app).addPlugins(
+    ...cloudFormation,
     new AwsSolutionsChecks(app),
     new NIST80053R5Checks(app),
     new ServerlessChecks(app),
-    new ControlTowerChecks(),
+    controlTower,
   );
 }
 
-/**
- * The Control Tower proactive controls, run by the cfn-guard binary that
- * @cdklabs/cdk-validator-cfnguard ships.
- *
- * Two differences from using the plugin as it comes:
- * - Each template is checked with only the rule files that name a resource type it holds. A rule
- *   about a type a template does not hold has nothing to check there, so the findings are the same
- *   (a test compares them with the unfiltered plugin), and synth is seconds faster.
- * - Each violation gets the severity `error`. The plugin leaves it unset, and aws-cdk-lib, once it
- *   has removed an acknowledged violation from a report, recomputes the report's success as "no
- *   violation has severity error": without a severity, one acknowledgement would let every other
- *   Control Tower finding through.
- */
-export class ControlTowerChecks implements IPolicyValidationPlugin {
-  private static readonly RULES_DIR = path.join(
-    path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
-    'rules',
-    'control-tower',
-    'cfn-guard',
-  );
-  private static ruleFiles?: readonly { file: string; resourceTypes: ReadonlySet<string> }[];
-
-  private readonly reference = new CfnGuardValidator();
-  readonly name = this.reference.name;
-  readonly version = this.reference.version;
-  readonly ruleIds = this.reference.ruleIds;
-
-  validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    // One cfn-guard run per template, with the rules for that template's resource types only.
-    const violations = context.templatePaths.flatMap((templatePath) => {
-      const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
-      const present = new Set(Object.values<{ Type: string }>(template.Resources ?? {}).map((resource) => resource.Type));
-      const rules = ControlTowerChecks.controlTowerRuleFiles()
-        .filter((rule) => [...rule.resourceTypes].some((type) => present.has(type)))
-        .map((rule) => rule.file);
-      if (rules.length === 0) return [];
-      const guard = new CfnGuardValidator({
-        controlTowerRulesEnabled: false,
-        rules,
-        // Templates with many resources exceed Node's default 1 MiB output buffer.
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return guard.validate({ ...context, templatePaths: [templatePath] }).violations;
-    });
-    return {
-      success: violations.length === 0,
-      violations: violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
-    };
-  }
-
-  private static controlTowerRuleFiles() {
-    ControlTowerChecks.ruleFiles ??= fs
-      .readdirSync(ControlTowerChecks.RULES_DIR, { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.guard'))
-      .map((file) => {
-        const full = path.join(ControlTowerChecks.RULES_DIR, file);
-        const types = fs.readFileSync(full, 'utf8').match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? [];
-        return { file: full, resourceTypes: new Set(types) };
-      });
-    return ControlTowerChecks.ruleFiles;
-  }
+/** Whether aws-cdk-lib would have added its built-in validation: the App's own switch, and the caller's. */
+function builtinValidationEnabled(app: App, options: ComplianceGateOptions): boolean {
+  // The App keeps its `builtinCloudFormationValidation` prop here; aws-cdk-lib reads it the same way.
+  const appSwitch = (app as unknown as { _builtinCloudFormationValidation?: boolean })._builtinCloudFormationValidation;
+  return appSwitch !== false && options.cloudFormationValidation !== false;
 }

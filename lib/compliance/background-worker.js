@@ -1,0 +1,66 @@
+'use strict';
+/**
+ * One validator in a worker thread, for lib/compliance/background.ts. Plain JavaScript, so that the
+ * thread starts on plain Node whatever runs the app (tsx, jest, ts-node).
+ *
+ * Validation plugins are synchronous: the main thread blocks on `signal` (Atomics.wait) and takes
+ * each answer off `port` with receiveMessageOnPort, so every answer is posted first and signalled
+ * after. Every failure is answered too, as `{ error }`: the main thread then validates inline.
+ */
+const { workerData } = require('worker_threads');
+
+const { task, options, port, signal } = workerData;
+
+const TASKS = {
+  /** aws-cdk-lib's own plugin, on templates sent later; `prewarm` starts its engine at once. */
+  'cloudformation-validate'({ pluginModule, engineModule, props, prewarm }) {
+    const { CloudFormationValidatePlugin } = require(pluginModule);
+    if (prewarm) {
+      // The first engine of a WebAssembly instance takes seconds to build, and its first validation
+      // another second (one-time set-up inside the module, whatever the template): later engines,
+      // such as the plugin's own, and validations take a fraction of that.
+      const { CompositeEngine, TemplateContent } = require(engineModule);
+      const engine = new CompositeEngine({});
+      try {
+        engine.validateTemplate(new TemplateContent('{"Resources":{}}', 'prewarm.json'), { severityLevel: 'WARN' });
+      } finally {
+        engine.free();
+      }
+    }
+    const plugin = new CloudFormationValidatePlugin(props);
+    return (job) => plugin.validate({ ...job, appConstruct: undefined }).violations;
+  },
+  /** The cfn-guard binary of @cdklabs/cdk-validator-cfnguard, one run per template with its rule files. */
+  'control-tower'({ validatorModule, maxBuffer }) {
+    const { CfnGuardValidator } = require(validatorModule);
+    return (job) =>
+      job.templates.map(
+        ({ templatePath, rules }) =>
+          new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer }).validate({ templatePaths: [templatePath] })
+            .violations,
+      );
+  },
+};
+
+function answer(message) {
+  port.postMessage(message);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}
+
+let handle;
+let failure;
+try {
+  handle = TASKS[task](options);
+} catch (error) {
+  failure = error;
+}
+
+port.on('message', (job) => {
+  try {
+    if (failure) throw failure;
+    answer({ result: handle(job) });
+  } catch (error) {
+    answer({ error: String((error && error.stack) || error) });
+  }
+});

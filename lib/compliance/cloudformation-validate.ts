@@ -1,0 +1,177 @@
+import {
+  CloudFormationValidatePlugin,
+  type CloudFormationValidatePluginProps,
+  type IPolicyValidationContext,
+  type PolicyValidationPluginReport,
+  type PolicyValidationStack,
+  type PolicyViolation,
+} from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { BackgroundTask } from './background';
+import { cacheKey, validateWithCache, type TemplateValidator, type ValidationCache } from './validation-cache';
+
+export interface CachedCloudFormationValidateProps extends CloudFormationValidatePluginProps {
+  /**
+   * Where findings are cached by template content.
+   * @default - no cache: every template is validated
+   */
+  readonly cache?: ValidationCache;
+  /**
+   * Start the validation engine in a worker thread now, and validate there, so that its start-up
+   * (seconds, nearly all of a cold validation) overlaps building the app. For a process that
+   * synthesizes once (bin/app.ts); a process that synthesizes many apps shares one engine without it.
+   *
+   * With a cache, only when the last synth that used it had templates to validate (or there is no
+   * such synth yet): when every template comes from the cache, the thread would only take CPU
+   * from building the app.
+   * @default false
+   */
+  readonly prewarm?: boolean;
+  /**
+   * Plugins whose work starts in the background when this one is called: aws-cdk-lib calls this
+   * one first, and the others while its engine runs.
+   * @default - none
+   */
+  readonly startsInBackground?: readonly { startInBackground(context: IPolicyValidationContext): void }[];
+}
+
+/** Longer than the engine takes to start and validate every template of an environment on a loaded machine. */
+const BACKGROUND_TIMEOUT_MS = 120_000;
+/** Bumped when what this file does with the engine's findings changes, so that older entries miss. */
+const CACHE_FORMAT = 'cloudformation-validate/1';
+/** The cache note that says whether the last synth needed the engine (see `prewarm`). */
+const ENGINE_NOTE = 'cloudformation-validate-engine';
+const ENGINE_IDLE = 'idle';
+const ENGINE_NEEDED = 'needed';
+
+const AWS_CDK_LIB_DIR = path.dirname(require.resolve('aws-cdk-lib/package.json'));
+const PLUGIN_MODULE = path.join(AWS_CDK_LIB_DIR, 'core', 'lib', 'validation', 'cloudformation-validate-plugin.js');
+const BUILTIN_RULES_DIR = path.join(path.dirname(PLUGIN_MODULE), 'rules');
+const ENGINE_PACKAGE_JSON = require.resolve('@aws/cloudformation-validate/package.json', {
+  paths: [path.dirname(PLUGIN_MODULE)],
+});
+
+/**
+ * aws-cdk-lib's CloudFormation validation, with its findings cached by template content.
+ *
+ * Registered on the App, it counts as the user's own instance, so aws-cdk-lib does not add its
+ * built-in one as well. It keeps the built-in's name, so `@aws-cdk/core:validateAgainstDefaultRules`
+ * (errors or warnings) and the `CloudFormation-Validate::` acknowledgements work as before. The
+ * templates the cache cannot answer are validated by an instance of aws-cdk-lib's plugin itself:
+ * one per process and props, as aws-cdk-lib shares its built-in one, since an engine takes seconds
+ * to start.
+ */
+export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
+  private static readonly engines = new Map<string, CloudFormationValidatePlugin>();
+  private static fingerprints = new Map<string, string>();
+
+  private readonly pluginProps: CloudFormationValidatePluginProps;
+  private readonly cache?: ValidationCache;
+  private readonly startsInBackground: readonly { startInBackground(context: IPolicyValidationContext): void }[];
+  private worker?: BackgroundTask;
+
+  constructor(props: CachedCloudFormationValidateProps = {}) {
+    const { cache, prewarm, startsInBackground, ...pluginProps } = props;
+    super(pluginProps);
+    this.pluginProps = pluginProps;
+    // Schemas read from a directory at validation time are not in the cache key.
+    this.cache = pluginProps._additionalSchemasDirectory === undefined ? cache : undefined;
+    this.startsInBackground = startsInBackground ?? [];
+    if (prewarm && this.cache?.readNote(ENGINE_NOTE) !== ENGINE_IDLE) {
+      this.worker = BackgroundTask.start('cloudformation-validate', {
+        pluginModule: PLUGIN_MODULE,
+        engineModule: require.resolve('@aws/cloudformation-validate', { paths: [path.dirname(PLUGIN_MODULE)] }),
+        props: pluginProps,
+        prewarm: true,
+      });
+    }
+  }
+
+  /**
+   * The engine's version, as the built-in reports it, but read from its package.json: the
+   * built-in's getter loads the 9 MB WebAssembly module, which a synth answered from the cache
+   * never needs. (aws-cdk-lib reads it while writing every template, for its metadata.)
+   */
+  override get version(): string {
+    return engineVersion();
+  }
+
+  override get ruleIds(): string[] {
+    return [engineVersion()];
+  }
+
+  override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    for (const plugin of this.startsInBackground) plugin.startInBackground(context);
+    let validatedNow = false;
+    const validator: TemplateValidator = {
+      fingerprint: () => this.fingerprint(),
+      validate: (templates) => {
+        validatedNow = true;
+        return this.validateNow(context, templates);
+      },
+    };
+    let violations: PolicyViolation[];
+    try {
+      violations = validateWithCache(context.stackTemplates, validator, { cache: this.cache, groupAcrossTemplates: true });
+    } finally {
+      this.worker?.stop();
+      this.worker = undefined;
+    }
+    this.cache?.writeNote(ENGINE_NOTE, validatedNow ? ENGINE_NEEDED : ENGINE_IDLE);
+    return { success: violations.every((v) => v.severity !== 'error' && v.severity !== 'fatal'), violations };
+  }
+
+  private validateNow(context: IPolicyValidationContext, templates: readonly PolicyValidationStack[]): PolicyViolation[] {
+    const job = { stackTemplates: [...templates], templatePaths: templates.map((template) => template.templatePath) };
+    if (this.worker) {
+      this.worker.send(job);
+      const violations = this.worker.result<PolicyViolation[]>(BACKGROUND_TIMEOUT_MS);
+      if (violations) return violations;
+    }
+    return this.sharedEngine().validate({ ...context, ...job }).violations;
+  }
+
+  private sharedEngine(): CloudFormationValidatePlugin {
+    const key = JSON.stringify(this.pluginProps);
+    let engine = CachedCloudFormationValidate.engines.get(key);
+    if (!engine) {
+      engine = new CloudFormationValidatePlugin(this.pluginProps);
+      CachedCloudFormationValidate.engines.set(key, engine);
+    }
+    return engine;
+  }
+
+  /**
+   * What the findings depend on besides the template: the engine's and aws-cdk-lib's versions,
+   * the plugin's code and built-in rules (they come with aws-cdk-lib, hashed anyway in case the
+   * installed copy was patched), and the props with the rules they add.
+   */
+  private fingerprint(): string {
+    const key = JSON.stringify(this.pluginProps);
+    let fingerprint = CachedCloudFormationValidate.fingerprints.get(key);
+    if (!fingerprint) {
+      const builtinRules = fs
+        .readdirSync(BUILTIN_RULES_DIR)
+        .sort()
+        .map((file) => fs.readFileSync(path.join(BUILTIN_RULES_DIR, file)));
+      fingerprint = cacheKey(
+        this.name,
+        CACHE_FORMAT,
+        engineVersion(),
+        fs.readFileSync(path.join(AWS_CDK_LIB_DIR, 'package.json')),
+        fs.readFileSync(PLUGIN_MODULE),
+        ...builtinRules,
+        key,
+      );
+      CachedCloudFormationValidate.fingerprints.set(key, fingerprint);
+    }
+    return fingerprint;
+  }
+}
+
+let cachedEngineVersion: string | undefined;
+function engineVersion(): string {
+  cachedEngineVersion ??= (JSON.parse(fs.readFileSync(ENGINE_PACKAGE_JSON, 'utf8')) as { version: string }).version;
+  return cachedEngineVersion;
+}

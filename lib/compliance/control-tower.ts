@@ -1,0 +1,220 @@
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import type {
+  IPolicyValidationContext,
+  IPolicyValidationPlugin,
+  PolicyValidationPluginReport,
+  PolicyValidationStack,
+  PolicyViolation,
+} from 'aws-cdk-lib';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BackgroundTask } from './background';
+import { cacheKey, uncachedTemplates, validateWithCache, type TemplateValidator, type ValidationCache } from './validation-cache';
+
+export interface ControlTowerChecksOptions {
+  /**
+   * Where findings are cached by template content.
+   * @default - no cache: every template is checked
+   */
+  readonly cache?: ValidationCache;
+}
+
+/** Templates with many resources exceed Node's default 1 MiB output buffer. */
+const MAX_GUARD_OUTPUT = 64 * 1024 * 1024;
+/** Longer than cfn-guard takes on every template of an environment on a loaded machine. */
+const BACKGROUND_TIMEOUT_MS = 120_000;
+/** Bumped when what this file does with cfn-guard's findings changes, so that older entries miss. */
+const CACHE_FORMAT = 'control-tower/1';
+
+interface RuleFile {
+  readonly file: string;
+  readonly resourceTypes: ReadonlySet<string>;
+  /** Relative path and content digest: what a cache key needs of the rule. */
+  readonly fingerprint: string;
+}
+
+/** Checks started by `startInBackground`, for `validate` to collect: one worker thread per share. */
+interface PendingChecks {
+  readonly shares: readonly {
+    readonly task: BackgroundTask;
+    /** Each template's path and the digest of the bytes it had when the checks started. */
+    readonly templates: readonly { readonly templatePath: string; readonly digest: string }[];
+  }[];
+}
+
+/**
+ * The Control Tower proactive controls, run by the cfn-guard binary that
+ * @cdklabs/cdk-validator-cfnguard ships.
+ *
+ * Differences from using the plugin as it comes:
+ * - Each template is checked with only the rule files that name a resource type it holds. A rule
+ *   about a type a template does not hold has nothing to check there, so the findings are the same
+ *   (a test compares them with the unfiltered plugin), and synth is seconds faster.
+ * - Each violation gets the severity `error`. The plugin leaves it unset, and aws-cdk-lib, once it
+ *   has removed an acknowledged violation from a report, recomputes the report's success as "no
+ *   violation has severity error": without a severity, one acknowledgement would let every other
+ *   Control Tower finding through.
+ * - With a cache, a template whose bytes and rule files are unchanged is not checked again.
+ * - `startInBackground` lets another plugin start the checks in a worker thread, to be collected
+ *   when aws-cdk-lib calls `validate`.
+ */
+export class ControlTowerChecks implements IPolicyValidationPlugin {
+  private static readonly PACKAGE_DIR = path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json'));
+  private static readonly RULES_DIR = path.join(ControlTowerChecks.PACKAGE_DIR, 'rules', 'control-tower', 'cfn-guard');
+  private static ruleFiles?: readonly RuleFile[];
+  private static guardVersion?: string;
+
+  private readonly reference = new CfnGuardValidator();
+  readonly name = this.reference.name;
+  readonly version = this.reference.version;
+  readonly ruleIds = this.reference.ruleIds;
+
+  private readonly cache?: ValidationCache;
+  private pending?: PendingChecks;
+  private readonly validator: TemplateValidator = {
+    fingerprint: (_template, content) =>
+      cacheKey(
+        this.name,
+        this.version ?? '',
+        ControlTowerChecks.cfnGuardVersion(),
+        CACHE_FORMAT,
+        ...ControlTowerChecks.rulesFor(content).map((rule) => rule.fingerprint),
+      ),
+    validate: (templates) => this.check(templates),
+  };
+
+  constructor(options: ControlTowerChecksOptions = {}) {
+    this.cache = options.cache;
+  }
+
+  /**
+   * Starts checking, in worker threads, the templates that the cache cannot answer, so that they
+   * are checked while the caller does other work. `validate` collects the findings, or checks
+   * inline whatever the threads did not answer.
+   */
+  startInBackground(context: IPolicyValidationContext): void {
+    this.stopBackground();
+    const templates = uncachedTemplates(templatesOf(context), this.validator, this.cache)
+      .map((template) => ({ templatePath: template.templatePath, content: fs.readFileSync(template.templatePath) }))
+      .map(({ templatePath, content }) => ({ templatePath, content, rules: ControlTowerChecks.rulesFor(content) }))
+      .filter((template) => template.rules.length > 0);
+    // cfn-guard's time grows with the template's size times its number of rule files; two large
+    // templates take most of it, so two threads, each with about half, finish in about half the time.
+    const shares = balance(templates, Math.min(2, os.availableParallelism()), (t) => t.content.length * t.rules.length);
+    const started: PendingChecks['shares'][number][] = [];
+    for (const share of shares) {
+      const task = BackgroundTask.start('control-tower', {
+        validatorModule: require.resolve('@cdklabs/cdk-validator-cfnguard'),
+        maxBuffer: MAX_GUARD_OUTPUT,
+      });
+      if (!task) break;
+      task.send({ templates: share.map(({ templatePath, rules }) => ({ templatePath, rules: rules.map((rule) => rule.file) })) });
+      started.push({ task, templates: share.map(({ templatePath, content }) => ({ templatePath, digest: digest(content) })) });
+    }
+    this.pending = { shares: started };
+  }
+
+  validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    let violations: PolicyViolation[];
+    try {
+      violations = validateWithCache(templatesOf(context), this.validator, { cache: this.cache, groupAcrossTemplates: false });
+    } finally {
+      // Checks nobody collected (another process filled the cache meanwhile) would only take CPU.
+      this.stopBackground();
+    }
+    return {
+      success: violations.length === 0,
+      violations: violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
+    };
+  }
+
+  /** The raw findings on each template: from the background checks where they cover it, else checked now. */
+  private check(templates: readonly PolicyValidationStack[]): PolicyViolation[] {
+    const fromBackground = this.collectBackground();
+    return templates.flatMap<PolicyViolation>((template) => {
+      const content = fs.readFileSync(template.templatePath);
+      const collected = fromBackground.get(template.templatePath);
+      if (collected && collected.digest === digest(content)) return collected.violations;
+      const rules = ControlTowerChecks.rulesFor(content).map((rule) => rule.file);
+      if (rules.length === 0) return [];
+      const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: MAX_GUARD_OUTPUT });
+      // Beta1 findings: the same shape, with fields that the current type leaves optional.
+      return guard.validate({ templatePaths: [template.templatePath] } as IPolicyValidationContext).violations as PolicyViolation[];
+    });
+  }
+
+  /** The background checks' findings by template path; a share that failed is missing (checked inline). */
+  private collectBackground(): Map<string, { digest: string; violations: PolicyViolation[] }> {
+    const collected = new Map<string, { digest: string; violations: PolicyViolation[] }>();
+    for (const { task, templates } of this.pending?.shares ?? []) {
+      const results = task.result<PolicyViolation[][]>(BACKGROUND_TIMEOUT_MS);
+      task.stop();
+      if (!results || results.length !== templates.length) continue;
+      templates.forEach(({ templatePath, digest: templateDigest }, index) =>
+        collected.set(templatePath, { digest: templateDigest, violations: results[index] }),
+      );
+    }
+    this.pending = undefined;
+    return collected;
+  }
+
+  private stopBackground(): void {
+    for (const { task } of this.pending?.shares ?? []) task.stop();
+    this.pending = undefined;
+  }
+
+  /** The rule files that name a resource type the template holds. */
+  private static rulesFor(content: Buffer): readonly RuleFile[] {
+    const template = JSON.parse(content.toString('utf8'));
+    const present = new Set(Object.values<{ Type: string }>(template.Resources ?? {}).map((resource) => resource.Type));
+    return ControlTowerChecks.controlTowerRuleFiles().filter((rule) =>
+      [...rule.resourceTypes].some((type) => present.has(type)),
+    );
+  }
+
+  private static controlTowerRuleFiles(): readonly RuleFile[] {
+    ControlTowerChecks.ruleFiles ??= fs
+      .readdirSync(ControlTowerChecks.RULES_DIR, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.guard'))
+      .sort()
+      .map((file) => {
+        const full = path.join(ControlTowerChecks.RULES_DIR, file);
+        const content = fs.readFileSync(full, 'utf8');
+        const types = content.match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? [];
+        return { file: full, resourceTypes: new Set(types), fingerprint: `${file}:${digest(content)}` };
+      });
+    return ControlTowerChecks.ruleFiles;
+  }
+
+  /** The cfn-guard binary's release, which the package records next to it. */
+  private static cfnGuardVersion(): string {
+    ControlTowerChecks.guardVersion ??= fs.readFileSync(path.join(ControlTowerChecks.PACKAGE_DIR, 'guard-version.json'), 'utf8');
+    return ControlTowerChecks.guardVersion;
+  }
+}
+
+/** The templates to check, in aws-cdk-lib's order, with their stacks where aws-cdk-lib names them. */
+function templatesOf(context: IPolicyValidationContext): PolicyValidationStack[] {
+  const stacks = new Map((context.stackTemplates ?? []).map((stack) => [stack.templatePath, stack]));
+  return context.templatePaths.map(
+    (templatePath) =>
+      stacks.get(templatePath) ?? { templatePath, stackConstructPath: '', accountId: undefined, region: undefined },
+  );
+}
+
+function digest(content: string | Buffer): string {
+  return crypto.createHash('sha256').update(content).digest('hex');
+}
+
+/** Splits `items` into at most `count` shares of about equal total cost (largest first, each to the lightest share). */
+function balance<T>(items: readonly T[], count: number, cost: (item: T) => number): T[][] {
+  const shares = Array.from({ length: Math.max(1, count) }, () => ({ items: [] as T[], cost: 0 }));
+  for (const item of [...items].sort((a, b) => cost(b) - cost(a))) {
+    const lightest = shares.reduce((min, share) => (share.cost < min.cost ? share : min));
+    lightest.items.push(item);
+    lightest.cost += cost(item);
+  }
+  return shares.map((share) => share.items).filter((share) => share.length > 0);
+}
