@@ -6,10 +6,11 @@ import {
   type PolicyValidationStack,
   type PolicyViolation,
 } from 'aws-cdk-lib';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BackgroundTask } from './background';
-import { cacheKey, validateWithCache, type TemplateValidator, type ValidationCache } from './validation-cache';
+import { cacheKey, uncachedTemplates, validateWithCache, type TemplateValidator, type ValidationCache } from './validation-cache';
 
 export interface CachedCloudFormationValidateProps extends CloudFormationValidatePluginProps {
   /**
@@ -28,12 +29,6 @@ export interface CachedCloudFormationValidateProps extends CloudFormationValidat
    * @default false
    */
   readonly prewarm?: boolean;
-  /**
-   * Plugins whose work starts in the background when this one is called: aws-cdk-lib calls this
-   * one first, and the others while its engine runs.
-   * @default - none
-   */
-  readonly startsInBackground?: readonly { startInBackground(context: IPolicyValidationContext): void }[];
 }
 
 /** Longer than the engine takes to start and validate every template of an environment on a loaded machine. */
@@ -68,16 +63,16 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
 
   private readonly pluginProps: CloudFormationValidatePluginProps;
   private readonly cache?: ValidationCache;
-  private readonly startsInBackground: readonly { startInBackground(context: IPolicyValidationContext): void }[];
   private worker?: BackgroundTask;
+  /** The job `startInBackground` sent to the worker: its templates and the digests of their bytes then. */
+  private pending?: readonly { readonly templatePath: string; readonly digest: string }[];
 
   constructor(props: CachedCloudFormationValidateProps = {}) {
-    const { cache, prewarm, startsInBackground, ...pluginProps } = props;
+    const { cache, prewarm, ...pluginProps } = props;
     super(pluginProps);
     this.pluginProps = pluginProps;
     // Schemas read from a directory at validation time are not in the cache key.
     this.cache = pluginProps._additionalSchemasDirectory === undefined ? cache : undefined;
-    this.startsInBackground = startsInBackground ?? [];
     if (prewarm && this.cache?.readNote(ENGINE_NOTE) !== ENGINE_IDLE) {
       this.worker = BackgroundTask.start('cloudformation-validate', {
         pluginModule: PLUGIN_MODULE,
@@ -101,16 +96,22 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
     return [engineVersion()];
   }
 
+  /**
+   * Sends the templates that the cache cannot answer to the worker thread started by `prewarm`, so
+   * that they are validated while other plugins run; `validate` collects the findings. Without a
+   * worker, `validate` does it all.
+   */
+  startInBackground(context: IPolicyValidationContext): void {
+    if (!this.worker || this.pending) return;
+    const templates = uncachedTemplates(context.stackTemplates, this.templateValidator(context, () => undefined), this.cache);
+    if (templates.length === 0) return;
+    this.worker.send(toJob(templates));
+    this.pending = templates.map((template) => ({ templatePath: template.templatePath, digest: digestOf(template.templatePath) }));
+  }
+
   override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    for (const plugin of this.startsInBackground) plugin.startInBackground(context);
     let validatedNow = false;
-    const validator: TemplateValidator = {
-      fingerprint: () => this.fingerprint(),
-      validate: (templates) => {
-        validatedNow = true;
-        return this.validateNow(context, templates);
-      },
-    };
+    const validator = this.templateValidator(context, () => (validatedNow = true));
     let violations: PolicyViolation[];
     try {
       violations = validateWithCache(context.stackTemplates, validator, { cache: this.cache, groupAcrossTemplates: true });
@@ -122,10 +123,28 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
     return { success: violations.every((v) => v.severity !== 'error' && v.severity !== 'fatal'), violations };
   }
 
+  private templateValidator(context: IPolicyValidationContext, onValidate: () => void): TemplateValidator {
+    return {
+      fingerprint: () => this.fingerprint(),
+      validate: (templates) => {
+        onValidate();
+        return this.validateNow(context, templates);
+      },
+    };
+  }
+
   private validateNow(context: IPolicyValidationContext, templates: readonly PolicyValidationStack[]): PolicyViolation[] {
-    const job = { stackTemplates: [...templates], templatePaths: templates.map((template) => template.templatePath) };
+    const job = toJob(templates);
     if (this.worker) {
-      this.worker.send(job);
+      const pending = this.pending;
+      this.pending = undefined;
+      // The job sent early holds these very templates, unchanged since: its answer is theirs.
+      const sentEarly =
+        pending !== undefined &&
+        pending.length === templates.length &&
+        pending.every((sent, index) => sent.templatePath === templates[index].templatePath && sent.digest === digestOf(sent.templatePath));
+      if (pending && !sentEarly) this.worker.result<PolicyViolation[]>(BACKGROUND_TIMEOUT_MS);
+      if (!sentEarly) this.worker.send(job);
       const violations = this.worker.result<PolicyViolation[]>(BACKGROUND_TIMEOUT_MS);
       if (violations) return violations;
     }
@@ -168,6 +187,14 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
     }
     return fingerprint;
   }
+}
+
+function toJob(templates: readonly PolicyValidationStack[]) {
+  return { stackTemplates: [...templates], templatePaths: templates.map((template) => template.templatePath) };
+}
+
+function digestOf(templatePath: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(templatePath)).digest('hex');
 }
 
 let cachedEngineVersion: string | undefined;

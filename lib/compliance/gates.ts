@@ -2,6 +2,7 @@ import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { CachedCloudFormationValidate } from './cloudformation-validate';
 import { ControlTowerChecks } from './control-tower';
+import { StartsBackgroundFirst } from './starts-background-first';
 import { defaultValidationCacheDirectory, ValidationCache } from './validation-cache';
 
 export { ControlTowerChecks } from './control-tower';
@@ -50,16 +51,17 @@ export function addComplianceGates(app: App, options: ComplianceGateOptions = {}
   const cache = directory === false ? undefined : new ValidationCache({ directory });
   const controlTower = new ControlTowerChecks({ cache });
   // aws-cdk-lib adds its CloudFormation validation unless the app registers an instance of it:
-  // this one caches. It comes first, where aws-cdk-lib puts the built-in, so the report reads as
-  // before, and so it can start the Control Tower checks in the background before its own engine.
+  // this one caches.
   const cloudFormation = builtinValidationEnabled(app, options)
-    ? [new CachedCloudFormationValidate({ cache, prewarm: options.prewarm, startsInBackground: [controlTower] })]
-    : [];
+    ? new CachedCloudFormationValidate({ cache, prewarm: options.prewarm })
+    : undefined;
+  // cdk-nag runs on the main thread; the CloudFormation engine and cfn-guard, started just before
+  // it, run in worker threads meanwhile, and are collected after it.
   Validations.of(app).addPlugins(
-    ...cloudFormation,
-    new AwsSolutionsChecks(app),
+    new StartsBackgroundFirst(new AwsSolutionsChecks(app), cloudFormation ? [cloudFormation, controlTower] : [controlTower]),
     new NIST80053R5Checks(app),
     new ServerlessChecks(app),
+    ...(cloudFormation ? [cloudFormation] : []),
     controlTower,
   );
 }

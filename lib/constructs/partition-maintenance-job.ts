@@ -6,7 +6,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -16,6 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
 import type { ArchivalSettings, MaintenanceSettings } from '../config/schema';
+import { bundledLambdaCode } from './bundled-lambda-code';
 import { APP_OWNER_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 import { ServiceRole } from './service-role';
 
@@ -55,7 +55,7 @@ export interface PartitionMaintenanceJobProps {
  * twice, then kept in an encrypted dead-letter queue. Its alarms live in the monitoring stack.
  */
 export class PartitionMaintenanceJob extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly deadLetterQueue: sqs.Queue;
   /** `schema.table` of every maintained table: the `Table` dimension of its metrics. */
   readonly tables: readonly string[];
@@ -138,12 +138,11 @@ export class PartitionMaintenanceJob extends Construct {
       );
     }
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       description: `CS2 Analytics ${envName}: monthly partition maintenance`,
-      entry: path.join(PROJECT_ROOT, 'lambda', 'partition-maintenance', 'index.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      // sql/ ships inside the bundle: the function installs or upgrades it.
+      code: bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { sql: SQL_DIRECTORY } }),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
@@ -186,19 +185,6 @@ export class PartitionMaintenanceJob extends Construct {
         METRICS_NAMESPACE,
         // Node.js 20+ runtimes no longer trust the Amazon CAs by default; this bundle has the RDS ones.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
-      },
-      bundling: {
-        minify: true,
-        target: 'node22',
-        // The runtime ships the AWS SDK v3; pg-native is an optional addon pg never needs here.
-        externalModules: ['@aws-sdk/*', 'pg-native'],
-        forceDockerBundling: false,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // sql/ ships inside the bundle: the function installs or upgrades it.
-          afterBundling: (_inputDir: string, outputDir: string) => [`cp -r "${SQL_DIRECTORY}" "${outputDir}/sql"`],
-        },
       },
     });
 

@@ -3,17 +3,14 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import * as path from 'path';
 import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
 import { clusterName, connectionSecretName, ecsServiceName, SERVICES_USING } from '../config/names';
+import { bundledLambdaCode } from './bundled-lambda-code';
 import { ServiceRole } from './service-role';
-
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 export interface VpcFunctionProps {
   readonly envName: string;
@@ -55,7 +52,7 @@ export interface VpcFunctionProps {
  * there from the start, so it can be created), JSON logs, active tracing, no reserved concurrency.
  */
 export class VpcFunction extends Construct implements iam.IGrantable {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: ServiceRole;
   readonly grantPrincipal: iam.IPrincipal;
   private readonly stack: Stack;
@@ -90,12 +87,10 @@ export class VpcFunction extends Construct implements iam.IGrantable {
     });
     this.grantPrincipal = this.role.grantPrincipal;
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       description: `CS2 Analytics ${props.envName}: ${props.purpose}`,
-      entry: path.join(PROJECT_ROOT, 'lambda', props.code.folder, 'index.ts'),
-      handler: props.code.handler,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      code: bundledLambdaCode({ folder: props.code.folder }),
+      handler: `index.${props.code.handler}`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -112,13 +107,6 @@ export class VpcFunction extends Construct implements iam.IGrantable {
         // Node.js 20+ runtimes no longer trust the Amazon CAs by default; this bundle has the RDS ones.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         ...props.environment,
-      },
-      bundling: {
-        minify: true,
-        target: 'node22',
-        // The runtime ships the AWS SDK v3; pg-native is an optional addon pg never needs here.
-        externalModules: ['@aws-sdk/*', 'pg-native'],
-        forceDockerBundling: false,
       },
     });
 
