@@ -45,7 +45,7 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-const projectApp = 'npx tsx bin/app.ts';
+const projectApp = 'node --import tsx bin/app.ts';
 const projectContext = ['-c', `env=${envName}`];
 const warmCache = path.join(scratch, 'cache-warm');
 // Primes the warm cache, untimed, as a synth after an unchanged one finds it: the second synth
@@ -56,7 +56,7 @@ const empty: number[] = [];
 const cold: number[] = [];
 const warm: number[] = [];
 for (let run = 0; run < runs; run++) {
-  empty.push(synth(`npx tsx ${emptyApp}`, path.join(scratch, `empty-${run}`), []));
+  empty.push(synth(`node --import tsx ${emptyApp}`, path.join(scratch, `empty-${run}`), []));
   cold.push(synth(projectApp, path.join(scratch, `cold-${run}`), projectContext, path.join(scratch, `cache-cold-${run}`)));
   warm.push(synth(projectApp, path.join(scratch, `warm-${run}`), projectContext, warmCache));
 }
