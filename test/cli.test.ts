@@ -11,7 +11,8 @@ function runApp(context: Record<string, unknown>) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-'));
   // No account, as on a machine without AWS credentials (CI, a first `cdk synth`).
   const { CDK_DEFAULT_ACCOUNT: _account, ...environment } = process.env;
-  const result = spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['bin/app.ts'], {
+  // As cdk.json runs it.
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
     cwd: root,
     encoding: 'utf8',
     env: { ...environment, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), NODE_ENV: 'production' },
