@@ -142,11 +142,6 @@ export class VpcFunction extends Construct implements iam.IGrantable {
   }
 
   /**
-   * Lets Secrets Manager invoke the function to rotate that one secret, in this account (a permission
-   * with no source would leave the function open to any account's Secrets Manager: Control Tower
-   * CT.LAMBDA.PR.2, and the confused-deputy advice).
-   */
-  /**
    * What a rotation function needs to refuse a rotation while the services still run on the
    * credential it would change (lambda/credential-rotation/caught-up.ts): when the connection secret
    * was last written, and the services' deployments. By name: both live in the services stack,
@@ -172,6 +167,11 @@ export class VpcFunction extends Construct implements iam.IGrantable {
     );
   }
 
+  /**
+   * Lets Secrets Manager invoke the function to rotate that one secret, in this account (a permission
+   * with no source would leave the function open to any account's Secrets Manager: Control Tower
+   * CT.LAMBDA.PR.2, and the confused-deputy advice).
+   */
   allowRotationOf(secret: secretsmanager.ISecret): void {
     this.function.addPermission('InvokedBySecretsManager', {
       principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
