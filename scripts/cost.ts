@@ -1,0 +1,62 @@
+/**
+ * What an environment costs a month before it is deployed: synthesizes it (offline, no account),
+ * prices every resource of its templates from the dated table in scripts/lib/cost/price-table.ts
+ * and prints one line per priced item, one per stack and the total. A resource type the table
+ * neither prices nor lists as free fails the command (exit 1), as does a region with no prices.
+ *
+ *   npm run cost -- --env <env> [-c <field>=<value> ...] [--json]
+ */
+import { ConfigError, loadConfig } from '../lib/config/load';
+import { synthesizeTemplates } from './lib/cloud-assembly';
+import { estimate, UnpricedResourceError } from './lib/cost/estimate';
+import { formatEstimate } from './lib/cost/format';
+import { priceTableFor } from './lib/cost/price-table';
+import { describeUsage, idleUsage } from './lib/cost/usage';
+import { runMain } from './lib/run-main';
+
+/** A stand-in account: prices do not depend on it. */
+const ACCOUNT = '111111111111';
+const USAGE = 'usage: npm run cost -- --env <env> [-c <field>=<value> ...] [--json]';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let envName: string | undefined;
+  let json = false;
+  const overrides: Record<string, string> = {};
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (argument === '--env') envName = argv[++index];
+    else if (argument === '--json') json = true;
+    else if (argument === '-c' || argument === '--context') {
+      const pair = argv[++index] ?? '';
+      if (!pair.includes('=')) {
+        console.error(`-c takes <field>=<value> (got ${pair})\n${USAGE}`);
+        return 1;
+      }
+      overrides[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+    } else {
+      console.error(`unknown option ${argument}\n${USAGE}`);
+      return 1;
+    }
+  }
+  if (!envName) {
+    console.error(`--env is required\n${USAGE}`);
+    return 1;
+  }
+  try {
+    const config = loadConfig({ envName, overrides, defaultAccount: ACCOUNT });
+    const table = priceTableFor(config.region);
+    const templates = synthesizeTemplates(config);
+    const usage = idleUsage(config);
+    const result = estimate([...templates].map(([stackName, template]) => ({ stackName, template })), table, usage);
+    console.log(json ? JSON.stringify({ env: envName, ...result, assumptions: describeUsage(usage) }, null, 2) : formatEstimate(envName, result, describeUsage(usage)));
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UnpricedResourceError || (error instanceof Error && error.message.startsWith('no prices for region'))) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+runMain(module, main);
