@@ -1,0 +1,198 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { estimate, FREE_RESOURCE_TYPES, PRICED_RESOURCE_TYPES, scheduledRunningShare, UnpricedResourceError, type StackTemplate } from '../scripts/lib/cost/estimate';
+import { PRICE_TABLES, priceTableFor, type Price, type PriceTable } from '../scripts/lib/cost/price-table';
+import { idleUsage } from '../scripts/lib/cost/usage';
+import { synthesized } from './support/synthesized';
+
+const root = path.join(__dirname, '..');
+
+/** Round prices, so that the fixture can be priced by hand below. */
+function fixtureTable(): PriceTable {
+  const real = PRICE_TABLES['eu-west-1'];
+  const price = (usd: number, unit = 'unit'): Price => ({ usd, unit, page: 'https://example.com/fixture' });
+  const zero = Object.fromEntries(Object.entries(real.prices).map(([key, value]) => [key, 'usd' in value ? price(0) : {}]));
+  return {
+    region: 'fixture-1',
+    date: '2026-01-01',
+    prices: {
+      ...(zero as unknown as PriceTable['prices']),
+      natGatewayHour: price(0.05),
+      natGatewayGb: price(0.05),
+      publicIpv4Hour: price(0.005),
+      auroraInstanceHour: { 'db.t4g.medium': price(0.1) },
+      auroraStorageGbMonth: price(0.1),
+      auroraIoMillion: price(0.2),
+      rdsProxyVcpuHour: price(0.015),
+      fargateSpotVcpuHour: price(0.01),
+      fargateSpotGbHour: price(0.001),
+      logsIngestedGb: price(0.5),
+      logsStoredGbMonth: price(0.03),
+    },
+  };
+}
+
+const FIXTURE: StackTemplate = {
+  stackName: 'Fixture',
+  template: {
+    Resources: {
+      Nat: { Type: 'AWS::EC2::NatGateway', Properties: {} },
+      NatAddress: { Type: 'AWS::EC2::EIP', Properties: {} },
+      Cluster: { Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql' } },
+      Writer: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'aurora-postgresql', DBInstanceClass: 'db.t4g.medium', DBClusterIdentifier: { Ref: 'Cluster' } } },
+      Proxy: { Type: 'AWS::RDS::DBProxy', Properties: {} },
+      ProxyTargets: { Type: 'AWS::RDS::DBProxyTargetGroup', Properties: { DBProxyName: { Ref: 'Proxy' }, DBClusterIdentifiers: [{ Ref: 'Cluster' }] } },
+      Task: { Type: 'AWS::ECS::TaskDefinition', Properties: { Cpu: '512', Memory: '1024', RuntimePlatform: { CpuArchitecture: 'X86_64' } } },
+      Service: {
+        Type: 'AWS::ECS::Service',
+        Properties: { TaskDefinition: { Ref: 'Task' }, DesiredCount: 2, CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }] },
+      },
+      ServiceScaling: {
+        Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
+        Properties: {
+          MinCapacity: 2,
+          MaxCapacity: 4,
+          ResourceId: { 'Fn::Join': ['', ['service/', { Ref: 'ClusterName' }, '/', { 'Fn::GetAtt': ['Service', 'Name'] }]] },
+          ScheduledActions: [
+            { ScheduledActionName: 'stop', Schedule: 'cron(0 19 ? * MON-FRI *)', ScalableTargetAction: { MinCapacity: 0, MaxCapacity: 0 } },
+            { ScheduledActionName: 'start', Schedule: 'cron(0 7 ? * MON-FRI *)', ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 4 } },
+          ],
+        },
+      },
+      Logs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } },
+      Role: { Type: 'AWS::IAM::Role', Properties: {} },
+    },
+  },
+};
+
+describe('the estimate', () => {
+  test('prices a small fixture as computed by hand', () => {
+    const usage = idleUsage({ database: { allocatedStorageGiB: 20 } });
+    const result = estimate([FIXTURE], fixtureTable(), usage);
+    const runningShare = (12 * 5) / 168; // 07:00-19:00 UTC, Monday to Friday
+    const byHand = {
+      nat: 730 * 0.05 + 10 * 0.05,
+      address: 730 * 0.005,
+      writer: 730 * 0.1,
+      cluster: 20 * 0.1 + 1 * 0.2,
+      proxy: 2 * 730 * 0.015, // the minimum: 2 vCPUs
+      service: 2 * 730 * runningShare * (0.5 * 0.01 + 1 * 0.001),
+      logs: 0.5 * 0.5 + 0.5 * (30 / 30.42) * 0.03,
+    };
+    const of = (resource: string) => result.lines.filter((line) => line.resource === resource).reduce((sum, line) => sum + line.monthlyUsd, 0);
+    expect(of('Nat')).toBeCloseTo(byHand.nat, 3);
+    expect(of('NatAddress')).toBeCloseTo(byHand.address, 3);
+    expect(of('Writer')).toBeCloseTo(byHand.writer, 3);
+    expect(of('Cluster')).toBeCloseTo(byHand.cluster, 3);
+    expect(of('Proxy')).toBeCloseTo(byHand.proxy, 3);
+    expect(of('Service')).toBeCloseTo(byHand.service, 2);
+    expect(of('Logs')).toBeCloseTo(byHand.logs, 3);
+    expect(of('Role')).toBe(0);
+    const total = Object.values(byHand).reduce((sum, value) => sum + value, 0);
+    expect(result.totalUsd).toBeCloseTo(total, 1);
+    expect(result.stacks).toEqual([{ stack: 'Fixture', monthlyUsd: result.totalUsd }]);
+  });
+
+  test('fails on a resource type it neither prices nor lists as free, naming it', () => {
+    const unknown: StackTemplate = { stackName: 'S', template: { Resources: { Thing: { Type: 'AWS::Foo::Bar' }, Role: { Type: 'AWS::IAM::Role' } } } };
+    expect(() => estimate([unknown], fixtureTable(), idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(
+      /no price and no free listing for: S Thing \(AWS::Foo::Bar\)/,
+    );
+  });
+
+  test('fails on an instance class the table has no price for', () => {
+    const big: StackTemplate = {
+      stackName: 'S',
+      template: { Resources: { Cache: { Type: 'AWS::ElastiCache::ReplicationGroup', Properties: { CacheNodeType: 'cache.x2gd.16xlarge', NumCacheClusters: 1 } } } },
+    };
+    expect(() => estimate([big], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(UnpricedResourceError);
+    expect(() => estimate([big], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(/no ElastiCache node price for cache\.x2gd\.16xlarge/);
+  });
+
+  test('refuses a region with no prices, saying which regions have them', () => {
+    expect(() => priceTableFor('ap-south-2')).toThrow(/no prices for region ap-south-2: the price table .* has eu-west-1/);
+  });
+
+  test('no type is both priced and free', () => {
+    expect(PRICED_RESOURCE_TYPES.filter((type) => type in FREE_RESOURCE_TYPES)).toEqual([]);
+  });
+
+  test('every price names its AWS pricing page and the table its date', () => {
+    for (const table of Object.values(PRICE_TABLES)) {
+      expect(table.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      const prices = Object.values(table.prices).flatMap((value) => ('usd' in value ? [value as Price] : Object.values(value as Record<string, Price>)));
+      for (const price of prices) {
+        expect(price.page).toMatch(/^https:\/\/aws\.amazon\.com\//);
+        expect(price.usd).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test('reads the running share of scheduled scaling, and refuses a schedule it cannot read', () => {
+    expect(scheduledRunningShare([], 'x')).toBe(1);
+    const daily = [
+      { Schedule: 'cron(0 20 * * ? *)', ScalableTargetAction: { MaxCapacity: 0 } },
+      { Schedule: 'cron(0 8 * * ? *)', ScalableTargetAction: { MaxCapacity: 2 } },
+    ];
+    expect(scheduledRunningShare(daily, 'x')).toBeCloseTo(12 / 24, 6);
+    expect(() => scheduledRunningShare([{ ScheduledActionName: 'odd', Schedule: 'rate(1 hour)' }], 'S Service')).toThrow(/S Service: cannot read the schedule rate\(1 hour\) of scheduled action odd/);
+  });
+});
+
+describe('every environment', () => {
+  const estimates = Object.fromEntries(
+    (['dev', 'staging', 'prod'] as const).map((envName) => {
+      const result = synthesized(envName);
+      const stacks = result.stacks.map((stack) => ({ stackName: stack.stackName, template: JSON.parse(fs.readFileSync(stack.templateFile, 'utf8')) }));
+      return [envName, estimate(stacks, priceTableFor(result.config.region), idleUsage(result.config))];
+    }),
+  );
+
+  test('is estimated, every resource priced or listed as free, and costs dev < staging < prod', () => {
+    expect(estimates.dev.totalUsd).toBeGreaterThan(0);
+    expect(estimates.dev.totalUsd).toBeLessThan(estimates.staging.totalUsd);
+    expect(estimates.staging.totalUsd).toBeLessThan(estimates.prod.totalUsd);
+  });
+
+  test('dev stays within 120 USD a month by the table', () => {
+    expect(estimates.dev.totalUsd).toBeLessThanOrEqual(120);
+  });
+
+  test('the README\'s cost table is the tool\'s', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const [envName, result] of Object.entries(estimates)) {
+      expect(readme).toContain(`| ${envName} | ${result.totalUsd.toFixed(2)} |`);
+    }
+    expect(readme).toContain(`prices of ${PRICE_TABLES['eu-west-1'].date}`);
+  });
+});
+
+describe('npm run cost', () => {
+  const run = (...args: string[]) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('npm', ['run', '-s', 'cost', '--', ...args], { cwd: root, encoding: 'utf8' }, (error, stdout, stderr) =>
+        resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+  // Started at once: each is a whole process that synthesizes.
+  const dev = run('--env', 'dev');
+  const elsewhere = run('--env', 'dev', '-c', 'region=ap-south-2', '-c', 'network.availabilityZones=["ap-south-2a","ap-south-2b"]');
+
+  test('prints the assumptions, a line per priced item and per stack, and ends with the total', async () => {
+    const { status, stdout } = await dev;
+    expect(status).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^CS2 Analytics dev: estimated monthly cost in eu-west-1, on-demand USD, prices of \d{4}-\d{2}-\d{2}$/);
+    expect(stdout).toContain('assumes: 730 hours a month');
+    expect(stdout).toMatch(/Cs2Analytics-dev-data {2}\S+ \(AWS::RDS::DBProxy\) {2}proxy for 2 vCPUs \(minimum 2\) {2}1460 vCPU-hour {2}x [\d.]+ USD {2}= [\d.]+ USD\/month/);
+    expect(stdout).toMatch(/^stack Cs2Analytics-dev-network: [\d.]+ USD\/month$/m);
+    expect(lines[lines.length - 1]).toMatch(/^total dev: [\d.]+ USD\/month$/);
+  });
+
+  test('refuses a region with no prices', async () => {
+    const { status, stderr } = await elsewhere;
+    expect(status).toBe(1);
+    expect(stderr).toContain('no prices for region ap-south-2');
+  });
+});
