@@ -44,14 +44,18 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       cidr: '10.10.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
       natGateways: 1,
+      // Cost lever (README, Cost): a NAT instance instead of a NAT gateway.
+      natInstanceType: 't4g.nano',
       interfaceEndpoints: false,
       flowLogRetentionDays: 14,
     },
     database: {
-      engine: 'aurora',
+      // Cost lever (README, Cost): RDS for PostgreSQL on the smallest Graviton class, where Aurora's
+      // smallest (db.t4g.medium) costs 4.7 times as much; the proxy, endpoints and secrets are the same.
+      engine: 'instance',
       postgresVersion: '17.9',
       readers: 0,
-      instanceType: 't4g.medium',
+      instanceType: 't4g.micro',
       multiAz: false,
       allocatedStorageGiB: 20,
       maxAllocatedStorageGiB: 100,
@@ -95,9 +99,12 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     services: {
       execEnabled: true,
       logRetentionDays: 14,
+      // Cost levers (README, Cost): nobody uses dev at night or at weekends, and an interrupted
+      // Spot task there costs a minute of a developer's time.
+      runHours: { startHourUtc: 6, stopHourUtc: 20, weekdaysOnly: true },
       apiPathPattern: '/api/*',
-      web: { cpu: 256, memoryMiB: 512, minTasks: 1, maxTasks: 2, spot: false, port: 3000, healthCheckPath: '/', healthCheck: 'node' },
-      api: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, spot: false, port: 3001, healthCheckPath: '/api/health', healthCheck: 'node' },
+      web: { cpu: 256, memoryMiB: 512, minTasks: 1, maxTasks: 2, spot: true, port: 3000, healthCheckPath: '/', healthCheck: 'node' },
+      api: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, spot: true, port: 3001, healthCheckPath: '/api/health', healthCheck: 'node' },
       parser: {
         cpu: 1024, memoryMiB: 2048, minTasks: 1, maxTasks: 2, spot: true, port: 8001, healthCheckPath: '/health', healthCheck: 'python',
         workers: 2, ephemeralStorageGiB: 50, stopTimeoutSeconds: 120,

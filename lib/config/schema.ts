@@ -87,8 +87,15 @@ export const networkSchema = z.strictObject({
       .max(3, { error: 'must list 2 or 3 availability zones' }),
     'subnets are added or removed: the proxy (whose name RDS requires, so the deploy fails), mount targets and instances in them are replaced',
   ),
-  /** NAT gateways: one saves money (dev), one per AZ survives an AZ outage (prod). */
+  /** NAT gateways (or instances): one saves money (dev), one per AZ survives an AZ outage (prod). */
   natGateways: integer(1, 3),
+  /**
+   * NAT instances of this Graviton type instead of NAT gateways, as many as `natGateways`: a few
+   * dollars a month instead of about 35 per gateway, for a burstable instance's bandwidth, no managed
+   * failover and an instance replaced whenever a deploy finds a newer Amazon Linux 2023 image. For dev.
+   * @default - NAT gateways
+   */
+  natInstanceType: text(/^t4g\.(nano|micro|small|medium)$/, 'a t4g instance type for NAT, e.g. t4g.nano').optional(),
   /** Interface endpoints (ECR api/dkr, CloudWatch Logs, Secrets Manager) cost per AZ-hour. */
   interfaceEndpoints: flag(),
   flowLogRetentionDays: logRetentionDays(),
@@ -268,9 +275,31 @@ const serviceSchema = z.strictObject({
   healthCheck: oneOf(HEALTH_PROBES).default('none'),
 });
 
+/**
+ * Hours the services run, for an environment nobody uses at night: every service scales to zero
+ * tasks at `stopHourUtc` and back to its minimum at `startHourUtc` (scheduled scaling).
+ */
+export const runHoursSchema = z
+  .strictObject({
+    startHourUtc: integer(0, 23),
+    stopHourUtc: integer(1, 23),
+    /** Stopped from Friday's stop to Monday's start as well. */
+    weekdaysOnly: flag(),
+  })
+  .refine((hours) => hours.startHourUtc < hours.stopHourUtc, {
+    error: 'startHourUtc must come before stopHourUtc on the same UTC day',
+    path: ['stopHourUtc'],
+  });
+
 export const servicesSchema = z.strictObject({
   /** ECS Exec (a shell in a running task), every session logged. */
   execEnabled: flag(),
+  /**
+   * When the services run; outside these hours they have no tasks (the site is down, queued demos
+   * wait). For dev and other environments nobody uses at night.
+   * @default - always running
+   */
+  runHours: runHoursSchema.optional(),
   logRetentionDays: logRetentionDays(),
   /** The ALB path routed to the API; everything else goes to the web front end. */
   apiPathPattern: text(/^\/[\w\-./*]*$/, 'an ALB path pattern, e.g. /api/*'),

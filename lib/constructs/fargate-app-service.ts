@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -59,6 +60,14 @@ export interface InjectedSecret {
   readonly field: string;
 }
 
+/** Hours a service runs, in UTC; outside them it has no tasks. */
+export interface RunHours {
+  readonly startHourUtc: number;
+  readonly stopHourUtc: number;
+  /** Also stopped from Friday's stop to Monday's start. */
+  readonly weekdaysOnly: boolean;
+}
+
 export interface FargateAppServiceProps {
   readonly envName: string;
   /** `web`, `api` or `parser`: the Service Connect and log name. */
@@ -95,6 +104,11 @@ export interface FargateAppServiceProps {
    * @default false
    */
   readonly execEnabled?: boolean;
+  /**
+   * Scales the service to zero outside these hours, and back to its minimum when they start.
+   * @default - always running
+   */
+  readonly runHours?: RunHours;
   /**
    * How the container checks its own health: with a tool the image is sure to have (`node`,
    * `python`, `wget`, `curl`), or `none`, leaving health to the load balancer's checks.
@@ -302,6 +316,18 @@ export class FargateAppService extends Construct {
     }
 
     this.scaling = this.service.autoScaleTaskCount({ minCapacity: sizing.minTasks, maxCapacity: sizing.maxTasks });
+    if (props.runHours) {
+      const weekDay = props.runHours.weekdaysOnly ? 'MON-FRI' : undefined;
+      const at = (hour: number) => appscaling.Schedule.cron({ minute: '0', hour: String(hour), weekDay });
+      // A deploy outside the hours sets the scalable target back to its configured range: the
+      // service then runs until the next stop.
+      this.scaling.scaleOnSchedule('StopOutsideRunHours', { schedule: at(props.runHours.stopHourUtc), minCapacity: 0, maxCapacity: 0 });
+      this.scaling.scaleOnSchedule('StartAtRunHours', {
+        schedule: at(props.runHours.startHourUtc),
+        minCapacity: sizing.minTasks,
+        maxCapacity: sizing.maxTasks,
+      });
+    }
     this.scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: 60,
       scaleInCooldown: Duration.minutes(5),

@@ -42,10 +42,20 @@ export class NetworkStack extends Stack {
       forCloudWatchLogs: true,
     }).key;
 
+    const natInstances = network.natInstanceType
+      ? ec2.NatProvider.instanceV2({
+          instanceType: new ec2.InstanceType(network.natInstanceType),
+          machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+          // Replies only: nothing on the internet may open a connection through it.
+          defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
+          associatePublicIpAddress: true,
+        })
+      : undefined;
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(network.cidr),
       availabilityZones: network.availabilityZones,
       natGateways: network.natGateways,
+      natGatewayProvider: natInstances,
       // Sizes relative to the VPC: in a /16, public and isolated /24s, private /20s for tasks.
       subnetConfiguration: [
         { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: prefix + 8, mapPublicIpOnLaunch: false },
@@ -56,6 +66,8 @@ export class NetworkStack extends Stack {
       // The S3 gateway endpoint is free and keeps ECR layer downloads and archives off the NAT.
       gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
     });
+
+    if (natInstances) this.hardenNatInstances(natInstances, network.cidr, props.config.envName);
 
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
       encryptionKey: this.logsKey,
@@ -147,5 +159,59 @@ export class NetworkStack extends Stack {
       privateWithEgress: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       isolated: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     };
+  }
+
+  /**
+   * NAT instances as the validators expect any instance: IMDSv2 only, an encrypted root volume,
+   * detailed monitoring, EBS-optimized; reachable from the VPC only.
+   */
+  private hardenNatInstances(provider: ec2.NatInstanceProviderV2, cidr: string, envName: string): void {
+    // The configured range, not the VPC's attribute: validators can read a literal.
+    provider.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.allTraffic(), 'Traffic from the VPC to the internet');
+    acknowledge(
+      provider.securityGroup,
+      'NIST.800.53.R5::NIST.800.53.R5-EC2RestrictedCommonPorts',
+      `NAT instances of ${envName}: every port is open to the VPC's own range (${cidr}) only, since they forward whatever ` +
+        'the private subnets send out; nothing outside the VPC may connect',
+    );
+    for (const instance of provider.gatewayInstances) {
+      const resource = instance.instance;
+      resource.blockDeviceMappings = [
+        { deviceName: '/dev/xvda', ebs: { volumeSize: 8, volumeType: 'gp3', encrypted: true, deleteOnTermination: true } },
+      ];
+      resource.monitoring = true;
+      resource.ebsOptimized = true;
+      // IMDSv2 only, and detailed monitoring in the launch template as well (Control Tower reads both).
+      const launchTemplate = new ec2.CfnLaunchTemplate(instance, 'LaunchTemplate', {
+        launchTemplateData: { metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' }, monitoring: { enabled: true } },
+      });
+      resource.launchTemplate = { launchTemplateId: launchTemplate.ref, version: launchTemplate.attrLatestVersionNumber };
+      const why = `NAT instance of ${envName} (network.natInstanceType)`;
+      for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-EC2InstanceNoPublicIp', 'cdk-validator-cfnguard::ec2_instance_no_public_ip_check']) {
+        acknowledge(
+          instance,
+          rule,
+          `${why}: its public address is how the private subnets reach the internet; its security group admits only the ` +
+            'VPC, and it forwards replies only',
+        );
+      }
+      acknowledge(
+        instance,
+        'NIST.800.53.R5::NIST.800.53.R5-EC2InstancesInVPC',
+        `${why}: it sits in the VPC's public subnet through its network interface (SubnetId there, which this rule does not read)`,
+      );
+      acknowledge(
+        instance,
+        'cdk-validator-cfnguard::ec2_instance_nitro_encryption_in_transit_check',
+        `${why}: it forwards the services' connections to AWS APIs and the internet, all TLS end to end; no traffic ` +
+          'between instances needs the Nitro encryption this control asks for, which t4g types do not offer',
+      );
+      acknowledge(
+        instance,
+        'AwsSolutions::AwsSolutions-EC29',
+        `${why}, replaced by any deploy that finds a newer image: neither termination protection nor an Auto Scaling ` +
+          'group fits; the config trades that availability for cost in dev',
+      );
+    }
   }
 }

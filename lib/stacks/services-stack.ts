@@ -120,6 +120,7 @@ export class ServicesStack extends Stack {
       logRetentionDays: services.logRetentionDays,
       retainLogs: config.retainData,
       execEnabled: services.execEnabled,
+      runHours: services.runHours,
       user: `${config.fileSystem.uid}:${config.fileSystem.gid}`,
     } satisfies Partial<FargateAppServiceProps>;
     const { database, jobQueue } = data;

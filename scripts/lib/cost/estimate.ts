@@ -113,6 +113,8 @@ const PROXY_MINIMUM_VCPUS = 2;
 const PROXY_MINIMUM_ACUS = 8;
 /** Fargate includes 20 GB of ephemeral storage per task; more is charged. */
 const FARGATE_INCLUDED_EPHEMERAL_GB = 20;
+/** The metrics EC2 detailed monitoring publishes per instance (CPU, network, disk, status checks), billed as custom metrics. */
+const EC2_DETAILED_METRICS = 7;
 /** The root volume of an instance whose template leaves it to the AMI (Amazon Linux 2023: 8 GiB). */
 const DEFAULT_ROOT_VOLUME_GB = 8;
 
@@ -146,6 +148,8 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
       { item: `${type} instance`, quantity: usage.hoursPerMonth, price: instancePrice(prices.ec2InstanceHour, type, 'EC2 instance', context) },
       { item: 'EBS gp3 volume', quantity: rootGb, price: prices.ebsGp3GbMonth },
       ...(publicIp ? [{ item: 'public IPv4 address', quantity: usage.hoursPerMonth, price: prices.publicIpv4Hour }] : []),
+      // Detailed monitoring bills the instance's metrics as custom metrics.
+      ...(resource.Properties?.Monitoring === true ? [{ item: `detailed monitoring, ${EC2_DETAILED_METRICS} metrics`, quantity: EC2_DETAILED_METRICS, price: prices.metricMonth }] : []),
     ];
   },
   'AWS::EC2::VPCEndpoint': ({ resource, prices, usage }) => {
@@ -263,8 +267,13 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
   ],
   'AWS::S3::Bucket': ({ prices, usage }) => [{ item: 'Standard storage (assumed)', quantity: usage.s3GbPerBucket, price: prices.s3StandardGbMonth }],
   'AWS::ECR::Repository': ({ prices, usage }) => [{ item: 'image storage (assumed)', quantity: usage.ecrGbPerRepository, price: prices.ecrStorageGbMonth }],
-  'AWS::Backup::BackupVault': ({ prices, usage }) => [
-    { item: 'database snapshots (assumed)', quantity: usage.backupDatabaseGb, price: prices.backupDatabaseSnapshotGbMonth },
+  'AWS::Backup::BackupVault': ({ resources, prices, usage }) => [
+    {
+      item: 'database snapshots (assumed)',
+      quantity: usage.backupDatabaseGb,
+      // Aurora snapshots and RDS snapshots are priced apart; the vault sits with its database.
+      price: Object.values(resources).some((resource) => resource.Type === 'AWS::RDS::DBCluster') ? prices.backupAuroraSnapshotGbMonth : prices.backupRdsSnapshotGbMonth,
+    },
     { item: 'file system backups (assumed)', quantity: usage.backupFileSystemGb, price: prices.backupEfsWarmGbMonth },
   ],
   'AWS::SQS::Queue': ({ prices, usage }) => [{ item: 'requests (assumed)', quantity: usage.sqsRequestsMillionPerQueue, price: prices.sqsRequestsMillion }],

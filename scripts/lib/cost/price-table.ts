@@ -13,6 +13,11 @@ export interface Price {
   readonly unit: string;
   /** The AWS pricing page the figure was read from. */
   readonly page: string;
+  /**
+   * How a figure the page did not show for this region was arrived at.
+   * @default - read for this region
+   */
+  readonly derived?: string;
 }
 
 /** Prices of one kind of instance, by instance class. */
@@ -52,6 +57,7 @@ export interface PriceTable {
     readonly secretMonth: Price;
     readonly secretsApi10k: Price;
     readonly alarmMetricMonth: Price;
+    readonly metricMonth: Price;
     readonly dashboardMonth: Price;
     readonly logsIngestedGb: Price;
     readonly logsVendedGb: Price;
@@ -66,7 +72,8 @@ export interface PriceTable {
     readonly s3StandardGbMonth: Price;
     readonly ecrStorageGbMonth: Price;
     readonly backupEfsWarmGbMonth: Price;
-    readonly backupDatabaseSnapshotGbMonth: Price;
+    readonly backupAuroraSnapshotGbMonth: Price;
+    readonly backupRdsSnapshotGbMonth: Price;
     readonly sqsRequestsMillion: Price;
     readonly snsRequestsMillion: Price;
     readonly lambdaRequestsMillion: Price;
@@ -118,40 +125,41 @@ const EU_WEST_1: PriceTable = {
     },
     ebsGp3GbMonth: { usd: 0.088, unit: 'GB-month', page: PAGES.ebs },
     auroraInstanceHour: {
-      'db.t4g.medium': hour(0.088, PAGES.aurora),
-      'db.r6g.large': hour(0.285, PAGES.aurora),
-      'db.r6g.xlarge': hour(0.57, PAGES.aurora),
+      'db.t4g.medium': { ...hour(0.08, PAGES.aurora), derived: 'us-east-1 0.073 x 1.10, the eu-west-1/us-east-1 ratio of db.r6g.large' },
+      'db.r6g.large': hour(0.286, PAGES.aurora),
+      'db.r6g.xlarge': hour(0.572, PAGES.aurora),
     },
-    auroraStorageGbMonth: { usd: 0.11, unit: 'GB-month', page: PAGES.aurora },
+    auroraStorageGbMonth: { usd: 0.11, unit: 'GB-month', page: PAGES.aurora, derived: 'us-east-1 0.10 x 1.10' },
     auroraIoMillion: { usd: 0.22, unit: 'million I/O requests', page: PAGES.aurora },
-    auroraServerlessAcuHour: { usd: 0.132, unit: 'ACU-hour', page: PAGES.aurora },
+    auroraServerlessAcuHour: { usd: 0.14, unit: 'ACU-hour', page: PAGES.aurora },
     rdsSingleAzInstanceHour: {
-      'db.t4g.micro': hour(0.018, PAGES.rdsPostgres),
-      'db.t4g.small': hour(0.036, PAGES.rdsPostgres),
-      'db.t4g.medium': hour(0.072, PAGES.rdsPostgres),
-      'db.r6g.large': hour(0.25, PAGES.rdsPostgres),
+      'db.t4g.micro': hour(0.017, PAGES.rdsPostgres),
+      'db.t4g.small': hour(0.035, PAGES.rdsPostgres),
+      'db.t4g.medium': hour(0.069, PAGES.rdsPostgres),
+      'db.r6g.large': { ...hour(0.276, PAGES.rdsPostgres), derived: '4 x db.t4g.medium, as within the family' },
     },
     rdsMultiAzInstanceHour: {
-      'db.t4g.micro': hour(0.036, PAGES.rdsPostgres),
-      'db.t4g.small': hour(0.072, PAGES.rdsPostgres),
-      'db.t4g.medium': hour(0.144, PAGES.rdsPostgres),
-      'db.r6g.large': hour(0.5, PAGES.rdsPostgres),
+      'db.t4g.micro': hour(0.034, PAGES.rdsPostgres),
+      'db.t4g.small': hour(0.07, PAGES.rdsPostgres),
+      'db.t4g.medium': hour(0.138, PAGES.rdsPostgres),
+      'db.r6g.large': { ...hour(0.552, PAGES.rdsPostgres), derived: '2 x Single-AZ, as for the other classes' },
     },
     rdsGp3SingleAzGbMonth: { usd: 0.127, unit: 'GB-month', page: PAGES.rdsPostgres },
     rdsGp3MultiAzGbMonth: { usd: 0.254, unit: 'GB-month', page: PAGES.rdsPostgres },
-    rdsProxyVcpuHour: { usd: 0.0165, unit: 'vCPU-hour', page: PAGES.rdsProxy },
-    rdsProxyAcuHour: { usd: 0.0165, unit: 'ACU-hour', page: PAGES.rdsProxy },
+    rdsProxyVcpuHour: { usd: 0.017, unit: 'vCPU-hour', page: PAGES.rdsProxy, derived: 'eu-west-2 0.017 (us-east-1 0.015): the higher of the two' },
+    rdsProxyAcuHour: { usd: 0.018, unit: 'ACU-hour', page: PAGES.rdsProxy, derived: 'eu-west-2 0.018' },
     elastiCacheNodeHour: {
-      'cache.t4g.micro': hour(0.018, PAGES.elastiCache),
-      'cache.t4g.small': hour(0.036, PAGES.elastiCache),
-      'cache.r7g.large': hour(0.2426, PAGES.elastiCache),
-      'cache.r6g.large': hour(0.228, PAGES.elastiCache),
+      'cache.t4g.micro': { ...hour(0.0178, PAGES.elastiCache), derived: 'us-east-1 0.016 x 1.11, the eu-west-1/us-east-1 ratio of cache.r6g.large' },
+      'cache.t4g.small': { ...hour(0.0355, PAGES.elastiCache), derived: 'us-east-1 0.032 x 1.11' },
+      'cache.r7g.large': { ...hour(0.243, PAGES.elastiCache), derived: 'us-east-1 0.219 x 1.11' },
+      'cache.r6g.large': hour(0.229, PAGES.elastiCache),
     },
     fargateVcpuHour: { usd: 0.04048, unit: 'vCPU-hour', page: PAGES.fargate },
     fargateGbHour: { usd: 0.004445, unit: 'GB-hour', page: PAGES.fargate },
-    fargateSpotVcpuHour: { usd: 0.01383, unit: 'vCPU-hour', page: PAGES.fargate },
-    fargateSpotGbHour: { usd: 0.00152, unit: 'GB-hour', page: PAGES.fargate },
-    fargateEphemeralGbHour: { usd: 0.000111, unit: 'GB-hour', page: PAGES.fargate },
+    // Spot prices float with spare capacity; the page quotes up to 70 % off.
+    fargateSpotVcpuHour: { usd: 0.012144, unit: 'vCPU-hour', page: PAGES.fargate, derived: 'on-demand less 70 %' },
+    fargateSpotGbHour: { usd: 0.0013335, unit: 'GB-hour', page: PAGES.fargate, derived: 'on-demand less 70 %' },
+    fargateEphemeralGbHour: { usd: 0.000111, unit: 'GB-hour', page: PAGES.fargate, derived: 'us-east-1, whose other Fargate prices equal eu-west-1\'s' },
     albHour: hour(0.0252, PAGES.elb),
     albLcuHour: { usd: 0.008, unit: 'LCU-hour', page: PAGES.elb },
     efsStandardGbMonth: { usd: 0.33, unit: 'GB-month', page: PAGES.efs },
@@ -160,9 +168,10 @@ const EU_WEST_1: PriceTable = {
     secretMonth: { usd: 0.4, unit: 'secret-month', page: PAGES.secretsManager },
     secretsApi10k: { usd: 0.05, unit: '10,000 API calls', page: PAGES.secretsManager },
     alarmMetricMonth: { usd: 0.1, unit: 'alarm metric-month', page: PAGES.cloudWatch },
+    metricMonth: { usd: 0.3, unit: 'metric-month', page: PAGES.cloudWatch },
     dashboardMonth: { usd: 3, unit: 'dashboard-month', page: PAGES.cloudWatch },
     logsIngestedGb: { usd: 0.57, unit: 'GB ingested', page: PAGES.cloudWatch },
-    logsVendedGb: { usd: 0.57, unit: 'GB delivered (vended)', page: PAGES.cloudWatch },
+    logsVendedGb: { usd: 0.5, unit: 'GB delivered (vended)', page: PAGES.cloudWatch },
     logsStoredGbMonth: { usd: 0.03, unit: 'GB-month', page: PAGES.cloudWatch },
     interfaceEndpointAzHour: { usd: 0.011, unit: 'endpoint AZ-hour', page: PAGES.privateLink },
     interfaceEndpointGb: { usd: 0.01, unit: 'GB processed', page: PAGES.privateLink },
@@ -173,8 +182,9 @@ const EU_WEST_1: PriceTable = {
     route53QueriesMillion: { usd: 0.4, unit: 'million queries', page: PAGES.route53 },
     s3StandardGbMonth: { usd: 0.023, unit: 'GB-month', page: PAGES.s3 },
     ecrStorageGbMonth: { usd: 0.1, unit: 'GB-month', page: PAGES.ecr },
-    backupEfsWarmGbMonth: { usd: 0.06, unit: 'GB-month', page: PAGES.backup },
-    backupDatabaseSnapshotGbMonth: { usd: 0.021, unit: 'GB-month', page: PAGES.backup },
+    backupEfsWarmGbMonth: { usd: 0.055, unit: 'GB-month', page: PAGES.backup, derived: 'us-east-1 0.05 x 1.10' },
+    backupAuroraSnapshotGbMonth: { usd: 0.021, unit: 'GB-month', page: PAGES.aurora },
+    backupRdsSnapshotGbMonth: { usd: 0.095, unit: 'GB-month', page: PAGES.rdsPostgres },
     sqsRequestsMillion: { usd: 0.4, unit: 'million requests', page: PAGES.sqs },
     snsRequestsMillion: { usd: 0.5, unit: 'million requests', page: PAGES.sns },
     lambdaRequestsMillion: { usd: 0.2, unit: 'million requests', page: PAGES.lambda },
