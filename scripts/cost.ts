@@ -4,28 +4,34 @@
  * and prints one line per priced item, one per stack and the total. A resource type the table
  * neither prices nor lists as free fails the command (exit 1), as does a region with no prices.
  *
- *   npm run cost -- --env <env> [-c <field>=<value> ...] [--json]
+ *   npm run cost -- --env <env> [-c <field>=<value> ...] [--json] [--levers]
+ *
+ * --levers also prices the environment with each cost lever of the config flipped (scripts/lib/cost/levers.ts).
  */
+import { ENVIRONMENTS } from '../lib/config/environments';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { synthesizeTemplates } from './lib/cloud-assembly';
 import { estimate, UnpricedResourceError } from './lib/cost/estimate';
 import { formatEstimate } from './lib/cost/format';
+import { COST_LEVERS, type LeverEnvironments } from './lib/cost/levers';
 import { priceTableFor } from './lib/cost/price-table';
 import { describeUsage, idleUsage } from './lib/cost/usage';
 import { runMain } from './lib/run-main';
 
 /** A stand-in account: prices do not depend on it. */
 const ACCOUNT = '111111111111';
-const USAGE = 'usage: npm run cost -- --env <env> [-c <field>=<value> ...] [--json]';
+const USAGE = 'usage: npm run cost -- --env <env> [-c <field>=<value> ...] [--json] [--levers]';
 
 async function main(argv: readonly string[]): Promise<number> {
   let envName: string | undefined;
   let json = false;
+  let levers = false;
   const overrides: Record<string, string> = {};
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     if (argument === '--env') envName = argv[++index];
     else if (argument === '--json') json = true;
+    else if (argument === '--levers') levers = true;
     else if (argument === '-c' || argument === '--context') {
       const pair = argv[++index] ?? '';
       if (!pair.includes('=')) {
@@ -45,10 +51,31 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const config = loadConfig({ envName, overrides, defaultAccount: ACCOUNT });
     const table = priceTableFor(config.region);
-    const templates = synthesizeTemplates(config);
-    const usage = idleUsage(config);
-    const result = estimate([...templates].map(([stackName, template]) => ({ stackName, template })), table, usage);
-    console.log(json ? JSON.stringify({ env: envName, ...result, assumptions: describeUsage(usage) }, null, 2) : formatEstimate(envName, result, describeUsage(usage)));
+    const price = (environments?: LeverEnvironments) => {
+      const variant = environments ? loadConfig({ envName: config.envName, overrides, defaultAccount: ACCOUNT, environments }) : config;
+      const templates = synthesizeTemplates(variant);
+      return estimate([...templates].map(([stackName, template]) => ({ stackName, template })), table, idleUsage(variant));
+    };
+    const result = price();
+    const usage = describeUsage(idleUsage(config));
+    const leverPrices = levers
+      ? COST_LEVERS.map((lever) => {
+          const settings = ENVIRONMENTS[config.envName];
+          const flipped = price({ ...ENVIRONMENTS, [config.envName]: lever.flip(settings) });
+          const on = lever.isOn(settings);
+          return { lever: lever.name, fields: lever.fields, on, savesUsd: round2(on ? flipped.totalUsd - result.totalUsd : result.totalUsd - flipped.totalUsd), tradeOff: lever.tradeOff };
+        })
+      : undefined;
+    if (json) {
+      console.log(JSON.stringify({ env: envName, ...result, assumptions: usage, levers: leverPrices }, null, 2));
+      return 0;
+    }
+    console.log(formatEstimate(envName, result, usage));
+    for (const lever of leverPrices ?? []) {
+      console.log(
+        `lever ${lever.on ? 'on ' : 'off'}: ${lever.lever} (${lever.fields}): ${lever.on ? 'saves' : 'would save'} ${lever.savesUsd.toFixed(2)} USD/month; trades away: ${lever.tradeOff}`,
+      );
+    }
     return 0;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UnpricedResourceError || (error instanceof Error && error.message.startsWith('no prices for region'))) {
@@ -58,5 +85,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
 }
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 runMain(module, main);

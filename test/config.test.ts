@@ -18,9 +18,9 @@ describe('the environments as written', () => {
     expect(config.network.availabilityZones.every((zone) => zone.startsWith(config.region))).toBe(true);
   });
 
-  test('readers: dev 0, staging 1, prod 2 (the original two replicas); Aurora by default everywhere', () => {
+  test('readers: dev 0, staging 1, prod 2 (the original two replicas); Aurora in staging and prod, RDS for PostgreSQL in dev (cost)', () => {
     expect(ENVIRONMENT_NAMES.map((envName) => loadConfig({ envName }).database.readers)).toEqual([0, 1, 2]);
-    for (const envName of ENVIRONMENT_NAMES) expect(loadConfig({ envName }).database.engine).toBe('aurora');
+    expect(ENVIRONMENT_NAMES.map((envName) => loadConfig({ envName }).database.engine)).toEqual(['instance', 'aurora', 'aurora']);
   });
 
   test('prod protects its stateful stacks and has a NAT gateway per zone; dev has one', () => {
@@ -104,6 +104,8 @@ describe('each bad value fails with a message naming the environment and the fie
     ['same zone twice', 'dev', { 'network.availabilityZones': 'eu-west-1a,eu-west-1a' }, 'dev: network.availabilityZones must not list an availability zone twice (got ["eu-west-1a","eu-west-1a"])'],
     ['one zone only', 'dev', { 'network.availabilityZones': 'eu-west-1a' }, 'dev: network.availabilityZones must list 2 or 3 availability zones (got ["eu-west-1a"])'],
     ['more NAT gateways than zones', 'staging', { 'network.natGateways': '3' }, 'staging: network.natGateways must not exceed the number of availability zones (2) (got 3)'],
+    ['NAT instance not a t4g type', 'dev', { 'network.natInstanceType': 'm5.large' }, 'dev: network.natInstanceType must be a t4g instance type for NAT, e.g. t4g.nano (got "m5.large")'],
+    ['run hours ending before they start', 'dev', { 'services.runHours.stopHourUtc': '5' }, 'dev: services.runHours.stopHourUtc must come after startHourUtc, on the same UTC day (got 5)'],
     ['bad account', 'prod', { account: '1234' }, 'prod: account must be a 12-digit AWS account id (got "1234")'],
     ['bad region', 'prod', { region: 'Ireland' }, 'prod: region must be an AWS region name, e.g. eu-west-1 (got "Ireland")'],
     ['unknown key', 'prod', { 'network.natGateway': '1' }, 'prod: network.natGateway is not a known setting'],

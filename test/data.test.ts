@@ -503,7 +503,9 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
 
 describe('stateful resources keep their logical ids (a rename would replace them and lose data)', () => {
   test.each<[string, string, string[]]>([
-    ['dev', 'aurora', ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'devDataDatabaseClusterSecretBF6AEFA83fdaad7efa858a3daf9490cf0a702aeb']],
+    // dev moved from Aurora to RDS for PostgreSQL on purpose (cost, README "Cost"): a deliberate
+    // replacement of dev's database, which keeps no data (retainData false). These ids hold from now on.
+    ['dev', 'instance', ['DataKey2A0DE9E6', 'DatabasePrimaryEDE0B3D0', 'devDataDatabasePrimarySecretB911B4463fdaad7efa858a3daf9490cf0a702aeb']],
     ['staging', 'aurora', ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'stagingDataDatabaseClusterSecretF4CE41DC3fdaad7efa858a3daf9490cf0a702aeb']],
     ['prod', 'aurora', ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'prodDataDatabaseClusterSecret3A54365E3fdaad7efa858a3daf9490cf0a702aeb']],
     ['prod-instance', 'instance', ['DataKey2A0DE9E6', 'DatabasePrimaryEDE0B3D0', 'prodDataDatabasePrimarySecret6BA335243fdaad7efa858a3daf9490cf0a702aeb']],

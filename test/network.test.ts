@@ -35,12 +35,24 @@ describe.each(ENVIRONMENTS)('network stack in %s', (env) => {
     const routes = Object.entries(template.findResources('AWS::EC2::Route'));
     const privateRoutes = routes.filter(([id]) => id.includes('PrivateSubnet'));
     expect(privateRoutes).toHaveLength(zones.length);
-    for (const [, route] of privateRoutes) expect(route.Properties.NatGatewayId).toBeDefined();
+    for (const [, route] of privateRoutes) {
+      if (config.network.natInstanceType) expect(route.Properties.InstanceId).toBeDefined();
+      else expect(route.Properties.NatGatewayId).toBeDefined();
+    }
     expect(routes.filter(([id]) => id.includes('IsolatedSubnet'))).toHaveLength(0);
   });
 
-  test('has the configured number of NAT gateways', () => {
-    template.resourceCountIs('AWS::EC2::NatGateway', config.network.natGateways);
+  test('has the configured number of NAT gateways, or NAT instances of the configured type', () => {
+    const instances = template.findResources('AWS::EC2::Instance');
+    if (config.network.natInstanceType) {
+      template.resourceCountIs('AWS::EC2::NatGateway', 0);
+      expect(Object.values(instances).map((instance) => instance.Properties.InstanceType)).toEqual(
+        Array(config.network.natGateways).fill(config.network.natInstanceType),
+      );
+    } else {
+      template.resourceCountIs('AWS::EC2::NatGateway', config.network.natGateways);
+      expect(instances).toEqual({});
+    }
   });
 
   test('has an S3 gateway endpoint', () => {
@@ -136,8 +148,27 @@ describe.each(ENVIRONMENTS)('network stack in %s', (env) => {
   });
 });
 
-test('prod survives the loss of a zone: one NAT gateway per zone; dev saves with one', () => {
+test('prod survives the loss of a zone: one NAT gateway per zone; dev saves with one NAT instance', () => {
   expect(synthesized('prod').config.network.natGateways).toBe(synthesized('prod').config.network.availabilityZones.length);
   templateOf('prod', 'Network').resourceCountIs('AWS::EC2::NatGateway', 3);
-  templateOf('dev', 'Network').resourceCountIs('AWS::EC2::NatGateway', 1);
+  templateOf('dev', 'Network').resourceCountIs('AWS::EC2::NatGateway', 0);
+  templateOf('dev', 'Network').resourceCountIs('AWS::EC2::Instance', 1);
+});
+
+test('a NAT instance forwards only for the VPC, with IMDSv2, an encrypted volume and detailed monitoring', () => {
+  const network = templateOf('dev', 'Network');
+  network.hasResourceProperties('AWS::EC2::Instance', {
+    InstanceType: 't4g.nano',
+    SourceDestCheck: false,
+    Monitoring: true,
+    BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true, VolumeType: 'gp3' }) })],
+    NetworkInterfaces: [Match.objectLike({ AssociatePublicIpAddress: true })],
+  });
+  network.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+    LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' }, Monitoring: { Enabled: true } },
+  });
+  network.hasResourceProperties('AWS::EC2::SecurityGroup', {
+    GroupDescription: 'Security Group for NAT instances',
+    SecurityGroupIngress: [Match.objectLike({ CidrIp: synthesized('dev').config.network.cidr, IpProtocol: '-1' })],
+  });
 });

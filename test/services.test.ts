@@ -289,6 +289,33 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     expect(logGroup.Properties).toMatchObject({ RetentionInDays: config.services.logRetentionDays, KmsKeyId: expect.anything() });
   });
 
+  test('runs only in the configured hours: scaled to zero at the stop hour and back to the minimum at the start', () => {
+    const runHours = config.services.runHours;
+    for (const name of SERVICES) {
+      const sizing = config.services[name];
+      const targets = Object.entries(template.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).filter(([id]) =>
+        id.startsWith(`${name[0].toUpperCase()}${name.slice(1)}Service`),
+      );
+      expect(targets).toHaveLength(1);
+      const actions = targets[0][1].Properties.ScheduledActions;
+      if (!runHours) {
+        expect(actions).toBeUndefined();
+        continue;
+      }
+      const days = runHours.weekdaysOnly ? '? * MON-FRI' : '* * ?';
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Schedule: `cron(0 ${runHours.stopHourUtc} ${days} *)`, ScalableTargetAction: { MinCapacity: 0, MaxCapacity: 0 } }),
+          expect.objectContaining({
+            Schedule: `cron(0 ${runHours.startHourUtc} ${days} *)`,
+            ScalableTargetAction: { MinCapacity: sizing.minTasks, MaxCapacity: sizing.maxTasks },
+          }),
+        ]),
+      );
+      expect(actions).toHaveLength(2);
+    }
+  });
+
   test('autoscaling between the configured bounds: CPU everywhere, requests for web and API', () => {
     const targets = Object.values(resources(template, 'AWS::ApplicationAutoScaling::ScalableTarget'));
     expect(targets.map((target) => [target.Properties.MinCapacity, target.Properties.MaxCapacity]).sort()).toEqual(

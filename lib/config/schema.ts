@@ -287,7 +287,7 @@ export const runHoursSchema = z
     weekdaysOnly: flag(),
   })
   .refine((hours) => hours.startHourUtc < hours.stopHourUtc, {
-    error: 'startHourUtc must come before stopHourUtc on the same UTC day',
+    error: 'must come after startHourUtc, on the same UTC day',
     path: ['stopHourUtc'],
   });
 

@@ -55,7 +55,9 @@ export class NetworkModel {
   private readonly subnets = new Map<string, Subnet>();
   private readonly groups = new Map<string, Group>();
   /** Route table id -> routes (destination CIDR -> target kind and id). */
-  private readonly routes = new Map<string, { destination: string; igw?: string; nat?: string }[]>();
+  private readonly routes = new Map<string, { destination: string; igw?: string; nat?: string; natInstance?: string }[]>();
+  /** NAT instances by id: where they sit, and what lets them forward. */
+  private readonly natInstances = new Map<string, { name: string; subnet?: Subnet; publicIp: boolean; sourceDestCheck: boolean; groups: string[] }>();
   private readonly natSubnets = new Map<string, string>();
   private readonly gatewayEndpoints: { service: string; routeTables: string[] }[] = [];
   private readonly interfaceEndpoints: { service: string; node: NetworkNode; privateDns: boolean }[] = [];
@@ -101,6 +103,9 @@ export class NetworkModel {
       if (route.nat) {
         const natSubnet = this.subnets.get(this.natSubnets.get(route.nat) ?? '');
         if (!natSubnet || !this.defaultRoute(natSubnet)?.igw) return { ok: false, why: `the NAT gateway of ${subnet.cidr} has no route to the internet` };
+      } else if (route.natInstance) {
+        const forwarded = this.natInstanceForwards(route.natInstance, subnet, 443);
+        if (!forwarded.ok) return forwarded;
       } else if (!route.igw || !source.publiclyAddressable) {
         return { ok: false, why: `${source.name} in ${subnet.cidr} has no public address behind the internet gateway, nor a NAT route` };
       }
@@ -121,6 +126,7 @@ export class NetworkModel {
     if (!this.egressRule(source, port, { cidr: '203.0.113.10/32' })) return { ok: false, why: 'no egress rule' };
     const routed = source.subnets.every((subnet) => {
       const route = this.defaultRoute(subnet);
+      if (route?.natInstance) return this.natInstanceForwards(route.natInstance, subnet, port).ok;
       return route?.nat || (route?.igw && source.publiclyAddressable);
     });
     return routed ? { ok: true, why: 'egress allowed and routed out' } : { ok: false, why: 'no route out of the VPC' };
@@ -128,6 +134,24 @@ export class NetworkModel {
 
   nodeOf(resource: ModelResource): NetworkNode | undefined {
     return this.nodes.find((node) => node.resource === resource);
+  }
+
+  /**
+   * Whether the instance a subnet's default route points at forwards that subnet's traffic on `port`
+   * to the internet: source/destination check off, a public address behind the internet gateway, and
+   * security groups that admit the subnet and let the traffic out.
+   */
+  private natInstanceForwards(instanceId: string, from: Subnet, port: number): Verdict {
+    const nat = this.natInstances.get(instanceId);
+    if (!nat) return { ok: false, why: `the default route of ${from.cidr} points at ${instanceId}, not an instance in the templates` };
+    if (nat.sourceDestCheck) return { ok: false, why: `${nat.name} checks source and destination, so it forwards nothing` };
+    if (!nat.publicIp || !nat.subnet || !this.defaultRoute(nat.subnet)?.igw) {
+      return { ok: false, why: `${nat.name} has no public address behind the internet gateway` };
+    }
+    const node = { groups: nat.groups } as unknown as NetworkNode;
+    if (!this.ingressRule(node, port, { cidr: from.cidr })) return { ok: false, why: `${nat.name}'s security groups do not admit ${from.cidr} on ${port}` };
+    if (!this.egressRule(node, port, { cidr: '203.0.113.10/32' })) return { ok: false, why: `${nat.name}'s security groups let nothing out on ${port}` };
+    return { ok: true, why: `through ${nat.name}` };
   }
 
   // ---------------------------------------------------------------- rule evaluation
@@ -187,11 +211,22 @@ export class NetworkModel {
           destination: this.value(route, 'DestinationCidrBlock'),
           igw: gateway?.type === 'AWS::EC2::InternetGateway' ? this.value(route, 'GatewayId') : undefined,
           nat: route.properties.NatGatewayId ? this.value(route, 'NatGatewayId') : undefined,
+          natInstance: route.properties.InstanceId ? this.value(route, 'InstanceId') : undefined,
         },
       ]);
     }
     for (const nat of this.model.resources('AWS::EC2::NatGateway')) {
       this.natSubnets.set(this.model.attribute(nat, 'Ref'), this.value(nat, 'SubnetId'));
+    }
+    for (const instance of this.model.resources('AWS::EC2::Instance')) {
+      const nic = ((this.value(instance, 'NetworkInterfaces') as Json[] | undefined) ?? [])[0] ?? {};
+      this.natInstances.set(this.model.attribute(instance, 'Ref'), {
+        name: `instance ${instance.logicalId}`,
+        subnet: this.subnets.get(nic.SubnetId ?? this.value(instance, 'SubnetId')),
+        publicIp: nic.AssociatePublicIpAddress === true,
+        sourceDestCheck: this.value(instance, 'SourceDestCheck') !== false,
+        groups: this.groupList(nic.GroupSet ?? this.value(instance, 'SecurityGroupIds')),
+      });
     }
     if (this.model.resources('AWS::EC2::NetworkAclEntry').length) throw new Error('network ACL entries are not modelled');
   }
