@@ -110,6 +110,38 @@ describe('the estimate', () => {
     expect(() => estimate([big], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(/no ElastiCache node price for cache\.x2gd\.16xlarge/);
   });
 
+  test('prices Aurora Serverless v2 behind RDS Proxy at its floors: the instance at its minimum ACUs, the proxy at 8 ACUs', () => {
+    const serverless: StackTemplate = {
+      stackName: 'S',
+      template: {
+        Resources: {
+          Cluster: { Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 } } },
+          Writer: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'aurora-postgresql', DBInstanceClass: 'db.serverless', DBClusterIdentifier: { Ref: 'Cluster' } } },
+          Proxy: { Type: 'AWS::RDS::DBProxy', Properties: {} },
+          Targets: { Type: 'AWS::RDS::DBProxyTargetGroup', Properties: { DBProxyName: { Ref: 'Proxy' }, DBClusterIdentifiers: [{ Ref: 'Cluster' }] } },
+        },
+      },
+    };
+    const table = PRICE_TABLES['eu-west-1'];
+    const result = estimate([serverless], table, idleUsage({ database: { allocatedStorageGiB: 20 } }));
+    const of = (resource: string) => result.lines.filter((line) => line.resource === resource).reduce((sum, line) => sum + line.monthlyUsd, 0);
+    expect(of('Writer')).toBeCloseTo(0.5 * 730 * table.prices.auroraServerlessAcuHour.usd, 2);
+    expect(of('Proxy')).toBeCloseTo(8 * 730 * table.prices.rdsProxyAcuHour.usd, 2);
+    // The README's figures.
+    expect(of('Writer').toFixed(2)).toBe('51.10');
+    expect(of('Proxy').toFixed(2)).toBe('105.12');
+  });
+
+  test('fails rather than price a quantity it cannot read', () => {
+    const unsized: StackTemplate = {
+      stackName: 'S',
+      template: { Resources: { Db: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'postgres', DBInstanceClass: 'db.t4g.micro', StorageType: 'gp3' } } } },
+    };
+    expect(() => estimate([unsized], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(
+      /S Db: cannot tell the quantity of gp3 storage \(allocated\) from the template/,
+    );
+  });
+
   test('refuses a region with no prices, saying which regions have them', () => {
     expect(() => priceTableFor('ap-south-2')).toThrow(/no prices for region ap-south-2: the price table .* has eu-west-1/);
   });
@@ -155,6 +187,15 @@ describe('every environment', () => {
     expect(estimates.staging.totalUsd).toBeLessThan(estimates.prod.totalUsd);
   });
 
+  test('the other engine mode, with read replicas, is priced too: each replica on its own gp3 storage', () => {
+    const result = synthesized('prod-instance');
+    const stacks = result.stacks.map((stack) => ({ stackName: stack.stackName, template: JSON.parse(fs.readFileSync(stack.templateFile, 'utf8')) }));
+    const priced = estimate(stacks, priceTableFor(result.config.region), idleUsage(result.config));
+    const storage = priced.lines.filter((line) => line.type === 'AWS::RDS::DBInstance' && line.item.startsWith('gp3 storage'));
+    expect(storage).toHaveLength(1 + result.config.database.readers);
+    for (const line of storage) expect(line.quantity).toBe(result.config.database.allocatedStorageGiB);
+  });
+
   test('dev stays within 120 USD a month by the table', () => {
     expect(estimates.dev.totalUsd).toBeLessThanOrEqual(120);
   });
@@ -162,10 +203,28 @@ describe('every environment', () => {
   test('the README\'s cost table is the tool\'s', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     for (const [envName, result] of Object.entries(estimates)) {
-      expect(readme).toContain(`| ${envName} | ${result.totalUsd.toFixed(2)} |`);
+      const stack = (name: string) => result.stacks.find((candidate) => candidate.stack === `Cs2Analytics-${envName}-${name}`)!.monthlyUsd.toFixed(2);
+      const row = [envName, result.totalUsd.toFixed(2), ...['network', 'data', 'services', 'monitoring', 'maintenance', 'registry'].map(stack)];
+      expect(readme).toContain(`| ${row.join(' | ')} |`);
     }
     expect(readme).toContain(`prices of ${PRICE_TABLES['eu-west-1'].date}`);
   });
+});
+
+test('the README\'s lever savings are the tool\'s', async () => {
+  const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
+    execFile('npm', ['run', '-s', 'cost', '--', '--env', 'dev', '--json', '--levers'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 }, (error, out) =>
+      error ? reject(error) : resolve({ stdout: out }),
+    ),
+  );
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const { levers } = JSON.parse(stdout) as { levers: { lever: string; on: boolean; savesUsd: number }[] };
+  expect(levers).toHaveLength(4);
+  for (const lever of levers) {
+    expect(lever.on).toBe(true); // every lever is on in dev
+    expect(lever.savesUsd).toBeGreaterThan(0);
+    expect(readme).toMatch(new RegExp(`\\| ${lever.savesUsd.toFixed(2).replace('.', '\\.')} \\|`));
+  }
 });
 
 describe('npm run cost', () => {

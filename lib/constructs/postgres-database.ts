@@ -342,6 +342,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
           instanceIdentifier: replicaId,
           port: DATABASE_PORT,
           parameterGroup: replicaParameters,
+          // CDK's default for a replica is gp2 (a tenth of gp3's baseline IOPS at these sizes): the
+          // same gp3 as the primary, so that a promoted replica performs as the primary did.
+          storageType: rds.StorageType.GP3,
           multiAz: settings.multiAz,
           availabilityZone: settings.multiAz ? undefined : readerZone(index),
           // A replica holds nothing the primary does not: no final snapshot, but still protected

@@ -172,7 +172,11 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
       return [{ item: `Aurora ${instanceClass} instance`, quantity: usage.hoursPerMonth, price: instancePrice(prices.auroraInstanceHour, instanceClass, 'Aurora instance', context) }];
     }
     const multiAz = properties.MultiAZ === true || properties.MultiAZ === 'true';
-    const storageType = properties.StorageType ?? 'gp2';
+    // A read replica gets its source's storage type and size unless it sets its own.
+    const sourceId = referencedIds(properties.SourceDBInstanceIdentifier).find((id) => context.resources[id]?.Type === 'AWS::RDS::DBInstance');
+    const source = sourceId ? context.resources[sourceId]?.Properties ?? {} : {};
+    const storageType = properties.StorageType ?? source.StorageType ?? 'gp2';
+    const allocatedGb = Number(properties.AllocatedStorage ?? source.AllocatedStorage);
     if (storageType !== 'gp3') throw new UnpricedResourceError(`${context.stack} ${context.logicalId}: no price for RDS storage type ${storageType}`);
     return [
       {
@@ -180,7 +184,7 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
         quantity: usage.hoursPerMonth,
         price: instancePrice(multiAz ? prices.rdsMultiAzInstanceHour : prices.rdsSingleAzInstanceHour, instanceClass, `RDS ${multiAz ? 'Multi-AZ' : 'Single-AZ'} instance`, context),
       },
-      { item: 'gp3 storage (allocated)', quantity: Number(properties.AllocatedStorage), price: multiAz ? prices.rdsGp3MultiAzGbMonth : prices.rdsGp3SingleAzGbMonth },
+      { item: 'gp3 storage (allocated)', quantity: allocatedGb, price: multiAz ? prices.rdsGp3MultiAzGbMonth : prices.rdsGp3SingleAzGbMonth },
     ];
   },
   'AWS::RDS::DBCluster': ({ prices, usage }) => [
@@ -317,7 +321,11 @@ export function estimate(stacks: readonly StackTemplate[], table: PriceTable, us
       const pricer = PRICERS[resource.Type];
       if (!pricer) return [];
       const context: Context = { stack: stackName, logicalId, resource, resources: template.Resources ?? {}, prices: table.prices, usage };
-      return pricer(context).map((item) => ({
+      return pricer(context).map((item) => {
+        if (!Number.isFinite(item.quantity)) {
+          throw new UnpricedResourceError(`${stackName} ${logicalId}: cannot tell the quantity of ${item.item} from the template`);
+        }
+        return {
         stack: stackName,
         resource: logicalId,
         type: resource.Type,
@@ -327,7 +335,8 @@ export function estimate(stacks: readonly StackTemplate[], table: PriceTable, us
         unitUsd: item.price.usd,
         monthlyUsd: round(item.quantity * item.price.usd, 4),
         page: item.price.page,
-      }));
+        };
+      });
     }),
   );
   const stackTotals = stacks.map(({ stackName }) => ({
@@ -462,6 +471,16 @@ function daysOfWeek(field: string, where: string): number[] {
     if (start < 0 || end < 0 || end < start) throw new UnpricedResourceError(`${where}: cannot read the days ${field} of a scheduled action`);
     return Array.from({ length: end - start + 1 }, (_, index) => start + index);
   });
+}
+
+/** The logical ids a value refers to (Ref and Fn::GetAtt), however deep in intrinsic functions. */
+function referencedIds(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(referencedIds);
+  if (value === null || typeof value !== 'object') return [];
+  const object = value as Record<string, unknown>;
+  if (typeof object.Ref === 'string') return [object.Ref];
+  if (Array.isArray(object['Fn::GetAtt'])) return [String(object['Fn::GetAtt'][0])];
+  return Object.values(object).flatMap(referencedIds);
 }
 
 function round(value: number, digits: number): number {
