@@ -107,6 +107,8 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
         });
         const replicas = Object.values(instances).filter((instance) => instance.Properties.SourceDBInstanceIdentifier);
         expect(replicas).toHaveLength(database.readers);
+        // The primary's gp3, not CDK's gp2 default for replicas: a promoted replica performs as the primary did.
+        for (const replica of replicas) expect(replica.Properties.StorageType).toBe('gp3');
       }
     });
 
