@@ -158,12 +158,17 @@ test('prod survives the loss of a zone: one NAT gateway per zone; dev saves with
 test('a NAT instance forwards only for the VPC, with IMDSv2, an encrypted volume and detailed monitoring', () => {
   const network = templateOf('dev', 'Network');
   network.hasResourceProperties('AWS::EC2::Instance', {
-    InstanceType: 't4g.nano',
+    InstanceType: synthesized('dev').config.network.natInstanceType,
     SourceDestCheck: false,
     Monitoring: true,
     BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true, VolumeType: 'gp3' }) })],
     NetworkInterfaces: [Match.objectLike({ AssociatePublicIpAddress: true })],
   });
+  const userData = JSON.stringify(Object.values(network.findResources('AWS::EC2::Instance'))[0].Properties.UserData);
+  // Retries the install (aws-cdk#36717), finds the interface without net-tools, persists without initscripts.
+  expect(userData).toContain('do dnf install -y iptables-services && break;');
+  expect(userData).toContain('ip route show default');
+  expect(userData).toContain('iptables-save > /etc/sysconfig/iptables');
   network.hasResourceProperties('AWS::EC2::LaunchTemplate', {
     LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' }, Monitoring: { Enabled: true } },
   });

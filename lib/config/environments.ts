@@ -44,8 +44,9 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       cidr: '10.10.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
       natGateways: 1,
-      // Cost lever (README, Cost): a NAT instance instead of a NAT gateway.
-      natInstanceType: 't4g.nano',
+      // Cost lever (README, Cost): a NAT instance instead of a NAT gateway. Not t4g.nano: dnf can
+      // run out of its 512 MiB at boot while the SSM agent updates itself.
+      natInstanceType: 't4g.micro',
       interfaceEndpoints: false,
       flowLogRetentionDays: 14,
     },

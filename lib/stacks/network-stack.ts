@@ -49,6 +49,7 @@ export class NetworkStack extends Stack {
           // Replies only: nothing on the internet may open a connection through it.
           defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
           associatePublicIpAddress: true,
+          userData: natInstanceUserData(),
         })
       : undefined;
     const vpc = new ec2.Vpc(this, 'Vpc', {
@@ -214,4 +215,27 @@ export class NetworkStack extends Stack {
       );
     }
   }
+}
+
+/**
+ * What turns an Amazon Linux 2023 instance into a NAT, in place of CDK's default script, which on
+ * AL2023 fails now and then: cloud-init may clean dnf's cache while the install runs (aws-cdk#36717),
+ * and `service iptables save` needs initscripts, which AL2023 does not install. The outgoing
+ * interface is read with `ip route` (no net-tools needed).
+ */
+function natInstanceUserData(): ec2.UserData {
+  const userData = ec2.UserData.forLinux();
+  userData.addCommands(
+    'set -euo pipefail',
+    'for attempt in $(seq 1 20); do dnf install -y iptables-services && break; echo "dnf install failed ($attempt), retrying"; sleep 6; done',
+    'systemctl enable --now iptables',
+    "echo 'net.ipv4.ip_forward=1' > /etc/sysctl.d/90-nat.conf",
+    'sysctl -p /etc/sysctl.d/90-nat.conf',
+    "IFACE=$(ip route show default | awk '{print $5; exit}')",
+    'iptables -t nat -A POSTROUTING -o "$IFACE" -j MASQUERADE',
+    // iptables-services starts with a FORWARD chain that rejects everything.
+    'iptables -F FORWARD',
+    'iptables-save > /etc/sysconfig/iptables',
+  );
+  return userData;
 }

@@ -27,7 +27,7 @@ export const COST_LEVERS: readonly CostLever[] = [
     isOn: (settings) => settings.network.natInstanceType !== undefined,
     flip: (settings) => ({
       ...settings,
-      network: { ...settings.network, natInstanceType: settings.network.natInstanceType === undefined ? 't4g.nano' : undefined },
+      network: { ...settings.network, natInstanceType: settings.network.natInstanceType === undefined ? 't4g.micro' : undefined },
     }),
     tradeOff:
       'a burstable instance\'s bandwidth instead of a managed 5-100 Gbit/s gateway; no failover (one instance per natGateways, ' +
