@@ -65,6 +65,10 @@ export function parseArguments(argv: readonly string[]) {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.slice(2).some((argument) => argument === '--help' || argument === '-h')) {
+    console.log(USAGE);
+    return 0;
+  }
   let options: ReturnType<typeof parseArguments>;
   try {
     options = parseArguments(process.argv.slice(2));

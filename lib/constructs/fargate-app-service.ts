@@ -280,7 +280,8 @@ export class FargateAppService extends Construct {
       vpcSubnets: props.subnets,
       securityGroups: props.securityGroups,
       assignPublicIp: false,
-      // CloudFormation's own defaults, written out: CDK's differ (aws-facts.md).
+      // CloudFormation's own defaults, written out: left unset, CDK uses a minimum healthy of 50 % (it
+      // warns so), and a rolling deploy of a one-task service would then stop that task first.
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },

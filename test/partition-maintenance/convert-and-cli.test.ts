@@ -133,7 +133,19 @@ describe('conversion of a plain table into a monthly partitioned one', () => {
 
 describe('npm run maintenance', () => {
   const run = (args: string[]) =>
-    spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['lambda/partition-maintenance/cli.ts', ...args], { cwd: root, encoding: 'utf8' });
+    spawnSync(process.execPath, ['--import', 'tsx', 'lambda/partition-maintenance/cli.ts', ...args], { cwd: root, encoding: 'utf8' });
+
+  test('--help prints the usage and exits 0; an unknown option exits 2 with the usage', () => {
+    for (const flag of ['--help', '-h']) {
+      const help = run([flag]);
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain('npm run maintenance -- --database-url URL');
+    }
+    const wrong = run(['--tabel', 'x']);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('unknown option --tabel');
+    expect(wrong.stderr).toContain('usage:');
+  });
 
   test('runs the pass against any PostgreSQL and prints the JSON summary', async () => {
     await client.query(`CREATE TABLE "GameEvent" ("createdAt" timestamp(3) NOT NULL) PARTITION BY RANGE ("createdAt")`);
