@@ -13,7 +13,14 @@ const clients = { secrets: new SecretsManagerClient({}), ecs: new ECSClient({}),
 const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), source: 'credential-refresh', ...entry })}\n`);
 
 /** The secret a rotation event is about: Secret Label Updated (native) or RotationSucceeded (CloudTrail). */
-export function rotatedSecret(event: any): string | undefined {
+interface RotationEvent {
+  readonly 'detail-type'?: string;
+  readonly resources?: readonly string[];
+  readonly detail?: { readonly labelUpdated?: string; readonly eventName?: string; readonly additionalEventData?: { readonly SecretId?: string } };
+}
+
+export function rotatedSecret(input: unknown): string | undefined {
+  const event = input as RotationEvent | null | undefined;
   if (event?.['detail-type'] === 'Secret Label Updated' && event.detail?.labelUpdated === 'AWSCURRENT') return event.resources?.[0];
   if (event?.detail?.eventName === 'RotationSucceeded') return event.detail.additionalEventData?.SecretId;
   return undefined;

@@ -38,7 +38,7 @@ export async function installSql(
       if (!options.inTransaction) await client.query('COMMIT');
     } catch (error) {
       if (!options.inTransaction) await client.query('ROLLBACK');
-      throw new Error(`installing ${file.name} failed: ${(error as Error).message}`);
+      throw new Error(`installing ${file.name} failed: ${(error as Error).message}`, { cause: error });
     }
     applied.push(file.name);
   }

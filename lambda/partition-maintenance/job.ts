@@ -59,7 +59,7 @@ export function readJobEnvironment(variables: NodeJS.ProcessEnv): JobEnvironment
   try {
     tables = JSON.parse(required('TABLES'));
   } catch (error) {
-    throw new Error(`TABLES must be a JSON list of tables: ${(error as Error).message}`);
+    throw new Error(`TABLES must be a JSON list of tables: ${(error as Error).message}`, { cause: error });
   }
   if (!Array.isArray(tables) || tables.some((table) => !table.schema || !table.table || !table.column)) {
     throw new Error('TABLES must list objects with schema, table, column, futureMonths, retentionMonths, archive');

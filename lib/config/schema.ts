@@ -43,6 +43,8 @@ export function replacing<T extends z.ZodType>(schema: T, reason: string): T {
 export function replacementReason(path: string): string | undefined {
   let schema: z.ZodType | undefined = environmentSchema;
   const reasonOf = (candidate: z.ZodType | undefined): string | undefined => {
+    // Zod's internal definitions are not typed for walking wrappers generically.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     let current: any = candidate;
     while (current) {
       const meta = z.globalRegistry.get(current) as { replaces?: string } | undefined;
@@ -52,6 +54,7 @@ export function replacementReason(path: string): string | undefined {
     return undefined;
   };
   for (const key of path.split('.')) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
     let current: any = schema;
     while (current && current.def?.type !== 'object') current = current.def?.innerType ?? (current.def?.type === 'pipe' ? current.def.in : undefined);
     schema = current?.def?.shape?.[key];
@@ -204,6 +207,8 @@ export const monitoringSchema = z.strictObject({
   redisEvictions: integer(1, 1000000),
 });
 
+// PostgreSQL names may hold any character but NUL, which this excludes on purpose.
+// eslint-disable-next-line no-control-regex
 const POSTGRES_NAME = text(/^[^\u0000]{1,63}$/, 'a PostgreSQL name of 1 to 63 characters, exact and case-sensitive');
 
 export const archivalSchema = z.strictObject({
