@@ -22,7 +22,13 @@ module.exports = {
   maxWorkers: 2,
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'database', testMatch: DATABASE_TESTS.map((entry) => (entry.endsWith('/') ? `${entry}**/*.test.ts` : entry)), globalSetup: '<rootDir>/test/support/global-setup-database.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' },
+    {
+      ...common,
+      displayName: 'database',
+      testMatch: DATABASE_TESTS.map((entry) => (entry.endsWith('/') ? `${entry}**/*.test.ts` : entry)),
+      globalSetup: '<rootDir>/test/support/global-setup-database.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
     { ...common, displayName: 'other', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: DATABASE_TESTS },
   ],
 };

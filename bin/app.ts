@@ -15,9 +15,7 @@ import { buildCs2AnalyticsApp } from '../lib/cs2-analytics-app';
 const app = new App({ postCliContext: FAIL_ON_FINDINGS_CONTEXT });
 const context = app.node.getAllContext();
 const topLevel = new Set(topLevelConfigFields());
-const overrides = Object.fromEntries(
-  Object.entries(context).filter(([key]) => /^[A-Za-z]\w*(\.\w+)+$/.test(key) || topLevel.has(key)),
-);
+const overrides = Object.fromEntries(Object.entries(context).filter(([key]) => /^[A-Za-z]\w*(\.\w+)+$/.test(key) || topLevel.has(key)));
 
 try {
   const config = loadConfig({

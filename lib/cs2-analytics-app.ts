@@ -4,11 +4,7 @@ import { addComplianceGates, type ComplianceGateOptions } from './compliance/gat
 import type { EnvironmentConfig } from './config/schema';
 
 /** Adds the compliance gates and the environment's stage to an app. Shared by bin/ and the tests. */
-export function buildCs2AnalyticsApp(
-  app: App,
-  config: EnvironmentConfig,
-  compliance: ComplianceGateOptions = {},
-): Cs2AnalyticsStage {
+export function buildCs2AnalyticsApp(app: App, config: EnvironmentConfig, compliance: ComplianceGateOptions = {}): Cs2AnalyticsStage {
   addComplianceGates(app, compliance);
   return new Cs2AnalyticsStage(app, config.envName, { config });
 }

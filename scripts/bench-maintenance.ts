@@ -59,11 +59,7 @@ async function originalRotation(client: Client): Promise<void> {
   }
 }
 
-async function measure(
-  approach: string,
-  connectionString: string,
-  rotate: (client: Client) => Promise<unknown>,
-): Promise<Result> {
+async function measure(approach: string, connectionString: string, rotate: (client: Client) => Promise<unknown>): Promise<Result> {
   const connect = async () => {
     const client = new Client({ connectionString });
     client.on('error', () => undefined);
@@ -127,7 +123,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  console.error(`starting embedded PostgreSQL; ${CLIENTS} clients, 15 months x ${ROWS_PER_MONTH} rows, ${ANALYTICS_SECONDS} s analytics transaction`);
+  console.error(
+    `starting embedded PostgreSQL; ${CLIENTS} clients, 15 months x ${ROWS_PER_MONTH} rows, ${ANALYTICS_SECONDS} s analytics transaction`,
+  );
   const server = await startPostgresServer();
   try {
     const admin = new Client({ connectionString: server.connectionString });
@@ -155,7 +153,9 @@ async function main(): Promise<void> {
     );
     results.push(await measure('original (PARTITION OF + DROP)', url('bench_original'), originalRotation));
 
-    console.log(`\nload during one rotation (create 3 months, retire 2), ${CLIENTS} clients, ${ANALYTICS_SECONDS} s analytics transaction open`);
+    console.log(
+      `\nload during one rotation (create 3 months, retire 2), ${CLIENTS} clients, ${ANALYTICS_SECONDS} s analytics transaction open`,
+    );
     console.log('approach                          rotation ms   txns  failed   p50 ms   p99 ms   max ms');
     for (const result of results) {
       const sorted = [...result.latencies].sort((a, b) => a - b);
@@ -166,7 +166,9 @@ async function main(): Promise<void> {
       if (result.errors.length) console.log(`  first error: ${result.errors[0]}`);
     }
     const [pass, original] = results.map((result) => Math.max(...result.latencies));
-    console.log(`\nmax latency: pass ${pass.toFixed(1)} ms vs original ${original.toFixed(1)} ms (${(original / pass).toFixed(0)}x); target: pass <= 100 ms with 0 failed`);
+    console.log(
+      `\nmax latency: pass ${pass.toFixed(1)} ms vs original ${original.toFixed(1)} ms (${(original / pass).toFixed(0)}x); target: pass <= 100 ms with 0 failed`,
+    );
   } finally {
     await server.stop();
   }

@@ -26,7 +26,10 @@ export async function convertRemotely(
   const { Stacks } = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: maintenanceStack }));
   const functionName = Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === PARTITION_MAINTENANCE_FUNCTION_OUTPUT)?.OutputValue;
   if (!functionName) {
-    return { exitCode: 1, output: `${maintenanceStack} has no output ${PARTITION_MAINTENANCE_FUNCTION_OUTPUT}: deploy the environment first` };
+    return {
+      exitCode: 1,
+      output: `${maintenanceStack} has no output ${PARTITION_MAINTENANCE_FUNCTION_OUTPUT}: deploy the environment first`,
+    };
   }
   const response = await clients.lambda.send(
     new InvokeCommand({
@@ -62,7 +65,11 @@ async function main(argv: readonly string[]): Promise<number> {
     request = parse(argv);
     region = loadConfig({ envName: request.envName }).region;
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : `${(error as Error).message}\nusage: npm run convert -- --env <env> [--table <schema>.<table>]`);
+    console.error(
+      error instanceof ConfigError
+        ? error.message
+        : `${(error as Error).message}\nusage: npm run convert -- --env <env> [--table <schema>.<table>]`,
+    );
     return 2;
   }
   const { exitCode, output } = await convertRemotely(request, {

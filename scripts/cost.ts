@@ -54,7 +54,11 @@ async function main(argv: readonly string[]): Promise<number> {
     const price = (environments?: LeverEnvironments) => {
       const variant = environments ? loadConfig({ envName: config.envName, overrides, defaultAccount: ACCOUNT, environments }) : config;
       const templates = synthesizeTemplates(variant);
-      return estimate([...templates].map(([stackName, template]) => ({ stackName, template })), table, idleUsage(variant));
+      return estimate(
+        [...templates].map(([stackName, template]) => ({ stackName, template })),
+        table,
+        idleUsage(variant),
+      );
     };
     const result = price();
     const usage = describeUsage(idleUsage(config));
@@ -63,7 +67,13 @@ async function main(argv: readonly string[]): Promise<number> {
           const settings = ENVIRONMENTS[config.envName];
           const flipped = price({ ...ENVIRONMENTS, [config.envName]: lever.flip(settings) });
           const on = lever.isOn(settings);
-          return { lever: lever.name, fields: lever.fields, on, savesUsd: round2(on ? flipped.totalUsd - result.totalUsd : result.totalUsd - flipped.totalUsd), tradeOff: lever.tradeOff };
+          return {
+            lever: lever.name,
+            fields: lever.fields,
+            on,
+            savesUsd: round2(on ? flipped.totalUsd - result.totalUsd : result.totalUsd - flipped.totalUsd),
+            tradeOff: lever.tradeOff,
+          };
         })
       : undefined;
     if (json) {
@@ -78,7 +88,11 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UnpricedResourceError || (error instanceof Error && error.message.startsWith('no prices for region'))) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof UnpricedResourceError ||
+      (error instanceof Error && error.message.startsWith('no prices for region'))
+    ) {
       console.error(error.message);
       return 1;
     }

@@ -63,12 +63,14 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments {
         .split(',')
         .map((name) => {
           const id = STACK_IDS.find((candidate) => candidate.toLowerCase() === name.trim().toLowerCase());
-          if (!id) throw new UsageError(`unknown stack ${name}: choose from ${STACK_IDS.map((candidate) => candidate.toLowerCase()).join(', ')}`);
+          if (!id)
+            throw new UsageError(`unknown stack ${name}: choose from ${STACK_IDS.map((candidate) => candidate.toLowerCase()).join(', ')}`);
           return id;
         });
     } else if (argument === '-c' || argument === '--context') {
       const pair = value();
-      if (!pair.includes('=') || pair.startsWith('env=')) throw new UsageError(`-c takes <field>=<value> (the environment is --env): got ${pair}`);
+      if (!pair.includes('=') || pair.startsWith('env='))
+        throw new UsageError(`-c takes <field>=<value> (the environment is --env): got ${pair}`);
       context.push(pair);
     } else if (argument === '--help' || argument === '-h') {
       throw new UsageError('');
@@ -98,7 +100,9 @@ async function main(argv: readonly string[]): Promise<number> {
     config = loadConfig({ envName: args.envName, overrides });
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`${error.message ? `${error.message}\n` : ''}usage: npm run deploy|diff|destroy -- --env <env> [--stacks <stack>,...] [-c <field>=<value> ...] [-- <cdk options>]`);
+      console.error(
+        `${error.message ? `${error.message}\n` : ''}usage: npm run deploy|diff|destroy -- --env <env> [--stacks <stack>,...] [-c <field>=<value> ...] [-- <cdk options>]`,
+      );
       return 2;
     }
     if (error instanceof ConfigError) {
@@ -138,7 +142,9 @@ async function main(argv: readonly string[]): Promise<number> {
     problems.push(...(await imageProblems(config, new ECRClient({ region: config.region }))));
   }
   if (problems.length > 0) {
-    console.error(`Preflight refused the ${args.command} of ${args.envName}; nothing was changed in AWS:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+    console.error(
+      `Preflight refused the ${args.command} of ${args.envName}; nothing was changed in AWS:\n${problems.map((line) => `  ${line}`).join('\n')}`,
+    );
     return 1;
   }
 

@@ -13,6 +13,9 @@ const cdk = path.join(root, 'node_modules', '.bin', 'cdk');
 
 for (const envName of ENVIRONMENT_NAMES) {
   console.log(`== cdk synth -c env=${envName}`);
-  const result = spawnSync(cdk, ['synth', '--quiet', '-c', `env=${envName}`, '--output', path.join('cdk.out', envName)], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(cdk, ['synth', '--quiet', '-c', `env=${envName}`, '--output', path.join('cdk.out', envName)], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -79,7 +79,10 @@ describe('the Control Tower checks find what the unfiltered plugin finds', () =>
   test('on the prod templates', () => {
     const templatePaths = synthesized('prod').stacks.map((stack) => stack.templateFile);
     const filtered = templatePaths.flatMap((templatePath) =>
-      summary(templatePath, new ControlTowerChecks().validate({ templatePaths: [templatePath], stackTemplates: [], appConstruct: new App() } as never)),
+      summary(
+        templatePath,
+        new ControlTowerChecks().validate({ templatePaths: [templatePath], stackTemplates: [], appConstruct: new App() } as never),
+      ),
     );
     const full = templatePaths.flatMap(unfilteredFindings);
     expect(filtered.sort()).toEqual(full.sort());
@@ -115,9 +118,7 @@ describe('acknowledgements', () => {
   });
 
   test('refuse a reason too short to be specific', () => {
-    expect(() => acknowledge(new Stack(new App(), 'S'), 'AwsSolutions::AwsSolutions-S1', 'not needed')).toThrow(
-      'needs a specific reason',
-    );
+    expect(() => acknowledge(new Stack(new App(), 'S'), 'AwsSolutions::AwsSolutions-S1', 'not needed')).toThrow('needs a specific reason');
   });
 });
 
@@ -180,10 +181,14 @@ describe('through the CDK CLI, a plain `cdk synth` (no stack selected) of an app
   const synth = (failInApp: boolean) =>
     new Promise<{ status: number | null; stderr: string }>((resolve) => {
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-gates-'));
-      const child = spawn(path.join(root, 'node_modules/.bin/cdk'), ['synth', '--quiet', '--app', 'node --import tsx test/support/noncompliant-app.ts', '--output', outdir], {
-        cwd: root,
-        env: { ...process.env, NONCOMPLIANT_APP_FAIL_IN_APP: String(failInApp) },
-      });
+      const child = spawn(
+        path.join(root, 'node_modules/.bin/cdk'),
+        ['synth', '--quiet', '--app', 'node --import tsx test/support/noncompliant-app.ts', '--output', outdir],
+        {
+          cwd: root,
+          env: { ...process.env, NONCOMPLIANT_APP_FAIL_IN_APP: String(failInApp) },
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (chunk) => (stderr += chunk));
       child.on('close', (status) => {

@@ -42,7 +42,12 @@ function flaggedBy(envName: EnvironmentName, base: Map<string, unknown>, overrid
 }
 
 /** The variants whose change flags something, found by splitting flagged batches. */
-function offenders(envName: EnvironmentName, base: Map<string, unknown>, baseOverrides: Record<string, unknown>, variants: FieldVariant[]): string[] {
+function offenders(
+  envName: EnvironmentName,
+  base: Map<string, unknown>,
+  baseOverrides: Record<string, unknown>,
+  variants: FieldVariant[],
+): string[] {
   if (variants.length === 0) return [];
   const overrides = Object.assign({ ...baseOverrides }, ...variants.map((variant) => variant.overrides));
   let flags: string[];
@@ -52,9 +57,13 @@ function offenders(envName: EnvironmentName, base: Map<string, unknown>, baseOve
     flags = ['(the combined change is not a valid config)'];
   }
   if (flags.length === 0) return [];
-  if (variants.length === 1) return [`${variants[0].field} ${JSON.stringify(variants[0].from)} -> ${JSON.stringify(variants[0].to)}: ${flags.join('; ')}`];
+  if (variants.length === 1)
+    return [`${variants[0].field} ${JSON.stringify(variants[0].from)} -> ${JSON.stringify(variants[0].to)}: ${flags.join('; ')}`];
   const half = Math.ceil(variants.length / 2);
-  return [...offenders(envName, base, baseOverrides, variants.slice(0, half)), ...offenders(envName, base, baseOverrides, variants.slice(half))];
+  return [
+    ...offenders(envName, base, baseOverrides, variants.slice(0, half)),
+    ...offenders(envName, base, baseOverrides, variants.slice(half)),
+  ];
 }
 
 /** Batches of variants that set disjoint fields. */
@@ -62,7 +71,9 @@ function batches(variants: FieldVariant[]): FieldVariant[][] {
   const result: FieldVariant[][] = [];
   for (const variant of variants) {
     const keys = Object.keys(variant.overrides);
-    const batch = result.find((candidate) => candidate.length < BATCH && candidate.every((other) => keys.every((key) => !(key in other.overrides))));
+    const batch = result.find(
+      (candidate) => candidate.length < BATCH && candidate.every((other) => keys.every((key) => !(key in other.overrides))),
+    );
     if (batch) batch.push(variant);
     else result.push([variant]);
   }
@@ -79,8 +90,13 @@ describe.each(CASES)('config impact in %s', (_name, envName, baseOverrides) => {
 
   test('no unmarked field replaces or removes what holds data or has a fixed name', () => {
     const baseTemplates = synthesizeTemplates(base);
-    const overridesOf = (variant: FieldVariant) => ({ ...variant, overrides: Object.fromEntries(Object.entries(variant.overrides).filter(([key]) => !(key in baseOverrides))) });
-    const unmarked = variants.filter((variant) => Object.keys(overridesOf(variant).overrides).every((field) => !replacementReason(field))).map(overridesOf);
+    const overridesOf = (variant: FieldVariant) => ({
+      ...variant,
+      overrides: Object.fromEntries(Object.entries(variant.overrides).filter(([key]) => !(key in baseOverrides))),
+    });
+    const unmarked = variants
+      .filter((variant) => Object.keys(overridesOf(variant).overrides).every((field) => !replacementReason(field)))
+      .map(overridesOf);
     const found = batches(unmarked).flatMap((batch) => offenders(envName, baseTemplates, baseOverrides, batch));
     expect(found).toEqual([]);
   });
@@ -97,10 +113,12 @@ test('the fields marked replacing say why, and the README lists them', () => {
 });
 
 describe('cross-stack references', () => {
-  test('are weak: consumers read producers\' outputs with Fn::GetStackOutput, so a producer can replace or remove what they used', () => {
+  test("are weak: consumers read producers' outputs with Fn::GetStackOutput, so a producer can replace or remove what they used", () => {
     const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
     expect(cdkJson.context['@aws-cdk/core:defaultCrossStackReferences']).toBe('weak');
-    const templates = [...synthesizeTemplates(loadConfig({ envName: 'staging', defaultAccount: TEST_ACCOUNT })).values()].map((template) => JSON.stringify(template));
+    const templates = [...synthesizeTemplates(loadConfig({ envName: 'staging', defaultAccount: TEST_ACCOUNT })).values()].map((template) =>
+      JSON.stringify(template),
+    );
     expect(templates.some((template) => template.includes('Fn::GetStackOutput'))).toBe(true);
     expect(templates.some((template) => template.includes('Fn::ImportValue'))).toBe(false);
   });
@@ -109,7 +127,9 @@ describe('cross-stack references', () => {
     const base = synthesizeTemplates(loadConfig({ envName: 'prod', defaultAccount: TEST_ACCOUNT }));
     const flags = flaggedBy('prod', base, { 'network.cidr': '10.40.0.0/16' });
     expect(flags).toContainEqual(
-      expect.stringMatching(/^Cs2Analytics-prod-data AWS::EC2::SecurityGroup \w+: keeps the old value of Vpc\w+ from Cs2Analytics-prod-network, which is replaced or removed/),
+      expect.stringMatching(
+        /^Cs2Analytics-prod-data AWS::EC2::SecurityGroup \w+: keeps the old value of Vpc\w+ from Cs2Analytics-prod-network, which is replaced or removed/,
+      ),
     );
   });
 

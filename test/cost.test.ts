@@ -1,7 +1,14 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { estimate, FREE_RESOURCE_TYPES, PRICED_RESOURCE_TYPES, scheduledRunningShare, UnpricedResourceError, type StackTemplate } from '../scripts/lib/cost/estimate';
+import {
+  estimate,
+  FREE_RESOURCE_TYPES,
+  PRICED_RESOURCE_TYPES,
+  scheduledRunningShare,
+  UnpricedResourceError,
+  type StackTemplate,
+} from '../scripts/lib/cost/estimate';
 import { PRICE_TABLES, priceTableFor, type Price, type PriceTable } from '../scripts/lib/cost/price-table';
 import { idleUsage } from '../scripts/lib/cost/usage';
 import { synthesized } from './support/synthesized';
@@ -40,13 +47,26 @@ const FIXTURE: StackTemplate = {
       Nat: { Type: 'AWS::EC2::NatGateway', Properties: {} },
       NatAddress: { Type: 'AWS::EC2::EIP', Properties: {} },
       Cluster: { Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql' } },
-      Writer: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'aurora-postgresql', DBInstanceClass: 'db.t4g.medium', DBClusterIdentifier: { Ref: 'Cluster' } } },
+      Writer: {
+        Type: 'AWS::RDS::DBInstance',
+        Properties: { Engine: 'aurora-postgresql', DBInstanceClass: 'db.t4g.medium', DBClusterIdentifier: { Ref: 'Cluster' } },
+      },
       Proxy: { Type: 'AWS::RDS::DBProxy', Properties: {} },
-      ProxyTargets: { Type: 'AWS::RDS::DBProxyTargetGroup', Properties: { DBProxyName: { Ref: 'Proxy' }, DBClusterIdentifiers: [{ Ref: 'Cluster' }] } },
-      Task: { Type: 'AWS::ECS::TaskDefinition', Properties: { Cpu: '512', Memory: '1024', RuntimePlatform: { CpuArchitecture: 'X86_64' } } },
+      ProxyTargets: {
+        Type: 'AWS::RDS::DBProxyTargetGroup',
+        Properties: { DBProxyName: { Ref: 'Proxy' }, DBClusterIdentifiers: [{ Ref: 'Cluster' }] },
+      },
+      Task: {
+        Type: 'AWS::ECS::TaskDefinition',
+        Properties: { Cpu: '512', Memory: '1024', RuntimePlatform: { CpuArchitecture: 'X86_64' } },
+      },
       Service: {
         Type: 'AWS::ECS::Service',
-        Properties: { TaskDefinition: { Ref: 'Task' }, DesiredCount: 2, CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }] },
+        Properties: {
+          TaskDefinition: { Ref: 'Task' },
+          DesiredCount: 2,
+          CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
+        },
       },
       ServiceScaling: {
         Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
@@ -80,7 +100,8 @@ describe('the estimate', () => {
       service: 2 * 730 * runningShare * (0.5 * 0.01 + 1 * 0.001),
       logs: 0.5 * 0.5 + 0.5 * (30 / 30.42) * 0.03,
     };
-    const of = (resource: string) => result.lines.filter((line) => line.resource === resource).reduce((sum, line) => sum + line.monthlyUsd, 0);
+    const of = (resource: string) =>
+      result.lines.filter((line) => line.resource === resource).reduce((sum, line) => sum + line.monthlyUsd, 0);
     expect(of('Nat')).toBeCloseTo(byHand.nat, 3);
     expect(of('NatAddress')).toBeCloseTo(byHand.address, 3);
     expect(of('Writer')).toBeCloseTo(byHand.writer, 3);
@@ -95,7 +116,10 @@ describe('the estimate', () => {
   });
 
   test('fails on a resource type it neither prices nor lists as free, naming it', () => {
-    const unknown: StackTemplate = { stackName: 'S', template: { Resources: { Thing: { Type: 'AWS::Foo::Bar' }, Role: { Type: 'AWS::IAM::Role' } } } };
+    const unknown: StackTemplate = {
+      stackName: 'S',
+      template: { Resources: { Thing: { Type: 'AWS::Foo::Bar' }, Role: { Type: 'AWS::IAM::Role' } } },
+    };
     expect(() => estimate([unknown], fixtureTable(), idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(
       /no price and no free listing for: S Thing \(AWS::Foo::Bar\)/,
     );
@@ -104,10 +128,18 @@ describe('the estimate', () => {
   test('fails on an instance class the table has no price for', () => {
     const big: StackTemplate = {
       stackName: 'S',
-      template: { Resources: { Cache: { Type: 'AWS::ElastiCache::ReplicationGroup', Properties: { CacheNodeType: 'cache.x2gd.16xlarge', NumCacheClusters: 1 } } } },
+      template: {
+        Resources: {
+          Cache: { Type: 'AWS::ElastiCache::ReplicationGroup', Properties: { CacheNodeType: 'cache.x2gd.16xlarge', NumCacheClusters: 1 } },
+        },
+      },
     };
-    expect(() => estimate([big], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(UnpricedResourceError);
-    expect(() => estimate([big], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(/no ElastiCache node price for cache\.x2gd\.16xlarge/);
+    expect(() => estimate([big], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(
+      UnpricedResourceError,
+    );
+    expect(() => estimate([big], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(
+      /no ElastiCache node price for cache\.x2gd\.16xlarge/,
+    );
   });
 
   test('prices Aurora Serverless v2 behind RDS Proxy at its floors: the instance at its minimum ACUs, the proxy at 8 ACUs', () => {
@@ -115,16 +147,26 @@ describe('the estimate', () => {
       stackName: 'S',
       template: {
         Resources: {
-          Cluster: { Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 } } },
-          Writer: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'aurora-postgresql', DBInstanceClass: 'db.serverless', DBClusterIdentifier: { Ref: 'Cluster' } } },
+          Cluster: {
+            Type: 'AWS::RDS::DBCluster',
+            Properties: { Engine: 'aurora-postgresql', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 } },
+          },
+          Writer: {
+            Type: 'AWS::RDS::DBInstance',
+            Properties: { Engine: 'aurora-postgresql', DBInstanceClass: 'db.serverless', DBClusterIdentifier: { Ref: 'Cluster' } },
+          },
           Proxy: { Type: 'AWS::RDS::DBProxy', Properties: {} },
-          Targets: { Type: 'AWS::RDS::DBProxyTargetGroup', Properties: { DBProxyName: { Ref: 'Proxy' }, DBClusterIdentifiers: [{ Ref: 'Cluster' }] } },
+          Targets: {
+            Type: 'AWS::RDS::DBProxyTargetGroup',
+            Properties: { DBProxyName: { Ref: 'Proxy' }, DBClusterIdentifiers: [{ Ref: 'Cluster' }] },
+          },
         },
       },
     };
     const table = PRICE_TABLES['eu-west-1'];
     const result = estimate([serverless], table, idleUsage({ database: { allocatedStorageGiB: 20 } }));
-    const of = (resource: string) => result.lines.filter((line) => line.resource === resource).reduce((sum, line) => sum + line.monthlyUsd, 0);
+    const of = (resource: string) =>
+      result.lines.filter((line) => line.resource === resource).reduce((sum, line) => sum + line.monthlyUsd, 0);
     expect(of('Writer')).toBeCloseTo(0.5 * 730 * table.prices.auroraServerlessAcuHour.usd, 2);
     expect(of('Proxy')).toBeCloseTo(8 * 730 * table.prices.rdsProxyAcuHour.usd, 2);
     // The README's figures.
@@ -135,7 +177,11 @@ describe('the estimate', () => {
   test('fails rather than price a quantity it cannot read', () => {
     const unsized: StackTemplate = {
       stackName: 'S',
-      template: { Resources: { Db: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'postgres', DBInstanceClass: 'db.t4g.micro', StorageType: 'gp3' } } } },
+      template: {
+        Resources: {
+          Db: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'postgres', DBInstanceClass: 'db.t4g.micro', StorageType: 'gp3' } },
+        },
+      },
     };
     expect(() => estimate([unsized], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(
       /S Db: cannot tell the quantity of gp3 storage \(allocated\) from the template/,
@@ -153,7 +199,9 @@ describe('the estimate', () => {
   test('every price names its AWS pricing page and the table its date', () => {
     for (const table of Object.values(PRICE_TABLES)) {
       expect(table.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      const prices = Object.values(table.prices).flatMap((value) => ('usd' in value ? [value as Price] : Object.values(value as Record<string, Price>)));
+      const prices = Object.values(table.prices).flatMap((value) =>
+        'usd' in value ? [value as Price] : Object.values(value as Record<string, Price>),
+      );
       for (const price of prices) {
         expect(price.page).toMatch(/^https:\/\/aws\.amazon\.com\//);
         expect(price.usd).toBeGreaterThan(0);
@@ -168,7 +216,9 @@ describe('the estimate', () => {
       { Schedule: 'cron(0 8 * * ? *)', ScalableTargetAction: { MaxCapacity: 2 } },
     ];
     expect(scheduledRunningShare(daily, 'x')).toBeCloseTo(12 / 24, 6);
-    expect(() => scheduledRunningShare([{ ScheduledActionName: 'odd', Schedule: 'rate(1 hour)' }], 'S Service')).toThrow(/S Service: cannot read the schedule rate\(1 hour\) of scheduled action odd/);
+    expect(() => scheduledRunningShare([{ ScheduledActionName: 'odd', Schedule: 'rate(1 hour)' }], 'S Service')).toThrow(
+      /S Service: cannot read the schedule rate\(1 hour\) of scheduled action odd/,
+    );
   });
 });
 
@@ -176,7 +226,10 @@ describe('every environment', () => {
   const estimates = Object.fromEntries(
     (['dev', 'staging', 'prod'] as const).map((envName) => {
       const result = synthesized(envName);
-      const stacks = result.stacks.map((stack) => ({ stackName: stack.stackName, template: JSON.parse(fs.readFileSync(stack.templateFile, 'utf8')) }));
+      const stacks = result.stacks.map((stack) => ({
+        stackName: stack.stackName,
+        template: JSON.parse(fs.readFileSync(stack.templateFile, 'utf8')),
+      }));
       return [envName, estimate(stacks, priceTableFor(result.config.region), idleUsage(result.config))];
     }),
   );
@@ -189,7 +242,10 @@ describe('every environment', () => {
 
   test('the other engine mode, with read replicas, is priced too: each replica on its own gp3 storage', () => {
     const result = synthesized('prod-instance');
-    const stacks = result.stacks.map((stack) => ({ stackName: stack.stackName, template: JSON.parse(fs.readFileSync(stack.templateFile, 'utf8')) }));
+    const stacks = result.stacks.map((stack) => ({
+      stackName: stack.stackName,
+      template: JSON.parse(fs.readFileSync(stack.templateFile, 'utf8')),
+    }));
     const priced = estimate(stacks, priceTableFor(result.config.region), idleUsage(result.config));
     const storage = priced.lines.filter((line) => line.type === 'AWS::RDS::DBInstance' && line.item.startsWith('gp3 storage'));
     expect(storage).toHaveLength(1 + result.config.database.readers);
@@ -200,21 +256,29 @@ describe('every environment', () => {
     expect(estimates.dev.totalUsd).toBeLessThanOrEqual(120);
   });
 
-  test('the README\'s cost table is the tool\'s', () => {
+  test("the README's cost table is the tool's", () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     for (const [envName, result] of Object.entries(estimates)) {
-      const stack = (name: string) => result.stacks.find((candidate) => candidate.stack === `Cs2Analytics-${envName}-${name}`)!.monthlyUsd.toFixed(2);
-      const row = [envName, result.totalUsd.toFixed(2), ...['network', 'data', 'services', 'monitoring', 'maintenance', 'registry'].map(stack)];
+      const stack = (name: string) =>
+        result.stacks.find((candidate) => candidate.stack === `Cs2Analytics-${envName}-${name}`)!.monthlyUsd.toFixed(2);
+      const row = [
+        envName,
+        result.totalUsd.toFixed(2),
+        ...['network', 'data', 'services', 'monitoring', 'maintenance', 'registry'].map(stack),
+      ];
       expect(readme).toContain(`| ${row.join(' | ')} |`);
     }
     expect(readme).toContain(`prices of ${PRICE_TABLES['eu-west-1'].date}`);
   });
 });
 
-test('the README\'s lever savings are the tool\'s', async () => {
+test("the README's lever savings are the tool's", async () => {
   const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
-    execFile('npm', ['run', '-s', 'cost', '--', '--env', 'dev', '--json', '--levers'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 }, (error, out) =>
-      error ? reject(error) : resolve({ stdout: out }),
+    execFile(
+      'npm',
+      ['run', '-s', 'cost', '--', '--env', 'dev', '--json', '--levers'],
+      { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 },
+      (error, out) => (error ? reject(error) : resolve({ stdout: out })),
     ),
   );
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -244,7 +308,9 @@ describe('npm run cost', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^CS2 Analytics dev: estimated monthly cost in eu-west-1, on-demand USD, prices of \d{4}-\d{2}-\d{2}$/);
     expect(stdout).toContain('assumes: 730 hours a month');
-    expect(stdout).toMatch(/Cs2Analytics-dev-data {2}\S+ \(AWS::RDS::DBProxy\) {2}proxy for 2 vCPUs \(minimum 2\) {2}1460 vCPU-hour {2}x [\d.]+ USD {2}= [\d.]+ USD\/month/);
+    expect(stdout).toMatch(
+      /Cs2Analytics-dev-data {2}\S+ \(AWS::RDS::DBProxy\) {2}proxy for 2 vCPUs \(minimum 2\) {2}1460 vCPU-hour {2}x [\d.]+ USD {2}= [\d.]+ USD\/month/,
+    );
     expect(stdout).toMatch(/^stack Cs2Analytics-dev-network: [\d.]+ USD\/month$/m);
     expect(lines[lines.length - 1]).toMatch(/^total dev: [\d.]+ USD\/month$/);
   });

@@ -9,7 +9,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import * as net from 'net';
 import { Client } from 'pg';
 import { requestedKind, rotatedSecret } from '../lambda/credential-refresh/index';
-import { afterRotation, atDeployment, connectionValues, kindOf, writeConnectionSecret, type RefreshDependencies, type RefreshEnvironment } from '../lambda/credential-refresh/refresh';
+import {
+  afterRotation,
+  atDeployment,
+  connectionValues,
+  kindOf,
+  writeConnectionSecret,
+  type RefreshDependencies,
+  type RefreshEnvironment,
+} from '../lambda/credential-refresh/refresh';
 import { postgresAppRotator, type AppCredentials } from '../lambda/credential-rotation/postgres-app';
 import { assertServicesCaughtUp } from '../lambda/credential-rotation/caught-up';
 import { redisAcceptsToken } from '../lambda/credential-rotation/redis-auth';
@@ -50,7 +58,9 @@ class RedisStandIn {
 function fakeElastiCache(redis: RedisStandIn) {
   const mock = mockClient(ElastiCacheClient);
   const state = { status: 'available', modifications: [] as string[] };
-  mock.on(DescribeReplicationGroupsCommand).callsFake(async () => ({ ReplicationGroups: [{ ReplicationGroupId: 'jobs', Status: state.status }] }));
+  mock
+    .on(DescribeReplicationGroupsCommand)
+    .callsFake(async () => ({ ReplicationGroups: [{ ReplicationGroupId: 'jobs', Status: state.status }] }));
   mock.on(ModifyReplicationGroupCommand).callsFake(async ({ AuthToken, AuthTokenUpdateStrategy }) => {
     state.modifications.push(AuthTokenUpdateStrategy!);
     if (AuthTokenUpdateStrategy === 'ROTATE') redis.tokens = [...redis.tokens, AuthToken!].slice(-2);
@@ -63,7 +73,7 @@ function fakeElastiCache(redis: RedisStandIn) {
   return { mock, state };
 }
 
-describe('the app\'s database logins, rotated one at a time', () => {
+describe("the app's database logins, rotated one at a time", () => {
   const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
   const LOGINS = [`cs2app_${suffix}`, `cs2app_${suffix}_clone`];
   let db: TestDatabase;
@@ -127,7 +137,8 @@ describe('the app\'s database logins, rotated one at a time', () => {
   });
 
   const rotator = () => postgresAppRotator({ secrets: secrets.client, tls: 'disable', proxyWaitMs: 0, sleep: noSleep });
-  const step = (token: string, name: RotationStep) => rotate({ SecretId: APP, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet);
+  const step = (token: string, name: RotationStep) =>
+    rotate({ SecretId: APP, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet);
 
   test('a rotation gives the idle login a new password, in the database and in its proxy secret, and makes it current', async () => {
     const token = secrets.startRotation(APP);
@@ -188,9 +199,18 @@ describe('the app\'s database logins, rotated one at a time', () => {
     const ecs = mockClient(ecsClient);
     const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
     let deployments: { status: string; rolloutState: string; createdAt: Date }[] = [];
-    ecs.on(DescribeServicesCommand).callsFake(async () => ({ services: [{ serviceName: 'cs2analytics-dev-api', status: 'ACTIVE', deployments }] }));
+    ecs
+      .on(DescribeServicesCommand)
+      .callsFake(async () => ({ services: [{ serviceName: 'cs2analytics-dev-api', status: 'ACTIVE', deployments }] }));
     const guard = () =>
-      assertServicesCaughtUp({ secrets: secrets.client, ecs: ecsClient, rotatedSecretId: APP, connectionSecretId: CONNECTIONS, cluster: 'cs2analytics-dev', services: ['cs2analytics-dev-api'] });
+      assertServicesCaughtUp({
+        secrets: secrets.client,
+        ecs: ecsClient,
+        rotatedSecretId: APP,
+        connectionSecretId: CONNECTIONS,
+        cluster: 'cs2analytics-dev',
+        services: ['cs2analytics-dev-api'],
+      });
     try {
       // No connection secret yet: no service uses the logins.
       await expect(guard()).resolves.toBeUndefined();
@@ -210,10 +230,13 @@ describe('the app\'s database logins, rotated one at a time', () => {
         { status: 'PRIMARY', rolloutState: 'IN_PROGRESS', createdAt: new Date() },
         { status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: new Date(0) },
       ];
-      await expect(guard()).rejects.toThrow(/service cs2analytics-dev-api may still run tasks started before the current connection values/);
+      await expect(guard()).rejects.toThrow(
+        /service cs2analytics-dev-api may still run tasks started before the current connection values/,
+      );
       // Rolled out: the rotation goes ahead.
       deployments = [deployments[0]].map((deployment) => ({ ...deployment, rolloutState: 'COMPLETED' }));
-      for (const name of STEPS) await rotate({ SecretId: APP, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet, guard);
+      for (const name of STEPS)
+        await rotate({ SecretId: APP, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet, guard);
       expect(secrets.current<AppCredentials>(APP).username).toBe(LOGINS[1]);
     } finally {
       ecs.restore();
@@ -223,7 +246,9 @@ describe('the app\'s database logins, rotated one at a time', () => {
   test('refuses a version that is not pending, and never changes the password of the login in use', async () => {
     await expect(step('not-a-version', 'createSecret')).rejects.toThrow(/has no stage/);
     const current = secrets.current<AppCredentials>(APP);
-    await expect(rotator().set({ ...current, password: 'x' }, current)).rejects.toThrow(/refusing to change the password of .*the login in use/);
+    await expect(rotator().set({ ...current, password: 'x' }, current)).rejects.toThrow(
+      /refusing to change the password of .*the login in use/,
+    );
   });
 });
 
@@ -247,8 +272,18 @@ describe('the Redis AUTH token', () => {
   });
 
   const rotator = () =>
-    redisTokenRotator({ secrets: secrets.client, elasticache: new ElastiCacheClient({}), replicationGroupId: 'jobs', host: '127.0.0.1', port: redis.port, tls: false, modifyWaitMs: 0, sleep: noSleep });
-  const step = (token: string, name: RotationStep) => rotate({ SecretId: TOKEN, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet);
+    redisTokenRotator({
+      secrets: secrets.client,
+      elasticache: new ElastiCacheClient({}),
+      replicationGroupId: 'jobs',
+      host: '127.0.0.1',
+      port: redis.port,
+      tls: false,
+      modifyWaitMs: 0,
+      sleep: noSleep,
+    });
+  const step = (token: string, name: RotationStep) =>
+    rotate({ SecretId: TOKEN, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet);
 
   test('a rotation adds the new token beside the old one (ROTATE): running tasks keep working', async () => {
     const token = secrets.startRotation(TOKEN);
@@ -312,21 +347,30 @@ describe('the connection secret and the restarts', () => {
     ecs.reset();
     stable = true;
     // The services run, deployed an hour ago; a forced deployment is a new one, now.
-    deployedAt = new Map(Object.values(env.services).flat().map((name) => [name, new Date(Date.now() - 3_600_000)]));
+    deployedAt = new Map(
+      Object.values(env.services)
+        .flat()
+        .map((name) => [name, new Date(Date.now() - 3_600_000)]),
+    );
     ecs.on(UpdateServiceCommand).callsFake(async ({ service }) => {
       deployedAt.set(service, new Date());
       return {};
     });
     ecs.on(DescribeServicesCommand).callsFake(async ({ services }) => ({
-      services: services.filter((name: string) => deployedAt.has(name)).map((name: string) => ({
-        serviceName: name,
-        status: 'ACTIVE',
-        runningCount: 2,
-        desiredCount: 2,
-        deployments: stable
-          ? [{ status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: deployedAt.get(name) }]
-          : [{ status: 'PRIMARY', rolloutState: 'IN_PROGRESS', createdAt: deployedAt.get(name) }, { status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: new Date(0) }],
-      })),
+      services: services
+        .filter((name: string) => deployedAt.has(name))
+        .map((name: string) => ({
+          serviceName: name,
+          status: 'ACTIVE',
+          runningCount: 2,
+          desiredCount: 2,
+          deployments: stable
+            ? [{ status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: deployedAt.get(name) }]
+            : [
+                { status: 'PRIMARY', rolloutState: 'IN_PROGRESS', createdAt: deployedAt.get(name) },
+                { status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: new Date(0) },
+              ],
+        })),
       failures: services.filter((name: string) => !deployedAt.has(name)).map((name: string) => ({ arn: name, reason: 'MISSING' })),
     }));
     log = [];
@@ -358,9 +402,12 @@ describe('the connection secret and the restarts', () => {
     });
   });
 
-  test('is written from the current login\'s own secret; writing it again changes nothing', async () => {
+  test("is written from the current login's own secret; writing it again changes nothing", async () => {
     expect(await writeConnectionSecret(deps())).toEqual(['database', 'redis']);
-    expect(secrets.current<Record<string, string>>(env.connectionSecretArn)).toMatchObject({ DATABASE_USER: 'cs2app', DATABASE_PASSWORD: 'p@ss/w:rd' });
+    expect(secrets.current<Record<string, string>>(env.connectionSecretArn)).toMatchObject({
+      DATABASE_USER: 'cs2app',
+      DATABASE_PASSWORD: 'p@ss/w:rd',
+    });
     expect(await writeConnectionSecret(deps())).toEqual([]);
   });
 
@@ -407,9 +454,19 @@ describe('the connection secret and the restarts', () => {
 
   test('after a Redis rotation: the parser restarts, and once it runs on the new token the old one is dropped (SET)', async () => {
     await writeConnectionSecret(deps());
-    const rotator = redisTokenRotator({ secrets: secrets.client, elasticache: new ElastiCacheClient({}), replicationGroupId: 'jobs', host: '127.0.0.1', port: redis.port, tls: false, modifyWaitMs: 0, sleep: noSleep });
+    const rotator = redisTokenRotator({
+      secrets: secrets.client,
+      elasticache: new ElastiCacheClient({}),
+      replicationGroupId: 'jobs',
+      host: '127.0.0.1',
+      port: redis.port,
+      tls: false,
+      modifyWaitMs: 0,
+      sleep: noSleep,
+    });
     const token = secrets.startRotation(env.redisSecretArn);
-    for (const name of STEPS) await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
+    for (const name of STEPS)
+      await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
     const result = await afterRotation(deps(), 'redis');
     expect(result).toEqual({ restarted: ['cs2analytics-dev-parser'], tokenSet: true });
     expect(elasticache.state.modifications).toEqual(['ROTATE', 'SET']);
@@ -421,51 +478,103 @@ describe('the connection secret and the restarts', () => {
     await writeConnectionSecret(deps());
     // A Redis rotation finishes while a database refresh is about to write what it read before.
     secrets.create(env.appSecretArn, { username: 'cs2app_clone', logins: { cs2app: ARN('cs2app'), cs2app_clone: ARN('cs2app_clone') } });
-    secrets.beforeOnce.set(`PutSecretValue:${env.connectionSecretArn}`, () => secrets.create(env.redisSecretArn, { token: 'token-two-0123456789' }));
+    secrets.beforeOnce.set(`PutSecretValue:${env.connectionSecretArn}`, () =>
+      secrets.create(env.redisSecretArn, { token: 'token-two-0123456789' }),
+    );
     expect(await writeConnectionSecret(deps())).toEqual(['database', 'redis']);
-    expect(secrets.current<Record<string, string>>(env.connectionSecretArn)).toMatchObject({ DATABASE_USER: 'cs2app_clone', REDIS_PASSWORD: 'token-two-0123456789' });
+    expect(secrets.current<Record<string, string>>(env.connectionSecretArn)).toMatchObject({
+      DATABASE_USER: 'cs2app_clone',
+      REDIS_PASSWORD: 'token-two-0123456789',
+    });
   });
 
   test('the old token is not dropped when the parser may run on other values than the current token', async () => {
     await writeConnectionSecret(deps());
-    const rotator = redisTokenRotator({ secrets: secrets.client, elasticache: new ElastiCacheClient({}), replicationGroupId: 'jobs', host: '127.0.0.1', port: redis.port, tls: false, modifyWaitMs: 0, sleep: noSleep });
+    const rotator = redisTokenRotator({
+      secrets: secrets.client,
+      elasticache: new ElastiCacheClient({}),
+      replicationGroupId: 'jobs',
+      host: '127.0.0.1',
+      port: redis.port,
+      tls: false,
+      modifyWaitMs: 0,
+      sleep: noSleep,
+    });
     const token = secrets.startRotation(env.redisSecretArn);
-    for (const name of STEPS) await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
+    for (const name of STEPS)
+      await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
     // While the parser rolls out, another refresh writes values with the old token (read before the rotation).
     let stale = true;
     ecs.on(DescribeServicesCommand).callsFake(async ({ services }) => {
       if (stale) {
         stale = false;
-        secrets.create(env.connectionSecretArn, { ...secrets.current<Record<string, string>>(env.connectionSecretArn), REDIS_PASSWORD: 'token-one-0123456789' });
+        secrets.create(env.connectionSecretArn, {
+          ...secrets.current<Record<string, string>>(env.connectionSecretArn),
+          REDIS_PASSWORD: 'token-one-0123456789',
+        });
       }
-      return { services: services.map((name: string) => ({ serviceName: name, status: 'ACTIVE', runningCount: 2, desiredCount: 2, deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: deployedAt.get(name) }] })) };
+      return {
+        services: services.map((name: string) => ({
+          serviceName: name,
+          status: 'ACTIVE',
+          runningCount: 2,
+          desiredCount: 2,
+          deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: deployedAt.get(name) }],
+        })),
+      };
     });
     expect(await afterRotation(deps(), 'redis')).toMatchObject({ tokenSet: false });
     expect(redis.tokens).toHaveLength(2);
-    expect(log).toContainEqual(expect.objectContaining({ event: 'token-set-deferred', reason: expect.stringContaining('may not run on the current token') }));
+    expect(log).toContainEqual(
+      expect.objectContaining({ event: 'token-set-deferred', reason: expect.stringContaining('may not run on the current token') }),
+    );
   });
 
   test('a parser that does not become stable in time keeps both tokens working (SET deferred)', async () => {
     await writeConnectionSecret(deps());
     secrets.create(env.redisSecretArn, { token: 'token-one-0123456789' });
     const token = secrets.startRotation(env.redisSecretArn);
-    const rotator = redisTokenRotator({ secrets: secrets.client, elasticache: new ElastiCacheClient({}), replicationGroupId: 'jobs', host: '127.0.0.1', port: redis.port, tls: false, modifyWaitMs: 0, sleep: noSleep });
-    for (const name of STEPS) await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
+    const rotator = redisTokenRotator({
+      secrets: secrets.client,
+      elasticache: new ElastiCacheClient({}),
+      replicationGroupId: 'jobs',
+      host: '127.0.0.1',
+      port: redis.port,
+      tls: false,
+      modifyWaitMs: 0,
+      sleep: noSleep,
+    });
+    for (const name of STEPS)
+      await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
     stable = false;
     expect(await afterRotation(deps(), 'redis')).toEqual({ restarted: ['cs2analytics-dev-parser'], tokenSet: false });
     expect(redis.tokens).toHaveLength(2);
     expect(log).toContainEqual(expect.objectContaining({ event: 'token-set-deferred' }));
   });
 
-  test('knows which secret an event is about, in both of EventBridge\'s forms', () => {
-    expect(rotatedSecret({ 'detail-type': 'Secret Label Updated', resources: [env.appSecretArn], detail: { labelUpdated: 'AWSCURRENT' } })).toBe(env.appSecretArn);
-    expect(rotatedSecret({ detail: { eventName: 'RotationSucceeded', additionalEventData: { SecretId: env.redisSecretArn } } })).toBe(env.redisSecretArn);
-    expect(rotatedSecret({ 'detail-type': 'Secret Label Updated', resources: [env.appSecretArn], detail: { labelUpdated: 'AWSPREVIOUS' } })).toBeUndefined();
+  test("knows which secret an event is about, in both of EventBridge's forms", () => {
+    expect(
+      rotatedSecret({ 'detail-type': 'Secret Label Updated', resources: [env.appSecretArn], detail: { labelUpdated: 'AWSCURRENT' } }),
+    ).toBe(env.appSecretArn);
+    expect(rotatedSecret({ detail: { eventName: 'RotationSucceeded', additionalEventData: { SecretId: env.redisSecretArn } } })).toBe(
+      env.redisSecretArn,
+    );
+    expect(
+      rotatedSecret({ 'detail-type': 'Secret Label Updated', resources: [env.appSecretArn], detail: { labelUpdated: 'AWSPREVIOUS' } }),
+    ).toBeUndefined();
     expect(kindOf(env, env.appSecretArn)).toBe('database');
     expect(kindOf(env, env.redisSecretArn.replace(/-AbCdEf$/, ''))).toBe('redis');
     expect(kindOf(env, ARN('master'))).toBeUndefined();
-    expect(requestedKind(env, { 'detail-type': 'Secret Label Updated', resources: [env.redisSecretArn], detail: { labelUpdated: 'AWSCURRENT' } })).toBe('redis');
-    expect(requestedKind(env, { 'detail-type': 'Secret Label Updated', resources: [ARN('master')], detail: { labelUpdated: 'AWSCURRENT' } })).toBeUndefined();
+    expect(
+      requestedKind(env, {
+        'detail-type': 'Secret Label Updated',
+        resources: [env.redisSecretArn],
+        detail: { labelUpdated: 'AWSCURRENT' },
+      }),
+    ).toBe('redis');
+    expect(
+      requestedKind(env, { 'detail-type': 'Secret Label Updated', resources: [ARN('master')], detail: { labelUpdated: 'AWSCURRENT' } }),
+    ).toBeUndefined();
     // By hand, after a refresh that failed every retry (README).
     expect(requestedKind(env, { refresh: 'database' })).toBe('database');
     expect(requestedKind(env, { refresh: 'everything' })).toBeUndefined();

@@ -187,7 +187,11 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
       );
       const writer = groups.find((parameters) => parameters.work_mem === '16384');
       expect(writer).toMatchObject({ max_connections: String(database.maxConnections), max_parallel_workers_per_gather: '2' });
-      const allSettings = Object.assign({}, ...Object.values(resources(template, 'AWS::RDS::DBClusterParameterGroup')).map((g) => g.Properties.Parameters), writer);
+      const allSettings = Object.assign(
+        {},
+        ...Object.values(resources(template, 'AWS::RDS::DBClusterParameterGroup')).map((g) => g.Properties.Parameters),
+        writer,
+      );
       expect(allSettings).toMatchObject({
         shared_preload_libraries: 'pg_stat_statements',
         log_min_duration_statement: '1000',
@@ -213,7 +217,7 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
       expect(secret.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
     });
 
-    test('the master user rotates on a schedule by a hosted function; the app\'s credentials and the Redis token by functions only Secrets Manager of this account may invoke, for their secret', () => {
+    test("the master user rotates on a schedule by a hosted function; the app's credentials and the Redis token by functions only Secrets Manager of this account may invoke, for their secret", () => {
       const schedules = Object.values(resources(template, 'AWS::SecretsManager::RotationSchedule')).map((schedule) => schedule.Properties);
       // The others start in the services stack (test/services.test.ts), after the roles and the services exist.
       expect(schedules).toHaveLength(1);
@@ -221,8 +225,13 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
       expect(JSON.stringify(schedules[0].SecretId)).toMatch(/Database\w*Secret/);
       expect(schedules[0].RotationRules.ScheduleExpression).toBe(`rate(${database.credentialRotationDays} days)`);
       const functions = resources(template, 'AWS::Lambda::Function');
-      const permissions = Object.values(resources(template, 'AWS::Lambda::Permission')).filter((permission) => permission.Properties.Principal === 'secretsmanager.amazonaws.com');
-      const rotated = permissions.map((permission) => [functions[target(permission.Properties.FunctionName)!].Properties.Handler, JSON.stringify(permission.Properties.SourceArn)]);
+      const permissions = Object.values(resources(template, 'AWS::Lambda::Permission')).filter(
+        (permission) => permission.Properties.Principal === 'secretsmanager.amazonaws.com',
+      );
+      const rotated = permissions.map((permission) => [
+        functions[target(permission.Properties.FunctionName)!].Properties.Handler,
+        JSON.stringify(permission.Properties.SourceArn),
+      ]);
       expect(rotated.map(([handler]) => handler).sort()).toEqual(['index.postgresApp', 'index.redisToken']);
       expect(rotated.find(([handler]) => handler === 'index.postgresApp')![1]).toMatch(/AppCredentialsSecret/);
       expect(rotated.find(([handler]) => handler === 'index.redisToken')![1]).toMatch(/JobQueueAuthToken/);
@@ -232,7 +241,10 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
     test('each rotation function checks, before it starts, that the services that use its credential run on the current values', () => {
       const functions = Object.values(resources(template, 'AWS::Lambda::Function'));
       const all = template.toJSON().Resources;
-      for (const [handler, service] of [['index.postgresApp', 'api'], ['index.redisToken', 'parser']]) {
+      for (const [handler, service] of [
+        ['index.postgresApp', 'api'],
+        ['index.redisToken', 'parser'],
+      ]) {
         const fn = functions.find((candidate) => candidate.Properties.Handler === handler)!;
         expect(fn.Properties.Environment.Variables).toMatchObject({
           CONNECTION_SECRET_NAME: `cs2analytics/${config.envName}/services/connections`,
@@ -240,17 +252,29 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
           SERVICES: JSON.stringify([`cs2analytics-${config.envName}-${service}`]),
         });
         const role = all[fn.Properties.Role['Fn::GetAtt'][0]];
-        const statements = (role.Properties.ManagedPolicyArns as { Ref: string }[]).flatMap((arn) => all[arn.Ref].Properties.PolicyDocument.Statement as any[]);
-        const resourceOf = (action: string) => JSON.stringify(statements.filter((statement) => [statement.Action].flat().includes(action)).map((statement) => statement.Resource));
-        expect(resourceOf('ecs:DescribeServices')).toContain(`service/cs2analytics-${config.envName}/cs2analytics-${config.envName}-${service}`);
-        expect(resourceOf('secretsmanager:ListSecretVersionIds')).toContain(`secret:cs2analytics/${config.envName}/services/connections-??????`);
+        const statements = (role.Properties.ManagedPolicyArns as { Ref: string }[]).flatMap(
+          (arn) => all[arn.Ref].Properties.PolicyDocument.Statement as any[],
+        );
+        const resourceOf = (action: string) =>
+          JSON.stringify(
+            statements.filter((statement) => [statement.Action].flat().includes(action)).map((statement) => statement.Resource),
+          );
+        expect(resourceOf('ecs:DescribeServices')).toContain(
+          `service/cs2analytics-${config.envName}/cs2analytics-${config.envName}-${service}`,
+        );
+        expect(resourceOf('secretsmanager:ListSecretVersionIds')).toContain(
+          `secret:cs2analytics/${config.envName}/services/connections-??????`,
+        );
       }
     });
 
     test('each app login has its own secret, which the proxy knows it by; the app secret names the login in use', () => {
       const secrets = resources(template, 'AWS::SecretsManager::Secret');
       const logins = Object.entries(secrets).filter(([id]) => /^DatabaseLoginSecret/.test(id));
-      expect(logins.map(([, secret]) => JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate).username).sort()).toEqual(['cs2app', 'cs2app_clone']);
+      expect(logins.map(([, secret]) => JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate).username).sort()).toEqual([
+        'cs2app',
+        'cs2app_clone',
+      ]);
       const [, app] = Object.entries(secrets).find(([id]) => /^AppCredentialsSecret/.test(id))!;
       const value = JSON.stringify(app.Properties.SecretString);
       expect(value).toContain('\\"username\\":\\"cs2app\\"');
@@ -281,13 +305,17 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
     const [, proxy] = only(resources(template, 'AWS::RDS::DBProxy'));
     const [, targetGroup] = only(resources(template, 'AWS::RDS::DBProxyTargetGroup'));
 
-    test('requires TLS and accepts the app\'s two logins, each through its own secret, and the master user (operators, and the upgrade)', () => {
+    test("requires TLS and accepts the app's two logins, each through its own secret, and the master user (operators, and the upgrade)", () => {
       expect(proxy.Properties.RequireTLS).toBe(true);
       expect(proxy.Properties.EngineFamily).toBe('POSTGRESQL');
       expect(proxy.Properties.Auth).toHaveLength(3);
       for (const auth of proxy.Properties.Auth) expect(auth).toMatchObject({ AuthScheme: 'SECRETS', IAMAuth: 'DISABLED' });
       const secrets: string[] = proxy.Properties.Auth.map((auth: { SecretArn: unknown }) => target(auth.SecretArn));
-      for (const pattern of [/^DatabaseLoginSecretCs2app(?!Clone)/, /^DatabaseLoginSecretCs2appClone/, /^Database(Cluster|Primary)SecretAttachment/]) {
+      for (const pattern of [
+        /^DatabaseLoginSecretCs2app(?!Clone)/,
+        /^DatabaseLoginSecretCs2appClone/,
+        /^Database(Cluster|Primary)SecretAttachment/,
+      ]) {
         expect(secrets.filter((secret) => pattern.test(secret))).toHaveLength(1);
       }
     });
@@ -388,9 +416,7 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
         Encrypted: true,
         KmsKeyId: dataKey,
         BackupPolicy: { Status: 'ENABLED' },
-        LifecyclePolicies: expect.arrayContaining([
-          { TransitionToIA: `AFTER_${config.fileSystem.transitionToInfrequentAccessDays}_DAYS` },
-        ]),
+        LifecyclePolicies: expect.arrayContaining([{ TransitionToIA: `AFTER_${config.fileSystem.transitionToInfrequentAccessDays}_DAYS` }]),
       });
       expect(fileSystem.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
     });
@@ -452,7 +478,9 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
         [efsGroup, 2049, undefined],
       ] as const) {
         const rules = ingressTo(group);
-        expect(rules.map((rule) => target(rule.SourceSecurityGroupId)).sort()).toEqual([serviceTier, ...(rotation ? [rotation] : [])].sort());
+        expect(rules.map((rule) => target(rule.SourceSecurityGroupId)).sort()).toEqual(
+          [serviceTier, ...(rotation ? [rotation] : [])].sort(),
+        );
         for (const rule of rules) expect(rule).toMatchObject({ FromPort: port, ToPort: port, IpProtocol: 'tcp' });
       }
     });
@@ -484,7 +512,11 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
   test('outputs the endpoints, ids and secret ARNs, and nothing secret', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     // PublishOutput* are CDK's cross-stack references (read by the maintenance stack), not ours.
-    expect(Object.keys(outputs).filter((name) => !name.startsWith('PublishOutput')).sort()).toEqual(
+    expect(
+      Object.keys(outputs)
+        .filter((name) => !name.startsWith('PublishOutput'))
+        .sort(),
+    ).toEqual(
       [
         'DatabaseProxyEndpoint',
         'DatabaseReaderEndpoint',
@@ -507,10 +539,26 @@ describe('stateful resources keep their logical ids (a rename would replace them
   test.each<[string, string, string[]]>([
     // dev moved from Aurora to RDS for PostgreSQL on purpose (cost, README "Cost"): a deliberate
     // replacement of dev's database, which keeps no data (retainData false). These ids hold from now on.
-    ['dev', 'instance', ['DataKey2A0DE9E6', 'DatabasePrimaryEDE0B3D0', 'devDataDatabasePrimarySecretB911B4463fdaad7efa858a3daf9490cf0a702aeb']],
-    ['staging', 'aurora', ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'stagingDataDatabaseClusterSecretF4CE41DC3fdaad7efa858a3daf9490cf0a702aeb']],
-    ['prod', 'aurora', ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'prodDataDatabaseClusterSecret3A54365E3fdaad7efa858a3daf9490cf0a702aeb']],
-    ['prod-instance', 'instance', ['DataKey2A0DE9E6', 'DatabasePrimaryEDE0B3D0', 'prodDataDatabasePrimarySecret6BA335243fdaad7efa858a3daf9490cf0a702aeb']],
+    [
+      'dev',
+      'instance',
+      ['DataKey2A0DE9E6', 'DatabasePrimaryEDE0B3D0', 'devDataDatabasePrimarySecretB911B4463fdaad7efa858a3daf9490cf0a702aeb'],
+    ],
+    [
+      'staging',
+      'aurora',
+      ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'stagingDataDatabaseClusterSecretF4CE41DC3fdaad7efa858a3daf9490cf0a702aeb'],
+    ],
+    [
+      'prod',
+      'aurora',
+      ['DataKey2A0DE9E6', 'DatabaseCluster5B53A178', 'prodDataDatabaseClusterSecret3A54365E3fdaad7efa858a3daf9490cf0a702aeb'],
+    ],
+    [
+      'prod-instance',
+      'instance',
+      ['DataKey2A0DE9E6', 'DatabasePrimaryEDE0B3D0', 'prodDataDatabasePrimarySecret6BA335243fdaad7efa858a3daf9490cf0a702aeb'],
+    ],
   ])('%s (%s)', (variant, _engine, databaseIds) => {
     const ids = Object.keys(templateOf(variant, 'Data').toJSON().Resources);
     for (const id of [

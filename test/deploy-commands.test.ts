@@ -40,14 +40,29 @@ test('the README shows a deploy, a diff and a destroy command', () => {
   expect(commands.map((argv) => argv[2]).sort()).toEqual(['deploy', 'destroy', 'diff']);
 });
 
-test.each(commands.map((argv) => [argv.join(' '), argv] as const))('%s selects exactly its environment\'s stacks and stops before AWS', (_line, argv) => {
-  const envName = argv[argv.indexOf('--env') + 1];
-  const result = spawnSync(argv[0], argv.slice(1), { cwd: root, encoding: 'utf8', env: withoutCredentials(envName) });
-  const selected = result.stdout.split('stacks selected:')[1]?.trim().split('\n').map((line) => line.trim().replace(/ \(.*\)$/, ''));
-  expect(selected?.sort()).toEqual(synthesized(envName).stacks.map((stack) => `${envName}/${stack.id}`).sort());
-  expect(result.status).toBe(1);
-  expect(result.stderr).toContain(`Preflight refused the ${argv[2]} of ${envName}; nothing was changed in AWS`);
-  // Prod as committed still holds example values; everywhere else, it is the missing credentials.
-  expect(result.stderr).toMatch(envName === 'prod' && argv[2] === 'deploy' ? /loadBalancer\.domainName is a domain reserved for examples/ : /no usable AWS credentials/);
-  expect(result.stdout + result.stderr).not.toMatch(/deploying|destroying|Stack ARN/);
-});
+test.each(commands.map((argv) => [argv.join(' '), argv] as const))(
+  "%s selects exactly its environment's stacks and stops before AWS",
+  (_line, argv) => {
+    const envName = argv[argv.indexOf('--env') + 1];
+    const result = spawnSync(argv[0], argv.slice(1), { cwd: root, encoding: 'utf8', env: withoutCredentials(envName) });
+    const selected = result.stdout
+      .split('stacks selected:')[1]
+      ?.trim()
+      .split('\n')
+      .map((line) => line.trim().replace(/ \(.*\)$/, ''));
+    expect(selected?.sort()).toEqual(
+      synthesized(envName)
+        .stacks.map((stack) => `${envName}/${stack.id}`)
+        .sort(),
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Preflight refused the ${argv[2]} of ${envName}; nothing was changed in AWS`);
+    // Prod as committed still holds example values; everywhere else, it is the missing credentials.
+    expect(result.stderr).toMatch(
+      envName === 'prod' && argv[2] === 'deploy'
+        ? /loadBalancer\.domainName is a domain reserved for examples/
+        : /no usable AWS credentials/,
+    );
+    expect(result.stdout + result.stderr).not.toMatch(/deploying|destroying|Stack ARN/);
+  },
+);

@@ -37,11 +37,11 @@ describe('placeholders', () => {
   });
 
   test('documentation accounts, .test and .invalid domains are placeholders too', () => {
-    expect(findPlaceholders({ account: '123456789012', a: { b: ['x@ops.test', 'site.invalid', 'ok.example.co.uk'] } }).map((found) => found.field)).toEqual([
-      'account',
-      'a.b[0]',
-      'a.b[1]',
-    ]);
+    expect(
+      findPlaceholders({ account: '123456789012', a: { b: ['x@ops.test', 'site.invalid', 'ok.example.co.uk'] } }).map(
+        (found) => found.field,
+      ),
+    ).toEqual(['account', 'a.b[0]', 'a.b[1]']);
   });
 });
 
@@ -58,7 +58,7 @@ describe('account', () => {
     ]);
   });
 
-  test('outside dev the account must be pinned; dev takes the credentials\' account', async () => {
+  test("outside dev the account must be pinned; dev takes the credentials' account", async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
     expect(await accountProblems(config('staging'), new STSClient({}))).toEqual([
       `staging: account is not pinned; set account in lib/config/environments.ts (your credentials are for ${ACCOUNT})`,
@@ -67,7 +67,9 @@ describe('account', () => {
   });
 
   test('no credentials stop the deploy with the reason', async () => {
-    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
     expect(await accountProblems(config('dev'), new STSClient({}))).toEqual([
       'dev: no usable AWS credentials (CredentialsProviderError: Could not load credentials from any providers); log in to the account first',
     ]);
@@ -85,7 +87,9 @@ describe('images', () => {
 
   test('a missing tag says what to push', async () => {
     ecr.on(DescribeImagesCommand).resolves({});
-    ecr.on(DescribeImagesCommand, { repositoryName: 'cs2analytics-dev/api' }).rejects(new ImageNotFoundException({ message: 'not found', $metadata: {} }));
+    ecr
+      .on(DescribeImagesCommand, { repositoryName: 'cs2analytics-dev/api' })
+      .rejects(new ImageNotFoundException({ message: 'not found', $metadata: {} }));
     expect(await imageProblems(config('dev', { 'images.api.tag': '1.4.2' }), new ECRClient({}))).toEqual([
       'dev: image cs2analytics-dev/api:1.4.2 (images.api.tag) is not in ECR; push it: docker push <account>.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-dev/api:1.4.2',
     ]);
@@ -103,9 +107,12 @@ describe('images', () => {
 });
 
 describe('arguments', () => {
-  test('select the environment\'s stacks inside its Stage, or the ones named', () => {
+  test("select the environment's stacks inside its Stage, or the ones named", () => {
     expect(stackSelectors(parseDeployArguments(['deploy', '--env', 'prod']))).toEqual(['prod/*']);
-    expect(stackSelectors(parseDeployArguments(['deploy', '--env', 'prod', '--stacks', 'registry,Data']))).toEqual(['prod/Registry', 'prod/Data']);
+    expect(stackSelectors(parseDeployArguments(['deploy', '--env', 'prod', '--stacks', 'registry,Data']))).toEqual([
+      'prod/Registry',
+      'prod/Data',
+    ]);
     expect(parseDeployArguments(['diff', '--env', 'dev', '-c', 'images.api.tag=1.4.2', '--', '--require-approval', 'never'])).toEqual({
       command: 'diff',
       envName: 'dev',

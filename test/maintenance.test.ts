@@ -64,7 +64,9 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
     );
     expect(JSON.stringify(env.ARCHIVE_BUCKET)).toContain('PartitionArchiveBucket');
     // `npm run convert` finds the function through this output.
-    expect(template.toJSON().Outputs.PartitionMaintenanceFunctionName.Value).toEqual({ Ref: expect.stringMatching(/^PartitionMaintenanceFunction/) });
+    expect(template.toJSON().Outputs.PartitionMaintenanceFunctionName.Value).toEqual({
+      Ref: expect.stringMatching(/^PartitionMaintenanceFunction/),
+    });
   });
 
   test('runs daily, and once per deployment through a custom resource served by the function itself', () => {
@@ -80,7 +82,7 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
     expect(run.Properties.SqlVersion).toMatch(/^[0-9a-f]{16}$/);
   });
 
-  test('sets up the app\'s roles at every deployment: the owner, and each login with its own secret and the connection limit', () => {
+  test("sets up the app's roles at every deployment: the owner, and each login with its own secret and the connection limit", () => {
     // A JSON document with the login secrets' ARNs joined in at deploy time.
     const parts = env.APP_ROLES['Fn::Join'][1] as unknown[];
     const text = parts.map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(part).match(/LoginSecret\w+/)![0]}>`)).join('');
@@ -93,7 +95,11 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
       connectionLimit: config.database.appConnectionLimit,
     });
     const [, run] = only(template, 'Custom::PartitionMaintenance');
-    expect(JSON.parse(run.Properties.AppRoles)).toEqual({ owner: 'cs2_owner', logins: ['cs2app', 'cs2app_clone'], connectionLimit: config.database.appConnectionLimit });
+    expect(JSON.parse(run.Properties.AppRoles)).toEqual({
+      owner: 'cs2_owner',
+      logins: ['cs2app', 'cs2app_clone'],
+      connectionLimit: config.database.appConnectionLimit,
+    });
   });
 
   test('retries failed runs twice, then keeps them in an encrypted dead-letter queue', () => {
@@ -115,15 +121,13 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
     template.resourceCountIs('AWS::IAM::Policy', 0);
     const [, policy] = only(template, 'AWS::IAM::ManagedPolicy');
     const statements = policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
-    const resourceOf = (action: string) =>
-      statements.find((statement) => [statement.Action].flat().includes(action))?.Resource;
+    const resourceOf = (action: string) => statements.find((statement) => [statement.Action].flat().includes(action))?.Resource;
     expect(JSON.stringify(resourceOf('secretsmanager:GetSecretValue'))).toMatch(/Database\w*Secret/);
     const describe = config.database.engine === 'aurora' ? 'rds:DescribeDBClusters' : 'rds:DescribeDBInstances';
     expect(resourceOf(describe)).not.toBe('*');
     const wildcard = statements.filter((statement) => statement.Resource === '*').flatMap((statement) => [statement.Action].flat());
     expect(wildcard.every((action) => action.startsWith('ec2:') || action.startsWith('xray:'))).toBe(true);
   });
-
 });
 
 describe.each(VARIANTS)('partition archive in %s', (variant) => {
@@ -165,9 +169,11 @@ test('the maintenance stack depends on the stateful stacks, never the reverse; t
     ([id]) => !id.endsWith('.assets'),
   );
   const dependencies = (name: string) => artifacts.find(([id]) => id.startsWith(`prod${name}`))![1].dependencies ?? [];
-  expect(dependencies('Maintenance').filter((dependency) => !dependency.endsWith('.assets')).sort()).toEqual(
-    [expect.stringMatching(/^prodData/), expect.stringMatching(/^prodNetwork/)],
-  );
+  expect(
+    dependencies('Maintenance')
+      .filter((dependency) => !dependency.endsWith('.assets'))
+      .sort(),
+  ).toEqual([expect.stringMatching(/^prodData/), expect.stringMatching(/^prodNetwork/)]);
   for (const stateful of ['Network', 'Data']) {
     expect(dependencies(stateful).some((dependency) => dependency.includes('Maintenance'))).toBe(false);
   }

@@ -60,7 +60,9 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
     // Named by CloudFormation (nothing outside needs the name); its ARN is an output.
     expect(topic.Properties.TopicName).toBeUndefined();
     expect(topic.Properties.KmsMasterKeyId).toBeDefined();
-    expect((template.Outputs as Record<string, { Value: unknown }>).AlarmTopicArn.Value).toEqual({ Ref: expect.stringMatching(/^AlarmTopic/) });
+    expect((template.Outputs as Record<string, { Value: unknown }>).AlarmTopicArn.Value).toEqual({
+      Ref: expect.stringMatching(/^AlarmTopic/),
+    });
     const subscriptions = resources('AWS::SNS::Subscription').map(([, s]) => s.Properties);
     expect(subscriptions.map((s) => s.Endpoint)).toEqual(config.monitoring.alarmEmails);
     for (const subscription of subscriptions) expect(subscription).toMatchObject({ Protocol: 'email', RedrivePolicy: expect.anything() });
@@ -87,8 +89,16 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
 
   test('the load balancer: unhealthy targets and no healthy target, per service behind it', () => {
     for (const service of ['web', 'api']) {
-      expect(alarm(`${service}-unhealthy-targets`)).toMatchObject({ MetricName: 'UnHealthyHostCount', Threshold: 1, TreatMissingData: 'notBreaching' });
-      expect(alarm(`${service}-no-healthy-targets`)).toMatchObject({ MetricName: 'HealthyHostCount', Threshold: 1, TreatMissingData: 'breaching' });
+      expect(alarm(`${service}-unhealthy-targets`)).toMatchObject({
+        MetricName: 'UnHealthyHostCount',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarm(`${service}-no-healthy-targets`)).toMatchObject({
+        MetricName: 'HealthyHostCount',
+        Threshold: 1,
+        TreatMissingData: 'breaching',
+      });
     }
   });
 
@@ -108,7 +118,10 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
   test('the database: CPU, freeable memory and free storage per instance, lag per reader', () => {
     const aurora = config.database.engine === 'aurora';
     for (const instance of instances) {
-      expect(alarm(`database-${instance}-cpu`)).toMatchObject({ MetricName: 'CPUUtilization', Threshold: config.monitoring.databaseCpuPercent });
+      expect(alarm(`database-${instance}-cpu`)).toMatchObject({
+        MetricName: 'CPUUtilization',
+        Threshold: config.monitoring.databaseCpuPercent,
+      });
       expect(alarm(`database-${instance}-freeable-memory`)).toMatchObject({
         MetricName: 'FreeableMemory',
         Threshold: config.monitoring.databaseFreeableMemoryMiB * 1024 * 1024,
@@ -176,7 +189,15 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
   test('the dashboard is laid out by tier and every graph names its unit', () => {
     const [, dashboard] = resources('AWS::CloudWatch::Dashboard')[0];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const tier of ['Load balancer', 'Services (ECS)', 'Database', 'RDS Proxy', 'Redis job queue', 'Demo files (EFS)', 'Partition maintenance']) {
+    for (const tier of [
+      'Load balancer',
+      'Services (ECS)',
+      'Database',
+      'RDS Proxy',
+      'Redis job queue',
+      'Demo files (EFS)',
+      'Partition maintenance',
+    ]) {
       expect(body).toContain(tier);
     }
     const graphs = body.split('\\"type\\":\\"metric\\"').length - 1;
@@ -190,7 +211,9 @@ describe.each(variantNames)('logs in %s', (variant) => {
   test('every log group of every stack is KMS-encrypted and has a retention', () => {
     let count = 0;
     for (const stack of STACKS) {
-      for (const [id, group] of Object.entries(templateJson(variant, stack).Resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')) {
+      for (const [id, group] of Object.entries(templateJson(variant, stack).Resources).filter(
+        ([, r]) => r.Type === 'AWS::Logs::LogGroup',
+      )) {
         count++;
         expect({ stack, id, kms: Boolean(group.Properties.KmsKeyId), retention: group.Properties.RetentionInDays }).toEqual({
           stack,
@@ -241,9 +264,7 @@ test('the backup plan copies every recovery point to the second region where con
     }
     expect(copies).toHaveLength(rules.length);
     for (const copy of copies) {
-      expect(JSON.stringify(copy.DestinationBackupVaultArn)).toContain(
-        `arn:aws:backup:${config.backup.copyToRegion}:`,
-      );
+      expect(JSON.stringify(copy.DestinationBackupVaultArn)).toContain(`arn:aws:backup:${config.backup.copyToRegion}:`);
       expect(JSON.stringify(copy.DestinationBackupVaultArn)).toContain(`:backup-vault:cs2analytics-${config.envName}-copy`);
     }
   }

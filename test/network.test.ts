@@ -63,9 +63,11 @@ describe.each(ENVIRONMENTS)('network stack in %s', (env) => {
   });
 
   test('has the interface endpoints only where the config switches them on', () => {
-    const interfaces = Object.values(template.findResources('AWS::EC2::VPCEndpoint', {
-      Properties: { VpcEndpointType: 'Interface' },
-    }));
+    const interfaces = Object.values(
+      template.findResources('AWS::EC2::VPCEndpoint', {
+        Properties: { VpcEndpointType: 'Interface' },
+      }),
+    );
     const services = interfaces.map((endpoint) => JSON.stringify(endpoint.Properties.ServiceName)).sort();
     if (!config.network.interfaceEndpoints) {
       expect(services).toEqual([]);
@@ -81,9 +83,7 @@ describe.each(ENVIRONMENTS)('network stack in %s', (env) => {
     // The endpoints accept HTTPS from the VPC's own range and nothing else.
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: 'Interface endpoints: HTTPS from inside the VPC',
-      SecurityGroupIngress: [
-        Match.objectLike({ CidrIp: config.network.cidr, FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
-      ],
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: config.network.cidr, FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })],
     });
   });
 

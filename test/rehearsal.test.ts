@@ -43,10 +43,13 @@ function resourcesOf(template: Json, type: string): [string, Json][] {
 const intended = (from: NetworkNode, to: NetworkNode) =>
   from.kind === 'service' &&
   /^service (api|parser)$/.test(from.name) &&
-  (['proxy', 'cache', 'file-system'].includes(to.kind) || (to.kind === 'database' && to.resource.properties.SourceDBInstanceIdentifier !== undefined));
+  (['proxy', 'cache', 'file-system'].includes(to.kind) ||
+    (to.kind === 'database' && to.resource.properties.SourceDBInstanceIdentifier !== undefined));
 
-const describeConnections = (results: ConnectionVerdict[]) => results.map((result) => `${label(result.from)} -> ${label(result.to)}:${result.port} (${result.because}): ${result.verdict.why}`);
-const describeDeliveries = (results: DeliveryResult[]) => results.map((result) => `${result.description} [${result.action}]: ${result.evaluation.decision} (${result.evaluation.detail})`);
+const describeConnections = (results: ConnectionVerdict[]) =>
+  results.map((result) => `${label(result.from)} -> ${label(result.to)}:${result.port} (${result.because}): ${result.verdict.why}`);
+const describeDeliveries = (results: DeliveryResult[]) =>
+  results.map((result) => `${result.description} [${result.action}]: ${result.evaluation.decision} (${result.evaluation.detail})`);
 
 function containerExpectations(variant: string): ContainerExpectations {
   const { services } = synthesized(variant).config;
@@ -63,10 +66,12 @@ describe.each(VARIANTS.map((variant) => variant.name))('deploy rehearsal of %s',
     expect(creationOrderViolations(model())).toEqual([]);
   });
 
-  test('delivery: every write AWS makes on the system\'s behalf is allowed by the real policies', async () => {
+  test("delivery: every write AWS makes on the system's behalf is allowed by the real policies", async () => {
     const rehearsal = new DeliveryRehearsal(model());
     // Not vacuous: alarms, events, key use, log delivery, exports, rotation and containers are all in.
-    const actions = new Set(rehearsal.deliveries.map((delivery) => `${delivery.principal.includes(':') ? 'role' : delivery.principal} ${delivery.action}`));
+    const actions = new Set(
+      rehearsal.deliveries.map((delivery) => `${delivery.principal.includes(':') ? 'role' : delivery.principal} ${delivery.action}`),
+    );
     for (const expected of [
       'cloudwatch.amazonaws.com sns:Publish',
       'events.rds.amazonaws.com sns:Publish',
@@ -92,7 +97,19 @@ describe.each(VARIANTS.map((variant) => variant.name))('deploy rehearsal of %s',
   test('network: every intended connection works, and nothing else reaches the data tier or comes in from the internet', () => {
     const table = new ConnectionTable(model(), intended);
     const pairs = table.required.map((connection) => `${label(connection.from).split(' ')[0]} -> ${label(connection.to).split(' ')[0]}`);
-    for (const expected of ['the -> load', 'load -> service', 'service -> proxy', 'service -> cache', 'service -> file', 'service -> service', 'function -> database', 'rotation -> database', 'database -> the', 'service -> the', 'function -> the']) {
+    for (const expected of [
+      'the -> load',
+      'load -> service',
+      'service -> proxy',
+      'service -> cache',
+      'service -> file',
+      'service -> service',
+      'function -> database',
+      'rotation -> database',
+      'database -> the',
+      'service -> the',
+      'function -> the',
+    ]) {
       expect(pairs).toContain(expected);
     }
     expect(describeConnections(table.missing())).toEqual([]);
@@ -104,7 +121,10 @@ describe.each(VARIANTS.map((variant) => variant.name))('deploy rehearsal of %s',
   });
 
   test('teardown: a disposable environment can be destroyed and deployed again the same day', () => {
-    const violations = teardownViolations(model(), (stackName) => synthesized(variant).stacks.find((stack) => stack.stackName === stackName)!.terminationProtection);
+    const violations = teardownViolations(
+      model(),
+      (stackName) => synthesized(variant).stacks.find((stack) => stack.stackName === stackName)!.terminationProtection,
+    );
     if (synthesized(variant).config.retainData) {
       // Where data is kept, deletion is meant to be refused or to leave the data behind.
       expect(violations.length).toBeGreaterThan(0);
@@ -121,7 +141,10 @@ describe('each rehearsal check fails on a variant with its fault', () => {
         for (const [, role] of resourcesOf(template, 'AWS::IAM::Role')) {
           const customer = (role.Properties.ManagedPolicyArns ?? []).filter((arn: Json) => arn.Ref);
           role.Properties.ManagedPolicyArns = (role.Properties.ManagedPolicyArns ?? []).filter((arn: Json) => !arn.Ref);
-          for (const arn of customer) template.Resources[arn.Ref].Properties.Roles = [{ Ref: Object.entries<Json>(template.Resources).find(([, candidate]) => candidate === role)![0] }];
+          for (const arn of customer)
+            template.Resources[arn.Ref].Properties.Roles = [
+              { Ref: Object.entries<Json>(template.Resources).find(([, candidate]) => candidate === role)![0] },
+            ];
         }
       }
     });
@@ -135,25 +158,35 @@ describe('each rehearsal check fails on a variant with its fault', () => {
   test('delivery: a topic policy that admits only EventBridge, and a dead-letter key that shuts EventBridge out', async () => {
     const faulty = withFault('dev', (templates) => {
       for (const [, policy] of resourcesOf(templates.monitoring, 'AWS::SNS::TopicPolicy')) {
-        policy.Properties.PolicyDocument.Statement = policy.Properties.PolicyDocument.Statement.filter((statement: Json) => !['cloudwatch.amazonaws.com', 'events.rds.amazonaws.com'].includes(statement.Principal?.Service));
+        policy.Properties.PolicyDocument.Statement = policy.Properties.PolicyDocument.Statement.filter(
+          (statement: Json) => !['cloudwatch.amazonaws.com', 'events.rds.amazonaws.com'].includes(statement.Principal?.Service),
+        );
       }
       for (const [, key] of resourcesOf(templates.maintenance, 'AWS::KMS::Key')) {
-        key.Properties.KeyPolicy.Statement = key.Properties.KeyPolicy.Statement.filter((statement: Json) => statement.Sid !== 'AllowEventBridgeDeadLetters');
+        key.Properties.KeyPolicy.Statement = key.Properties.KeyPolicy.Statement.filter(
+          (statement: Json) => statement.Sid !== 'AllowEventBridgeDeadLetters',
+        );
       }
     });
     const denied = describeDeliveries(await new DeliveryRehearsal(faulty).denied());
-    expect(denied.some((line) => /^alarm .*cloudwatch\.amazonaws\.com publishes .*\[sns:Publish\]: ImplicitlyDenied/.test(line))).toBe(true);
+    expect(denied.some((line) => /^alarm .*cloudwatch\.amazonaws\.com publishes .*\[sns:Publish\]: ImplicitlyDenied/.test(line))).toBe(
+      true,
+    );
     expect(denied.some((line) => /^RDS event subscription .*\[sns:Publish\]: ImplicitlyDenied/.test(line))).toBe(true);
-    expect(denied.some((line) => /DailySchedule.*dead letters: events\.amazonaws\.com uses .*\[kms:GenerateDataKey\]/.test(line))).toBe(true);
+    expect(denied.some((line) => /DailySchedule.*dead letters: events\.amazonaws\.com uses .*\[kms:GenerateDataKey\]/.test(line))).toBe(
+      true,
+    );
   });
 
-  test('delivery: a bucket policy that refuses the database\'s exports, and a key that refuses CloudWatch Logs', async () => {
+  test("delivery: a bucket policy that refuses the database's exports, and a key that refuses CloudWatch Logs", async () => {
     const faulty = withFault('dev', (templates) => {
       for (const [, policy] of resourcesOf(templates.data, 'AWS::S3::BucketPolicy')) {
         policy.Properties.PolicyDocument.Statement.push({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: '*' });
       }
       for (const [, key] of resourcesOf(templates.network, 'AWS::KMS::Key')) {
-        key.Properties.KeyPolicy.Statement = key.Properties.KeyPolicy.Statement.filter((statement: Json) => statement.Sid !== 'AllowCloudWatchLogsOfThisAccountAndRegion');
+        key.Properties.KeyPolicy.Statement = key.Properties.KeyPolicy.Statement.filter(
+          (statement: Json) => statement.Sid !== 'AllowCloudWatchLogsOfThisAccountAndRegion',
+        );
       }
     });
     const denied = describeDeliveries(await new DeliveryRehearsal(faulty).denied());
@@ -166,15 +199,21 @@ describe('each rehearsal check fails on a variant with its fault', () => {
       const groups = resourcesOf(templates.data, 'AWS::EC2::SecurityGroup');
       const [, databaseGroup] = groups.find(([, group]) => /^PostgreSQL prod: proxy/.test(group.Properties.GroupDescription))!;
       // What CDK writes for a group that may send nothing (the template before the fix).
-      databaseGroup.Properties.SecurityGroupEgress = [{ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 }];
+      databaseGroup.Properties.SecurityGroupEgress = [
+        { CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 },
+      ];
       const [proxyGroupId] = groups.find(([, group]) => /^RDS Proxy /.test(group.Properties.GroupDescription))!;
-      const [webGroupId] = resourcesOf(templates.services, 'AWS::EC2::SecurityGroup').find(([, group]) => /web tasks/.test(group.Properties.GroupDescription))!;
+      const [webGroupId] = resourcesOf(templates.services, 'AWS::EC2::SecurityGroup').find(([, group]) =>
+        /web tasks/.test(group.Properties.GroupDescription),
+      )!;
       const webGroupOutput = `FaultWebGroup`;
       templates.services.Outputs[webGroupOutput] = { Value: { 'Fn::GetAtt': [webGroupId, 'GroupId'] } };
       templates.data.Resources.FaultWebToProxy = {
         Type: 'AWS::EC2::SecurityGroupIngress',
         Properties: {
-          IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432,
+          IpProtocol: 'tcp',
+          FromPort: 5432,
+          ToPort: 5432,
           GroupId: { 'Fn::GetAtt': [proxyGroupId, 'GroupId'] },
           SourceSecurityGroupId: { 'Fn::GetStackOutput': { StackName: 'Cs2Analytics-prod-services', OutputName: webGroupOutput } },
         },
@@ -202,7 +241,9 @@ describe('each rehearsal check fails on a variant with its fault', () => {
       }
     });
     const violations = containerViolations(faulty, containerExpectations('dev'));
-    expect(violations.some((line) => /^cs2analytics-dev-parser\/parser runs as 1000:1000 and writes volume tmp at \/tmp/.test(line))).toBe(true);
+    expect(violations.some((line) => /^cs2analytics-dev-parser\/parser runs as 1000:1000 and writes volume tmp at \/tmp/.test(line))).toBe(
+      true,
+    );
     expect(violations.some((line) => /^cs2analytics-dev-api\/api has ECS Exec on but a read-only root/.test(line))).toBe(true);
     expect(violations.some((line) => /^cs2analytics-dev-web\/web's health check runs through a shell/.test(line))).toBe(true);
   });
@@ -215,13 +256,27 @@ describe('each rehearsal check fails on a variant with its fault', () => {
       }
       const [[, vault]] = resourcesOf(templates.data, 'AWS::Backup::BackupVault');
       vault.DeletionPolicy = 'Delete';
-      templates.data.Resources.FaultSecondVault = { Type: 'AWS::Backup::BackupVault', DeletionPolicy: 'Retain', Properties: { BackupVaultName: 'cs2analytics-dev' } };
+      templates.data.Resources.FaultSecondVault = {
+        Type: 'AWS::Backup::BackupVault',
+        DeletionPolicy: 'Retain',
+        Properties: { BackupVaultName: 'cs2analytics-dev' },
+      };
     });
     const violations = teardownViolations(faulty, () => false);
-    expect(violations.some((line) => /registry\/WebRepository\w+ \(AWS::ECR::Repository\) is retained with the fixed name "cs2analytics-dev\/web"/.test(line))).toBe(true);
+    expect(
+      violations.some((line) =>
+        /registry\/WebRepository\w+ \(AWS::ECR::Repository\) is retained with the fixed name "cs2analytics-dev\/web"/.test(line),
+      ),
+    ).toBe(true);
     expect(violations.some((line) => /BackupVault\w+ \(AWS::Backup::BackupVault\) is deleted with its stack/.test(line))).toBe(true);
-    expect(violations.some((line) => /FaultSecondVault \(AWS::Backup::BackupVault\) is retained with the fixed name "cs2analytics-dev"/.test(line))).toBe(true);
-    expect(teardownViolations(modelOf('dev'), (name) => name.endsWith('-data'))).toContain('Cs2Analytics-dev-data is termination-protected');
+    expect(
+      violations.some((line) =>
+        /FaultSecondVault \(AWS::Backup::BackupVault\) is retained with the fixed name "cs2analytics-dev"/.test(line),
+      ),
+    ).toBe(true);
+    expect(teardownViolations(modelOf('dev'), (name) => name.endsWith('-data'))).toContain(
+      'Cs2Analytics-dev-data is termination-protected',
+    );
   });
 });
 

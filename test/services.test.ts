@@ -91,7 +91,11 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     const parserGroup = groupId(/parser tasks/);
     const toParser = ingress.filter((rule) => rule.GroupId?.['Fn::GetAtt']?.[0] === parserGroup);
     expect(toParser).toHaveLength(1);
-    expect(toParser[0]).toMatchObject({ FromPort: 8001, ToPort: 8001, SourceSecurityGroupId: { 'Fn::GetAtt': [groupId(/API tasks/), 'GroupId'] } });
+    expect(toParser[0]).toMatchObject({
+      FromPort: 8001,
+      ToPort: 8001,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [groupId(/API tasks/), 'GroupId'] },
+    });
   });
 
   test('web takes the default route, the API its path pattern', () => {
@@ -101,11 +105,17 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     const webTargets = Object.keys(targetGroups).find((id) => id.startsWith('WebTargets'))!;
     expect(serving.Properties.DefaultActions[0].TargetGroupArn).toEqual({ Ref: webTargets });
     const [rule] = Object.values(resources(template, 'AWS::ElasticLoadBalancingV2::ListenerRule'));
-    expect(rule.Properties.Conditions).toEqual([{ Field: 'path-pattern', PathPatternConfig: { Values: [config.services.apiPathPattern] } }]);
+    expect(rule.Properties.Conditions).toEqual([
+      { Field: 'path-pattern', PathPatternConfig: { Values: [config.services.apiPathPattern] } },
+    ]);
     expect(JSON.stringify(rule.Properties.Actions)).toContain('ApiTargets');
     for (const [id, group] of Object.entries(targetGroups)) {
       const name = id.startsWith('Web') ? 'web' : 'api';
-      expect(group.Properties).toMatchObject({ TargetType: 'ip', HealthCheckPath: config.services[name].healthCheckPath, Port: config.services[name].port });
+      expect(group.Properties).toMatchObject({
+        TargetType: 'ip',
+        HealthCheckPath: config.services[name].healthCheckPath,
+        Port: config.services[name].port,
+      });
     }
   });
 
@@ -120,7 +130,11 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       const [certificate] = Object.values(resources(template, 'AWS::CertificateManager::Certificate'));
       expect(certificate.Properties).toMatchObject({ DomainName: config.loadBalancer.domainName, ValidationMethod: 'DNS' });
       const [record] = Object.values(resources(template, 'AWS::Route53::RecordSet'));
-      expect(record.Properties).toMatchObject({ Name: `${config.loadBalancer.domainName}.`, Type: 'A', HostedZoneId: config.loadBalancer.hostedZoneId });
+      expect(record.Properties).toMatchObject({
+        Name: `${config.loadBalancer.domainName}.`,
+        Type: 'A',
+        HostedZoneId: config.loadBalancer.hostedZoneId,
+      });
     } else {
       expect(config.loadBalancer.allowPlainHttp).toBe(true);
       expect(listeners).toEqual([expect.objectContaining({ Port: 80, Protocol: 'HTTP' })]);
@@ -129,7 +143,9 @@ describe.each(VARIANTS)('services in %s', (variant) => {
 
   test('only the load balancer accepts traffic from the internet, and only on 80/443', () => {
     const open = Object.entries(groups).flatMap(([id, group]) =>
-      (group.Properties.SecurityGroupIngress ?? []).filter((rule: any) => rule.CidrIp === '0.0.0.0/0' || rule.CidrIpv6 === '::/0').map((rule: any) => [id, rule.FromPort]),
+      (group.Properties.SecurityGroupIngress ?? [])
+        .filter((rule: any) => rule.CidrIp === '0.0.0.0/0' || rule.CidrIpv6 === '::/0')
+        .map((rule: any) => [id, rule.FromPort]),
     );
     const albGroup = groupId(/load balancer: HTTP\(S\) from the internet/);
     expect(open.every(([id]) => id === albGroup)).toBe(true);
@@ -164,7 +180,9 @@ describe.each(VARIANTS)('services in %s', (variant) => {
   test('the API gets the original environment; the parser WORKERS', () => {
     const env = (name: string) => Object.fromEntries(container(name).Environment.map((e: any) => [e.Name, e.Value]));
     const api = env('api');
-    expect(Object.keys(api)).toEqual(expect.arrayContaining(['PARSER_URL', 'DEMO_STORAGE_PATH', 'ARCHIVAL_ENABLED', 'ARCHIVAL_THRESHOLD_MONTHS']));
+    expect(Object.keys(api)).toEqual(
+      expect.arrayContaining(['PARSER_URL', 'DEMO_STORAGE_PATH', 'ARCHIVAL_ENABLED', 'ARCHIVAL_THRESHOLD_MONTHS']),
+    );
     expect(api).toMatchObject({
       DEMO_STORAGE_PATH: '/mnt/demos',
       ARCHIVAL_ENABLED: String(config.archival.enabled),
@@ -197,17 +215,25 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     });
 
     test('the connection secret is written before any service starts, and again after each rotation', () => {
-      const [written] = Object.entries(template.toJSON().Resources as Resources).find(([, resource]) => resource.Type === 'Custom::ConnectionSecret')!;
+      const [written] = Object.entries(template.toJSON().Resources as Resources).find(
+        ([, resource]) => resource.Type === 'Custom::ConnectionSecret',
+      )!;
       const writtenProperties = template.toJSON().Resources[written].Properties;
       expect(JSON.stringify(writtenProperties.ServiceToken)).toContain(refreshId);
       // What the values are made of, as CloudFormation resolves it: a replaced endpoint reruns the write.
-      for (const name of ['PROXY_ADDRESS', 'READER_ADDRESS', 'REDIS_HOST', 'SERVICES']) expect(writtenProperties[name]).toEqual(refresh.Properties.Environment.Variables[name]);
+      for (const name of ['PROXY_ADDRESS', 'READER_ADDRESS', 'REDIS_HOST', 'SERVICES'])
+        expect(writtenProperties[name]).toEqual(refresh.Properties.Environment.Variables[name]);
       for (const name of SERVICES) expect(service(name).DependsOn).toContain(written);
       // It looks the services up in the cluster (to restart them when a value changes).
       const [clusterId] = Object.keys(resources(template, 'AWS::ECS::Cluster'));
       expect((template.toJSON().Resources[written] as { DependsOn?: string[] }).DependsOn).toContain(clusterId);
-      const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((rule) => rule.Properties.EventPattern?.source?.[0] === 'aws.secretsmanager');
-      expect(rules.map((rule) => rule.Properties.EventPattern['detail-type'][0]).sort()).toEqual(['AWS Service Event via CloudTrail', 'Secret Label Updated']);
+      const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter(
+        (rule) => rule.Properties.EventPattern?.source?.[0] === 'aws.secretsmanager',
+      );
+      expect(rules.map((rule) => rule.Properties.EventPattern['detail-type'][0]).sort()).toEqual([
+        'AWS Service Event via CloudTrail',
+        'Secret Label Updated',
+      ]);
       for (const rule of rules) {
         const watched = JSON.stringify(rule.Properties.EventPattern);
         expect(watched).toMatch(/AppCredentialsSecret/);
@@ -218,7 +244,7 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       }
     });
 
-    test('the app\'s credentials and the Redis token rotate on schedules that start last, once the services and the refresh rules exist', () => {
+    test("the app's credentials and the Redis token rotate on schedules that start last, once the services and the refresh rules exist", () => {
       const all = template.toJSON().Resources as Resources;
       const schedules = Object.entries(resources(template, 'AWS::SecretsManager::RotationSchedule'));
       expect(schedules).toHaveLength(2);
@@ -229,20 +255,29 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       expect(JSON.stringify(token.Properties.RotationLambdaARN)).toMatch(/RedisTokenRotationFunction/);
       expect(app.Properties.RotationRules).toEqual({ ScheduleExpression: `rate(${config.database.credentialRotationDays} days)` });
       expect(token.Properties.RotationRules).toEqual({ ScheduleExpression: `rate(${config.cache.authTokenRotationDays} days)` });
-      const ids = (type: string) => Object.entries(all).filter(([, resource]) => resource.Type === type).map(([id]) => id);
+      const ids = (type: string) =>
+        Object.entries(all)
+          .filter(([, resource]) => resource.Type === type)
+          .map(([id]) => id);
       for (const [, schedule] of schedules) {
-        for (const id of [...ids('AWS::ECS::Service'), ...ids('Custom::ConnectionSecret'), ...ids('AWS::Events::Rule').filter((id) => id.startsWith('ConnectionsAfterRotation'))]) {
+        for (const id of [
+          ...ids('AWS::ECS::Service'),
+          ...ids('Custom::ConnectionSecret'),
+          ...ids('AWS::Events::Rule').filter((id) => id.startsWith('ConnectionsAfterRotation')),
+        ]) {
           expect(schedule.DependsOn).toContain(id);
         }
       }
     });
 
-    test('the refresh function restarts only this environment\'s API and parser, and reads only the credentials it joins', () => {
+    test("the refresh function restarts only this environment's API and parser, and reads only the credentials it joins", () => {
       const services = JSON.parse(refresh.Properties.Environment.Variables.SERVICES);
       expect(services).toEqual({ database: [`cs2analytics-${variant}-api`], redis: [`cs2analytics-${variant}-parser`] });
       const all = template.toJSON().Resources as Resources;
       const role = all[refresh.Properties.Role['Fn::GetAtt'][0]];
-      const statements = (role.Properties.ManagedPolicyArns as { Ref: string }[]).flatMap((arn) => all[arn.Ref].Properties.PolicyDocument.Statement as any[]);
+      const statements = (role.Properties.ManagedPolicyArns as { Ref: string }[]).flatMap(
+        (arn) => all[arn.Ref].Properties.PolicyDocument.Statement as any[],
+      );
       const update = statements.find((statement) => [statement.Action].flat().includes('ecs:UpdateService'));
       expect(JSON.stringify(update.Resource)).toContain(`service/cs2analytics-${variant}/cs2analytics-${variant}-api`);
       expect(JSON.stringify(update.Resource)).toContain(`service/cs2analytics-${variant}/cs2analytics-${variant}-parser`);
@@ -270,24 +305,33 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     expect(container('parser').StopTimeout).toBe(config.services.parser.stopTimeoutSeconds);
   });
 
-  test.each(SERVICES)('%s: health check, read-only root (unless Exec is on), non-root user, memory limit, encrypted logs with retention', (name) => {
-    const definition = container(name);
-    const probe = config.services[name].healthCheck;
-    if (probe === 'none') {
-      expect(definition.HealthCheck).toBeUndefined();
-    } else {
-      // Exec form, no shell: the configured tool itself is the command.
-      expect(definition.HealthCheck.Command.slice(0, 2)).toEqual(['CMD', probe === 'python' ? 'python3' : probe]);
-      expect(definition.HealthCheck.Command.join(' ')).toContain(`http://127.0.0.1:${config.services[name].port}${config.services[name].healthCheckPath}`);
-    }
-    // The task's memory is shared with the short volume-init container.
-    expect(definition).toMatchObject({ ReadonlyRootFilesystem: !config.services.execEnabled, Memory: config.services[name].memoryMiB - 64, Essential: true });
-    expect(definition.User).not.toMatch(/^0(:|$)|^root/);
-    expect(definition.LogConfiguration.LogDriver).toBe('awslogs');
-    const logGroupId = definition.LogConfiguration.Options['awslogs-group'].Ref;
-    const logGroup = resources(template, 'AWS::Logs::LogGroup')[logGroupId];
-    expect(logGroup.Properties).toMatchObject({ RetentionInDays: config.services.logRetentionDays, KmsKeyId: expect.anything() });
-  });
+  test.each(SERVICES)(
+    '%s: health check, read-only root (unless Exec is on), non-root user, memory limit, encrypted logs with retention',
+    (name) => {
+      const definition = container(name);
+      const probe = config.services[name].healthCheck;
+      if (probe === 'none') {
+        expect(definition.HealthCheck).toBeUndefined();
+      } else {
+        // Exec form, no shell: the configured tool itself is the command.
+        expect(definition.HealthCheck.Command.slice(0, 2)).toEqual(['CMD', probe === 'python' ? 'python3' : probe]);
+        expect(definition.HealthCheck.Command.join(' ')).toContain(
+          `http://127.0.0.1:${config.services[name].port}${config.services[name].healthCheckPath}`,
+        );
+      }
+      // The task's memory is shared with the short volume-init container.
+      expect(definition).toMatchObject({
+        ReadonlyRootFilesystem: !config.services.execEnabled,
+        Memory: config.services[name].memoryMiB - 64,
+        Essential: true,
+      });
+      expect(definition.User).not.toMatch(/^0(:|$)|^root/);
+      expect(definition.LogConfiguration.LogDriver).toBe('awslogs');
+      const logGroupId = definition.LogConfiguration.Options['awslogs-group'].Ref;
+      const logGroup = resources(template, 'AWS::Logs::LogGroup')[logGroupId];
+      expect(logGroup.Properties).toMatchObject({ RetentionInDays: config.services.logRetentionDays, KmsKeyId: expect.anything() });
+    },
+  );
 
   test('runs only in the configured hours: scaled to zero at the stop hour and back to the minimum at the start', () => {
     const runHours = config.services.runHours;
@@ -305,7 +349,10 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       const days = runHours.weekdaysOnly ? '? * MON-FRI' : '* * ?';
       expect(actions).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ Schedule: `cron(0 ${runHours.stopHourUtc} ${days} *)`, ScalableTargetAction: { MinCapacity: 0, MaxCapacity: 0 } }),
+          expect.objectContaining({
+            Schedule: `cron(0 ${runHours.stopHourUtc} ${days} *)`,
+            ScalableTargetAction: { MinCapacity: 0, MaxCapacity: 0 },
+          }),
           expect.objectContaining({
             Schedule: `cron(0 ${runHours.startHourUtc} ${days} *)`,
             ScalableTargetAction: { MinCapacity: sizing.minTasks, MaxCapacity: sizing.maxTasks },
@@ -335,7 +382,17 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       policies.filter(([id]) => id.startsWith(prefix)).flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as any[]);
     const apiExecution = statementsOf('ApiExecutionRole').flatMap((statement) => [statement.Action].flat());
     expect(apiExecution.sort()).toEqual(
-      ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort(),
+      [
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:BatchGetImage',
+        'ecr:GetAuthorizationToken',
+        'ecr:GetDownloadUrlForLayer',
+        'kms:Decrypt',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ].sort(),
     );
     const apiTask = statementsOf('ApiTaskRole');
     expect(apiTask[0]).toMatchObject({
@@ -348,12 +405,17 @@ describe.each(VARIANTS)('services in %s', (variant) => {
 
   test('outputs the public URL, the service names and (registry) the repository URIs', () => {
     // PublishOutput* are CDK's cross-stack references, not ours.
-    const ours = (outputs: object) => Object.keys(outputs).filter((name) => !name.startsWith('PublishOutput')).sort();
-    expect(ours(template.toJSON().Outputs)).toEqual(['ApiServiceName', 'ConnectionRefreshFunctionName', 'ParserServiceName', 'Url', 'WebServiceName']);
-    expect(ours(templateOf(variant, 'Registry').toJSON().Outputs)).toEqual([
-      'ApiRepositoryUri',
-      'ParserRepositoryUri',
-      'WebRepositoryUri',
+    const ours = (outputs: object) =>
+      Object.keys(outputs)
+        .filter((name) => !name.startsWith('PublishOutput'))
+        .sort();
+    expect(ours(template.toJSON().Outputs)).toEqual([
+      'ApiServiceName',
+      'ConnectionRefreshFunctionName',
+      'ParserServiceName',
+      'Url',
+      'WebServiceName',
     ]);
+    expect(ours(templateOf(variant, 'Registry').toJSON().Outputs)).toEqual(['ApiRepositoryUri', 'ParserRepositoryUri', 'WebRepositoryUri']);
   });
 });

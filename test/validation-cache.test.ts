@@ -311,7 +311,10 @@ describe('findings from the cache are the findings of a validation now, on the r
         severity: violation.severity,
         description: violation.description,
         resources: violation.violatingResources
-          .map((resource) => `${path.basename(resource.templatePath ?? '')} ${resource.resourceLogicalId ?? resource.constructPath} ${resource.locations.join(',')}`)
+          .map(
+            (resource) =>
+              `${path.basename(resource.templatePath ?? '')} ${resource.resourceLogicalId ?? resource.constructPath} ${resource.locations.join(',')}`,
+          )
           .sort(),
       }))
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -366,7 +369,7 @@ describe('the cached CloudFormation validation stands in for the built-in', () =
     expect(cloudFormation[0].pluginVersion).toBe(new CloudFormationValidatePlugin().version);
   });
 
-  test('its findings are warnings without @aws-cdk/core:validateAgainstDefaultRules, as the built-in\'s', () => {
+  test("its findings are warnings without @aws-cdk/core:validateAgainstDefaultRules, as the built-in's", () => {
     const outdir = tempDir('probe-out-');
     const app = new App({ outdir, postCliContext: FAIL_ON_FINDINGS_CONTEXT });
     addComplianceGates(app, { validationCache: tempDir('cache-') });

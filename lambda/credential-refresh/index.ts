@@ -7,16 +7,29 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isCustomResourceEvent, respondToCloudFormation } from '../partition-maintenance/cloudformation';
-import { afterRotation, atDeployment, kindOf, readRefreshEnvironment, type CredentialKind, type RefreshDependencies, type RefreshEnvironment } from './refresh';
+import {
+  afterRotation,
+  atDeployment,
+  kindOf,
+  readRefreshEnvironment,
+  type CredentialKind,
+  type RefreshDependencies,
+  type RefreshEnvironment,
+} from './refresh';
 
 const clients = { secrets: new SecretsManagerClient({}), ecs: new ECSClient({}), elasticache: new ElastiCacheClient({}) };
-const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), source: 'credential-refresh', ...entry })}\n`);
+const log = (entry: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), source: 'credential-refresh', ...entry })}\n`);
 
 /** The secret a rotation event is about: Secret Label Updated (native) or RotationSucceeded (CloudTrail). */
 interface RotationEvent {
   readonly 'detail-type'?: string;
   readonly resources?: readonly string[];
-  readonly detail?: { readonly labelUpdated?: string; readonly eventName?: string; readonly additionalEventData?: { readonly SecretId?: string } };
+  readonly detail?: {
+    readonly labelUpdated?: string;
+    readonly eventName?: string;
+    readonly additionalEventData?: { readonly SecretId?: string };
+  };
 }
 
 export function rotatedSecret(input: unknown): string | undefined {

@@ -178,7 +178,9 @@ export async function afterRotation(deps: RefreshDependencies, kind: CredentialK
 
 async function setTokenOnceStable(deps: RefreshDependencies, services: readonly string[]): Promise<boolean> {
   const { env } = deps;
-  const previous = await secretJson<{ token: string }>(deps.secrets, env.redisSecretArn, { VersionStage: 'AWSPREVIOUS' }).catch(() => undefined);
+  const previous = await secretJson<{ token: string }>(deps.secrets, env.redisSecretArn, { VersionStage: 'AWSPREVIOUS' }).catch(
+    () => undefined,
+  );
   const accepts = (token: string) => redisAcceptsToken({ host: env.redisHost, port: env.redisPort, token, tls: deps.redisTls ?? true });
   // Nothing to take away: the previous token is refused already (an earlier run set it).
   if (!previous || !(await accepts(previous.token))) return false;
@@ -186,14 +188,34 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
   const options = { timeoutMs: deps.stableWaitMs ?? 720_000, intervalMs: 15_000, sleep: deps.sleep };
   const deadline = Date.now() + options.timeoutMs;
   try {
-    await waitFor(`${services.join(', ')} to run on the new token`, async () => {
-      const { services: described = [] } = await deps.ecs.send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }));
-      return described.length === services.length && described.every((service) => (service.deployments ?? []).length === 1 && service.deployments![0].rolloutState === 'COMPLETED' && service.runningCount === service.desiredCount);
-    }, options);
-    await waitFor(`replication group ${env.replicationGroupId} to be available`, async () => {
-      const { ReplicationGroups = [] } = await deps.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: env.replicationGroupId }));
-      return ReplicationGroups[0]?.Status === 'available';
-    }, { ...options, timeoutMs: Math.max(0, deadline - Date.now()) });
+    await waitFor(
+      `${services.join(', ')} to run on the new token`,
+      async () => {
+        const { services: described = [] } = await deps.ecs.send(
+          new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }),
+        );
+        return (
+          described.length === services.length &&
+          described.every(
+            (service) =>
+              (service.deployments ?? []).length === 1 &&
+              service.deployments![0].rolloutState === 'COMPLETED' &&
+              service.runningCount === service.desiredCount,
+          )
+        );
+      },
+      options,
+    );
+    await waitFor(
+      `replication group ${env.replicationGroupId} to be available`,
+      async () => {
+        const { ReplicationGroups = [] } = await deps.elasticache.send(
+          new DescribeReplicationGroupsCommand({ ReplicationGroupId: env.replicationGroupId }),
+        );
+        return ReplicationGroups[0]?.Status === 'available';
+      },
+      { ...options, timeoutMs: Math.max(0, deadline - Date.now()) },
+    );
   } catch (error) {
     // The old token stays valid until the next rotation's ROTATE drops it: nothing breaks meanwhile.
     deps.log({ event: 'token-set-deferred', reason: (error as Error).message });
@@ -206,7 +228,9 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
   const values = JSON.parse(written.SecretString ?? '{}') as Record<string, string>;
   const { services: described = [] } = await deps.ecs.send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }));
   const startedAfter = described.every((service) =>
-    (service.deployments ?? []).every((deployment) => (deployment.createdAt?.getTime() ?? 0) >= (written.CreatedDate?.getTime() ?? Infinity)),
+    (service.deployments ?? []).every(
+      (deployment) => (deployment.createdAt?.getTime() ?? 0) >= (written.CreatedDate?.getTime() ?? Infinity),
+    ),
   );
   if (values.REDIS_PASSWORD !== token || !startedAfter) {
     deps.log({ event: 'token-set-deferred', reason: 'the parser may not run on the current token yet' });
@@ -216,7 +240,12 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
   if (!(await accepts(previous.token))) return false;
   try {
     await deps.elasticache.send(
-      new ModifyReplicationGroupCommand({ ReplicationGroupId: env.replicationGroupId, AuthToken: token, AuthTokenUpdateStrategy: 'SET', ApplyImmediately: true }),
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: env.replicationGroupId,
+        AuthToken: token,
+        AuthTokenUpdateStrategy: 'SET',
+        ApplyImmediately: true,
+      }),
     );
   } catch (error) {
     // The other event of the same rotation, setting it at the same moment.

@@ -42,7 +42,8 @@ export async function assertServicesCaughtUp(options: CaughtUpOptions): Promise<
   for (const service of services) {
     if (service.status !== 'ACTIVE') continue;
     const deployments = service.deployments ?? [];
-    const current = deployments.length === 1 && deployments[0].rolloutState === 'COMPLETED' && (deployments[0].createdAt?.getTime() ?? 0) >= writtenAt;
+    const current =
+      deployments.length === 1 && deployments[0].rolloutState === 'COMPLETED' && (deployments[0].createdAt?.getTime() ?? 0) >= writtenAt;
     if (!current) {
       throw new Error(
         `service ${service.serviceName} may still run tasks started before the current connection values (${new Date(writtenAt).toISOString()}): ` +

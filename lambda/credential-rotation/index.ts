@@ -39,7 +39,13 @@ const caughtUp = (secretId: string) => () =>
 
 export async function postgresApp(event: unknown): Promise<void> {
   const rotation = rotationEvent(event);
-  await rotate(rotation, secrets, postgresAppRotator({ secrets, tls: process.env.DB_TLS === 'disable' ? 'disable' : 'verify-full' }), log, caughtUp(rotation.SecretId));
+  await rotate(
+    rotation,
+    secrets,
+    postgresAppRotator({ secrets, tls: process.env.DB_TLS === 'disable' ? 'disable' : 'verify-full' }),
+    log,
+    caughtUp(rotation.SecretId),
+  );
 }
 
 export async function redisToken(event: unknown): Promise<void> {

@@ -41,16 +41,24 @@ export interface PostgresAppOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-
 export function otherLogin(credentials: AppCredentials): string {
   const logins = Object.keys(credentials.logins);
   if (logins.length !== 2 || !logins.includes(credentials.username)) {
-    throw new Error(`the app secret must name two logins, one of them current (current ${credentials.username}, logins ${logins.join(', ')})`);
+    throw new Error(
+      `the app secret must name two logins, one of them current (current ${credentials.username}, logins ${logins.join(', ')})`,
+    );
   }
   return logins.find((login) => login !== credentials.username)!;
 }
 
-function connection(options: PostgresAppOptions, host: string, port: number, database: string, user: string, password: string): ClientConfig {
+function connection(
+  options: PostgresAppOptions,
+  host: string,
+  port: number,
+  database: string,
+  user: string,
+  password: string,
+): ClientConfig {
   return {
     host,
     port,
@@ -88,7 +96,8 @@ export function postgresAppRotator(options: PostgresAppOptions): Rotator<AppCred
     },
 
     async set(pending, current) {
-      if (pending.username === current.username) throw new Error(`refusing to change the password of ${pending.username}, the login in use`);
+      if (pending.username === current.username)
+        throw new Error(`refusing to change the password of ${pending.username}, the login in use`);
       const direct = connection(options, pending.host, pending.port, pending.dbname, pending.username, pending.password!);
       const master = await secretJson<{ username: string; password: string }>(secrets, pending.masterarn);
       const client = new Client(connection(options, pending.host, pending.port, pending.dbname, master.username, master.password));
@@ -105,7 +114,12 @@ export function postgresAppRotator(options: PostgresAppOptions): Rotator<AppCred
         const loginSecret = pending.logins[pending.username];
         const stored = await secretJson<{ username?: string; password?: string }>(secrets, loginSecret);
         if (stored.password !== pending.password) {
-          await secrets.send(new PutSecretValueCommand({ SecretId: loginSecret, SecretString: JSON.stringify({ username: pending.username, password: pending.password }) }));
+          await secrets.send(
+            new PutSecretValueCommand({
+              SecretId: loginSecret,
+              SecretString: JSON.stringify({ username: pending.username, password: pending.password }),
+            }),
+          );
         }
       } finally {
         // Ending the session releases the lock.

@@ -5,7 +5,13 @@ import * as tls from 'tls';
  * Whether a Redis server (ElastiCache, TLS) accepts an AUTH token: one AUTH command in RESP, the
  * reply read. No client library: this is all rotation needs to know.
  */
-export async function redisAcceptsToken(options: { host: string; port: number; token: string; tls: boolean; timeoutMs?: number }): Promise<boolean> {
+export async function redisAcceptsToken(options: {
+  host: string;
+  port: number;
+  token: string;
+  tls: boolean;
+  timeoutMs?: number;
+}): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const socket = options.tls
       ? tls.connect({ host: options.host, port: options.port, servername: options.host })
@@ -16,7 +22,9 @@ export async function redisAcceptsToken(options: { host: string; port: number; t
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
-    socket.setTimeout(options.timeoutMs ?? 5000, () => finish(new Error(`Redis at ${options.host}:${options.port} did not answer AUTH in time`)));
+    socket.setTimeout(options.timeoutMs ?? 5000, () =>
+      finish(new Error(`Redis at ${options.host}:${options.port} did not answer AUTH in time`)),
+    );
     socket.once('error', (error) => finish(error));
     socket.once(options.tls ? 'secureConnect' : 'connect', () => {
       const token = Buffer.from(options.token, 'utf8');

@@ -29,7 +29,8 @@ export interface RedisTokenOptions {
  */
 export function redisTokenRotator(options: RedisTokenOptions): Rotator<RedisToken> {
   const status = async () =>
-    (await options.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: options.replicationGroupId }))).ReplicationGroups?.[0]?.Status;
+    (await options.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: options.replicationGroupId })))
+      .ReplicationGroups?.[0]?.Status;
   const accepts = (token: string) => redisAcceptsToken({ host: options.host, port: options.port, token, tls: options.tls });
   const untilAvailable = () =>
     waitFor(`replication group ${options.replicationGroupId} to be available`, async () => (await status()) === 'available', {
@@ -40,7 +41,9 @@ export function redisTokenRotator(options: RedisTokenOptions): Rotator<RedisToke
   return {
     async create() {
       // ElastiCache takes 16-128 printable characters, a few punctuation marks only: letters and digits.
-      const { RandomPassword: token } = await options.secrets.send(new GetRandomPasswordCommand({ PasswordLength: 64, ExcludePunctuation: true }));
+      const { RandomPassword: token } = await options.secrets.send(
+        new GetRandomPasswordCommand({ PasswordLength: 64, ExcludePunctuation: true }),
+      );
       if (!token) throw new Error('Secrets Manager returned no token');
       return { token };
     },

@@ -38,7 +38,11 @@ export interface Rotator<T> {
   test(pending: T): Promise<void>;
 }
 
-export async function secretJson<T>(secrets: Secrets, secretId: string, stage: { VersionStage?: string; VersionId?: string } = { VersionStage: 'AWSCURRENT' }): Promise<T> {
+export async function secretJson<T>(
+  secrets: Secrets,
+  secretId: string,
+  stage: { VersionStage?: string; VersionId?: string } = { VersionStage: 'AWSCURRENT' },
+): Promise<T> {
   const value = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, ...stage }));
   return JSON.parse(value.SecretString ?? '{}') as T;
 }
@@ -72,12 +76,20 @@ export async function rotate<T>(
       // A pending value from an earlier attempt is kept: the service may accept it already.
       const existing = await secrets
         .send(new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: 'AWSPENDING' }))
-        .then(() => true, (error: Error) => (error.name === 'ResourceNotFoundException' ? false : Promise.reject(error)));
+        .then(
+          () => true,
+          (error: Error) => (error.name === 'ResourceNotFoundException' ? false : Promise.reject(error)),
+        );
       if (!existing) {
         await beforeStart?.();
         const pending = await rotator.create(current);
         await secrets.send(
-          new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify(pending), VersionStages: ['AWSPENDING'] }),
+          new PutSecretValueCommand({
+            SecretId: secretId,
+            ClientRequestToken: token,
+            SecretString: JSON.stringify(pending),
+            VersionStages: ['AWSPENDING'],
+          }),
         );
       }
       break;
@@ -91,7 +103,12 @@ export async function rotate<T>(
     case 'finishSecret': {
       const currentVersion = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
       await secrets.send(
-        new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: currentVersion }),
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: token,
+          RemoveFromVersionId: currentVersion,
+        }),
       );
       break;
     }
@@ -102,7 +119,11 @@ export async function rotate<T>(
 }
 
 /** Waits for `condition`, polling; throws with `what` when `timeoutMs` passes. */
-export async function waitFor(what: string, condition: () => Promise<boolean>, options: { timeoutMs: number; intervalMs: number; sleep?: (ms: number) => Promise<void> }): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => Promise<boolean>,
+  options: { timeoutMs: number; intervalMs: number; sleep?: (ms: number) => Promise<void> },
+): Promise<void> {
   const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {

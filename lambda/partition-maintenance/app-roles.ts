@@ -33,7 +33,11 @@ export async function ensureAppRoles(client: ClientBase, roles: AppRoles): Promi
  * Gives each login the password its secret holds now: read under the lock a rotation holds while it
  * changes a password and its secret, so a rotation finishing meanwhile is never undone.
  */
-export async function syncLoginPasswords(client: ClientBase, usernames: readonly string[], passwordOf: (username: string) => Promise<string>): Promise<void> {
+export async function syncLoginPasswords(
+  client: ClientBase,
+  usernames: readonly string[],
+  passwordOf: (username: string) => Promise<string>,
+): Promise<void> {
   await client.query('SELECT pg_advisory_lock($1::bigint)', [LOGIN_PASSWORDS_LOCK_KEY]);
   try {
     for (const username of usernames) {

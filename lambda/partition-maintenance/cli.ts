@@ -23,7 +23,18 @@ export function parseArguments(argv: readonly string[]) {
   const args = [...argv];
   const command = args[0] === 'convert' ? (args.shift(), 'convert') : 'pass';
   const values: Record<string, string | boolean> = {};
-  const known = ['database-url', 'schema', 'table', 'column', 'future-months', 'retention-months', 'archive-bucket', 'archive-region', 'archive-prefix', 'dry-run'];
+  const known = [
+    'database-url',
+    'schema',
+    'table',
+    'column',
+    'future-months',
+    'retention-months',
+    'archive-bucket',
+    'archive-region',
+    'archive-prefix',
+    'dry-run',
+  ];
   while (args.length) {
     const flag = args.shift()!;
     if (!flag.startsWith('--')) throw new UsageError(`unexpected argument ${flag}`);

@@ -72,7 +72,9 @@ export async function convertToPartitioned(client: ClientBase, options: ConvertO
 
   await timed('add NOT VALID range check', () =>
     retry('add check', () =>
-      client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${checkName} CHECK (${column} IS NOT NULL AND ${column} < ${legacyUntilLiteral}) NOT VALID`),
+      client.query(
+        `ALTER TABLE ${qualified} ADD CONSTRAINT ${checkName} CHECK (${column} IS NOT NULL AND ${column} < ${legacyUntilLiteral}) NOT VALID`,
+      ),
     ),
   );
   await timed('validate range check (no lock on reads or writes)', () =>
@@ -128,7 +130,9 @@ export async function convertToPartitioned(client: ClientBase, options: ConvertO
         // table, which the concurrently built index becomes here.
         for (const index of table.indexes) {
           const legacyIndexName = await truncatedName(client, `${index.name}_legacy`);
-          await client.query(`ALTER INDEX ${quoteIdent(options.schema)}.${quoteIdent(index.name)} RENAME TO ${quoteIdent(legacyIndexName)}`);
+          await client.query(
+            `ALTER INDEX ${quoteIdent(options.schema)}.${quoteIdent(index.name)} RENAME TO ${quoteIdent(legacyIndexName)}`,
+          );
           const converted = uniqueIndexes.get(index.name);
           if (converted && index.primary) {
             // A table has one primary key: the legacy one on (id) gives way to (id, column), whose
@@ -139,7 +143,9 @@ export async function convertToPartitioned(client: ClientBase, options: ConvertO
               [legacy],
             );
             await client.query(`ALTER TABLE ${legacy} DROP CONSTRAINT ${quoteIdent(primary[0].name)}`);
-            await client.query(`ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} PRIMARY KEY USING INDEX ${quoteIdent(converted)}`);
+            await client.query(
+              `ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} PRIMARY KEY USING INDEX ${quoteIdent(converted)}`,
+            );
           } else if (converted) {
             await client.query(`ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} UNIQUE USING INDEX ${quoteIdent(converted)}`);
           }
@@ -211,14 +217,18 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
   if (columns.length === 0) throw new Error(`table ${qualified} has no column ${quoteIdent(options.column)}`);
   const columnType = columns[0].type;
   if (!['timestamp without time zone', 'timestamp with time zone', 'date'].includes(columnType)) {
-    throw new Error(`column ${quoteIdent(options.column)} of ${qualified} is ${columnType}: monthly partitions need a timestamp, timestamptz or date`);
+    throw new Error(
+      `column ${quoteIdent(options.column)} of ${qualified} is ${columnType}: monthly partitions need a timestamp, timestamptz or date`,
+    );
   }
   const { rows: identity } = await client.query(
     `SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attidentity <> '' AND NOT attisdropped`,
     [oid],
   );
   if (identity.length) {
-    throw new Error(`table ${qualified} has identity column(s) ${identity.map((row) => quoteIdent(row.attname)).join(', ')}: not supported (Prisma uses serial)`);
+    throw new Error(
+      `table ${qualified} has identity column(s) ${identity.map((row) => quoteIdent(row.attname)).join(', ')}: not supported (Prisma uses serial)`,
+    );
   }
   const { rows: inbound } = await client.query<{ name: string; from: string }>(
     `SELECT conname AS name, conrelid::regclass::text AS from FROM pg_constraint WHERE confrelid = $1 AND contype = 'f'`,
@@ -239,7 +249,9 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
      FROM ${qualified}`,
   );
   if (Number(stats[0].nulls) > 0) {
-    throw new Error(`table ${qualified} has ${stats[0].nulls} row(s) with a NULL ${quoteIdent(options.column)}: a range partition cannot hold them`);
+    throw new Error(
+      `table ${qualified} has ${stats[0].nulls} row(s) with a NULL ${quoteIdent(options.column)}: a range partition cannot hold them`,
+    );
   }
 
   const { rows: indexes } = await client.query<{
@@ -280,7 +292,10 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
 
 async function boundLiteral(client: ClientBase, at: Date, type: string): Promise<string> {
   const { rows } = await client.query<{ literal: string }>('SELECT partition_maintenance.bound_literal($1::timestamp, $2) AS literal', [
-    at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ''),
+    at
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ''),
     type,
   ]);
   return rows[0].literal;
@@ -294,4 +309,3 @@ async function truncatedName(client: ClientBase, name: string): Promise<string> 
   while (Buffer.byteLength(`${prefix}_${rows[0].hash}`) > 63) prefix = prefix.slice(0, -1);
   return `${prefix}_${rows[0].hash}`;
 }
-

@@ -84,7 +84,12 @@ export function readJobEnvironment(variables: NodeJS.ProcessEnv): JobEnvironment
 
 function parseAppRoles(text: string): JobEnvironment['appRoles'] {
   const roles = JSON.parse(text) as JobEnvironment['appRoles'];
-  if (!roles?.owner || !Array.isArray(roles.logins) || roles.logins.some((login) => !login.username || !login.secretArn) || !(roles.connectionLimit > 0)) {
+  if (
+    !roles?.owner ||
+    !Array.isArray(roles.logins) ||
+    roles.logins.some((login) => !login.username || !login.secretArn) ||
+    !(roles.connectionLimit > 0)
+  ) {
     throw new Error('APP_ROLES must be { owner, logins: [{ username, secretArn }], connectionLimit }');
   }
   return roles;
@@ -100,7 +105,8 @@ export async function syncAppRoles(deps: JobDependencies): Promise<'synced' | 'n
   const { log } = outputs(deps);
   const connection = await connect(deps, log);
   // The services log in as these roles, right after this: a deployment that cannot set them up fails.
-  if ('skipped' in connection) throw new Error(`the app's database roles were not set up: ${connection.skipped}; deploy again once the writer is available`);
+  if ('skipped' in connection)
+    throw new Error(`the app's database roles were not set up: ${connection.skipped}; deploy again once the writer is available`);
   const secretOf = new Map(env.appRoles.logins.map((login) => [login.username, login.secretArn]));
   const passwordOf = async (username: string) => {
     const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: secretOf.get(username) }));
@@ -113,7 +119,11 @@ export async function syncAppRoles(deps: JobDependencies): Promise<'synced' | 'n
   await client.connect();
   try {
     await installSql(client);
-    await ensureAppRoles(client, { owner: env.appRoles.owner, logins: usernames.map((username) => ({ username })), connectionLimit: env.appRoles.connectionLimit });
+    await ensureAppRoles(client, {
+      owner: env.appRoles.owner,
+      logins: usernames.map((username) => ({ username })),
+      connectionLimit: env.appRoles.connectionLimit,
+    });
     await syncLoginPasswords(client, usernames, passwordOf);
   } finally {
     await client.end().catch(() => undefined);
@@ -186,7 +196,9 @@ export async function runConversionJob(deps: JobDependencies, only?: string): Pr
   const { log } = outputs(deps);
   const tables = env.tables.filter((table) => only === undefined || `${table.schema}.${table.table}` === only);
   if (tables.length === 0) {
-    throw new Error(`${only} is not a maintained table (configured: ${env.tables.map((table) => `${table.schema}.${table.table}`).join(', ')})`);
+    throw new Error(
+      `${only} is not a maintained table (configured: ${env.tables.map((table) => `${table.schema}.${table.table}`).join(', ')})`,
+    );
   }
   const connection = await connect(deps, log);
   if ('skipped' in connection) return { status: 'skipped', reason: connection.skipped, tables: [] };
@@ -195,7 +207,10 @@ export async function runConversionJob(deps: JobDependencies, only?: string): Pr
     retry: env.lockTimeoutMs ? { lockTimeoutMs: env.lockTimeoutMs } : undefined,
     log,
   });
-  const result: ConversionResult = { status: outcomes.some((outcome) => outcome.status === 'failed') ? 'failed' : 'succeeded', tables: outcomes };
+  const result: ConversionResult = {
+    status: outcomes.some((outcome) => outcome.status === 'failed') ? 'failed' : 'succeeded',
+    tables: outcomes,
+  };
   log({ event: 'conversion', result });
   return result;
 }

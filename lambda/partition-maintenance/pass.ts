@@ -100,13 +100,15 @@ interface PartitionRow {
  * Range bounds travel as UTC epoch numbers and `YYYY-MM-DD HH:MM:SS` text, never as JS Dates: node-pg
  * reads and writes `timestamp` values in the Node process's local time zone.
  */
-const EPOCH_MS = (column: string) =>
-  `CASE WHEN ${column} IS NULL THEN NULL ELSE extract(epoch FROM ${column}) * 1000 END`;
+const EPOCH_MS = (column: string) => `CASE WHEN ${column} IS NULL THEN NULL ELSE extract(epoch FROM ${column}) * 1000 END`;
 
 function sqlTimestamp(epochMs: number | null): string | null {
   if (epochMs === null) return null;
   if (epochMs === Infinity) return 'infinity';
-  return new Date(epochMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  return new Date(epochMs)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
 }
 
 function toEpoch(value: string | number | null): number | null {
@@ -192,16 +194,21 @@ async function maintainTable(client: ClientBase, settings: TableSettings, contex
   const qualified = `${quoteIdent(settings.schema)}.${quoteIdent(settings.table)}`;
   const { log } = context;
   const retry = <T>(step: string, attempt: () => Promise<T>) =>
-    withLockRetry(step, context.policy, () => {
-      summary.lockRetries++;
-      log({ event: 'lock-retry', table: qualified, step });
-    }, attempt);
+    withLockRetry(
+      step,
+      context.policy,
+      () => {
+        summary.lockRetries++;
+        log({ event: 'lock-retry', table: qualified, step });
+      },
+      attempt,
+    );
 
   try {
     const kind = await tableKind(client, settings);
     if (kind === undefined && context.missingTables === 'wait') {
       summary.waiting = true;
-      log({ event: 'waiting', table: qualified, reason: 'the table does not exist yet: the app\'s migrations create it' });
+      log({ event: 'waiting', table: qualified, reason: "the table does not exist yet: the app's migrations create it" });
       summary.durationMs = Date.now() - started;
       return summary;
     }
@@ -233,10 +240,10 @@ async function maintainTable(client: ClientBase, settings: TableSettings, contex
       await createMonths(client, parent, current, settings, summary, retry, log);
       await retireMonths(client, parent, cutoff, settings, context, summary, retry);
     }
-    const { rows } = await client.query<{ ahead: number }>(
-      'SELECT partition_maintenance.months_ahead($1::regclass, $2::date) AS ahead',
-      [parent, monthDate(current)],
-    );
+    const { rows } = await client.query<{ ahead: number }>('SELECT partition_maintenance.months_ahead($1::regclass, $2::date) AS ahead', [
+      parent,
+      monthDate(current),
+    ]);
     summary.monthsAhead = rows[0].ahead;
   } catch (error) {
     summary.errors.push((error as Error).message);

@@ -39,12 +39,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * waiting for a lock. Every wait is bounded by lock_timeout, so nothing queues behind us for long;
  * the total is bounded by `maxWaitMs`. Other errors pass through at once.
  */
-export async function withLockRetry<T>(
-  step: string,
-  policy: RetryPolicy,
-  onRetry: () => void,
-  attempt: () => Promise<T>,
-): Promise<T> {
+export async function withLockRetry<T>(step: string, policy: RetryPolicy, onRetry: () => void, attempt: () => Promise<T>): Promise<T> {
   const started = Date.now();
   let backoff = policy.initialBackoffMs;
   for (let attempts = 1; ; attempts++) {

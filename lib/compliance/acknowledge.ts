@@ -24,12 +24,7 @@ export const AUDIT_LOG_RETENTION_DAYS = 365;
  * Where the config keeps a log group less than a year, acknowledges Control Tower's one-year
  * retention control on that group, naming the config field that chose it. Does nothing otherwise.
  */
-export function acknowledgeConfiguredLogRetention(
-  logGroup: IConstruct,
-  envName: string,
-  configField: string,
-  days: number,
-): void {
+export function acknowledgeConfiguredLogRetention(logGroup: IConstruct, envName: string, configField: string, days: number): void {
   if (days >= AUDIT_LOG_RETENTION_DAYS) return;
   acknowledge(
     logGroup,

@@ -103,7 +103,11 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
    */
   startInBackground(context: IPolicyValidationContext): void {
     if (!this.worker || this.pending) return;
-    const templates = uncachedTemplates(context.stackTemplates, this.templateValidator(context, () => undefined), this.cache);
+    const templates = uncachedTemplates(
+      context.stackTemplates,
+      this.templateValidator(context, () => undefined),
+      this.cache,
+    );
     if (templates.length === 0) return;
     this.worker.send(toJob(templates));
     this.pending = templates.map((template) => ({ templatePath: template.templatePath, digest: digestOf(template.templatePath) }));

@@ -169,9 +169,7 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
   private static rulesFor(content: Buffer): readonly RuleFile[] {
     const template = JSON.parse(content.toString('utf8'));
     const present = new Set(Object.values<{ Type: string }>(template.Resources ?? {}).map((resource) => resource.Type));
-    return ControlTowerChecks.controlTowerRuleFiles().filter((rule) =>
-      [...rule.resourceTypes].some((type) => present.has(type)),
-    );
+    return ControlTowerChecks.controlTowerRuleFiles().filter((rule) => [...rule.resourceTypes].some((type) => present.has(type)));
   }
 
   private static controlTowerRuleFiles(): readonly RuleFile[] {
@@ -199,8 +197,7 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
 function templatesOf(context: IPolicyValidationContext): PolicyValidationStack[] {
   const stacks = new Map((context.stackTemplates ?? []).map((stack) => [stack.templatePath, stack]));
   return context.templatePaths.map(
-    (templatePath) =>
-      stacks.get(templatePath) ?? { templatePath, stackConstructPath: '', accountId: undefined, region: undefined },
+    (templatePath) => stacks.get(templatePath) ?? { templatePath, stackConstructPath: '', accountId: undefined, region: undefined },
   );
 }
 

@@ -240,7 +240,10 @@ export function validateWithCache(
   const misses = perTemplate.filter((entry) => entry.violations === undefined);
   if (misses.length > 0) {
     const fresh = validator.validate(misses.map((entry) => entry.template));
-    const split = splitByTemplate(fresh, misses.map((entry) => entry.template.templatePath));
+    const split = splitByTemplate(
+      fresh,
+      misses.map((entry) => entry.template.templatePath),
+    );
     // A finding that names no template, or another one, cannot be filed under a template: this
     // run's findings stand as they are, and nothing is cached.
     if (!split) return misses.length === templates.length ? fresh : validator.validate(templates);

@@ -1,12 +1,6 @@
 import type { z } from 'zod';
 import { ENVIRONMENTS } from './environments';
-import {
-  ENVIRONMENT_NAMES,
-  environmentSchema,
-  type EnvironmentConfig,
-  type EnvironmentName,
-  type EnvironmentSettings,
-} from './schema';
+import { ENVIRONMENT_NAMES, environmentSchema, type EnvironmentConfig, type EnvironmentName, type EnvironmentSettings } from './schema';
 
 /** A configuration that cannot be deployed. `issues` holds one line per problem. */
 export class ConfigError extends Error {

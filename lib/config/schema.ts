@@ -56,7 +56,8 @@ export function replacementReason(path: string): string | undefined {
   for (const key of path.split('.')) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
     let current: any = schema;
-    while (current && current.def?.type !== 'object') current = current.def?.innerType ?? (current.def?.type === 'pipe' ? current.def.in : undefined);
+    while (current && current.def?.type !== 'object')
+      current = current.def?.innerType ?? (current.def?.type === 'pipe' ? current.def.in : undefined);
     schema = current?.def?.shape?.[key];
     if (!schema) return undefined;
   }
@@ -65,9 +66,7 @@ export function replacementReason(path: string): string | undefined {
 
 export function logRetentionDays() {
   const error = `must be a CloudWatch Logs retention in days (${LOG_RETENTION_DAYS.join(', ')})`;
-  return z
-    .number({ error })
-    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error });
+  return z.number({ error }).refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error });
 }
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(1[6-9]|20)$/;
@@ -330,7 +329,10 @@ export const imagesSchema = z.strictObject({
 
 export const loadBalancerSchema = z.strictObject({
   /** A public domain for HTTPS (certificate and DNS record); given with its hosted zone, no lookup. */
-  domainName: text(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name, e.g. cs2.example.com').optional(),
+  domainName: text(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'a lower-case DNS name, e.g. cs2.example.com',
+  ).optional(),
   hostedZoneId: text(/^Z[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id, e.g. Z0123456789ABC').optional(),
   /** Serve plain HTTP (no redirect). Only for an environment without a domain (dev). */
   allowPlainHttp: flag(),

@@ -27,14 +27,35 @@ export function createAccessLogBucket(scope: Construct, id: string, options: Acc
     removalPolicy: RemovalPolicy.RETAIN,
   });
   const reasons: [string, string][] = [
-    ['NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', `Access logs of ${options.logsOf} can only be delivered to an SSE-S3 bucket, not SSE-KMS`],
-    ['cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check', `Access logs of ${options.logsOf} can only be delivered to an SSE-S3 bucket, not SSE-KMS`],
+    [
+      'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS',
+      `Access logs of ${options.logsOf} can only be delivered to an SSE-S3 bucket, not SSE-KMS`,
+    ],
+    [
+      'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+      `Access logs of ${options.logsOf} can only be delivered to an SSE-S3 bucket, not SSE-KMS`,
+    ],
     ['AwsSolutions::AwsSolutions-S1', `This bucket holds the access logs of ${options.logsOf}; logging access to it would recurse`],
-    ['NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled', `This bucket holds the access logs of ${options.logsOf}; logging access to it would recurse`],
-    ['cdk-validator-cfnguard::s3_bucket_logging_enabled_check', `This bucket holds the access logs of ${options.logsOf}; logging access to it would recurse`],
-    ['NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', `Access logs of ${options.logsOf} are kept in-region for their retention; replicating them adds cost, not recovery`],
-    ['cdk-validator-cfnguard::s3_event_notifications_enabled_check', `Nothing consumes events of the access logs of ${options.logsOf}; they are read on demand`],
-    ['cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check', `Access logs of ${options.logsOf} expire on a lifecycle; Object Lock would fight it`],
+    [
+      'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled',
+      `This bucket holds the access logs of ${options.logsOf}; logging access to it would recurse`,
+    ],
+    [
+      'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+      `This bucket holds the access logs of ${options.logsOf}; logging access to it would recurse`,
+    ],
+    [
+      'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled',
+      `Access logs of ${options.logsOf} are kept in-region for their retention; replicating them adds cost, not recovery`,
+    ],
+    [
+      'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
+      `Nothing consumes events of the access logs of ${options.logsOf}; they are read on demand`,
+    ],
+    [
+      'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+      `Access logs of ${options.logsOf} expire on a lifecycle; Object Lock would fight it`,
+    ],
   ];
   for (const [rule, reason] of reasons) acknowledge(bucket, rule, reason);
   return bucket;

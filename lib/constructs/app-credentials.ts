@@ -65,7 +65,7 @@ export class AppCredentials extends Construct {
 
     this.rotationFunction = new VpcFunction(this, 'Rotation', {
       envName: props.envName,
-      purpose: 'rotation of the app\'s database credentials',
+      purpose: "rotation of the app's database credentials",
       code: { folder: 'credential-rotation', handler: 'postgresApp' },
       vpc: props.vpc,
       subnets: props.subnets,
@@ -76,7 +76,12 @@ export class AppCredentials extends Construct {
       retainLogs: props.retainData,
       // Waiting for the proxy to accept a new password can take minutes.
       timeout: Duration.minutes(10),
-      environment: { DB_HOST: database.directWriterEndpoint, DB_PORT: String(database.databasePort), PROXY_HOST: database.writerEndpoint, PROXY_PORT: String(database.proxyPort) },
+      environment: {
+        DB_HOST: database.directWriterEndpoint,
+        DB_PORT: String(database.databasePort),
+        PROXY_HOST: database.writerEndpoint,
+        PROXY_PORT: String(database.proxyPort),
+      },
       invokedSynchronouslyBy: 'Secrets Manager rotation',
     });
     const fn = this.rotationFunction;
@@ -85,7 +90,12 @@ export class AppCredentials extends Construct {
     // Secrets Manager only.
     fn.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
         resources: [this.secret.secretArn],
       }),
     );

@@ -12,7 +12,14 @@ import { connectionSecretName } from '../config/names';
 import { VpcFunction } from './vpc-function';
 
 /** The keys of the connection secret, which the services get as ECS secrets under these names. */
-export const CONNECTION_KEYS = ['DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD', 'REDIS_URL', 'REDIS_PASSWORD'] as const;
+export const CONNECTION_KEYS = [
+  'DATABASE_URL',
+  'DATABASE_READ_URL',
+  'DATABASE_USER',
+  'DATABASE_PASSWORD',
+  'REDIS_URL',
+  'REDIS_PASSWORD',
+] as const;
 
 export interface ConnectionSecretProps {
   readonly envName: string;
@@ -22,8 +29,19 @@ export interface ConnectionSecretProps {
   readonly loginSecrets: readonly secretsmanager.ISecret[];
   readonly redisTokenSecret: secretsmanager.ISecret;
   readonly dataKey: kms.IKey;
-  readonly database: { readonly name: string; readonly proxyHost: string; readonly proxyPort: number; readonly readerHost: string; readonly readerPort: number };
-  readonly redis: { readonly host: string; readonly port: number; readonly replicationGroupId: string; readonly replicationGroupArn: string };
+  readonly database: {
+    readonly name: string;
+    readonly proxyHost: string;
+    readonly proxyPort: number;
+    readonly readerHost: string;
+    readonly readerPort: number;
+  };
+  readonly redis: {
+    readonly host: string;
+    readonly port: number;
+    readonly replicationGroupId: string;
+    readonly replicationGroupArn: string;
+  };
   /** The ECS cluster, and the services that use each kind of credential (by name: they are created after this). */
   readonly cluster: string;
   readonly services: { readonly database: readonly string[]; readonly redis: readonly string[] };
@@ -82,7 +100,11 @@ export class ConnectionSecret extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     }));
-    for (const rule of ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check', 'Serverless::Serverless-SQSRedrivePolicy']) {
+    for (const rule of [
+      'AwsSolutions::AwsSolutions-SQS3',
+      'cdk-validator-cfnguard::sqs_dlq_check',
+      'Serverless::Serverless-SQSRedrivePolicy',
+    ]) {
       acknowledge(deadLetters, rule, 'This queue is the dead-letter queue of the connection refresh: it has none of its own');
     }
     // EventBridge delivers its own failures here too, through the key.
@@ -112,7 +134,7 @@ export class ConnectionSecret extends Construct {
     };
     const refresh = (this.refreshFunction = new VpcFunction(this, 'Refresh', {
       envName: props.envName,
-      purpose: 'the services\' connection secret, written at deploy and after each rotation, with rolling restarts',
+      purpose: "the services' connection secret, written at deploy and after each rotation, with rolling restarts",
       code: { folder: 'credential-refresh', handler: 'handler' },
       vpc: props.vpc,
       subnets: props.subnets,
@@ -130,7 +152,11 @@ export class ConnectionSecret extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.appSecret.secretArn, props.redisTokenSecret.secretArn, ...props.loginSecrets.map((loginSecret) => loginSecret.secretArn)],
+        resources: [
+          props.appSecret.secretArn,
+          props.redisTokenSecret.secretArn,
+          ...props.loginSecrets.map((loginSecret) => loginSecret.secretArn),
+        ],
       }),
     );
     role.addToPolicy(
@@ -140,7 +166,12 @@ export class ConnectionSecret extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
       }),
     );
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: [this.secret.secretArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        resources: [this.secret.secretArn],
+      }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -154,7 +185,10 @@ export class ConnectionSecret extends Construct {
     );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService', 'ecs:DescribeServices'], resources: serviceArns }));
     role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'], resources: [props.redis.replicationGroupArn] }),
+      new iam.PolicyStatement({
+        actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'],
+        resources: [props.redis.replicationGroupArn],
+      }),
     );
 
     // At the first deployment and every one that changes what the values are made of (an endpoint
@@ -172,7 +206,12 @@ export class ConnectionSecret extends Construct {
     const target = new targets.LambdaFunction(refresh.function, { retryAttempts: 4, deadLetterQueue: deadLetters });
     const native = new events.Rule(this, 'AfterRotation', {
       description: `CS2 Analytics ${props.envName}: a rotated credential moved to AWSCURRENT`,
-      eventPattern: { source: ['aws.secretsmanager'], detailType: ['Secret Label Updated'], resources: rotated, detail: { labelUpdated: ['AWSCURRENT'] } },
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: ['Secret Label Updated'],
+        resources: rotated,
+        detail: { labelUpdated: ['AWSCURRENT'] },
+      },
       targets: [target],
     });
     const trail = new events.Rule(this, 'AfterRotationTrail', {

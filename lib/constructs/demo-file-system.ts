@@ -63,7 +63,7 @@ export class DemoFileSystem extends Construct implements ec2.IConnectable {
       }` as efs.LifecyclePolicy,
       outOfInfrequentAccessPolicy: efs.OutOfInfrequentAccessPolicy.AFTER_1_ACCESS,
       enableAutomaticBackups: true,
-      removalPolicy: props.retainData ?? true ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: (props.retainData ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     // Every request must be TLS; mounting needs an IAM identity granted through the access point
     // (see `grantReadWrite`), so nothing anonymous reaches the files.

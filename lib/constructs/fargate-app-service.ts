@@ -299,7 +299,7 @@ export class FargateAppService extends Construct {
       executionRole.policy!,
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       'ecr:GetAuthorizationToken (granted with the image pull) has no resource-level permission; the pull itself is ' +
-        'limited to this service\'s repository',
+        "limited to this service's repository",
     );
     if (props.execEnabled && taskRole.policy) {
       // cdk-nag names an unresolved account or partition by its pseudo parameter (the CLI synthesizes
@@ -311,7 +311,7 @@ export class FargateAppService extends Construct {
           taskRole.policy,
           `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
           'ECS Exec (granted by the service) needs the ssmmessages channel actions and logs:DescribeLogGroups, which have no ' +
-            'resource-level permission, and writes session streams under the cluster\'s one Exec log group',
+            "resource-level permission, and writes session streams under the cluster's one Exec log group",
         );
       }
     }

@@ -63,7 +63,7 @@ export class PartitionArchiveBucket extends Construct {
     acknowledge(
       this.bucket,
       'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
-      'Nothing consumes object events here: only the maintenance job writes exports, and it verifies each one\'s row ' +
+      "Nothing consumes object events here: only the maintenance job writes exports, and it verifies each one's row " +
         'count itself before dropping a partition',
     );
     acknowledge(

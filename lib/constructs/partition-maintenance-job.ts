@@ -70,7 +70,7 @@ export class PartitionMaintenanceJob extends Construct {
     const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: props.encryptionKey,
       retention: settings.logRetentionDays as logs.RetentionDays,
-      removalPolicy: props.retainLogs ?? true ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: (props.retainLogs ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     acknowledgeConfiguredLogRetention(logGroup, envName, 'maintenance.logRetentionDays', settings.logRetentionDays);
 
@@ -80,7 +80,11 @@ export class PartitionMaintenanceJob extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    for (const rule of ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check', 'Serverless::Serverless-SQSRedrivePolicy']) {
+    for (const rule of [
+      'AwsSolutions::AwsSolutions-SQS3',
+      'cdk-validator-cfnguard::sqs_dlq_check',
+      'Serverless::Serverless-SQSRedrivePolicy',
+    ]) {
       acknowledge(this.deadLetterQueue, rule, 'This queue is the dead-letter queue of the maintenance function: it has none of its own');
     }
 
@@ -170,7 +174,10 @@ export class PartitionMaintenanceJob extends Construct {
           ? {
               APP_ROLES: Stack.of(this).toJsonString({
                 owner: APP_OWNER_ROLE,
-                logins: Object.entries(database.loginSecrets).map(([username, loginSecret]) => ({ username, secretArn: loginSecret.secretArn })),
+                logins: Object.entries(database.loginSecrets).map(([username, loginSecret]) => ({
+                  username,
+                  secretArn: loginSecret.secretArn,
+                })),
                 connectionLimit: props.appConnectionLimit,
               }),
             }
@@ -232,7 +239,11 @@ export class PartitionMaintenanceJob extends Construct {
       properties: {
         SqlVersion: sqlFingerprint(),
         Tables: JSON.stringify(tables),
-        AppRoles: JSON.stringify({ owner: APP_OWNER_ROLE, logins: Object.keys(database.loginSecrets), connectionLimit: props.appConnectionLimit }),
+        AppRoles: JSON.stringify({
+          owner: APP_OWNER_ROLE,
+          logins: Object.keys(database.loginSecrets),
+          connectionLimit: props.appConnectionLimit,
+        }),
       },
     });
 

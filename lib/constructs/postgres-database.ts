@@ -246,7 +246,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       const [writer, ...readers] = cluster.instanceIdentifiers;
       this.instanceIdentifiers = { writer, readers };
       // AWS Backup protects Aurora at cluster level: the plan selects the cluster, not its instances.
-      for (const instance of cluster.node.children.filter((child) => child instanceof rds.CfnDBInstance || child.node.defaultChild instanceof rds.CfnDBInstance)) {
+      for (const instance of cluster.node.children.filter(
+        (child) => child instanceof rds.CfnDBInstance || child.node.defaultChild instanceof rds.CfnDBInstance,
+      )) {
         acknowledge(
           instance,
           'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan',
@@ -357,7 +359,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
           acknowledge(
             replica,
             rule,
-            'A read replica in the same region is encrypted with its source\'s KMS key (the data key); CloudFormation ' +
+            "A read replica in the same region is encrypted with its source's KMS key (the data key); CloudFormation " +
               'rejects StorageEncrypted next to SourceDBInstanceIdentifier, so the template cannot say it',
           );
         }
@@ -424,18 +426,22 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     this.loginSecrets = Object.fromEntries(
       (props.appLogins ?? []).map((login) => [
         login,
-        new secretsmanager.Secret(this, `LoginSecret${login.replace(/(^|_)(\w)/g, (_match, _separator, letter: string) => letter.toUpperCase())}`, {
-          secretName: `cs2analytics/${envName}/database/${login}`,
-          description: `PostgreSQL ${envName}: the app login ${login} (RDS Proxy authenticates it with this secret)`,
-          encryptionKey: props.encryptionKey,
-          generateSecretString: {
-            secretStringTemplate: JSON.stringify({ username: login }),
-            generateStringKey: 'password',
-            passwordLength: 32,
-            excludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
+        new secretsmanager.Secret(
+          this,
+          `LoginSecret${login.replace(/(^|_)(\w)/g, (_match, _separator, letter: string) => letter.toUpperCase())}`,
+          {
+            secretName: `cs2analytics/${envName}/database/${login}`,
+            description: `PostgreSQL ${envName}: the app login ${login} (RDS Proxy authenticates it with this secret)`,
+            encryptionKey: props.encryptionKey,
+            generateSecretString: {
+              secretStringTemplate: JSON.stringify({ username: login }),
+              generateStringKey: 'password',
+              passwordLength: 32,
+              excludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
+            },
+            removalPolicy: logRemovalPolicy,
           },
-          removalPolicy: logRemovalPolicy,
-        }),
+        ),
       ]),
     );
     for (const [login, loginSecret] of Object.entries(this.loginSecrets)) {

@@ -122,7 +122,10 @@ export class PublicLoadBalancer extends Construct {
     }
 
     if (!settings.deletionProtection) {
-      for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-ELBDeletionProtectionEnabled', 'cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check']) {
+      for (const rule of [
+        'NIST.800.53.R5::NIST.800.53.R5-ELBDeletionProtectionEnabled',
+        'cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check',
+      ]) {
         acknowledge(
           this.loadBalancer,
           rule,
@@ -159,7 +162,9 @@ export class PublicLoadBalancer extends Construct {
             vendorName: 'AWS',
             name,
             // Demo uploads are large: the common rule set's 8 KB body limit would block them.
-            ...(name === 'AWSManagedRulesCommonRuleSet' ? { ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }] } : {}),
+            ...(name === 'AWSManagedRulesCommonRuleSet'
+              ? { ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }] }
+              : {}),
           },
         },
         visibilityConfig: metric(name),
@@ -201,7 +206,12 @@ export class PublicLoadBalancer extends Construct {
     new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
       resourceArn: webAcl.attrArn,
       logDestinationConfigs: [
-        Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: wafLogGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: wafLogGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
       ],
     }).node.addDependency(wafLogs, delivery);
   }

@@ -136,7 +136,7 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
       group,
       'AwsSolutions::AwsSolutions-AEC5',
       'Port 6379 kept on purpose: the security group admits only the service tier and TLS plus AUTH are required; ' +
-        'a non-default port would hide nothing and break the parser\'s REDIS_URL defaults',
+        "a non-default port would hide nothing and break the parser's REDIS_URL defaults",
     );
     acknowledge(
       group,

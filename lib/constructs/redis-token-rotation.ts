@@ -58,7 +58,12 @@ export class RedisTokenRotation extends Construct {
     // Written out rather than granted by the secret: its grant would name this role in the data key's policy.
     fn.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
         resources: [jobQueue.authToken.secretArn],
       }),
     );

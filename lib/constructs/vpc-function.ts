@@ -72,7 +72,13 @@ export class VpcFunction extends Construct implements iam.IGrantable {
       statements: [
         new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
         new iam.PolicyStatement({
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
           resources: ['*'],
         }),
         new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
@@ -114,7 +120,7 @@ export class VpcFunction extends Construct implements iam.IGrantable {
       this.role.policy!,
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       'Only the VPC network-interface actions Lambda needs to run in the VPC, X-Ray trace publishing and Secrets ' +
-        'Manager\'s GetRandomPassword use *: none supports resource-level permissions; every other statement names its resource',
+        "Manager's GetRandomPassword use *: none supports resource-level permissions; every other statement names its resource",
     );
     acknowledge(
       this.function,
@@ -130,7 +136,11 @@ export class VpcFunction extends Construct implements iam.IGrantable {
     );
     this.stack = Stack.of(this);
     if (props.invokedSynchronouslyBy) {
-      for (const rule of ['Serverless::Serverless-LambdaDLQ', 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', 'Serverless::Serverless-LambdaAsyncFailureDestination']) {
+      for (const rule of [
+        'Serverless::Serverless-LambdaDLQ',
+        'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ',
+        'Serverless::Serverless-LambdaAsyncFailureDestination',
+      ]) {
         acknowledge(
           this.function,
           rule,
@@ -156,13 +166,22 @@ export class VpcFunction extends Construct implements iam.IGrantable {
       new iam.PolicyStatement({
         actions: ['secretsmanager:ListSecretVersionIds'],
         // Secrets Manager appends six random characters to a secret's name in its ARN.
-        resources: [this.stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${connectionSecretName(envName)}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        resources: [
+          this.stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${connectionSecretName(envName)}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:DescribeServices'],
-        resources: services.map((service) => this.stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName(envName)}/${service}` })),
+        resources: services.map((service) =>
+          this.stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName(envName)}/${service}` }),
+        ),
       }),
     );
   }

@@ -146,8 +146,7 @@ export class DataStack extends Stack {
       retainData,
     });
 
-    const output = (id: string, value: string, description: string) =>
-      new CfnOutput(this, id, { value, description });
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('DatabaseProxyEndpoint', this.database.writerEndpoint, 'PostgreSQL read/write, through RDS Proxy (TLS)');
     output('DatabaseReaderEndpoint', this.database.readerEndpoint, 'PostgreSQL read-only: proxy read-only endpoint or replica DNS name');
     output('DatabaseSecretArn', this.database.secret.secretArn, 'Secrets Manager secret with the database credentials');

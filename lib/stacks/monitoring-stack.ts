@@ -72,13 +72,28 @@ export class MonitoringStack extends Stack {
     // A topic policy replaces SNS's default one: without these statements only EventBridge (which CDK
     // adds for the deployment-failure rule) could publish, and no alarm or RDS event would arrive.
     const sources = [
-      { service: 'cloudwatch.amazonaws.com', sourceArn: this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-      { service: 'events.rds.amazonaws.com', sourceArn: this.formatArn({ service: 'rds', resource: 'es', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      {
+        service: 'cloudwatch.amazonaws.com',
+        sourceArn: this.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+      {
+        service: 'events.rds.amazonaws.com',
+        sourceArn: this.formatArn({ service: 'rds', resource: 'es', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      },
     ];
     for (const { service, sourceArn } of sources) {
       this.alarmTopic.addToResourcePolicy(
         new iam.PolicyStatement({
-          sid: `Allow${service.split('.').slice(0, -2).map((part) => part[0].toUpperCase() + part.slice(1)).join('')}ToPublish`,
+          sid: `Allow${service
+            .split('.')
+            .slice(0, -2)
+            .map((part) => part[0].toUpperCase() + part.slice(1))
+            .join('')}ToPublish`,
           principals: [new iam.ServicePrincipal(service)],
           actions: ['sns:Publish'],
           resources: [this.alarmTopic.topicArn],
@@ -109,7 +124,14 @@ export class MonitoringStack extends Stack {
     const proxyMetric = (metricName: string, statistic = 'Average') =>
       rdsMetric(metricName, { ProxyName: database.proxy.dbProxyName }, statistic, metricName);
     const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName, dimensionsMap: { CacheClusterId: member }, statistic, period: ONE_MINUTE, label });
+      new cloudwatch.Metric({
+        namespace: 'AWS/ElastiCache',
+        metricName,
+        dimensionsMap: { CacheClusterId: member },
+        statistic,
+        period: ONE_MINUTE,
+        label,
+      });
     const serviceMetric = (metricName: string, serviceName: string, statistic = 'Average') =>
       new cloudwatch.Metric({
         namespace: 'ECS/ContainerInsights',
@@ -344,15 +366,41 @@ export class MonitoringStack extends Stack {
     // Credentials: a rotation or a refresh that fails leaves the previous credentials working (nothing
     // breaks at once), but the next rotation would then change a login still in use.
     const credentialFunctions = [
-      { id: 'Master', name: 'master-rotation', what: 'The master user\'s password rotation (hosted function)', functionName: data.database.masterRotationFunctionName },
-      { id: 'App', name: 'app-rotation', what: 'The app login rotation', functionName: data.appCredentials.rotationFunction.function.functionName },
-      { id: 'RedisToken', name: 'redis-token-rotation', what: 'The Redis AUTH token rotation', functionName: data.redisTokenRotation.rotationFunction.function.functionName },
-      { id: 'Refresh', name: 'connection-refresh', what: 'The connection secret refresh (rewrite and rolling restart after a rotation)', functionName: services.connections.refreshFunction.function.functionName },
+      {
+        id: 'Master',
+        name: 'master-rotation',
+        what: "The master user's password rotation (hosted function)",
+        functionName: data.database.masterRotationFunctionName,
+      },
+      {
+        id: 'App',
+        name: 'app-rotation',
+        what: 'The app login rotation',
+        functionName: data.appCredentials.rotationFunction.function.functionName,
+      },
+      {
+        id: 'RedisToken',
+        name: 'redis-token-rotation',
+        what: 'The Redis AUTH token rotation',
+        functionName: data.redisTokenRotation.rotationFunction.function.functionName,
+      },
+      {
+        id: 'Refresh',
+        name: 'connection-refresh',
+        what: 'The connection secret refresh (rewrite and rolling restart after a rotation)',
+        functionName: services.connections.refreshFunction.function.functionName,
+      },
     ];
     for (const { id, name, what, functionName } of credentialFunctions) {
       this.alarm(`Credentials${id}Errors`, `${name}-errors`, {
         description: `${what} failed. Secrets Manager retries a rotation; see the function's logs before the next scheduled rotation.`,
-        metric: new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensionsMap: { FunctionName: functionName }, statistic: 'Sum', period: Duration.hours(1) }),
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'Errors',
+          dimensionsMap: { FunctionName: functionName },
+          statistic: 'Sum',
+          period: Duration.hours(1),
+        }),
         threshold: 1,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -361,7 +409,8 @@ export class MonitoringStack extends Stack {
       });
     }
     this.alarm('ConnectionRefreshDeadLetters', 'connection-refresh-dead-letters', {
-      description: 'A refresh after a rotation failed all its retries: the services still run on the previous credentials, which the next rotation changes. Rerun it (README, credentials).',
+      description:
+        'A refresh after a rotation failed all its retries: the services still run on the previous credentials, which the next rotation changes. Rerun it (README, credentials).',
       metric: services.connections.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
       threshold: 1,
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -380,20 +429,43 @@ export class MonitoringStack extends Stack {
     this.dashboard.addWidgets(header('Load balancer'));
     this.dashboard.addWidgets(
       graph('Requests', 'requests / 5 min', [requests], 6),
-      graph('4xx and 5xx', 'responses / 5 min', [
-        alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 4xx' }),
-        alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 5xx' }),
-        alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'target 4xx' }),
-        alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'target 5xx' }),
-      ], 6),
-      graph('Target response time', 'seconds', [
-        alb.metrics.targetResponseTime({ statistic: 'p50', label: 'p50' }),
-        alb.metrics.targetResponseTime({ statistic: 'p99', label: 'p99' }),
-      ], 6),
+      graph(
+        '4xx and 5xx',
+        'responses / 5 min',
+        [
+          alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 4xx' }),
+          alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 5xx' }),
+          alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, {
+            period: FIVE_MINUTES,
+            statistic: 'Sum',
+            label: 'target 4xx',
+          }),
+          alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+            period: FIVE_MINUTES,
+            statistic: 'Sum',
+            label: 'target 5xx',
+          }),
+        ],
+        6,
+      ),
+      graph(
+        'Target response time',
+        'seconds',
+        [
+          alb.metrics.targetResponseTime({ statistic: 'p50', label: 'p50' }),
+          alb.metrics.targetResponseTime({ statistic: 'p99', label: 'p99' }),
+        ],
+        6,
+      ),
       // Labelled with the port, which replaces a target group: the dashboard changes with it (see the alarms).
-      graph('Healthy targets', 'tasks', Object.entries(services.targetGroups).map(([name, group]) =>
-        group.metrics.healthyHostCount({ statistic: 'Minimum', label: `${name} (port ${config.services[name as 'web' | 'api'].port})` }),
-      ), 6),
+      graph(
+        'Healthy targets',
+        'tasks',
+        Object.entries(services.targetGroups).map(([name, group]) =>
+          group.metrics.healthyHostCount({ statistic: 'Minimum', label: `${name} (port ${config.services[name as 'web' | 'api'].port})` }),
+        ),
+        6,
+      ),
     );
     this.dashboard.addWidgets(header('Services (ECS)'));
     this.dashboard.addWidgets(
@@ -414,35 +486,91 @@ export class MonitoringStack extends Stack {
     );
     this.dashboard.addWidgets(header(`Database (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
     this.dashboard.addWidgets(
-      graph('CPU', 'percent', instances.map((i) => instanceMetric('CPUUtilization', i.id, i.label)), 6),
-      graph('Freeable memory', 'bytes', instances.map((i) => instanceMetric('FreeableMemory', i.id, i.label)), 6),
-      graph('Connections', 'connections', instances.map((i) => instanceMetric('DatabaseConnections', i.id, i.label)), 6),
-      graph(aurora ? 'Free local storage' : 'Free storage', 'bytes', instances.map((i) => instanceMetric(freeStorageMetric, i.id, i.label)), 6),
+      graph(
+        'CPU',
+        'percent',
+        instances.map((i) => instanceMetric('CPUUtilization', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Freeable memory',
+        'bytes',
+        instances.map((i) => instanceMetric('FreeableMemory', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Connections',
+        'connections',
+        instances.map((i) => instanceMetric('DatabaseConnections', i.id, i.label)),
+        6,
+      ),
+      graph(
+        aurora ? 'Free local storage' : 'Free storage',
+        'bytes',
+        instances.map((i) => instanceMetric(freeStorageMetric, i.id, i.label)),
+        6,
+      ),
     );
     this.dashboard.addWidgets(
-      graph('Read latency', 'seconds', instances.map((i) => instanceMetric('ReadLatency', i.id, i.label)), 6),
-      graph('Write latency', 'seconds', instances.map((i) => instanceMetric('WriteLatency', i.id, i.label)), 6),
-      graph('Replica lag', aurora ? 'milliseconds' : 'seconds', instances.slice(1).map((i) =>
-        instanceMetric(aurora ? 'AuroraReplicaLag' : 'ReplicaLag', i.id, i.label),
-      ), 6),
-      graph('Proxy connections', 'connections', [
-        proxyMetric('ClientConnections'),
-        proxyMetric('DatabaseConnections'),
-        proxyMetric('DatabaseConnectionsCurrentlySessionPinned', 'Maximum'),
-      ], 6),
+      graph(
+        'Read latency',
+        'seconds',
+        instances.map((i) => instanceMetric('ReadLatency', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Write latency',
+        'seconds',
+        instances.map((i) => instanceMetric('WriteLatency', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Replica lag',
+        aurora ? 'milliseconds' : 'seconds',
+        instances.slice(1).map((i) => instanceMetric(aurora ? 'AuroraReplicaLag' : 'ReplicaLag', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Proxy connections',
+        'connections',
+        [
+          proxyMetric('ClientConnections'),
+          proxyMetric('DatabaseConnections'),
+          proxyMetric('DatabaseConnectionsCurrentlySessionPinned', 'Maximum'),
+        ],
+        6,
+      ),
     );
-    this.dashboard.addWidgets(
-      graph('Proxy query latency', 'seconds', [proxyMetric('QueryDatabaseResponseLatency')], 6),
-    );
+    this.dashboard.addWidgets(graph('Proxy query latency', 'seconds', [proxyMetric('QueryDatabaseResponseLatency')], 6));
     this.dashboard.addWidgets(header('Redis job queue'));
     this.dashboard.addWidgets(
-      graph('Engine CPU', 'percent', jobQueue.memberClusterIds.map((m) => cacheMetric('EngineCPUUtilization', m, 'Average', m)), 6),
-      graph('Memory used', 'percent', jobQueue.memberClusterIds.map((m) => cacheMetric('DatabaseMemoryUsagePercentage', m, 'Average', m)), 6),
-      graph('Evictions and connections', 'count', jobQueue.memberClusterIds.flatMap((m) => [
-        cacheMetric('Evictions', m, 'Sum', `${m} evictions`),
-        cacheMetric('CurrConnections', m, 'Average', `${m} connections`),
-      ]), 6),
-      graph('Replication lag', 'seconds', jobQueue.memberClusterIds.slice(1).map((m) => cacheMetric('ReplicationLag', m, 'Average', m)), 6),
+      graph(
+        'Engine CPU',
+        'percent',
+        jobQueue.memberClusterIds.map((m) => cacheMetric('EngineCPUUtilization', m, 'Average', m)),
+        6,
+      ),
+      graph(
+        'Memory used',
+        'percent',
+        jobQueue.memberClusterIds.map((m) => cacheMetric('DatabaseMemoryUsagePercentage', m, 'Average', m)),
+        6,
+      ),
+      graph(
+        'Evictions and connections',
+        'count',
+        jobQueue.memberClusterIds.flatMap((m) => [
+          cacheMetric('Evictions', m, 'Sum', `${m} evictions`),
+          cacheMetric('CurrConnections', m, 'Average', `${m} connections`),
+        ]),
+        6,
+      ),
+      graph(
+        'Replication lag',
+        'seconds',
+        jobQueue.memberClusterIds.slice(1).map((m) => cacheMetric('ReplicationLag', m, 'Average', m)),
+        6,
+      ),
     );
     this.dashboard.addWidgets(header('Demo files (EFS)'));
     const efsMetric = (metricName: string, statistic: string, label: string) =>
@@ -455,26 +583,44 @@ export class MonitoringStack extends Stack {
         label,
       });
     this.dashboard.addWidgets(
-      graph('Throughput', 'bytes / minute', [
-        efsMetric('DataReadIOBytes', 'Sum', 'read'),
-        efsMetric('DataWriteIOBytes', 'Sum', 'write'),
-      ], 12),
+      graph(
+        'Throughput',
+        'bytes / minute',
+        [efsMetric('DataReadIOBytes', 'Sum', 'read'), efsMetric('DataWriteIOBytes', 'Sum', 'write')],
+        12,
+      ),
       graph('Client connections', 'connections', [efsMetric('ClientConnections', 'Sum', 'clients')], 12),
     );
     this.dashboard.addWidgets(header('Partition maintenance'));
     const daily = { period: Duration.days(1) };
     this.dashboard.addWidgets(
-      graph('Months ahead', 'months', job.tables.map((table) => job.metric('MonthsAhead', { table, statistic: 'Minimum', ...daily }))),
+      graph(
+        'Months ahead',
+        'months',
+        job.tables.map((table) => job.metric('MonthsAhead', { table, statistic: 'Minimum', ...daily })),
+      ),
       graph('Successful passes', 'passes / day', [job.metric('Succeeded', { statistic: 'Sum', ...daily })]),
       graph('Duration', 'milliseconds', [job.metric('DurationMs', { statistic: 'Maximum', ...daily })]),
     );
     this.dashboard.addWidgets(
-      graph('Lock retries', 'retries / day', job.tables.map((table) => job.metric('LockRetries', { table, statistic: 'Sum', ...daily }))),
-      graph('Errors', 'errors / day', job.tables.map((table) => job.metric('Errors', { table, statistic: 'Sum', ...daily }))),
-      graph('Created and retired', 'partitions / day', job.tables.flatMap((table) => [
-        job.metric('PartitionsCreated', { table, statistic: 'Sum', ...daily }),
-        job.metric('PartitionsRetired', { table, statistic: 'Sum', ...daily }),
-      ])),
+      graph(
+        'Lock retries',
+        'retries / day',
+        job.tables.map((table) => job.metric('LockRetries', { table, statistic: 'Sum', ...daily })),
+      ),
+      graph(
+        'Errors',
+        'errors / day',
+        job.tables.map((table) => job.metric('Errors', { table, statistic: 'Sum', ...daily })),
+      ),
+      graph(
+        'Created and retired',
+        'partitions / day',
+        job.tables.flatMap((table) => [
+          job.metric('PartitionsCreated', { table, statistic: 'Sum', ...daily }),
+          job.metric('PartitionsRetired', { table, statistic: 'Sum', ...daily }),
+        ]),
+      ),
     );
   }
 
@@ -486,7 +632,11 @@ export class MonitoringStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    for (const rule of ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check', 'Serverless::Serverless-SQSRedrivePolicy']) {
+    for (const rule of [
+      'AwsSolutions::AwsSolutions-SQS3',
+      'cdk-validator-cfnguard::sqs_dlq_check',
+      'Serverless::Serverless-SQSRedrivePolicy',
+    ]) {
       acknowledge(queue, rule, 'This queue is the dead-letter queue of the alarm notifications: it has none of its own');
     }
     return queue;

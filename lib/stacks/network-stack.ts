@@ -93,12 +93,7 @@ export class NetworkStack extends Stack {
       ),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
-    acknowledgeConfiguredLogRetention(
-      flowLogGroup,
-      props.config.envName,
-      'network.flowLogRetentionDays',
-      network.flowLogRetentionDays,
-    );
+    acknowledgeConfiguredLogRetention(flowLogGroup, props.config.envName, 'network.flowLogRetentionDays', network.flowLogRetentionDays);
     for (const subnet of vpc.publicSubnets) {
       acknowledge(
         subnet,
@@ -107,9 +102,7 @@ export class NetworkStack extends Stack {
           'default route to the internet gateway; tasks, Lambda and data stores sit in private subnets',
       );
     }
-    const restrictDefaultSecurityGroup = Stack.of(this).node.tryFindChild(
-      'Custom::VpcRestrictDefaultSGCustomResourceProvider',
-    );
+    const restrictDefaultSecurityGroup = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     if (restrictDefaultSecurityGroup) {
       // Its logs too go to an encrypted group with the configured retention, not to an implicit one.
       const providerLogs = new logs.LogGroup(this, 'RestrictDefaultSecurityGroupLogs', {
@@ -188,7 +181,10 @@ export class NetworkStack extends Stack {
       });
       resource.launchTemplate = { launchTemplateId: launchTemplate.ref, version: launchTemplate.attrLatestVersionNumber };
       const why = `NAT instance of ${envName} (network.natInstanceType)`;
-      for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-EC2InstanceNoPublicIp', 'cdk-validator-cfnguard::ec2_instance_no_public_ip_check']) {
+      for (const rule of [
+        'NIST.800.53.R5::NIST.800.53.R5-EC2InstanceNoPublicIp',
+        'cdk-validator-cfnguard::ec2_instance_no_public_ip_check',
+      ]) {
         acknowledge(
           instance,
           rule,

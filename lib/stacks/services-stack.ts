@@ -139,13 +139,23 @@ export class ServicesStack extends Stack {
         readerHost: database.readerEndpoint,
         readerPort: database.readerPort,
       },
-      redis: { host: jobQueue.primaryEndpoint, port: jobQueue.port, replicationGroupId: jobQueue.replicationGroup.ref, replicationGroupArn: jobQueue.replicationGroupArn },
+      redis: {
+        host: jobQueue.primaryEndpoint,
+        port: jobQueue.port,
+        replicationGroupId: jobQueue.replicationGroup.ref,
+        replicationGroupArn: jobQueue.replicationGroupArn,
+      },
       cluster: clusterName,
-      services: { database: SERVICES_USING.database.map((name) => ecsServiceName(envName, name)), redis: SERVICES_USING.redis.map((name) => ecsServiceName(envName, name)) },
+      services: {
+        database: SERVICES_USING.database.map((name) => ecsServiceName(envName, name)),
+        redis: SERVICES_USING.redis.map((name) => ecsServiceName(envName, name)),
+      },
       key,
       vpc: network.vpc,
       subnets: network.subnets.privateWithEgress,
-      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'RedisCredentials', data.redisCredentialsSecurityGroup.securityGroupId, { mutable: false }),
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'RedisCredentials', data.redisCredentialsSecurityGroup.securityGroupId, {
+        mutable: false,
+      }),
       logRetentionDays: services.logRetentionDays,
       retainLogs: config.retainData,
     }));
@@ -219,7 +229,13 @@ export class ServicesStack extends Stack {
     // Rotations start here, last: Secrets Manager rotates at once when a schedule is created, and the
     // refresh must find the services running and its rules in place; the app's logins exist by then
     // (the maintenance stack deployed first).
-    const rotationsAfter = [this.web.service, this.api.service, this.parser.service, connections.written, ...connections.afterRotationRules];
+    const rotationsAfter = [
+      this.web.service,
+      this.api.service,
+      this.parser.service,
+      connections.written,
+      ...connections.afterRotationRules,
+    ];
     new RotationSchedule(this, 'AppCredentialsRotation', {
       secret: data.appCredentials.secret,
       rotationFunction: data.appCredentials.rotationFunction.function,
@@ -253,13 +269,23 @@ export class ServicesStack extends Stack {
       priority: 10,
       conditions: [elbv2.ListenerCondition.pathPatterns([services.apiPathPattern])],
     });
-    for (const [service, targets] of [[this.web, webTargets], [this.api, apiTargets]] as const) {
+    for (const [service, targets] of [
+      [this.web, webTargets],
+      [this.api, apiTargets],
+    ] as const) {
       service.scaling.scaleOnRequestCount('Requests', { requestsPerTarget: 500, targetGroup: targets });
     }
 
     new CfnOutput(this, 'Url', { value: this.loadBalancer.url, description: 'Public URL of CS2 Analytics' });
-    for (const [name, service] of [['Web', this.web], ['Api', this.api], ['Parser', this.parser]] as const) {
-      new CfnOutput(this, `${name}ServiceName`, { value: service.service.serviceName, description: `ECS service of ${name.toLowerCase()}` });
+    for (const [name, service] of [
+      ['Web', this.web],
+      ['Api', this.api],
+      ['Parser', this.parser],
+    ] as const) {
+      new CfnOutput(this, `${name}ServiceName`, {
+        value: service.service.serviceName,
+        description: `ECS service of ${name.toLowerCase()}`,
+      });
     }
     new CfnOutput(this, 'ConnectionRefreshFunctionName', {
       value: connections.refreshFunction.function.functionName,

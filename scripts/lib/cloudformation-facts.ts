@@ -56,7 +56,11 @@ export const STATEFUL_TYPES = new Set([
 /** Whether a resource (as a template holds it) keeps data of its own. */
 export function isStateful(type: string, properties: Record<string, unknown> = {}): boolean {
   if (!STATEFUL_TYPES.has(type)) return false;
-  if (type === 'AWS::RDS::DBInstance' && (properties.DBClusterIdentifier !== undefined || properties.SourceDBInstanceIdentifier !== undefined)) return false;
+  if (
+    type === 'AWS::RDS::DBInstance' &&
+    (properties.DBClusterIdentifier !== undefined || properties.SourceDBInstanceIdentifier !== undefined)
+  )
+    return false;
   return true;
 }
 

@@ -64,7 +64,11 @@ function stringCandidates(value: string): string[] {
   if (cidr) candidates.push(`${cidr[1]}.${(Number(cidr[2]) + 1) % 256}${cidr[3]}`);
   if (/^\d{12}$/.test(value)) candidates.push(String((Number(value) + 1) % 1e12).padStart(12, '0'));
   const zone = /^([a-z]{2}-[a-z]+-\d)([a-z])$/.exec(value);
-  if (zone) candidates.push(`${zone[1]}${String.fromCharCode(zone[2].charCodeAt(0) + 1)}`, `${zone[1]}${String.fromCharCode(zone[2].charCodeAt(0) - 1)}`);
+  if (zone)
+    candidates.push(
+      `${zone[1]}${String.fromCharCode(zone[2].charCodeAt(0) + 1)}`,
+      `${zone[1]}${String.fromCharCode(zone[2].charCodeAt(0) - 1)}`,
+    );
   if (/^[a-z]{2}-[a-z]+-\d$/.test(value)) candidates.push(value.replace(/\d$/, (digit) => String(Number(digit) + 1)));
   if (value.includes('@')) candidates.push(`second-${value}`);
   if (/^Z[A-Z0-9]+$/.test(value)) candidates.push(`${value.slice(0, -1)}${value.endsWith('Z') ? 'Y' : 'Z'}`);
@@ -80,7 +84,9 @@ function listCandidates(value: unknown[]): unknown[][] {
   const last = value[value.length - 1];
   if (typeof last === 'string') for (const next of stringCandidates(last)) candidates.push([...value, next]);
   else if (last && typeof last === 'object') {
-    const copy = Object.fromEntries(Object.entries(last).map(([key, item]) => [key, key === 'table' && typeof item === 'string' ? `${item}2` : item]));
+    const copy = Object.fromEntries(
+      Object.entries(last).map(([key, item]) => [key, key === 'table' && typeof item === 'string' ? `${item}2` : item]),
+    );
     candidates.push([...value, copy]);
   } else if (last === undefined) candidates.push(['alerts@cs2-analytics.net']);
   return candidates;
@@ -114,7 +120,10 @@ function enumValuesOf(envName: string, field: string, account: string): string[]
   const error = tryLoad(envName, { [field]: '\u0000not-a-value' }, account);
   if (!(error instanceof ConfigError)) return undefined;
   const message = error.issues.find((issue) => issue.startsWith(`${envName}: ${field} must be one of `));
-  return message?.replace(`${envName}: ${field} must be one of `, '').replace(/ \(got .*$/, '').split(', ');
+  return message
+    ?.replace(`${envName}: ${field} must be one of `, '')
+    .replace(/ \(got .*$/, '')
+    .split(', ');
 }
 
 /** One valid variant per field of the environment's config; fields with none are returned apart. */
@@ -138,7 +147,9 @@ export function fieldVariants(envName: string, baseOverrides: Readonly<Record<st
         if (broken.length === 0) break;
         for (const other of new Set(broken)) {
           const current = configFields(base).find(([path]) => path === other)?.[1];
-          const fix = candidatesFor(current).find((option) => !(tryLoad(envName, { ...overrides, [other]: option }, account) instanceof ConfigError));
+          const fix = candidatesFor(current).find(
+            (option) => !(tryLoad(envName, { ...overrides, [other]: option }, account) instanceof ConfigError),
+          );
           if (fix !== undefined) overrides = { ...overrides, [other]: fix };
         }
         result = tryLoad(envName, overrides, account);

@@ -52,4 +52,3 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     },
   };
 }
-

@@ -79,7 +79,13 @@ export function compareStacks(before: ReadonlyMap<string, any>, after: ReadonlyM
         const conditional = impactKind === ResourceImpact.MAY_REPLACE;
         const reason = riskOf(type, properties, true);
         impact.replaced.push({ logicalId, type, reason, because, conditional });
-        if (reason && !conditional) impact.flagged.push({ logicalId, type, reason: `replaced (${because.join(', ') || 'a property that replaces it'} changed), and ${reason}`, because });
+        if (reason && !conditional)
+          impact.flagged.push({
+            logicalId,
+            type,
+            reason: `replaced (${because.join(', ') || 'a property that replaces it'} changed), and ${reason}`,
+            because,
+          });
       } else if (impactKind !== ResourceImpact.NO_CHANGE) {
         impact.updated.push({ logicalId, type });
       }
@@ -109,7 +115,9 @@ function flagStaleReferences(before: ReadonlyMap<string, any>, after: ReadonlyMa
     if (!old) continue;
     for (const [logicalId, resource] of Object.entries<any>(template.Resources ?? {})) {
       if (JSON.stringify(old.Resources?.[logicalId]) !== JSON.stringify(resource)) continue;
-      for (const reference of JSON.stringify(resource).matchAll(/"Fn::GetStackOutput":\{"StackName":"([^"]+)",[^}]*"OutputName":"([^"]+)"/g)) {
+      for (const reference of JSON.stringify(resource).matchAll(
+        /"Fn::GetStackOutput":\{"StackName":"([^"]+)",[^}]*"OutputName":"([^"]+)"/g,
+      )) {
         const [, producer, output] = reference;
         const value = JSON.stringify(before.get(producer)?.Outputs?.[output]?.Value ?? null);
         const gone = [...(changedAway.get(producer) ?? [])].filter((id) => value.includes(`"${id}"`));
@@ -141,7 +149,9 @@ export function formatImpact(impacts: readonly StackImpact[]): string {
     for (const change of impact.removed) lines.push(`  - ${change.type} ${change.logicalId}`);
     for (const change of impact.updated) lines.push(`  ~ ${change.type} ${change.logicalId}`);
     for (const change of impact.replaced) {
-      lines.push(`  ! ${change.type} ${change.logicalId} (${change.conditional ? 'may be replaced' : 'replaced'}: ${change.because?.join(', ') || 'replacing property'})`);
+      lines.push(
+        `  ! ${change.type} ${change.logicalId} (${change.conditional ? 'may be replaced' : 'replaced'}: ${change.because?.join(', ') || 'replacing property'})`,
+      );
     }
     for (const change of impact.flagged) lines.push(`  DANGER ${change.type} ${change.logicalId}: ${change.reason}`);
   }

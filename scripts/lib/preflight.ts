@@ -25,7 +25,9 @@ export async function accountProblems(config: EnvironmentConfig, sts: Pick<STSCl
   try {
     account = (await sts.send(new GetCallerIdentityCommand({}))).Account;
   } catch (error) {
-    return [`${config.envName}: no usable AWS credentials (${(error as Error).name}: ${(error as Error).message}); log in to the account first`];
+    return [
+      `${config.envName}: no usable AWS credentials (${(error as Error).name}: ${(error as Error).message}); log in to the account first`,
+    ];
   }
   if (config.account === undefined) {
     return config.envName === 'dev'

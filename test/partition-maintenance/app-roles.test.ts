@@ -17,7 +17,7 @@ const MASTER = `master_${suffix}`;
 const OWNER = `cs2_owner_${suffix}`;
 const APP = `cs2app_${suffix}`;
 const CLONE = `cs2app_${suffix}_clone`;
-const PASSWORDS = { master: 'master-pw', app: "app'pw\\\"1", clone: 'clone-pw-2' };
+const PASSWORDS = { master: 'master-pw', app: 'app\'pw\\"1', clone: 'clone-pw-2' };
 const NOW = new Date('2026-11-15T10:00:00Z');
 
 let db: TestDatabase;
@@ -96,7 +96,14 @@ describe('after install', () => {
     const byName = Object.fromEntries(rows.map((row) => [row.rolname, row]));
     expect(byName[OWNER]).toMatchObject({ rolcanlogin: false, rolsuper: false });
     for (const login of [APP, CLONE]) {
-      expect(byName[login]).toMatchObject({ rolcanlogin: true, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolconnlimit: 20, member_of: [OWNER] });
+      expect(byName[login]).toMatchObject({
+        rolcanlogin: true,
+        rolsuper: false,
+        rolcreaterole: false,
+        rolcreatedb: false,
+        rolconnlimit: 20,
+        member_of: [OWNER],
+      });
       expect(byName[login].rolconfig).toEqual([`role=${OWNER}`]);
     }
     // The job's login acts as the owner (it attaches and detaches the app's partitions).
@@ -105,7 +112,10 @@ describe('after install', () => {
   });
 
   test('each login logs in with the password of its secret, and is the owner role from the start', async () => {
-    for (const [user, password] of [[APP, PASSWORDS.app], [CLONE, PASSWORDS.clone]]) {
+    for (const [user, password] of [
+      [APP, PASSWORDS.app],
+      [CLONE, PASSWORDS.clone],
+    ]) {
       const client = await connectAs(user, password);
       const { rows } = await client.query('SELECT session_user AS login, current_user AS acting');
       expect(rows[0]).toEqual({ login: user, acting: OWNER });
@@ -120,12 +130,18 @@ describe('after install', () => {
     await ensureAppRoles(master, roles(35));
     const { rows } = await admin.query('SELECT rolconnlimit FROM pg_roles WHERE rolname = $1', [APP]);
     expect(rows[0].rolconnlimit).toBe(35);
-    const members = await admin.query(`SELECT count(DISTINCT member)::int AS n FROM pg_auth_members WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1)`, [OWNER]);
+    const members = await admin.query(
+      `SELECT count(DISTINCT member)::int AS n FROM pg_auth_members WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1)`,
+      [OWNER],
+    );
     expect(members.rows[0].n).toBe(3); // the two logins and the master
   });
 
   test('setting the passwords from the secrets waits for a rotation that holds the lock, and keeps what it wrote', async () => {
-    const secretsNow = new Map([[APP, PASSWORDS.app], [CLONE, PASSWORDS.clone]]);
+    const secretsNow = new Map([
+      [APP, PASSWORDS.app],
+      [CLONE, PASSWORDS.clone],
+    ]);
     // A rotation in its setSecret step: it holds the lock, changes the clone's password and its secret.
     const rotation = await connectAs(MASTER, PASSWORDS.master);
     await rotation.query('SELECT pg_advisory_lock($1::bigint)', [LOGIN_PASSWORDS_LOCK_KEY]);
@@ -167,11 +183,12 @@ describe('the app login and the job, on the tables the app creates', () => {
   });
   afterAll(async () => app?.end());
 
-  test('the migration\'s objects belong to the owner role, not to the login that ran it', async () => {
-    for (const relation of ['"Match"', '"GameEvent"', '"GameEvent_id_seq"', '"GameEvent_pkey"']) expect(await ownerOf(relation)).toBe(OWNER);
+  test("the migration's objects belong to the owner role, not to the login that ran it", async () => {
+    for (const relation of ['"Match"', '"GameEvent"', '"GameEvent_id_seq"', '"GameEvent_pkey"'])
+      expect(await ownerOf(relation)).toBe(OWNER);
   });
 
-  test('the job converts the app\'s table and rotates its partitions; everything stays the owner role\'s', async () => {
+  test("the job converts the app's table and rotates its partitions; everything stays the owner role's", async () => {
     const report = await convertToPartitioned(master, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW });
     expect(report.rowsInLegacy).toBe(10);
     expect(await ownerOf('"GameEvent"')).toBe(OWNER);
@@ -191,7 +208,9 @@ describe('the app login and the job, on the tables the app creates', () => {
   });
 
   test('the app writes and reads through the partitioned table, and its next migrations alter every partition', async () => {
-    await app.query(`INSERT INTO "GameEvent" ("matchId", "type", "createdAt") VALUES ('m1', 'kill', '2027-04-15'), ('m1', 'kill', '2027-04-16')`);
+    await app.query(
+      `INSERT INTO "GameEvent" ("matchId", "type", "createdAt") VALUES ('m1', 'kill', '2027-04-15'), ('m1', 'kill', '2027-04-16')`,
+    );
     const { rows } = await app.query(`SELECT count(*)::int AS n FROM "GameEvent" WHERE "createdAt" >= '2027-04-01'`);
     expect(rows[0].n).toBe(2);
     await app.query('ALTER TABLE "GameEvent" ADD COLUMN "round" integer');
@@ -207,12 +226,18 @@ describe('the app login and the job, on the tables the app creates', () => {
     await clone.end();
   });
 
-  test('and it cannot do what it must not: administer, read the job\'s schema, act as the job', async () => {
-    const refused = (sql: string) => app.query(sql).then(() => 'allowed', (caught: Error) => caught.message);
+  test("and it cannot do what it must not: administer, read the job's schema, act as the job", async () => {
+    const refused = (sql: string) =>
+      app.query(sql).then(
+        () => 'allowed',
+        (caught: Error) => caught.message,
+      );
     expect(await refused(`CREATE ROLE intruder_${suffix} LOGIN SUPERUSER`)).toMatch(/permission denied/);
     expect(await refused('ALTER SYSTEM SET log_statement = none')).toMatch(/permission denied|must be superuser/);
     expect(await refused('SELECT * FROM partition_maintenance.retirement')).toMatch(/permission denied for schema partition_maintenance/);
-    expect(await refused(`SELECT partition_maintenance.create_monthly_partition('"GameEvent"', date '2030-01-01')`)).toMatch(/permission denied for schema partition_maintenance/);
+    expect(await refused(`SELECT partition_maintenance.create_monthly_partition('"GameEvent"', date '2030-01-01')`)).toMatch(
+      /permission denied for schema partition_maintenance/,
+    );
     expect(await refused(`SET ROLE ${MASTER}`)).toMatch(/permission denied/);
     expect(await refused(`ALTER ROLE "${APP}" CONNECTION LIMIT -1`)).toMatch(/permission denied/);
   });
@@ -255,7 +280,9 @@ describe('an existing database, from before the app had its own roles', () => {
     const version = (await admin.query('SHOW server_version_num')).rows[0].server_version_num as string;
     if (Number(version) >= 160000) {
       // From 16, only the grantor (or a role with its privileges) may revoke its grant: the error says who.
-      await expect(ensureAppRoles(master, roles())).rejects.toThrow(new RegExp(`login ${APP} is a member of ${extra} \\(granted by ${granter}\\).*revoke it as ${granter}`));
+      await expect(ensureAppRoles(master, roles())).rejects.toThrow(
+        new RegExp(`login ${APP} is a member of ${extra} \\(granted by ${granter}\\).*revoke it as ${granter}`),
+      );
       await admin.query(`REVOKE ${extra} FROM "${APP}" GRANTED BY ${granter}`);
     }
     await ensureAppRoles(master, roles());

@@ -73,7 +73,9 @@ describe('conversion of a plain table into a monthly partitioned one', () => {
     );
     expect(constraints.map((row) => row.conname)).toEqual(['GameEvent_matchId_fkey', 'GameEvent_pkey']);
     expect(constraints[1].def).toBe('PRIMARY KEY (id, "createdAt")');
-    const { rows: indexes } = await client.query(`SELECT indexrelid::regclass::text AS name, indisvalid FROM pg_index WHERE indrelid = '"GameEvent"'::regclass ORDER BY 1`);
+    const { rows: indexes } = await client.query(
+      `SELECT indexrelid::regclass::text AS name, indisvalid FROM pg_index WHERE indrelid = '"GameEvent"'::regclass ORDER BY 1`,
+    );
     expect(indexes).toEqual([
       { name: '"GameEvent_matchId_createdAt_idx"', indisvalid: true },
       { name: '"GameEvent_pkey"', indisvalid: true },
@@ -119,15 +121,33 @@ describe('conversion of a plain table into a monthly partitioned one', () => {
   });
 
   test.each<[string, string, string]>([
-    ['already partitioned', `CREATE TABLE "GameEvent" ("createdAt" timestamp NOT NULL) PARTITION BY RANGE ("createdAt")`, 'is already partitioned'],
+    [
+      'already partitioned',
+      `CREATE TABLE "GameEvent" ("createdAt" timestamp NOT NULL) PARTITION BY RANGE ("createdAt")`,
+      'is already partitioned',
+    ],
     ['missing', `SELECT 1`, 'table "public"."GameEvent" does not exist'],
-    ['NULLs in the column', `CREATE TABLE "GameEvent" ("createdAt" timestamp); INSERT INTO "GameEvent" VALUES (NULL)`, 'has 1 row(s) with a NULL "createdAt"'],
-    ['referenced by another table', `CREATE TABLE "GameEvent" (id int PRIMARY KEY, "createdAt" timestamp NOT NULL); CREATE TABLE "Kill" (e int REFERENCES "GameEvent")`, 'is referenced by foreign keys (Kill_e_fkey from "Kill")'],
-    ['an identity column', `CREATE TABLE "GameEvent" (id int GENERATED ALWAYS AS IDENTITY, "createdAt" timestamp NOT NULL)`, 'has identity column(s) "id"'],
+    [
+      'NULLs in the column',
+      `CREATE TABLE "GameEvent" ("createdAt" timestamp); INSERT INTO "GameEvent" VALUES (NULL)`,
+      'has 1 row(s) with a NULL "createdAt"',
+    ],
+    [
+      'referenced by another table',
+      `CREATE TABLE "GameEvent" (id int PRIMARY KEY, "createdAt" timestamp NOT NULL); CREATE TABLE "Kill" (e int REFERENCES "GameEvent")`,
+      'is referenced by foreign keys (Kill_e_fkey from "Kill")',
+    ],
+    [
+      'an identity column',
+      `CREATE TABLE "GameEvent" (id int GENERATED ALWAYS AS IDENTITY, "createdAt" timestamp NOT NULL)`,
+      'has identity column(s) "id"',
+    ],
     ['a column of another type', `CREATE TABLE "GameEvent" ("createdAt" text)`, 'is text: monthly partitions need a timestamp'],
   ])('refuses a table %s, changing nothing', async (_case, setup, message) => {
     await client.query(setup);
-    await expect(convertToPartitioned(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW })).rejects.toThrow(message);
+    await expect(convertToPartitioned(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW })).rejects.toThrow(
+      message,
+    );
   });
 });
 
@@ -149,7 +169,18 @@ describe('npm run maintenance', () => {
 
   test('runs the pass against any PostgreSQL and prints the JSON summary', async () => {
     await client.query(`CREATE TABLE "GameEvent" ("createdAt" timestamp(3) NOT NULL) PARTITION BY RANGE ("createdAt")`);
-    const result = run(['--database-url', db.connectionString, '--table', 'GameEvent', '--column', 'createdAt', '--future-months', '2', '--retention-months', '6']);
+    const result = run([
+      '--database-url',
+      db.connectionString,
+      '--table',
+      'GameEvent',
+      '--column',
+      'createdAt',
+      '--future-months',
+      '2',
+      '--retention-months',
+      '6',
+    ]);
     expect(result.status).toBe(0);
     const summary = JSON.parse(result.stdout);
     expect(summary.status).toBe('succeeded');
@@ -159,7 +190,19 @@ describe('npm run maintenance', () => {
 
   test('--dry-run changes nothing and prints the plan', async () => {
     await client.query(`CREATE TABLE "GameEvent" ("createdAt" timestamp(3) NOT NULL) PARTITION BY RANGE ("createdAt")`);
-    const result = run(['--database-url', db.connectionString, '--table', 'GameEvent', '--column', 'createdAt', '--future-months', '1', '--retention-months', '6', '--dry-run']);
+    const result = run([
+      '--database-url',
+      db.connectionString,
+      '--table',
+      'GameEvent',
+      '--column',
+      'createdAt',
+      '--future-months',
+      '1',
+      '--retention-months',
+      '6',
+      '--dry-run',
+    ]);
     expect(result.status).toBe(0);
     const summary = JSON.parse(result.stdout);
     expect(summary.dryRun).toBe(true);
@@ -169,23 +212,45 @@ describe('npm run maintenance', () => {
   });
 
   test('convert runs the conversion and prints its report', async () => {
-    await client.query(`CREATE TABLE "GameEvent" (id serial PRIMARY KEY, "createdAt" timestamp(3) NOT NULL DEFAULT now()); INSERT INTO "GameEvent" DEFAULT VALUES`);
+    await client.query(
+      `CREATE TABLE "GameEvent" (id serial PRIMARY KEY, "createdAt" timestamp(3) NOT NULL DEFAULT now()); INSERT INTO "GameEvent" DEFAULT VALUES`,
+    );
     const result = run(['convert', '--database-url', db.connectionString, '--table', 'GameEvent', '--column', 'createdAt']);
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ table: '"public"."GameEvent"', rowsInLegacy: 1 });
   });
 
   test('exits 1 with the error in the summary when the table is wrong', () => {
-    const result = run(['--database-url', db.connectionString, '--table', 'gameevent', '--column', 'createdAt', '--future-months', '1', '--retention-months', '6']);
+    const result = run([
+      '--database-url',
+      db.connectionString,
+      '--table',
+      'gameevent',
+      '--column',
+      'createdAt',
+      '--future-months',
+      '1',
+      '--retention-months',
+      '6',
+    ]);
     expect(result.status).toBe(1);
     expect(JSON.parse(result.stdout).tables[0].errors).toEqual(['table "public"."gameevent" does not exist']);
   });
 
   test.each<[string[], string]>([
     [['--table', 'T', '--column', 'c', '--future-months', '1', '--retention-months', '6'], '--database-url is required'],
-    [['--database-url', 'u', '--table', 'T', '--column', 'c', '--future-months', 'x', '--retention-months', '6'], '--future-months must be a whole number (got x)'],
-    [['--database-url', 'u', '--table', 'T', '--column', 'c', '--future-months', '1', '--retention-months', '0'], '--retention-months must be at least 1'],
-    [['--database-url', 'u', '--table', 'T', '--column', 'c', '--future-months', '1', '--retention-months', '6', '--archive-bucket', 'b'], '--archive-bucket needs --archive-region'],
+    [
+      ['--database-url', 'u', '--table', 'T', '--column', 'c', '--future-months', 'x', '--retention-months', '6'],
+      '--future-months must be a whole number (got x)',
+    ],
+    [
+      ['--database-url', 'u', '--table', 'T', '--column', 'c', '--future-months', '1', '--retention-months', '0'],
+      '--retention-months must be at least 1',
+    ],
+    [
+      ['--database-url', 'u', '--table', 'T', '--column', 'c', '--future-months', '1', '--retention-months', '6', '--archive-bucket', 'b'],
+      '--archive-bucket needs --archive-region',
+    ],
     [['--database-url', 'u', '--tabel', 'T'], 'unknown option --tabel'],
   ])('rejects bad arguments: %j', (args, message) => {
     expect(() => parseArguments(args)).toThrow(message);

@@ -68,7 +68,10 @@ afterEach(async () => {
 });
 
 function records(): Record<string, any>[] {
-  return stdout.flatMap((chunk) => chunk.split('\n')).filter(Boolean).map((line) => JSON.parse(line));
+  return stdout
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 /** A real HTTP endpoint standing in for CloudFormation's pre-signed response URL. */
@@ -123,7 +126,10 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({
       SecretId: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db',
     });
-    expect((await partitionMonths(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', qualified: '"public"."GameEvent"' })).length).toBe(4);
+    expect(
+      (await partitionMonths(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', qualified: '"public"."GameEvent"' }))
+        .length,
+    ).toBe(4);
     const lines = records();
     const metric = lines.find((line) => line._aws && line.Table === 'public.GameEvent');
     expect(metric).toMatchObject({ Environment: 'dev', PartitionsCreated: 4, MonthsAhead: 3, LockRetries: 0, Errors: 0 });
@@ -157,7 +163,9 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     const handler = await load();
     await client.query('CREATE TABLE "Plain" ("createdAt" timestamp NOT NULL)');
     Object.assign(process.env, {
-      TABLES: JSON.stringify([{ schema: 'public', table: 'Plain', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false }]),
+      TABLES: JSON.stringify([
+        { schema: 'public', table: 'Plain', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false },
+      ]),
     });
     await expect(handler({})).rejects.toThrow('is not partitioned: convert it first');
   });
@@ -165,7 +173,9 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
   test('a table the app has not created yet is waiting: a metric, not an error', async () => {
     const handler = await load();
     Object.assign(process.env, {
-      TABLES: JSON.stringify([{ schema: 'public', table: 'NotYetMigrated', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false }]),
+      TABLES: JSON.stringify([
+        { schema: 'public', table: 'NotYetMigrated', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false },
+      ]),
     });
     const result = (await handler({})) as { status: string; tables: { waiting?: boolean; errors: string[] }[] };
     expect(result.status).toBe('succeeded');
@@ -180,7 +190,17 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     await client.query('DROP TABLE "GameEvent"');
     await createPrismaGameEvents(client, 5);
     Object.assign(process.env, {
-      TABLES: JSON.stringify([{ schema: 'public', table: 'GameEvent', column: 'createdAt', futureMonths: 3, retentionMonths: 6, archive: false, convertIfPlain: true }]),
+      TABLES: JSON.stringify([
+        {
+          schema: 'public',
+          table: 'GameEvent',
+          column: 'createdAt',
+          futureMonths: 3,
+          retentionMonths: 6,
+          archive: false,
+          convertIfPlain: true,
+        },
+      ]),
     });
     const result = (await handler({})) as { status: string; tables: { converted?: { rowsInLegacy: number }; monthsAhead: number }[] };
     expect(result.status).toBe('succeeded');
@@ -195,9 +215,18 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     const handler = await load();
     await client.query('DROP TABLE "GameEvent"');
     await createPrismaGameEvents(client, 5);
-    const first = (await handler({ action: 'convert' })) as { status: string; tables: { table: string; status: string; report?: { rowsInLegacy: number } }[] };
+    const first = (await handler({ action: 'convert' })) as {
+      status: string;
+      tables: { table: string; status: string; report?: { rowsInLegacy: number } }[];
+    };
     expect(first.status).toBe('succeeded');
-    expect(first.tables).toEqual([expect.objectContaining({ table: '"public"."GameEvent"', status: 'converted', report: expect.objectContaining({ rowsInLegacy: 70 }) })]);
+    expect(first.tables).toEqual([
+      expect.objectContaining({
+        table: '"public"."GameEvent"',
+        status: 'converted',
+        report: expect.objectContaining({ rowsInLegacy: 70 }),
+      }),
+    ]);
     const again = (await handler({ action: 'convert', table: 'public.GameEvent' })) as { tables: { status: string }[] };
     expect(again.tables).toEqual([{ table: '"public"."GameEvent"', status: 'already partitioned' }]);
   });
@@ -206,7 +235,9 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     const handler = await load();
     await client.query('DROP TABLE "GameEvent"');
     await expect(handler({ action: 'convert' })).rejects.toThrow('table \\"public\\".\\"GameEvent\\" does not exist');
-    await expect(handler({ action: 'convert', table: 'public.Other' })).rejects.toThrow('public.Other is not a maintained table (configured: public.GameEvent)');
+    await expect(handler({ action: 'convert', table: 'public.Other' })).rejects.toThrow(
+      'public.Other is not a maintained table (configured: public.GameEvent)',
+    );
   });
 
   test('a convert request waits for nobody: it is refused while a pass holds the lock', async () => {
@@ -239,13 +270,17 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     expect(rows[0].version).toBe(Math.max(...loadSqlFiles().map((file) => file.version)));
   });
 
-  test('at deploy time also sets up the app\'s roles, each login with the password of its own secret', async () => {
+  test("at deploy time also sets up the app's roles, each login with the password of its own secret", async () => {
     const handler = await load();
     const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
     const owner = `cs2_owner_${suffix}`;
     const logins = [`cs2app_${suffix}`, `cs2app_${suffix}_clone`];
     Object.assign(process.env, {
-      APP_ROLES: JSON.stringify({ owner, connectionLimit: 30, logins: logins.map((username) => ({ username, secretArn: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${username}` })) }),
+      APP_ROLES: JSON.stringify({
+        owner,
+        connectionLimit: 30,
+        logins: logins.map((username) => ({ username, secretArn: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${username}` })),
+      }),
     });
     for (const username of logins) {
       secrets.on(GetSecretValueCommand, { SecretId: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${username}` }).resolves({
@@ -273,15 +308,22 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     }
   });
 
-  test('fails the deployment when the app\'s roles cannot be set up because the writer is not available', async () => {
+  test("fails the deployment when the app's roles cannot be set up because the writer is not available", async () => {
     const handler = await load();
-    process.env.APP_ROLES = JSON.stringify({ owner: 'cs2_owner_x', connectionLimit: 30, logins: [{ username: 'cs2app_x', secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:x' }] });
+    process.env.APP_ROLES = JSON.stringify({
+      owner: 'cs2_owner_x',
+      connectionLimit: 30,
+      logins: [{ username: 'cs2app_x', secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:x' }],
+    });
     rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'modifying' }] });
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'modifying' }] });
     const endpoint = await responseEndpoint();
     try {
       await handler(customResourceEvent(endpoint.url, 'Update'));
-      expect(await endpoint.received).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/app's database roles were not set up: .*modifying/) });
+      expect(await endpoint.received).toMatchObject({
+        Status: 'FAILED',
+        Reason: expect.stringMatching(/app's database roles were not set up: .*modifying/),
+      });
     } finally {
       endpoint.close();
       delete process.env.APP_ROLES;
@@ -309,7 +351,9 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
 });
 
 test('a configuration error names the variable', async () => {
-  expect(() => readJobEnvironment({ ...databaseEnvironment(), DB_ENGINE: 'mysql' })).toThrow('DB_ENGINE must be aurora or instance (got mysql)');
+  expect(() => readJobEnvironment({ ...databaseEnvironment(), DB_ENGINE: 'mysql' })).toThrow(
+    'DB_ENGINE must be aurora or instance (got mysql)',
+  );
   expect(() => readJobEnvironment({ ...databaseEnvironment(), TABLES: 'GameEvent' })).toThrow('TABLES must be a JSON list of tables');
   const { DB_HOST: _omitted, ...withoutHost } = databaseEnvironment();
   expect(() => readJobEnvironment(withoutHost)).toThrow('environment variable DB_HOST is required');

@@ -2,13 +2,7 @@ import type { Client } from 'pg';
 import { PASS_LOCK_KEY, runPass, type PassOptions, type TableSettings } from '../../lambda/partition-maintenance/pass';
 import { loadSqlFiles } from '../../lambda/partition-maintenance/sql-files';
 import { installAwsS3StandIn, setAwsS3StandInMode } from '../support/aws-s3-standin';
-import {
-  countRows,
-  createPartitionedEvents,
-  insertEvents,
-  partitionMonths,
-  type EventTable,
-} from '../support/game-events';
+import { countRows, createPartitionedEvents, insertEvents, partitionMonths, type EventTable } from '../support/game-events';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 // November 2026, as in the issue: retention 12 keeps November 2025 onwards.
@@ -208,9 +202,9 @@ describe('a maintenance pass', () => {
     await reader.query(`SELECT count(*) FROM ${table.qualified}`);
     const detacher = await another();
     await detacher.query(`SET statement_timeout = '300ms'`);
-    await expect(
-      detacher.query(`ALTER TABLE ${table.qualified} DETACH PARTITION "GameEvent_p2025_10" CONCURRENTLY`),
-    ).rejects.toThrow(/statement timeout|canceling/);
+    await expect(detacher.query(`ALTER TABLE ${table.qualified} DETACH PARTITION "GameEvent_p2025_10" CONCURRENTLY`)).rejects.toThrow(
+      /statement timeout|canceling/,
+    );
     const { rows } = await client.query(`SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = '"GameEvent_p2025_10"'::regclass`);
     expect(rows[0].inhdetachpending).toBe(true);
     await reader.query('COMMIT');
@@ -295,7 +289,9 @@ describe('a maintenance pass', () => {
       const summary = await pass(client, [settings(table, { archive: true })]);
       expect(summary.status).toBe('failed');
       expect(summary.tables[0].errors[0]).toMatch(
-        mode === 'fail' ? /export of "public"."GameEvent_p2025_09" .* failed: stand-in: S3 rejected/ : /wrote 2 rows, the partition holds 3/,
+        mode === 'fail'
+          ? /export of "public"."GameEvent_p2025_09" .* failed: stand-in: S3 rejected/
+          : /wrote 2 rows, the partition holds 3/,
       );
       expect(summary.tables[0].retired).toEqual([]);
       expect(await countRows(client, table)).toBe(before);
@@ -309,9 +305,7 @@ describe('a maintenance pass', () => {
     test('without aws_s3 installed, retires nothing and says why', async () => {
       const { table } = await tableWithMonths('2025-10', '2026-11');
       const summary = await pass(client, [settings(table, { archive: true })]);
-      expect(summary.tables[0].errors).toEqual([
-        expect.stringContaining('aws_s3.query_export_to_s3 is not installed'),
-      ]);
+      expect(summary.tables[0].errors).toEqual([expect.stringContaining('aws_s3.query_export_to_s3 is not installed')]);
       expect((await partitionMonths(client, table))[0]).toBe('2025-10');
     });
   });

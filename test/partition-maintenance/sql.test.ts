@@ -55,7 +55,9 @@ describe('the original functions, for operators in psql', () => {
 
   test('ensure_future_partitions creates the current month (UTC) and N ahead, and returns them', async () => {
     const table = await createPartitionedEvents(client, { schema: 'analytics', table: 'RoundEvent' });
-    const { rows } = await client.query(`SELECT * FROM partition_maintenance.ensure_future_partitions('analytics."RoundEvent"', 2) AS name`);
+    const { rows } = await client.query(
+      `SELECT * FROM partition_maintenance.ensure_future_partitions('analytics."RoundEvent"', 2) AS name`,
+    );
     expect(rows).toHaveLength(3);
     const months = await partitionMonths(client, table);
     expect(months[0]).toBe(currentMonth());
@@ -105,19 +107,21 @@ describe('the original functions, for operators in psql', () => {
     await insertEvents(client, table, ['2026-12'], 2);
     const attempt = client.query(`SELECT partition_maintenance.create_monthly_partition('"DefaultEvent"', date '2026-12-01')`);
     await expect(attempt).rejects.toMatchObject({ code: 'PM001' });
-    await expect(attempt).rejects.toThrow('month 2026-12 of public."DefaultEvent" not created: its DEFAULT partition public."DefaultEvent_default" holds rows of that month');
+    await expect(attempt).rejects.toThrow(
+      'month 2026-12 of public."DefaultEvent" not created: its DEFAULT partition public."DefaultEvent_default" holds rows of that month',
+    );
     const { rows } = await client.query(`SELECT count(*)::int AS n FROM "DefaultEvent_default"`);
     expect(rows[0].n).toBe(2);
     // Another month, clear of the default's rows, is created.
-    const { rows: created } = await client.query(`SELECT partition_maintenance.create_monthly_partition('"DefaultEvent"', date '2027-01-01') AS name`);
+    const { rows: created } = await client.query(
+      `SELECT partition_maintenance.create_monthly_partition('"DefaultEvent"', date '2027-01-01') AS name`,
+    );
     expect(created[0].name).toBe('DefaultEvent_p2027_01');
   });
 
   test('a month overlapping an existing partition is refused (PM002)', async () => {
     await createPartitionedEvents(client, { table: 'LegacyEvent' });
-    await client.query(
-      `CREATE TABLE "LegacyEvent_legacy" PARTITION OF "LegacyEvent" FOR VALUES FROM (MINVALUE) TO ('2026-11-15')`,
-    );
+    await client.query(`CREATE TABLE "LegacyEvent_legacy" PARTITION OF "LegacyEvent" FOR VALUES FROM (MINVALUE) TO ('2026-11-15')`);
     await expect(
       client.query(`SELECT partition_maintenance.create_monthly_partition('"LegacyEvent"', date '2026-11-01')`),
     ).rejects.toMatchObject({ code: 'PM002' });
@@ -139,7 +143,9 @@ describe('the original functions, for operators in psql', () => {
   test('partition names stay within 63 bytes, distinct per table', async () => {
     const long = 'E'.repeat(60);
     const table = await createPartitionedEvents(client, { table: long });
-    const { rows } = await client.query(`SELECT partition_maintenance.create_monthly_partition($1, date '2026-12-01') AS name`, [`"${long}"`]);
+    const { rows } = await client.query(`SELECT partition_maintenance.create_monthly_partition($1, date '2026-12-01') AS name`, [
+      `"${long}"`,
+    ]);
     expect(Buffer.byteLength(rows[0].name)).toBeLessThanOrEqual(63);
     expect(rows[0].name).toMatch(/_p2026_12$/);
     expect(await partitionMonths(client, table)).toEqual(['2026-12']);

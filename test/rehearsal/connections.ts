@@ -47,12 +47,16 @@ export class ConnectionTable {
 
   /** Required connections that do not work. */
   missing(): ConnectionVerdict[] {
-    return this.required.map((connection) => ({ ...connection, verdict: this.evaluate(connection) })).filter((result) => !result.verdict.ok);
+    return this.required
+      .map((connection) => ({ ...connection, verdict: this.evaluate(connection) }))
+      .filter((result) => !result.verdict.ok);
   }
 
   /** Forbidden connections that work. */
   open(): ConnectionVerdict[] {
-    return this.forbidden.map((connection) => ({ ...connection, verdict: this.evaluate(connection) })).filter((result) => result.verdict.ok);
+    return this.forbidden
+      .map((connection) => ({ ...connection, verdict: this.evaluate(connection) }))
+      .filter((result) => result.verdict.ok);
   }
 
   evaluate(connection: Connection): Verdict {
@@ -88,12 +92,14 @@ export class ConnectionTable {
     const balancerOfTargetGroup = new Map<string, NetworkNode>();
     for (const listener of model.resources('AWS::ElasticLoadBalancingV2::Listener')) {
       const balancer = network.nodeOf(model.referenceOf(listener.stack, listener.properties.LoadBalancerArn)!.target);
-      for (const action of this.value(listener, 'DefaultActions') ?? []) if (action.TargetGroupArn && balancer) balancerOfTargetGroup.set(action.TargetGroupArn, balancer);
+      for (const action of this.value(listener, 'DefaultActions') ?? [])
+        if (action.TargetGroupArn && balancer) balancerOfTargetGroup.set(action.TargetGroupArn, balancer);
     }
     for (const rule of model.resources('AWS::ElasticLoadBalancingV2::ListenerRule')) {
       const listener = model.referenceOf(rule.stack, rule.properties.ListenerArn)!.target;
       const balancer = network.nodeOf(model.referenceOf(listener.stack, listener.properties.LoadBalancerArn)!.target);
-      for (const action of this.value(rule, 'Actions') ?? []) if (action.TargetGroupArn && balancer) balancerOfTargetGroup.set(action.TargetGroupArn, balancer);
+      for (const action of this.value(rule, 'Actions') ?? [])
+        if (action.TargetGroupArn && balancer) balancerOfTargetGroup.set(action.TargetGroupArn, balancer);
     }
 
     for (const service of this.nodesOfKind('service')) {
@@ -107,13 +113,17 @@ export class ConnectionTable {
       for (const container of containers) {
         for (const variable of container.Environment ?? []) {
           for (const [host, port] of endpointsIn(String(variable.Value))) {
-            for (const entry of hosts.get(host) ?? []) need(service, entry.node, port ?? entry.port, `${container.Name}'s ${variable.Name}`);
+            for (const entry of hosts.get(host) ?? [])
+              need(service, entry.node, port ?? entry.port, `${container.Name}'s ${variable.Name}`);
           }
         }
-        if ((container.Secrets ?? []).length) need(service, { awsService: 'secretsmanager' }, 443, `${container.Name}'s secrets are fetched at start`);
-        if (container.LogConfiguration?.LogDriver === 'awslogs') need(service, { awsService: 'logs' }, 443, `${container.Name} logs through awslogs`);
+        if ((container.Secrets ?? []).length)
+          need(service, { awsService: 'secretsmanager' }, 443, `${container.Name}'s secrets are fetched at start`);
+        if (container.LogConfiguration?.LogDriver === 'awslogs')
+          need(service, { awsService: 'logs' }, 443, `${container.Name} logs through awslogs`);
         if (/\.dkr\.ecr\./.test(String(container.Image))) {
-          for (const api of ['ecr.api', 'ecr.dkr', 's3']) need(service, { awsService: api }, 443, `${container.Name}'s image is pulled from ECR`);
+          for (const api of ['ecr.api', 'ecr.dkr', 's3'])
+            need(service, { awsService: api }, 443, `${container.Name}'s image is pulled from ECR`);
         }
       }
       for (const volume of this.value(taskDefinition, 'Volumes') ?? []) {
@@ -132,7 +142,9 @@ export class ConnectionTable {
         for (const entry of hosts.get(value) ?? []) need(fn, entry.node, port || entry.port, `its ${name}`);
       }
       for (const service of this.awsServicesCalledBy(fn.resource)) need(fn, { awsService: service }, 443, 'its role calls it');
-      const providerOf = model.resources().filter((resource) => resource.type.startsWith('Custom::') || resource.type === 'AWS::CloudFormation::CustomResource');
+      const providerOf = model
+        .resources()
+        .filter((resource) => resource.type.startsWith('Custom::') || resource.type === 'AWS::CloudFormation::CustomResource');
       if (providerOf.some((custom) => model.referenceOf(custom.stack, custom.properties.ServiceToken)?.target === fn.resource)) {
         need(fn, { awsService: 's3' }, 443, 'it answers CloudFormation on a pre-signed S3 URL');
       }
@@ -153,14 +165,15 @@ export class ConnectionTable {
       for (const attachment of model.resources('AWS::SecretsManager::SecretTargetAttachment')) {
         if (this.value(attachment, 'SecretId') !== secret) continue;
         const database = network.nodeOf(model.referenceOf(attachment.stack, attachment.properties.TargetId)!.target);
-        if (database) need(rotation, database, database.ports[0], 'it rotates that database\'s credentials');
+        if (database) need(rotation, database, database.ports[0], "it rotates that database's credentials");
       }
       need(rotation, { awsService: 'secretsmanager' }, 443, 'rotation reads and writes the secret');
     }
 
     for (const database of this.nodesOfKind('database')) {
       const roles = this.value(database.resource, 'AssociatedRoles') ?? [];
-      if (roles.some((role: Json) => /^s3(Export|Import)$/.test(role.FeatureName))) need(database, { awsService: 's3' }, 443, 'aws_s3 exports to S3');
+      if (roles.some((role: Json) => /^s3(Export|Import)$/.test(role.FeatureName)))
+        need(database, { awsService: 's3' }, 443, 'aws_s3 exports to S3');
     }
 
     for (const from of network.nodes) {
@@ -181,17 +194,28 @@ export class ConnectionTable {
     const dataTier = this.nodesOfKind('database', 'proxy', 'cache', 'file-system');
     // A proxy's endpoints share its security group: a client of the proxy reaches them all.
     const proxyOf = (node: NetworkNode) =>
-      node.resource.type === 'AWS::RDS::DBProxyEndpoint' ? this.model.referenceOf(node.resource.stack, node.resource.properties.DBProxyName)?.target : node.resource;
+      node.resource.type === 'AWS::RDS::DBProxyEndpoint'
+        ? this.model.referenceOf(node.resource.stack, node.resource.properties.DBProxyName)?.target
+        : node.resource;
     const usesSameProxy = (client: NetworkNode, store: NetworkNode) =>
       store.kind === 'proxy' &&
-      this.required.some((connection) => connection.from === client && connection.to !== 'internet' && !('awsService' in connection.to) && connection.to.kind === 'proxy' && proxyOf(connection.to) === proxyOf(store));
+      this.required.some(
+        (connection) =>
+          connection.from === client &&
+          connection.to !== 'internet' &&
+          !('awsService' in connection.to) &&
+          connection.to.kind === 'proxy' &&
+          proxyOf(connection.to) === proxyOf(store),
+      );
     for (const client of this.nodesOfKind('service', 'function', 'rotation')) {
       for (const store of dataTier) {
         if (required.has(`${label(client)}|${label(store)}`) || usesSameProxy(client, store)) continue;
-        for (const port of store.ports) this.forbidden.push({ from: client, to: store, port, because: `${client.name} does not use ${store.name}` });
+        for (const port of store.ports)
+          this.forbidden.push({ from: client, to: store, port, because: `${client.name} does not use ${store.name}` });
       }
     }
-    for (const store of dataTier) this.forbidden.push({ from: store, to: 'internet', port: 443, because: 'the data tier has no way out but its endpoints' });
+    for (const store of dataTier)
+      this.forbidden.push({ from: store, to: 'internet', port: 443, because: 'the data tier has no way out but its endpoints' });
   }
 
   /** Where each host name the environments may mention leads: the node and its port. */
@@ -231,7 +255,9 @@ export class ConnectionTable {
     for (const service of this.nodesOfKind('service')) {
       const connect = this.value(service.resource, 'ServiceConnectConfiguration');
       const taskDefinition = model.referenceOf(service.resource.stack, service.resource.properties.TaskDefinition)!.target;
-      const mappings = ((this.value(taskDefinition, 'ContainerDefinitions') ?? []) as Json[]).flatMap((container) => container.PortMappings ?? []);
+      const mappings = ((this.value(taskDefinition, 'ContainerDefinitions') ?? []) as Json[]).flatMap(
+        (container) => container.PortMappings ?? [],
+      );
       for (const published of connect?.Services ?? []) {
         const containerPort = Number(mappings.find((mapping: Json) => mapping.Name === published.PortName)?.ContainerPort);
         for (const alias of published.ClientAliases ?? []) add(alias.DnsName, service, containerPort);

@@ -29,7 +29,13 @@ export function containerViolations(model: TemplateModel, expectations: Containe
     const volumes = (model.resolve(definition.stack, definition.properties.Volumes) ?? []) as Json[];
     const bindVolumes = new Set(
       volumes
-        .filter((volume) => !volume.EFSVolumeConfiguration && !volume.DockerVolumeConfiguration && !volume.Host?.SourcePath && !volume.FSxWindowsFileServerVolumeConfiguration)
+        .filter(
+          (volume) =>
+            !volume.EFSVolumeConfiguration &&
+            !volume.DockerVolumeConfiguration &&
+            !volume.Host?.SourcePath &&
+            !volume.FSxWindowsFileServerVolumeConfiguration,
+        )
         .map((volume) => volume.Name),
     );
     const containers = (model.resolve(definition.stack, definition.properties.ContainerDefinitions) ?? []) as Json[];
@@ -43,7 +49,9 @@ export function containerViolations(model: TemplateModel, expectations: Containe
             isRoot(candidate.User) &&
             candidate.Essential === false &&
             (candidate.MountPoints ?? []).some((other: Json) => other.SourceVolume === mount.SourceVolume && !other.ReadOnly) &&
-            (container.DependsOn ?? []).some((dependency: Json) => dependency.ContainerName === candidate.Name && ['SUCCESS', 'COMPLETE'].includes(dependency.Condition)),
+            (container.DependsOn ?? []).some(
+              (dependency: Json) => dependency.ContainerName === candidate.Name && ['SUCCESS', 'COMPLETE'].includes(dependency.Condition),
+            ),
         );
         if (!preparer) {
           violations.push(
@@ -53,7 +61,9 @@ export function containerViolations(model: TemplateModel, expectations: Containe
         }
       }
       if (execServices.includes(definition) && container.Essential !== false && container.ReadonlyRootFilesystem === true) {
-        violations.push(`${family}/${container.Name} has ECS Exec on but a read-only root file system, which Exec's agent cannot work with`);
+        violations.push(
+          `${family}/${container.Name} has ECS Exec on but a read-only root file system, which Exec's agent cannot work with`,
+        );
       }
     }
     for (const container of containers) {
@@ -61,9 +71,13 @@ export function containerViolations(model: TemplateModel, expectations: Containe
       if (!command) continue;
       const tools = expectations.healthCheckTools(container.Name);
       if (command[0] !== 'CMD') {
-        violations.push(`${family}/${container.Name}'s health check runs through a shell (${command[0]}: ${command.slice(1).join(' ')}), which the image may lack`);
+        violations.push(
+          `${family}/${container.Name}'s health check runs through a shell (${command[0]}: ${command.slice(1).join(' ')}), which the image may lack`,
+        );
       } else if (!tools.includes(command[1])) {
-        violations.push(`${family}/${container.Name}'s health check runs ${command[1]}, not a tool its config says the image has (${tools.join(', ') || 'none'})`);
+        violations.push(
+          `${family}/${container.Name}'s health check runs ${command[1]}, not a tool its config says the image has (${tools.join(', ') || 'none'})`,
+        );
       }
     }
   }

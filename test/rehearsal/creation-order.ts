@@ -38,7 +38,11 @@ export function creationOrderViolations(model: TemplateModel): OrderViolation[] 
     for (const role of roles) {
       for (const policy of attachedPolicies.get(role) ?? []) {
         if (!model.isCreatedAfter(user, policy)) {
-          violations.push({ user: TemplateModel.describe(user), role: TemplateModel.describe(role), policy: TemplateModel.describe(policy) });
+          violations.push({
+            user: TemplateModel.describe(user),
+            role: TemplateModel.describe(role),
+            policy: TemplateModel.describe(policy),
+          });
         }
       }
     }

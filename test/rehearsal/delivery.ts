@@ -32,7 +32,12 @@ function documentedRotationPolicy(secretArn: string, functionArn: string, keyArn
     Statement: [
       {
         Effect: 'Allow',
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        Action: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
         Resource: secretArn,
         Condition: { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': functionArn } },
       },
@@ -74,7 +79,16 @@ function defaultTopicPolicy(topicArn: string, account: string): Json {
         Sid: '__default_statement_ID',
         Effect: 'Allow',
         Principal: { AWS: '*' },
-        Action: ['SNS:GetTopicAttributes', 'SNS:SetTopicAttributes', 'SNS:AddPermission', 'SNS:RemovePermission', 'SNS:DeleteTopic', 'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'],
+        Action: [
+          'SNS:GetTopicAttributes',
+          'SNS:SetTopicAttributes',
+          'SNS:AddPermission',
+          'SNS:RemovePermission',
+          'SNS:DeleteTopic',
+          'SNS:Subscribe',
+          'SNS:ListSubscriptionsByTopic',
+          'SNS:Publish',
+        ],
         Resource: topicArn,
         Condition: { StringEquals: { 'AWS:SourceOwner': account } },
       },
@@ -159,7 +173,8 @@ export class DeliveryRehearsal {
       'AWS::Logs::LogGroup': (r) => this.value(r, 'KmsKeyId'),
       'AWS::SecretsManager::Secret': (r) => this.value(r, 'KmsKeyId'),
       'AWS::Backup::BackupVault': (r) => this.value(r, 'EncryptionKeyArn'),
-      'AWS::S3::Bucket': (r) => this.value(r, 'BucketEncryption')?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID,
+      'AWS::S3::Bucket': (r) =>
+        this.value(r, 'BucketEncryption')?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID,
     };
     const key = this.find(property[resource.type]?.(resource));
     return key?.type === 'AWS::KMS::Key' ? key : undefined;
@@ -183,7 +198,8 @@ export class DeliveryRehearsal {
       case 'AWS::SNS::Topic': {
         const documents = statements('AWS::SNS::TopicPolicy', 'Topics', (topic) => topic === arn);
         // A topic has one policy: a second AWS::SNS::TopicPolicy overwrites the first.
-        if (documents.length > 1) throw new Error(`${TemplateModel.describe(resource)} has ${documents.length} topic policies; the last one applied wins`);
+        if (documents.length > 1)
+          throw new Error(`${TemplateModel.describe(resource)} has ${documents.length} topic policies; the last one applied wins`);
         return documents[0] ?? defaultTopicPolicy(arn, this.account);
       }
       case 'AWS::SQS::Queue':
@@ -201,7 +217,9 @@ export class DeliveryRehearsal {
         );
       case 'AWS::Lambda::Function': {
         const name = this.model.attribute(resource, 'Ref');
-        const permissions = this.model.resources('AWS::Lambda::Permission').filter((permission) => [name, arn].includes(this.value(permission, 'FunctionName')));
+        const permissions = this.model
+          .resources('AWS::Lambda::Permission')
+          .filter((permission) => [name, arn].includes(this.value(permission, 'FunctionName')));
         return {
           Version: '2012-10-17',
           Statement: permissions.map((permission) => {
@@ -209,8 +227,16 @@ export class DeliveryRehearsal {
             const condition: Json = {};
             if (properties.SourceArn) condition.ArnLike = { 'AWS:SourceArn': properties.SourceArn };
             if (properties.SourceAccount) condition.StringEquals = { 'AWS:SourceAccount': properties.SourceAccount };
-            const principal = /amazonaws\.com$/.test(properties.Principal) ? { Service: properties.Principal } : { AWS: properties.Principal };
-            return { Effect: 'Allow', Principal: principal, Action: properties.Action, Resource: arn, ...(Object.keys(condition).length ? { Condition: condition } : {}) };
+            const principal = /amazonaws\.com$/.test(properties.Principal)
+              ? { Service: properties.Principal }
+              : { AWS: properties.Principal };
+            return {
+              Effect: 'Allow',
+              Principal: principal,
+              Action: properties.Action,
+              Resource: arn,
+              ...(Object.keys(condition).length ? { Condition: condition } : {}),
+            };
           }),
         };
       }
@@ -245,12 +271,20 @@ export class DeliveryRehearsal {
     return role?.type === 'AWS::IAM::Role' ? { arn, role } : undefined;
   }
 
-  private add(delivery: Omit<Delivery, 'resourceAccount' | 'identityPolicies'> & { resourceAccount?: string; identityPolicies?: Json[] }): void {
+  private add(
+    delivery: Omit<Delivery, 'resourceAccount' | 'identityPolicies'> & { resourceAccount?: string; identityPolicies?: Json[] },
+  ): void {
     this.deliveries.push({ resourceAccount: this.account, identityPolicies: [], ...delivery });
   }
 
   /** A service principal publishing to a topic (and using its key). */
-  private servicePublishes(service: string, topicArn: string, sourceArn: string, why: string, keyContext: Record<string, string> = { 'aws:SourceAccount': this.account, 'aws:SourceArn': sourceArn }): void {
+  private servicePublishes(
+    service: string,
+    topicArn: string,
+    sourceArn: string,
+    why: string,
+    keyContext: Record<string, string> = { 'aws:SourceAccount': this.account, 'aws:SourceArn': sourceArn },
+  ): void {
     const topic = this.find(topicArn);
     if (topic?.type !== 'AWS::SNS::Topic') return;
     this.add({
@@ -258,7 +292,12 @@ export class DeliveryRehearsal {
       principal: service,
       action: 'sns:Publish',
       resource: topicArn,
-      context: { 'aws:SourceAccount': this.account, 'aws:SourceArn': sourceArn, 'aws:SecureTransport': 'true', 'aws:SourceOwner': this.account },
+      context: {
+        'aws:SourceAccount': this.account,
+        'aws:SourceArn': sourceArn,
+        'aws:SecureTransport': 'true',
+        'aws:SourceOwner': this.account,
+      },
       resourcePolicy: this.resourcePolicyOf(topic),
     });
     this.serviceUsesKey(service, topic, why, keyContext);
@@ -295,7 +334,14 @@ export class DeliveryRehearsal {
   }
 
   /** A role acting on a resource: its identity policies and the resource's policy. */
-  private roleActs(role: { arn: string; role: ModelResource }, action: string, target: ModelResource, resource: string, why: string, context: Record<string, string | string[]> = {}): void {
+  private roleActs(
+    role: { arn: string; role: ModelResource },
+    action: string,
+    target: ModelResource,
+    resource: string,
+    why: string,
+    context: Record<string, string | string[]> = {},
+  ): void {
     this.add({
       description: `${why}: ${TemplateModel.describe(role.role)} ${action} on ${TemplateModel.describe(target)}`,
       principal: role.arn,
@@ -308,11 +354,20 @@ export class DeliveryRehearsal {
   }
 
   /** A role using the key of an encrypted resource through the service that holds it. */
-  private roleUsesKeyVia(role: { arn: string; role: ModelResource }, encrypted: ModelResource, service: string, actions: string[], why: string): void {
+  private roleUsesKeyVia(
+    role: { arn: string; role: ModelResource },
+    encrypted: ModelResource,
+    service: string,
+    actions: string[],
+    why: string,
+  ): void {
     const key = this.keyOf(encrypted);
     if (!key) return;
     for (const action of actions) {
-      this.roleActs(role, action, key, this.arn(key), why, { 'kms:ViaService': `${service}.${this.region}.amazonaws.com`, 'kms:CallerAccount': this.account });
+      this.roleActs(role, action, key, this.arn(key), why, {
+        'kms:ViaService': `${service}.${this.region}.amazonaws.com`,
+        'kms:CallerAccount': this.account,
+      });
     }
   }
 
@@ -321,10 +376,16 @@ export class DeliveryRehearsal {
   private alarmsAndEvents(): void {
     for (const alarm of this.model.resources('AWS::CloudWatch::Alarm')) {
       const actions = ['AlarmActions', 'OKActions', 'InsufficientDataActions'].flatMap((property) => this.value(alarm, property) ?? []);
-      for (const topicArn of new Set(actions)) this.servicePublishes('cloudwatch.amazonaws.com', topicArn as string, this.arn(alarm), `alarm ${this.model.physicalName(alarm)}`);
+      for (const topicArn of new Set(actions))
+        this.servicePublishes('cloudwatch.amazonaws.com', topicArn as string, this.arn(alarm), `alarm ${this.model.physicalName(alarm)}`);
     }
     for (const subscription of this.model.resources('AWS::RDS::EventSubscription')) {
-      this.servicePublishes('events.rds.amazonaws.com', this.value(subscription, 'SnsTopicArn'), this.arn(subscription), `RDS event subscription ${subscription.logicalId}`);
+      this.servicePublishes(
+        'events.rds.amazonaws.com',
+        this.value(subscription, 'SnsTopicArn'),
+        this.arn(subscription),
+        `RDS event subscription ${subscription.logicalId}`,
+      );
     }
   }
 
@@ -348,7 +409,8 @@ export class DeliveryRehearsal {
             resourcePolicy: this.resourcePolicyOf(destination),
           });
         }
-        if (target.DeadLetterConfig?.Arn) this.serviceSends('events.amazonaws.com', target.DeadLetterConfig.Arn, ruleArn, `${why} dead letters`, keyContext);
+        if (target.DeadLetterConfig?.Arn)
+          this.serviceSends('events.amazonaws.com', target.DeadLetterConfig.Arn, ruleArn, `${why} dead letters`, keyContext);
       }
     }
   }
@@ -378,7 +440,14 @@ export class DeliveryRehearsal {
   private subscriptionRedrives(): void {
     for (const subscription of this.model.resources('AWS::SNS::Subscription')) {
       const target = this.value(subscription, 'RedrivePolicy')?.deadLetterTargetArn;
-      if (target) this.serviceSends('sns.amazonaws.com', target, this.value(subscription, 'TopicArn'), `undeliverable ${this.value(subscription, 'Protocol')} notifications`, { 'aws:SourceAccount': this.account, 'aws:SourceArn': this.value(subscription, 'TopicArn') });
+      if (target)
+        this.serviceSends(
+          'sns.amazonaws.com',
+          target,
+          this.value(subscription, 'TopicArn'),
+          `undeliverable ${this.value(subscription, 'Protocol')} notifications`,
+          { 'aws:SourceAccount': this.account, 'aws:SourceArn': this.value(subscription, 'TopicArn') },
+        );
     }
   }
 
@@ -393,7 +462,9 @@ export class DeliveryRehearsal {
           principal: `logs.${this.region}.amazonaws.com`,
           action,
           resource: this.arn(key),
-          context: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.model.partition}:logs:${this.region}:${this.account}:log-group:${name}` },
+          context: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.model.partition}:logs:${this.region}:${this.account}:log-group:${name}`,
+          },
           resourcePolicy: this.resourcePolicyOf(key),
         });
       }
@@ -406,7 +477,9 @@ export class DeliveryRehearsal {
       const plan = this.find(this.value(selection, 'BackupPlanId'));
       if (role?.type !== 'AWS::IAM::Role' || !plan) continue;
       const vaults = (this.value(plan, 'BackupPlan')?.BackupPlanRule ?? []).map((rule: Json) => rule.TargetBackupVault);
-      for (const vault of vaults.map((name: string) => this.model.resources('AWS::Backup::BackupVault').find((candidate) => this.model.physicalName(candidate) === name))) {
+      for (const vault of vaults.map((name: string) =>
+        this.model.resources('AWS::Backup::BackupVault').find((candidate) => this.model.physicalName(candidate) === name),
+      )) {
         const key = vault && this.keyOf(vault);
         if (!key) continue;
         this.add({
@@ -438,7 +511,13 @@ export class DeliveryRehearsal {
           const bucket = this.find(String(objectPattern).replace(/\/.*$/, ''));
           if (bucket?.type !== 'AWS::S3::Bucket') continue;
           const why = `partition exports of ${TemplateModel.describe(database)}`;
-          this.roleActs(principal, 's3:PutObject', bucket, String(objectPattern).replace(/\*$/, 'public/GameEvent/GameEvent_p2025_01.csv'), why);
+          this.roleActs(
+            principal,
+            's3:PutObject',
+            bucket,
+            String(objectPattern).replace(/\*$/, 'public/GameEvent/GameEvent_p2025_01.csv'),
+            why,
+          );
           this.roleUsesKeyVia(principal, bucket, 's3', ['kms:GenerateDataKey'], why);
         }
       }
@@ -448,9 +527,13 @@ export class DeliveryRehearsal {
   private loadBalancerLogs(): void {
     const elbAccount = RegionInfo.get(this.region).elbv2Account;
     for (const balancer of this.model.resources('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
-      const attributes = Object.fromEntries((this.value(balancer, 'LoadBalancerAttributes') ?? []).map((entry: Json) => [entry.Key, entry.Value]));
+      const attributes = Object.fromEntries(
+        (this.value(balancer, 'LoadBalancerAttributes') ?? []).map((entry: Json) => [entry.Key, entry.Value]),
+      );
       if (attributes['access_logs.s3.enabled'] !== 'true') continue;
-      const bucket = this.model.resources('AWS::S3::Bucket').find((candidate) => this.model.attribute(candidate, 'Ref') === attributes['access_logs.s3.bucket']);
+      const bucket = this.model
+        .resources('AWS::S3::Bucket')
+        .find((candidate) => this.model.attribute(candidate, 'Ref') === attributes['access_logs.s3.bucket']);
       if (!bucket) continue;
       const prefix = attributes['access_logs.s3.prefix'] ? `${attributes['access_logs.s3.prefix']}/` : '';
       this.add({
@@ -469,7 +552,9 @@ export class DeliveryRehearsal {
     for (const source of this.model.resources('AWS::S3::Bucket')) {
       const logging = this.value(source, 'LoggingConfiguration');
       if (!logging?.DestinationBucketName) continue;
-      const destination = this.model.resources('AWS::S3::Bucket').find((candidate) => this.model.attribute(candidate, 'Ref') === logging.DestinationBucketName);
+      const destination = this.model
+        .resources('AWS::S3::Bucket')
+        .find((candidate) => this.model.attribute(candidate, 'Ref') === logging.DestinationBucketName);
       if (!destination) continue;
       this.add({
         description: `server access logs of ${TemplateModel.describe(source)}`,
@@ -495,7 +580,10 @@ export class DeliveryRehearsal {
             principal: 'delivery.logs.amazonaws.com',
             action,
             resource: `${destination}:log-stream:eu-west-1_cs2analytics_0`,
-            context: { 'aws:SourceAccount': this.account, 'aws:SourceArn': `arn:${this.model.partition}:logs:${this.region}:${this.account}:delivery-source:waf` },
+            context: {
+              'aws:SourceAccount': this.account,
+              'aws:SourceArn': `arn:${this.model.partition}:logs:${this.region}:${this.account}:delivery-source:waf`,
+            },
             resourcePolicy: deliveryPolicy,
           });
         }
@@ -516,9 +604,12 @@ export class DeliveryRehearsal {
       // permissions stand in. A function of these templates is evaluated with its own role.
       const fn = hosted ? undefined : this.find(functionArn);
       const role = fn && this.roleArnOf(fn, 'Role');
-      if (!hosted && !role) throw new Error(`rotation function ${functionArn} of ${TemplateModel.describe(schedule)} is not in the templates`);
+      if (!hosted && !role)
+        throw new Error(`rotation function ${functionArn} of ${TemplateModel.describe(schedule)} is not in the templates`);
       const roleArn = role?.arn ?? `arn:${this.model.partition}:iam::${this.account}:role/${String(functionArn).split(':').pop()}-role`;
-      const identity = role ? this.identityPoliciesOf(role.role) : [documentedRotationPolicy(this.arn(secret), functionArn, key && this.arn(key))];
+      const identity = role
+        ? this.identityPoliciesOf(role.role)
+        : [documentedRotationPolicy(this.arn(secret), functionArn, key && this.arn(key))];
       const why = `rotation of ${TemplateModel.describe(secret)}`;
       if (fn) {
         this.add({
@@ -536,7 +627,11 @@ export class DeliveryRehearsal {
           principal: roleArn,
           action,
           resource: this.arn(secret),
-          context: { 'secretsmanager:resource/AllowRotationLambdaArn': functionArn, 'aws:SecureTransport': 'true', 'aws:PrincipalIsAWSService': 'false' },
+          context: {
+            'secretsmanager:resource/AllowRotationLambdaArn': functionArn,
+            'aws:SecureTransport': 'true',
+            'aws:PrincipalIsAWSService': 'false',
+          },
           identityPolicies: identity,
           resourcePolicy: this.resourcePolicyOf(secret),
         });
@@ -563,16 +658,34 @@ export class DeliveryRehearsal {
       const task = this.roleArnOf(definition, 'TaskRoleArn');
       for (const container of this.value(definition, 'ContainerDefinitions') ?? []) {
         const why = `task ${this.value(definition, 'Family')} container ${container.Name}`;
-        const repository = this.model.resources('AWS::ECR::Repository').find((candidate) => String(container.Image).includes(`/${this.model.physicalName(candidate)}:`));
+        const repository = this.model
+          .resources('AWS::ECR::Repository')
+          .find((candidate) => String(container.Image).includes(`/${this.model.physicalName(candidate)}:`));
         if (execution && repository) {
-          for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']) this.roleActs(execution, action, repository, this.arn(repository), `${why} image`);
-          this.add({ description: `${why} image: registry login`, principal: execution.arn, action: 'ecr:GetAuthorizationToken', resource: '*', context: {}, identityPolicies: this.identityPoliciesOf(execution.role) });
+          for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'])
+            this.roleActs(execution, action, repository, this.arn(repository), `${why} image`);
+          this.add({
+            description: `${why} image: registry login`,
+            principal: execution.arn,
+            action: 'ecr:GetAuthorizationToken',
+            resource: '*',
+            context: {},
+            identityPolicies: this.identityPoliciesOf(execution.role),
+          });
         }
         const logGroupName = container.LogConfiguration?.Options?.['awslogs-group'];
-        const logGroup = this.model.resources('AWS::Logs::LogGroup').find((candidate) => this.model.physicalName(candidate) === logGroupName);
+        const logGroup = this.model
+          .resources('AWS::Logs::LogGroup')
+          .find((candidate) => this.model.physicalName(candidate) === logGroupName);
         if (execution && logGroup) {
           for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
-            this.roleActs(execution, action, logGroup, `arn:${this.model.partition}:logs:${this.region}:${this.account}:log-group:${logGroupName}:log-stream:${container.Name}/x`, `${why} logs`);
+            this.roleActs(
+              execution,
+              action,
+              logGroup,
+              `arn:${this.model.partition}:logs:${this.region}:${this.account}:log-group:${logGroupName}:log-stream:${container.Name}/x`,
+              `${why} logs`,
+            );
           }
         }
         for (const injected of container.Secrets ?? []) {
@@ -619,7 +732,13 @@ export class DeliveryRehearsal {
       const logGroup = this.model.resources('AWS::Logs::LogGroup').find((candidate) => this.model.physicalName(candidate) === name);
       if (!role || !logGroup) continue;
       for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
-        this.roleActs(role, action, logGroup, `arn:${this.model.partition}:logs:${this.region}:${this.account}:log-group:${name}:log-stream:eni-0123`, `flow log ${flowLog.logicalId}`);
+        this.roleActs(
+          role,
+          action,
+          logGroup,
+          `arn:${this.model.partition}:logs:${this.region}:${this.account}:log-group:${name}:log-stream:eni-0123`,
+          `flow log ${flowLog.logicalId}`,
+        );
       }
     }
   }
@@ -631,7 +750,13 @@ export class DeliveryRehearsal {
       const logGroup = this.model.resources('AWS::Logs::LogGroup').find((candidate) => this.model.physicalName(candidate) === name);
       if (!role || !logGroup) continue;
       for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
-        this.roleActs(role, action, logGroup, `arn:${this.model.partition}:logs:${this.region}:${this.account}:log-group:${name}:log-stream:2026/11/28/[$LATEST]0123`, `logs of ${TemplateModel.describe(fn)}`);
+        this.roleActs(
+          role,
+          action,
+          logGroup,
+          `arn:${this.model.partition}:logs:${this.region}:${this.account}:log-group:${name}:log-stream:2026/11/28/[$LATEST]0123`,
+          `logs of ${TemplateModel.describe(fn)}`,
+        );
       }
     }
   }

@@ -55,11 +55,18 @@ export async function evaluate(request: AccessRequest): Promise<Evaluation> {
   if (unexpected.length) throw new Error(`${request.action} does not take the context keys ${unexpected.join(', ')}: fix the request`);
   const analysis = ignored.length ? authorizeWithEveryContextKey(simulation) : result.result.analysis;
   const statements = (side: 'identityAnalysis' | 'resourceAnalysis', kind: 'allowStatements' | 'denyStatements') =>
-    ((analysis as any)[side]?.[kind] ?? []).map((statement: any) => `${side === 'identityAnalysis' ? 'identity' : 'resource'} ${statement.explain?.identifier}`);
-  const decided = analysis.result === 'Allowed' ? statements('resourceAnalysis', 'allowStatements').concat(statements('identityAnalysis', 'allowStatements')) : statements('resourceAnalysis', 'denyStatements').concat(statements('identityAnalysis', 'denyStatements'));
+    ((analysis as any)[side]?.[kind] ?? []).map(
+      (statement: any) => `${side === 'identityAnalysis' ? 'identity' : 'resource'} ${statement.explain?.identifier}`,
+    );
+  const decided =
+    analysis.result === 'Allowed'
+      ? statements('resourceAnalysis', 'allowStatements').concat(statements('identityAnalysis', 'allowStatements'))
+      : statements('resourceAnalysis', 'denyStatements').concat(statements('identityAnalysis', 'denyStatements'));
   return {
     decision: analysis.result as Decision,
-    detail: decided.length ? decided.join(', ') : `identity ${analysis.identityAnalysis?.result ?? 'n/a'}, resource ${analysis.resourceAnalysis?.result ?? 'n/a'}`,
+    detail: decided.length
+      ? decided.join(', ')
+      : `identity ${analysis.identityAnalysis?.result ?? 'n/a'}, resource ${analysis.resourceAnalysis?.result ?? 'n/a'}`,
   };
 }
 
@@ -74,7 +81,13 @@ function authorizeWithEveryContextKey(simulation: Simulation): any {
   const { loadPolicy } = packageRequire('@cloud-copilot/iam-policy');
   const { request } = simulation;
   return authorize({
-    request: new AwsRequestImpl(request.principal, request.resource, request.action, new RequestContextImpl(request.contextVariables), false),
+    request: new AwsRequestImpl(
+      request.principal,
+      request.resource,
+      request.action,
+      new RequestContextImpl(request.contextVariables),
+      false,
+    ),
     identityPolicies: simulation.identityPolicies.map((policy) => loadPolicy(policy.policy, { name: policy.name })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],

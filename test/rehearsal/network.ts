@@ -57,7 +57,10 @@ export class NetworkModel {
   /** Route table id -> routes (destination CIDR -> target kind and id). */
   private readonly routes = new Map<string, { destination: string; igw?: string; nat?: string; natInstance?: string }[]>();
   /** NAT instances by id: where they sit, and what lets them forward. */
-  private readonly natInstances = new Map<string, { name: string; subnet?: Subnet; publicIp: boolean; sourceDestCheck: boolean; groups: string[] }>();
+  private readonly natInstances = new Map<
+    string,
+    { name: string; subnet?: Subnet; publicIp: boolean; sourceDestCheck: boolean; groups: string[] }
+  >();
   private readonly natSubnets = new Map<string, string>();
   private readonly gatewayEndpoints: { service: string; routeTables: string[] }[] = [];
   private readonly interfaceEndpoints: { service: string; node: NetworkNode; privateDns: boolean }[] = [];
@@ -94,15 +97,19 @@ export class NetworkModel {
     if (!https) return { ok: false, why: `${source.name}'s security groups allow no HTTPS egress towards ${service}` };
     if (service === 's3') {
       const tables = source.subnets.map((subnet) => subnet.routeTable);
-      const gateway = this.gatewayEndpoints.find((candidate) => candidate.service === 's3' && tables.every((table) => table && candidate.routeTables.includes(table)));
+      const gateway = this.gatewayEndpoints.find(
+        (candidate) => candidate.service === 's3' && tables.every((table) => table && candidate.routeTables.includes(table)),
+      );
       if (gateway) return { ok: true, why: 'through the S3 gateway endpoint on its route tables' };
     }
     for (const subnet of source.subnets) {
       const route = this.defaultRoute(subnet);
-      if (!route) return { ok: false, why: `${source.name}'s subnet ${subnet.cidr} has no route out of the VPC (and no ${service} endpoint)` };
+      if (!route)
+        return { ok: false, why: `${source.name}'s subnet ${subnet.cidr} has no route out of the VPC (and no ${service} endpoint)` };
       if (route.nat) {
         const natSubnet = this.subnets.get(this.natSubnets.get(route.nat) ?? '');
-        if (!natSubnet || !this.defaultRoute(natSubnet)?.igw) return { ok: false, why: `the NAT gateway of ${subnet.cidr} has no route to the internet` };
+        if (!natSubnet || !this.defaultRoute(natSubnet)?.igw)
+          return { ok: false, why: `the NAT gateway of ${subnet.cidr} has no route to the internet` };
       } else if (route.natInstance) {
         const forwarded = this.natInstanceForwards(route.natInstance, subnet, 443);
         if (!forwarded.ok) return forwarded;
@@ -116,9 +123,12 @@ export class NetworkModel {
   /** Whether a client on the internet can connect to `target` on `port`. */
   internetReaches(target: NetworkNode, port: number): Verdict {
     if (!target.publiclyAddressable) return { ok: false, why: `${target.name} has no public address` };
-    if (!target.subnets.some((subnet) => this.defaultRoute(subnet)?.igw)) return { ok: false, why: `${target.name} has no route to the internet gateway` };
+    if (!target.subnets.some((subnet) => this.defaultRoute(subnet)?.igw))
+      return { ok: false, why: `${target.name} has no route to the internet gateway` };
     const rule = this.ingressRule(target, port, { cidr: '203.0.113.10/32' });
-    return rule ? { ok: true, why: `open to ${rule.cidr} on ${port}` } : { ok: false, why: `${target.name}'s security groups do not admit the internet on ${port}` };
+    return rule
+      ? { ok: true, why: `open to ${rule.cidr} on ${port}` }
+      : { ok: false, why: `${target.name}'s security groups do not admit the internet on ${port}` };
   }
 
   /** Whether `source` can reach an arbitrary address on the internet on `port`. */
@@ -149,8 +159,10 @@ export class NetworkModel {
       return { ok: false, why: `${nat.name} has no public address behind the internet gateway` };
     }
     const node = { groups: nat.groups } as unknown as NetworkNode;
-    if (!this.ingressRule(node, port, { cidr: from.cidr })) return { ok: false, why: `${nat.name}'s security groups do not admit ${from.cidr} on ${port}` };
-    if (!this.egressRule(node, port, { cidr: '203.0.113.10/32' })) return { ok: false, why: `${nat.name}'s security groups let nothing out on ${port}` };
+    if (!this.ingressRule(node, port, { cidr: from.cidr }))
+      return { ok: false, why: `${nat.name}'s security groups do not admit ${from.cidr} on ${port}` };
+    if (!this.egressRule(node, port, { cidr: '203.0.113.10/32' }))
+      return { ok: false, why: `${nat.name}'s security groups let nothing out on ${port}` };
     return { ok: true, why: `through ${nat.name}` };
   }
 
@@ -159,17 +171,25 @@ export class NetworkModel {
   private allows(direction: 'ingress' | 'egress', self: NetworkNode, peer: NetworkNode, port: number): Verdict {
     const everySubnet = peer.subnets.length ? peer.subnets : [undefined];
     for (const subnet of everySubnet) {
-      const rule = direction === 'egress'
-        ? this.egressRule(self, port, { groups: peer.groups, cidr: subnet?.cidr })
-        : this.ingressRule(self, port, { groups: peer.groups, cidr: subnet?.cidr });
+      const rule =
+        direction === 'egress'
+          ? this.egressRule(self, port, { groups: peer.groups, cidr: subnet?.cidr })
+          : this.ingressRule(self, port, { groups: peer.groups, cidr: subnet?.cidr });
       if (!rule) {
-        return { ok: false, why: `${self.name}'s security groups have no ${direction} rule for ${peer.name}${subnet ? ` (${subnet.cidr})` : ''} on ${port}` };
+        return {
+          ok: false,
+          why: `${self.name}'s security groups have no ${direction} rule for ${peer.name}${subnet ? ` (${subnet.cidr})` : ''} on ${port}`,
+        };
       }
     }
     return { ok: true, why: `${self.name} ${direction} allows ${peer.name} on ${port}` };
   }
 
-  private egressRule(node: NetworkNode, port: number, peer: { groups?: readonly string[]; cidr?: string; prefixList?: string }): Rule | undefined {
+  private egressRule(
+    node: NetworkNode,
+    port: number,
+    peer: { groups?: readonly string[]; cidr?: string; prefixList?: string },
+  ): Rule | undefined {
     return node.groups.flatMap((id) => this.group(id).egress).find((rule) => matches(rule, port, peer));
   }
 
@@ -200,7 +220,12 @@ export class NetworkModel {
     }
     for (const subnet of this.model.resources('AWS::EC2::Subnet')) {
       const id = this.model.attribute(subnet, 'Ref');
-      this.subnets.set(id, { id, cidr: this.value(subnet, 'CidrBlock'), routeTable: associations.get(id), mapPublicIp: this.value(subnet, 'MapPublicIpOnLaunch') === true });
+      this.subnets.set(id, {
+        id,
+        cidr: this.value(subnet, 'CidrBlock'),
+        routeTable: associations.get(id),
+        mapPublicIp: this.value(subnet, 'MapPublicIpOnLaunch') === true,
+      });
     }
     for (const route of this.model.resources('AWS::EC2::Route')) {
       const table = this.value(route, 'RouteTableId');
@@ -247,7 +272,9 @@ export class NetworkModel {
         id,
         ingress: ((this.value(group, 'SecurityGroupIngress') as Json[] | undefined) ?? []).map((raw) => toRule(raw, 'Source')),
         // A group created without egress rules gets AWS's default rule: everything, anywhere.
-        egress: inlineEgress?.length ? inlineEgress.map((raw) => toRule(raw, 'Destination')) : [{ protocol: '-1', fromPort: -1, toPort: -1, cidr: ANYWHERE }],
+        egress: inlineEgress?.length
+          ? inlineEgress.map((raw) => toRule(raw, 'Destination'))
+          : [{ protocol: '-1', fromPort: -1, toPort: -1, cidr: ANYWHERE }],
       });
     }
     for (const [type, direction, peerKey] of [
@@ -297,12 +324,28 @@ export class NetworkModel {
     for (const fn of model.resources('AWS::Lambda::Function')) {
       const vpc = this.value(fn, 'VpcConfig');
       if (!vpc?.SubnetIds) continue;
-      add({ name: `function ${model.physicalName(fn)}`, kind: 'function', resource: fn, subnets: this.subnetList(vpc.SubnetIds), groups: this.groupList(vpc.SecurityGroupIds), ports: [], publiclyAddressable: false });
+      add({
+        name: `function ${model.physicalName(fn)}`,
+        kind: 'function',
+        resource: fn,
+        subnets: this.subnetList(vpc.SubnetIds),
+        groups: this.groupList(vpc.SecurityGroupIds),
+        ports: [],
+        publiclyAddressable: false,
+      });
     }
     for (const schedule of model.resources('AWS::SecretsManager::RotationSchedule')) {
       const hosted = this.value(schedule, 'HostedRotationLambda');
       if (!hosted?.VpcSubnetIds) continue;
-      add({ name: `rotation function ${hosted.RotationLambdaName ?? schedule.logicalId}`, kind: 'rotation', resource: schedule, subnets: this.subnetList(hosted.VpcSubnetIds), groups: this.groupList(hosted.VpcSecurityGroupIds), ports: [], publiclyAddressable: false });
+      add({
+        name: `rotation function ${hosted.RotationLambdaName ?? schedule.logicalId}`,
+        kind: 'rotation',
+        resource: schedule,
+        subnets: this.subnetList(hosted.VpcSubnetIds),
+        groups: this.groupList(hosted.VpcSecurityGroupIds),
+        ports: [],
+        publiclyAddressable: false,
+      });
     }
     const dbSubnets = (resource: ModelResource) => {
       const group = model.referenceOf(resource.stack, resource.properties.DBSubnetGroupName)?.target;
@@ -321,23 +364,41 @@ export class NetworkModel {
     }
     for (const instance of model.resources('AWS::RDS::DBInstance')) {
       if (instance.properties.DBClusterIdentifier) continue; // Aurora instances sit behind their cluster's groups
-      const source = instance.properties.SourceDBInstanceIdentifier && model.referenceOf(instance.stack, instance.properties.SourceDBInstanceIdentifier)?.target;
+      const source =
+        instance.properties.SourceDBInstanceIdentifier &&
+        model.referenceOf(instance.stack, instance.properties.SourceDBInstanceIdentifier)?.target;
       add({
         name: `database ${model.physicalName(instance)}`,
         kind: 'database',
         resource: instance,
-        subnets: dbSubnets(instance.properties.DBSubnetGroupName ? instance : source ?? instance),
+        subnets: dbSubnets(instance.properties.DBSubnetGroupName ? instance : (source ?? instance)),
         groups: this.groupList(this.value(instance, 'VPCSecurityGroups')),
         ports: [Number(model.attribute(instance, 'Endpoint.Port'))],
         publiclyAddressable: this.value(instance, 'PubliclyAccessible') === true,
       });
     }
     for (const proxy of model.resources('AWS::RDS::DBProxy', 'AWS::RDS::DBProxyEndpoint')) {
-      add({ name: `proxy ${model.physicalName(proxy)}`, kind: 'proxy', resource: proxy, subnets: this.subnetList(this.value(proxy, 'VpcSubnetIds')), groups: this.groupList(this.value(proxy, 'VpcSecurityGroupIds')), ports: [5432], publiclyAddressable: false });
+      add({
+        name: `proxy ${model.physicalName(proxy)}`,
+        kind: 'proxy',
+        resource: proxy,
+        subnets: this.subnetList(this.value(proxy, 'VpcSubnetIds')),
+        groups: this.groupList(this.value(proxy, 'VpcSecurityGroupIds')),
+        ports: [5432],
+        publiclyAddressable: false,
+      });
     }
     for (const cache of model.resources('AWS::ElastiCache::ReplicationGroup')) {
       const group = model.referenceOf(cache.stack, cache.properties.CacheSubnetGroupName)?.target;
-      add({ name: `cache ${model.physicalName(cache)}`, kind: 'cache', resource: cache, subnets: group ? this.subnetList(this.value(group, 'SubnetIds')) : [], groups: this.groupList(this.value(cache, 'SecurityGroupIds')), ports: [Number(this.value(cache, 'Port') ?? 6379)], publiclyAddressable: false });
+      add({
+        name: `cache ${model.physicalName(cache)}`,
+        kind: 'cache',
+        resource: cache,
+        subnets: group ? this.subnetList(this.value(group, 'SubnetIds')) : [],
+        groups: this.groupList(this.value(cache, 'SecurityGroupIds')),
+        ports: [Number(this.value(cache, 'Port') ?? 6379)],
+        publiclyAddressable: false,
+      });
     }
     const mountTargets = new Map<string, ModelResource[]>();
     for (const mount of model.resources('AWS::EFS::MountTarget')) {
@@ -379,7 +440,15 @@ export class NetworkModel {
         this.gatewayEndpoints.push({ service, routeTables: this.value(endpoint, 'RouteTableIds') ?? [] });
         continue;
       }
-      const node: NetworkNode = { name: `${service} endpoint`, kind: 'endpoint', resource: endpoint, subnets: this.subnetList(this.value(endpoint, 'SubnetIds')), groups: this.groupList(this.value(endpoint, 'SecurityGroupIds')), ports: [443], publiclyAddressable: false };
+      const node: NetworkNode = {
+        name: `${service} endpoint`,
+        kind: 'endpoint',
+        resource: endpoint,
+        subnets: this.subnetList(this.value(endpoint, 'SubnetIds')),
+        groups: this.groupList(this.value(endpoint, 'SecurityGroupIds')),
+        ports: [443],
+        publiclyAddressable: false,
+      };
       add(node);
       this.interfaceEndpoints.push({ service, node, privateDns: this.value(endpoint, 'PrivateDnsEnabled') === true });
     }

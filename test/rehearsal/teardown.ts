@@ -21,7 +21,8 @@ export function teardownViolations(model: TemplateModel, terminationProtected: (
     const value = (property: string) => model.resolve(resource.stack, resource.properties[property]);
     if (retained) {
       const name = fixedName(resource.type, resource.properties);
-      if (name !== undefined) violations.push(`${describe} is retained with the fixed name "${name}": the next deploy fails with "already exists"`);
+      if (name !== undefined)
+        violations.push(`${describe} is retained with the fixed name "${name}": the next deploy fails with "already exists"`);
       continue;
     }
     switch (resource.type) {
@@ -29,7 +30,8 @@ export function teardownViolations(model: TemplateModel, terminationProtected: (
         violations.push(`${describe} is deleted with its stack, which fails while it holds recovery points`);
         break;
       case 'AWS::ECR::Repository':
-        if (value('EmptyOnDelete') !== true) violations.push(`${describe} is deleted with its stack, which fails while it holds images (EmptyOnDelete is off)`);
+        if (value('EmptyOnDelete') !== true)
+          violations.push(`${describe} is deleted with its stack, which fails while it holds images (EmptyOnDelete is off)`);
         break;
       case 'AWS::S3::Bucket':
         violations.push(`${describe} is deleted with its stack, which fails while it holds objects`);
@@ -39,7 +41,11 @@ export function teardownViolations(model: TemplateModel, terminationProtected: (
         if (value('DeletionProtection') === true) violations.push(`${describe} has deletion protection on`);
         break;
       case 'AWS::ElasticLoadBalancingV2::LoadBalancer':
-        if ((value('LoadBalancerAttributes') ?? []).some((entry: Json) => entry.Key === 'deletion_protection.enabled' && entry.Value === 'true')) {
+        if (
+          (value('LoadBalancerAttributes') ?? []).some(
+            (entry: Json) => entry.Key === 'deletion_protection.enabled' && entry.Value === 'true',
+          )
+        ) {
           violations.push(`${describe} has deletion protection on`);
         }
         break;

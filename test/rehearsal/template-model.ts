@@ -74,7 +74,9 @@ export class TemplateModel {
       stackArtifacts.map(([id, artifact]) => ({
         stackName: nameOf.get(id)!,
         template: JSON.parse(fs.readFileSync(path.join(directory, artifact.properties.templateFile), 'utf8')),
-        dependencies: (artifact.dependencies ?? []).filter((dependency: string) => nameOf.has(dependency)).map((dependency: string) => nameOf.get(dependency)!),
+        dependencies: (artifact.dependencies ?? [])
+          .filter((dependency: string) => nameOf.has(dependency))
+          .map((dependency: string) => nameOf.get(dependency)!),
       })),
       context,
     );
@@ -170,7 +172,9 @@ export class TemplateModel {
     const dependsOn = [resource.definition.DependsOn ?? []].flat() as string[];
     const stackResources = this.byStack.get(resource.stack.stackName)!;
     return [
-      ...this.referencesIn(resource.stack, resource.properties).map((reference) => reference.target).filter((target) => target.stack === resource.stack),
+      ...this.referencesIn(resource.stack, resource.properties)
+        .map((reference) => reference.target)
+        .filter((target) => target.stack === resource.stack),
       ...dependsOn.map((id) => stackResources.get(id)).filter((target): target is ModelResource => target !== undefined),
     ];
   }
@@ -320,7 +324,8 @@ export class TemplateModel {
   private evaluateCondition(stack: StackModel, value: Json): boolean {
     if (value?.Condition) return this.condition(stack, value.Condition);
     const [operator, argument] = Object.entries<Json>(value)[0];
-    if (operator === 'Fn::Equals') return JSON.stringify(this.resolve(stack, argument[0])) === JSON.stringify(this.resolve(stack, argument[1]));
+    if (operator === 'Fn::Equals')
+      return JSON.stringify(this.resolve(stack, argument[0])) === JSON.stringify(this.resolve(stack, argument[1]));
     throw new Error(`condition ${JSON.stringify(value)} is not modelled`);
   }
 
@@ -353,7 +358,11 @@ export class TemplateModel {
     const property = (key: string) => this.resolve(resource.stack, resource.properties[key]);
     const arn = (service: string, rest: string, withRegion = true, withAccount = true) =>
       `arn:${partition}:${service}:${withRegion ? region : ''}:${withAccount ? account : ''}:${rest}`;
-    const lowerId = (prefix: string) => `${prefix}-${name.toLowerCase().replace(/[^a-z0-9]/g, '').slice(-17)}`;
+    const lowerId = (prefix: string) =>
+      `${prefix}-${name
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '')
+        .slice(-17)}`;
     switch (resource.type) {
       case 'AWS::IAM::Role':
         return attribute === 'Arn' ? arn('iam', `role/${name}`, false) : attribute === 'RoleId' ? `AROA${name}` : name;
@@ -462,7 +471,10 @@ export class TemplateModel {
       case 'AWS::ServiceDiscovery::HttpNamespace':
         return attribute === 'Arn' ? arn('servicediscovery', `namespace/ns-${name}`) : `ns-${name}`;
       case 'AWS::Route53::HostedZone':
-        return `Z${name.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12)}`;
+        return `Z${name
+          .toUpperCase()
+          .replace(/[^A-Z0-9]/g, '')
+          .slice(0, 12)}`;
       case 'AWS::CertificateManager::Certificate':
         return arn('acm', `certificate/${name}`);
       case 'AWS::StepFunctions::StateMachine':

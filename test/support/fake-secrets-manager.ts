@@ -38,20 +38,28 @@ export class FakeSecretsManager {
     }));
     this.mock.on(GetSecretValueCommand).callsFake(async ({ SecretId, VersionId, VersionStage }) => {
       const stage = VersionStage ?? (VersionId ? undefined : 'AWSCURRENT');
-      const found = [...this.versions(SecretId)].find(([id, version]) => (!VersionId || id === VersionId) && (!stage || version.stages.includes(stage)));
-      if (!found || found[1].value === undefined) throw Object.assign(new Error(`Secrets Manager can't find the specified secret value`), { name: 'ResourceNotFoundException' });
+      const found = [...this.versions(SecretId)].find(
+        ([id, version]) => (!VersionId || id === VersionId) && (!stage || version.stages.includes(stage)),
+      );
+      if (!found || found[1].value === undefined)
+        throw Object.assign(new Error(`Secrets Manager can't find the specified secret value`), { name: 'ResourceNotFoundException' });
       return { ARN: SecretId, VersionId: found[0], SecretString: found[1].value, CreatedDate: found[1].created };
     });
     this.mock.on(ListSecretVersionIdsCommand).callsFake(async ({ SecretId }) => ({
       ARN: SecretId,
-      Versions: [...this.versions(SecretId)].map(([id, version]) => ({ VersionId: id, VersionStages: [...version.stages], CreatedDate: version.created })),
+      Versions: [...this.versions(SecretId)].map(([id, version]) => ({
+        VersionId: id,
+        VersionStages: [...version.stages],
+        CreatedDate: version.created,
+      })),
     }));
     this.mock.on(PutSecretValueCommand).callsFake(async ({ SecretId, ClientRequestToken, SecretString, VersionStages }) => {
       this.maybeFail(`PutSecretValue:${SecretId}`);
       const versions = this.versions(SecretId);
       const id = ClientRequestToken ?? crypto.randomUUID();
       const existing = versions.get(id);
-      if (existing?.value !== undefined && existing.value !== SecretString) throw new Error('a version with this token exists with another value');
+      if (existing?.value !== undefined && existing.value !== SecretString)
+        throw new Error('a version with this token exists with another value');
       const stages = VersionStages ?? ['AWSCURRENT'];
       if (stages.includes('AWSCURRENT')) this.moveCurrent(SecretId, id);
       versions.set(id, { value: SecretString!, stages: [...new Set([...(existing?.stages ?? []), ...stages])], created: new Date() });
@@ -65,14 +73,19 @@ export class FakeSecretsManager {
       return { ARN: SecretId };
     });
     this.mock.on(GetRandomPasswordCommand).callsFake(async ({ ExcludePunctuation, PasswordLength }) => {
-      const alphabet = ExcludePunctuation ? 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789' : 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_.';
+      const alphabet = ExcludePunctuation
+        ? 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789'
+        : 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_.';
       return { RandomPassword: Array.from(crypto.randomBytes(PasswordLength ?? 32), (byte) => alphabet[byte % alphabet.length]).join('') };
     });
   }
 
   /** Creates a secret with a current value. */
   create(secretId: string, value: unknown): void {
-    this.secrets.set(secretId, new Map([[crypto.randomUUID(), { value: JSON.stringify(value), stages: ['AWSCURRENT'], created: new Date() }]]));
+    this.secrets.set(
+      secretId,
+      new Map([[crypto.randomUUID(), { value: JSON.stringify(value), stages: ['AWSCURRENT'], created: new Date() }]]),
+    );
   }
 
   /** What Secrets Manager does when a rotation starts: a new version id under AWSPENDING, no value yet. */
@@ -104,7 +117,8 @@ export class FakeSecretsManager {
   private moveCurrent(secretId: string, to: string): void {
     for (const [id, version] of this.versions(secretId)) {
       version.stages = version.stages.filter((stage) => stage !== 'AWSPREVIOUS');
-      if (version.stages.includes('AWSCURRENT') && id !== to) version.stages = [...version.stages.filter((stage) => stage !== 'AWSCURRENT'), 'AWSPREVIOUS'];
+      if (version.stages.includes('AWSCURRENT') && id !== to)
+        version.stages = [...version.stages.filter((stage) => stage !== 'AWSCURRENT'), 'AWSPREVIOUS'];
     }
   }
 

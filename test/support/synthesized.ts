@@ -20,7 +20,19 @@ const templates = new Map<string, Template>();
  * variants. The same inputs give the same templates, so a run reuses what an earlier run with the
  * same inputs synthesized, and a change anywhere gives a directory of its own.
  */
-const INPUTS = ['bin', 'lib', 'lambda', 'sql', 'cdk.json', 'package-lock.json', 'tsconfig.json', 'scripts/lib/cdk-json.ts', 'test/support/variants.ts', 'test/support/context.ts', 'test/support/synthesized.ts'];
+const INPUTS = [
+  'bin',
+  'lib',
+  'lambda',
+  'sql',
+  'cdk.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'scripts/lib/cdk-json.ts',
+  'test/support/variants.ts',
+  'test/support/context.ts',
+  'test/support/synthesized.ts',
+];
 const ROOT = path.join(__dirname, '..', '..');
 let runDirectory: string | undefined;
 
@@ -39,7 +51,12 @@ function filesUnder(relative: string): string[] {
 function synthesisDirectory(): string {
   if (runDirectory) return runDirectory;
   const hash = crypto.createHash('sha256');
-  for (const file of INPUTS.flatMap(filesUnder)) hash.update(file).update('\0').update(fs.readFileSync(path.join(ROOT, file))).update('\0');
+  for (const file of INPUTS.flatMap(filesUnder))
+    hash
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(ROOT, file)))
+      .update('\0');
   runDirectory = path.join(SYNTH_ROOT, hash.digest('hex').slice(0, 16));
   fs.mkdirSync(runDirectory, { recursive: true });
   // Keep the three most recent, so that disk use stays bounded while two checkouts' runs can overlap.
@@ -79,7 +96,10 @@ export function synthesized(variant: string): SynthesizedVariant {
     try {
       lock = fs.openSync(lockFile, 'wx');
     } catch {
-      if (Date.now() > deadline) throw new Error(`variant ${variant}: gave up waiting for ${lockFile} (another worker synthesizing it, or a stale lock from a killed run: delete it)`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `variant ${variant}: gave up waiting for ${lockFile} (another worker synthesizing it, or a stale lock from a killed run: delete it)`,
+        );
       sleep(100);
       continue;
     }

@@ -143,13 +143,21 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
     const type = resource.Properties?.InstanceType;
     const volumes: any[] = resource.Properties?.BlockDeviceMappings ?? [];
     const rootGb = volumes.reduce((sum, mapping) => sum + (mapping.Ebs?.VolumeSize ?? 0), 0) || DEFAULT_ROOT_VOLUME_GB;
-    const publicIp = (resource.Properties?.NetworkInterfaces ?? []).some((nic: any) => nic.AssociatePublicIpAddress === true || nic.AssociatePublicIpAddress === 'true');
+    const publicIp = (resource.Properties?.NetworkInterfaces ?? []).some(
+      (nic: any) => nic.AssociatePublicIpAddress === true || nic.AssociatePublicIpAddress === 'true',
+    );
     return [
-      { item: `${type} instance`, quantity: usage.hoursPerMonth, price: instancePrice(prices.ec2InstanceHour, type, 'EC2 instance', context) },
+      {
+        item: `${type} instance`,
+        quantity: usage.hoursPerMonth,
+        price: instancePrice(prices.ec2InstanceHour, type, 'EC2 instance', context),
+      },
       { item: 'EBS gp3 volume', quantity: rootGb, price: prices.ebsGp3GbMonth },
       ...(publicIp ? [{ item: 'public IPv4 address', quantity: usage.hoursPerMonth, price: prices.publicIpv4Hour }] : []),
       // Detailed monitoring bills the instance's metrics as custom metrics.
-      ...(resource.Properties?.Monitoring === true ? [{ item: `detailed monitoring, ${EC2_DETAILED_METRICS} metrics`, quantity: EC2_DETAILED_METRICS, price: prices.metricMonth }] : []),
+      ...(resource.Properties?.Monitoring === true
+        ? [{ item: `detailed monitoring, ${EC2_DETAILED_METRICS} metrics`, quantity: EC2_DETAILED_METRICS, price: prices.metricMonth }]
+        : []),
     ];
   },
   'AWS::EC2::VPCEndpoint': ({ resource, prices, usage }) => {
@@ -167,24 +175,48 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
     if (String(properties.Engine ?? '').startsWith('aurora')) {
       if (instanceClass === 'db.serverless') {
         const acus = serverlessMinimumAcus(context, properties.DBClusterIdentifier);
-        return [{ item: `Aurora Serverless v2 at its minimum ${acus} ACU`, quantity: acus * usage.hoursPerMonth, price: prices.auroraServerlessAcuHour }];
+        return [
+          {
+            item: `Aurora Serverless v2 at its minimum ${acus} ACU`,
+            quantity: acus * usage.hoursPerMonth,
+            price: prices.auroraServerlessAcuHour,
+          },
+        ];
       }
-      return [{ item: `Aurora ${instanceClass} instance`, quantity: usage.hoursPerMonth, price: instancePrice(prices.auroraInstanceHour, instanceClass, 'Aurora instance', context) }];
+      return [
+        {
+          item: `Aurora ${instanceClass} instance`,
+          quantity: usage.hoursPerMonth,
+          price: instancePrice(prices.auroraInstanceHour, instanceClass, 'Aurora instance', context),
+        },
+      ];
     }
     const multiAz = properties.MultiAZ === true || properties.MultiAZ === 'true';
     // A read replica gets its source's storage type and size unless it sets its own.
-    const sourceId = referencedIds(properties.SourceDBInstanceIdentifier).find((id) => context.resources[id]?.Type === 'AWS::RDS::DBInstance');
-    const source = sourceId ? context.resources[sourceId]?.Properties ?? {} : {};
+    const sourceId = referencedIds(properties.SourceDBInstanceIdentifier).find(
+      (id) => context.resources[id]?.Type === 'AWS::RDS::DBInstance',
+    );
+    const source = sourceId ? (context.resources[sourceId]?.Properties ?? {}) : {};
     const storageType = properties.StorageType ?? source.StorageType ?? 'gp2';
     const allocatedGb = Number(properties.AllocatedStorage ?? source.AllocatedStorage);
-    if (storageType !== 'gp3') throw new UnpricedResourceError(`${context.stack} ${context.logicalId}: no price for RDS storage type ${storageType}`);
+    if (storageType !== 'gp3')
+      throw new UnpricedResourceError(`${context.stack} ${context.logicalId}: no price for RDS storage type ${storageType}`);
     return [
       {
         item: `RDS ${instanceClass} instance, ${multiAz ? 'Multi-AZ' : 'Single-AZ'}`,
         quantity: usage.hoursPerMonth,
-        price: instancePrice(multiAz ? prices.rdsMultiAzInstanceHour : prices.rdsSingleAzInstanceHour, instanceClass, `RDS ${multiAz ? 'Multi-AZ' : 'Single-AZ'} instance`, context),
+        price: instancePrice(
+          multiAz ? prices.rdsMultiAzInstanceHour : prices.rdsSingleAzInstanceHour,
+          instanceClass,
+          `RDS ${multiAz ? 'Multi-AZ' : 'Single-AZ'} instance`,
+          context,
+        ),
       },
-      { item: 'gp3 storage (allocated)', quantity: allocatedGb, price: multiAz ? prices.rdsGp3MultiAzGbMonth : prices.rdsGp3SingleAzGbMonth },
+      {
+        item: 'gp3 storage (allocated)',
+        quantity: allocatedGb,
+        price: multiAz ? prices.rdsGp3MultiAzGbMonth : prices.rdsGp3SingleAzGbMonth,
+      },
     ];
   },
   'AWS::RDS::DBCluster': ({ prices, usage }) => [
@@ -200,22 +232,39 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
         PROXY_MINIMUM_ACUS,
         serverless.reduce((sum, target) => sum + serverlessMinimumAcus(context, target.Properties?.DBClusterIdentifier), 0),
       );
-      return [{ item: `proxy for ${acus} ACUs (minimum ${PROXY_MINIMUM_ACUS})`, quantity: acus * usage.hoursPerMonth, price: prices.rdsProxyAcuHour }];
+      return [
+        {
+          item: `proxy for ${acus} ACUs (minimum ${PROXY_MINIMUM_ACUS})`,
+          quantity: acus * usage.hoursPerMonth,
+          price: prices.rdsProxyAcuHour,
+        },
+      ];
     }
     const vcpus = Math.max(
       PROXY_MINIMUM_VCPUS,
       targets.reduce((sum, target) => {
         const instanceClass = target.Properties?.DBInstanceClass;
         const count = DATABASE_VCPUS[instanceClass];
-        if (count === undefined) throw new UnpricedResourceError(`${context.stack} ${context.logicalId}: unknown vCPU count of ${instanceClass}, which the proxy is priced by`);
+        if (count === undefined)
+          throw new UnpricedResourceError(
+            `${context.stack} ${context.logicalId}: unknown vCPU count of ${instanceClass}, which the proxy is priced by`,
+          );
         return sum + count;
       }, 0),
     );
-    return [{ item: `proxy for ${vcpus} vCPUs (minimum ${PROXY_MINIMUM_VCPUS})`, quantity: vcpus * usage.hoursPerMonth, price: prices.rdsProxyVcpuHour }];
+    return [
+      {
+        item: `proxy for ${vcpus} vCPUs (minimum ${PROXY_MINIMUM_VCPUS})`,
+        quantity: vcpus * usage.hoursPerMonth,
+        price: prices.rdsProxyVcpuHour,
+      },
+    ];
   },
   'AWS::ElastiCache::ReplicationGroup': (context) => {
     const properties = context.resource.Properties ?? {};
-    const nodes = Number(properties.NumCacheClusters ?? Number(properties.NumNodeGroups ?? 1) * (Number(properties.ReplicasPerNodeGroup ?? 0) + 1));
+    const nodes = Number(
+      properties.NumCacheClusters ?? Number(properties.NumNodeGroups ?? 1) * (Number(properties.ReplicasPerNodeGroup ?? 0) + 1),
+    );
     return [
       {
         item: `${nodes} x ${properties.CacheNodeType} node`,
@@ -226,13 +275,20 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
   },
   'AWS::ECS::Service': (context) => fargateService(context),
   'AWS::ElasticLoadBalancingV2::LoadBalancer': ({ resource, prices, usage, stack, logicalId }) => {
-    if ((resource.Properties?.Type ?? 'application') !== 'application') throw new UnpricedResourceError(`${stack} ${logicalId}: only application load balancers are priced`);
+    if ((resource.Properties?.Type ?? 'application') !== 'application')
+      throw new UnpricedResourceError(`${stack} ${logicalId}: only application load balancers are priced`);
     return [
       { item: 'application load balancer', quantity: usage.hoursPerMonth, price: prices.albHour },
-      { item: `capacity units (assumed ${usage.albAverageLcu} LCU)`, quantity: usage.albAverageLcu * usage.hoursPerMonth, price: prices.albLcuHour },
+      {
+        item: `capacity units (assumed ${usage.albAverageLcu} LCU)`,
+        quantity: usage.albAverageLcu * usage.hoursPerMonth,
+        price: prices.albLcuHour,
+      },
     ];
   },
-  'AWS::EFS::FileSystem': ({ prices, usage }) => [{ item: 'Standard storage (assumed)', quantity: usage.efsStandardGb, price: prices.efsStandardGbMonth }],
+  'AWS::EFS::FileSystem': ({ prices, usage }) => [
+    { item: 'Standard storage (assumed)', quantity: usage.efsStandardGb, price: prices.efsStandardGbMonth },
+  ],
   'AWS::KMS::Key': ({ prices, usage }) => [
     { item: 'customer managed key', quantity: 1, price: prices.kmsKeyMonth },
     { item: 'requests (assumed)', quantity: usage.kmsRequests10kPerKey, price: prices.kmsRequests10k },
@@ -248,13 +304,24 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
   'AWS::CloudWatch::Dashboard': ({ prices }) => [{ item: 'dashboard', quantity: 1, price: prices.dashboardMonth }],
   'AWS::Logs::LogGroup': ({ resource, resources, logicalId, prices, usage }) => {
     const vended = Object.values(resources).some(
-      (other) => other.Type === 'AWS::EC2::FlowLog' && JSON.stringify(other.Properties?.LogGroupName ?? '') === JSON.stringify({ Ref: logicalId }),
+      (other) =>
+        other.Type === 'AWS::EC2::FlowLog' && JSON.stringify(other.Properties?.LogGroupName ?? '') === JSON.stringify({ Ref: logicalId }),
     );
     const retentionDays = resource.Properties?.RetentionInDays;
-    const monthsKept = retentionDays ? Math.min(Number(retentionDays) / 30.42, usage.logsMonthsKeptWithoutRetention) : usage.logsMonthsKeptWithoutRetention;
+    const monthsKept = retentionDays
+      ? Math.min(Number(retentionDays) / 30.42, usage.logsMonthsKeptWithoutRetention)
+      : usage.logsMonthsKeptWithoutRetention;
     return [
-      { item: `${vended ? 'flow logs delivered' : 'logs ingested'} (assumed)`, quantity: usage.logsIngestedGbPerLogGroup, price: vended ? prices.logsVendedGb : prices.logsIngestedGb },
-      { item: `logs stored (${retentionDays ?? 'no'} days retention)`, quantity: round(usage.logsIngestedGbPerLogGroup * monthsKept, 3), price: prices.logsStoredGbMonth },
+      {
+        item: `${vended ? 'flow logs delivered' : 'logs ingested'} (assumed)`,
+        quantity: usage.logsIngestedGbPerLogGroup,
+        price: vended ? prices.logsVendedGb : prices.logsIngestedGb,
+      },
+      {
+        item: `logs stored (${retentionDays ?? 'no'} days retention)`,
+        quantity: round(usage.logsIngestedGbPerLogGroup * monthsKept, 3),
+        price: prices.logsStoredGbMonth,
+      },
     ];
   },
   'AWS::WAFv2::WebACL': ({ resource, prices, usage }) => {
@@ -269,19 +336,29 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
     { item: 'hosted zone', quantity: 1, price: prices.route53ZoneMonth },
     { item: 'queries (assumed)', quantity: usage.route53QueriesMillionPerMonth, price: prices.route53QueriesMillion },
   ],
-  'AWS::S3::Bucket': ({ prices, usage }) => [{ item: 'Standard storage (assumed)', quantity: usage.s3GbPerBucket, price: prices.s3StandardGbMonth }],
-  'AWS::ECR::Repository': ({ prices, usage }) => [{ item: 'image storage (assumed)', quantity: usage.ecrGbPerRepository, price: prices.ecrStorageGbMonth }],
+  'AWS::S3::Bucket': ({ prices, usage }) => [
+    { item: 'Standard storage (assumed)', quantity: usage.s3GbPerBucket, price: prices.s3StandardGbMonth },
+  ],
+  'AWS::ECR::Repository': ({ prices, usage }) => [
+    { item: 'image storage (assumed)', quantity: usage.ecrGbPerRepository, price: prices.ecrStorageGbMonth },
+  ],
   'AWS::Backup::BackupVault': ({ resources, prices, usage }) => [
     {
       item: 'database snapshots (assumed)',
       quantity: usage.backupDatabaseGb,
       // Aurora snapshots and RDS snapshots are priced apart; the vault sits with its database.
-      price: Object.values(resources).some((resource) => resource.Type === 'AWS::RDS::DBCluster') ? prices.backupAuroraSnapshotGbMonth : prices.backupRdsSnapshotGbMonth,
+      price: Object.values(resources).some((resource) => resource.Type === 'AWS::RDS::DBCluster')
+        ? prices.backupAuroraSnapshotGbMonth
+        : prices.backupRdsSnapshotGbMonth,
     },
     { item: 'file system backups (assumed)', quantity: usage.backupFileSystemGb, price: prices.backupEfsWarmGbMonth },
   ],
-  'AWS::SQS::Queue': ({ prices, usage }) => [{ item: 'requests (assumed)', quantity: usage.sqsRequestsMillionPerQueue, price: prices.sqsRequestsMillion }],
-  'AWS::SNS::Topic': ({ prices, usage }) => [{ item: 'requests (assumed)', quantity: usage.snsRequestsMillionPerTopic, price: prices.snsRequestsMillion }],
+  'AWS::SQS::Queue': ({ prices, usage }) => [
+    { item: 'requests (assumed)', quantity: usage.sqsRequestsMillionPerQueue, price: prices.sqsRequestsMillion },
+  ],
+  'AWS::SNS::Topic': ({ prices, usage }) => [
+    { item: 'requests (assumed)', quantity: usage.snsRequestsMillionPerTopic, price: prices.snsRequestsMillion },
+  ],
   'AWS::Lambda::Function': ({ resource, prices, usage }) => {
     const memoryGb = Number(resource.Properties?.MemorySize ?? 128) / 1024;
     const arm = (resource.Properties?.Architectures ?? []).includes('arm64');
@@ -326,29 +403,35 @@ export function estimate(stacks: readonly StackTemplate[], table: PriceTable, us
           throw new UnpricedResourceError(`${stackName} ${logicalId}: cannot tell the quantity of ${item.item} from the template`);
         }
         return {
-        stack: stackName,
-        resource: logicalId,
-        type: resource.Type,
-        item: item.item,
-        quantity: round(item.quantity, 6),
-        unit: item.price.unit,
-        unitUsd: item.price.usd,
-        monthlyUsd: round(item.quantity * item.price.usd, 4),
-        page: item.price.page,
+          stack: stackName,
+          resource: logicalId,
+          type: resource.Type,
+          item: item.item,
+          quantity: round(item.quantity, 6),
+          unit: item.price.unit,
+          unitUsd: item.price.usd,
+          monthlyUsd: round(item.quantity * item.price.usd, 4),
+          page: item.price.page,
         };
       });
     }),
   );
   const stackTotals = stacks.map(({ stackName }) => ({
     stack: stackName,
-    monthlyUsd: round(lines.filter((line) => line.stack === stackName).reduce((sum, line) => sum + line.monthlyUsd, 0), 2),
+    monthlyUsd: round(
+      lines.filter((line) => line.stack === stackName).reduce((sum, line) => sum + line.monthlyUsd, 0),
+      2,
+    ),
   }));
   return {
     region: table.region,
     priceDate: table.date,
     lines,
     stacks: stackTotals,
-    totalUsd: round(lines.reduce((sum, line) => sum + line.monthlyUsd, 0), 2),
+    totalUsd: round(
+      lines.reduce((sum, line) => sum + line.monthlyUsd, 0),
+      2,
+    ),
   };
 }
 
@@ -373,14 +456,18 @@ function proxyTargets(context: Context): Resource[] {
     const clusters: unknown[] = group.Properties?.DBClusterIdentifiers ?? [];
     const instances: unknown[] = group.Properties?.DBInstanceIdentifiers ?? [];
     return Object.entries(resources)
-      .filter(([id, resource]) => resource.Type === 'AWS::RDS::DBInstance' && (
-        clusters.some((cluster) => JSON.stringify(resource.Properties?.DBClusterIdentifier) === JSON.stringify(cluster)) ||
-        instances.some((instance) => refersTo(instance, id))
-      ))
+      .filter(
+        ([id, resource]) =>
+          resource.Type === 'AWS::RDS::DBInstance' &&
+          (clusters.some((cluster) => JSON.stringify(resource.Properties?.DBClusterIdentifier) === JSON.stringify(cluster)) ||
+            instances.some((instance) => refersTo(instance, id))),
+      )
       .map(([, resource]) => resource);
   });
   if (targets.length === 0) {
-    throw new UnpricedResourceError(`${context.stack} ${logicalId}: cannot find the database instances behind the proxy, which it is priced by`);
+    throw new UnpricedResourceError(
+      `${context.stack} ${logicalId}: cannot find the database instances behind the proxy, which it is priced by`,
+    );
   }
   return targets;
 }
@@ -390,7 +477,8 @@ function serverlessMinimumAcus(context: Context, clusterReference: unknown): num
     ([id, resource]) => resource.Type === 'AWS::RDS::DBCluster' && JSON.stringify({ Ref: id }) === JSON.stringify(clusterReference),
   )?.[1];
   const minimum = cluster?.Properties?.ServerlessV2ScalingConfiguration?.MinCapacity;
-  if (minimum === undefined) throw new UnpricedResourceError(`${context.stack} ${context.logicalId}: a serverless instance whose cluster sets no minimum capacity`);
+  if (minimum === undefined)
+    throw new UnpricedResourceError(`${context.stack} ${context.logicalId}: a serverless instance whose cluster sets no minimum capacity`);
   return Number(minimum);
 }
 
@@ -406,13 +494,19 @@ function fargateService(context: Context): Item[] {
   const taskDefinition = resources[taskDefinitionId]?.Properties;
   if (!taskDefinition) throw new UnpricedResourceError(`${stack} ${logicalId}: cannot find its task definition`);
   const architecture = taskDefinition.RuntimePlatform?.CpuArchitecture ?? 'X86_64';
-  if (architecture !== 'X86_64') throw new UnpricedResourceError(`${stack} ${logicalId}: the table prices Fargate on X86_64 only, not ${architecture}`);
+  if (architecture !== 'X86_64')
+    throw new UnpricedResourceError(`${stack} ${logicalId}: the table prices Fargate on X86_64 only, not ${architecture}`);
   const vcpu = Number(taskDefinition.Cpu) / 1024;
   const memoryGb = Number(taskDefinition.Memory) / 1024;
-  const ephemeralGb = Math.max(0, Number(taskDefinition.EphemeralStorage?.SizeInGiB ?? FARGATE_INCLUDED_EPHEMERAL_GB) - FARGATE_INCLUDED_EPHEMERAL_GB);
+  const ephemeralGb = Math.max(
+    0,
+    Number(taskDefinition.EphemeralStorage?.SizeInGiB ?? FARGATE_INCLUDED_EPHEMERAL_GB) - FARGATE_INCLUDED_EPHEMERAL_GB,
+  );
 
   const target = Object.values(resources).find(
-    (candidate) => candidate.Type === 'AWS::ApplicationAutoScaling::ScalableTarget' && JSON.stringify(candidate.Properties?.ResourceId ?? '').includes(`"${logicalId}"`),
+    (candidate) =>
+      candidate.Type === 'AWS::ApplicationAutoScaling::ScalableTarget' &&
+      JSON.stringify(candidate.Properties?.ResourceId ?? '').includes(`"${logicalId}"`),
   );
   const tasks = Number(target?.Properties?.MinCapacity ?? properties.DesiredCount ?? 1);
   const runningShare = target ? scheduledRunningShare(target.Properties?.ScheduledActions ?? [], `${stack} ${logicalId}`) : 1;
@@ -424,12 +518,29 @@ function fargateService(context: Context): Item[] {
     const share = Number(entry.Weight ?? 0) / totalWeight;
     if (share === 0) return [];
     const spot = entry.CapacityProvider === 'FARGATE_SPOT';
-    if (!spot && entry.CapacityProvider !== 'FARGATE') throw new UnpricedResourceError(`${stack} ${logicalId}: no price for capacity provider ${entry.CapacityProvider}`);
+    if (!spot && entry.CapacityProvider !== 'FARGATE')
+      throw new UnpricedResourceError(`${stack} ${logicalId}: no price for capacity provider ${entry.CapacityProvider}`);
     const label = `${spot ? 'Fargate Spot' : 'Fargate'}, ${round(tasks * share, 2)} task(s)${when}`;
     return [
-      { item: `${label}: ${vcpu} vCPU`, quantity: round(taskHours * share * vcpu, 3), price: spot ? prices.fargateSpotVcpuHour : prices.fargateVcpuHour },
-      { item: `${label}: ${memoryGb} GB`, quantity: round(taskHours * share * memoryGb, 3), price: spot ? prices.fargateSpotGbHour : prices.fargateGbHour },
-      ...(ephemeralGb > 0 ? [{ item: `${label}: ${ephemeralGb} GB ephemeral storage beyond 20`, quantity: round(taskHours * share * ephemeralGb, 3), price: prices.fargateEphemeralGbHour }] : []),
+      {
+        item: `${label}: ${vcpu} vCPU`,
+        quantity: round(taskHours * share * vcpu, 3),
+        price: spot ? prices.fargateSpotVcpuHour : prices.fargateVcpuHour,
+      },
+      {
+        item: `${label}: ${memoryGb} GB`,
+        quantity: round(taskHours * share * memoryGb, 3),
+        price: spot ? prices.fargateSpotGbHour : prices.fargateGbHour,
+      },
+      ...(ephemeralGb > 0
+        ? [
+            {
+              item: `${label}: ${ephemeralGb} GB ephemeral storage beyond 20`,
+              quantity: round(taskHours * share * ephemeralGb, 3),
+              price: prices.fargateEphemeralGbHour,
+            },
+          ]
+        : []),
     ];
   });
 }
@@ -445,7 +556,10 @@ export function scheduledRunningShare(actions: readonly any[], where: string): n
   const events: { hourOfWeek: number; running: boolean }[] = [];
   for (const action of actions) {
     const match = /^cron\((\d+) (\d+) \? \* ([A-Z*,-]+) \*\)$|^cron\((\d+) (\d+) \* \* \? \*\)$/.exec(String(action.Schedule ?? ''));
-    if (!match) throw new UnpricedResourceError(`${where}: cannot read the schedule ${action.Schedule} of scheduled action ${action.ScheduledActionName}`);
+    if (!match)
+      throw new UnpricedResourceError(
+        `${where}: cannot read the schedule ${action.Schedule} of scheduled action ${action.ScheduledActionName}`,
+      );
     const hour = Number(match[2] ?? match[5]);
     const days = match[3] ? daysOfWeek(match[3], where) : [0, 1, 2, 3, 4, 5, 6];
     const running = Number(action.ScalableTargetAction?.MaxCapacity ?? 1) > 0;
@@ -468,7 +582,8 @@ function daysOfWeek(field: string, where: string): number[] {
     const [from, to] = part.split('-');
     const start = names.indexOf(from);
     const end = to === undefined ? start : names.indexOf(to);
-    if (start < 0 || end < 0 || end < start) throw new UnpricedResourceError(`${where}: cannot read the days ${field} of a scheduled action`);
+    if (start < 0 || end < 0 || end < start)
+      throw new UnpricedResourceError(`${where}: cannot read the days ${field} of a scheduled action`);
     return Array.from({ length: end - start + 1 }, (_, index) => start + index);
   });
 }

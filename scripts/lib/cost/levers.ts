@@ -30,8 +30,8 @@ export const COST_LEVERS: readonly CostLever[] = [
       network: { ...settings.network, natInstanceType: settings.network.natInstanceType === undefined ? 't4g.micro' : undefined },
     }),
     tradeOff:
-      'a burstable instance\'s bandwidth instead of a managed 5-100 Gbit/s gateway; no failover (one instance per natGateways, ' +
-      'its AZ\'s outage or a reboot cuts the private subnets off); replaced, with a minute without egress, whenever a deploy ' +
+      "a burstable instance's bandwidth instead of a managed 5-100 Gbit/s gateway; no failover (one instance per natGateways, " +
+      "its AZ's outage or a reboot cuts the private subnets off); replaced, with a minute without egress, whenever a deploy " +
       'finds a newer Amazon Linux 2023 image',
   },
   {
@@ -51,7 +51,7 @@ export const COST_LEVERS: readonly CostLever[] = [
       };
     },
     tradeOff:
-      'Fargate may stop a task with two minutes\' notice when it needs the capacity back; with one task per service the ' +
+      "Fargate may stop a task with two minutes' notice when it needs the capacity back; with one task per service the " +
       'site or the API is down until the replacement starts (about a minute), and a demo being parsed is retried',
   },
   {
@@ -80,7 +80,7 @@ export const COST_LEVERS: readonly CostLever[] = [
           : { ...settings.database, engine: 'instance', instanceType: 't4g.micro' },
     }),
     tradeOff:
-      'one instance with 1 GiB of memory and burstable CPU instead of Aurora\'s storage (six copies over three AZs, fast ' +
+      "one instance with 1 GiB of memory and burstable CPU instead of Aurora's storage (six copies over three AZs, fast " +
       'replicas); the same PostgreSQL version behind the same proxy, endpoints and secrets, so the applications see no ' +
       'difference. Switching an environment already deployed replaces its database (destroy its data stack first: the ' +
       'secret and identifiers keep their names)',

@@ -136,7 +136,10 @@ const EU_WEST_1: PriceTable = {
       'db.t4g.micro': hour(0.017, PAGES.rdsPostgres),
       'db.t4g.small': hour(0.035, PAGES.rdsPostgres),
       'db.t4g.medium': hour(0.069, PAGES.rdsPostgres),
-      'db.r6g.large': { ...hour(0.248, PAGES.rdsPostgres), derived: 'us-east-1 0.225 x 1.10, the eu-west-1/us-east-1 ratio of Aurora db.r6g.large' },
+      'db.r6g.large': {
+        ...hour(0.248, PAGES.rdsPostgres),
+        derived: 'us-east-1 0.225 x 1.10, the eu-west-1/us-east-1 ratio of Aurora db.r6g.large',
+      },
       'db.r6g.xlarge': { ...hour(0.496, PAGES.rdsPostgres), derived: '2 x db.r6g.large, as within the family' },
     },
     rdsMultiAzInstanceHour: {
@@ -148,10 +151,18 @@ const EU_WEST_1: PriceTable = {
     },
     rdsGp3SingleAzGbMonth: { usd: 0.127, unit: 'GB-month', page: PAGES.rdsPostgres },
     rdsGp3MultiAzGbMonth: { usd: 0.254, unit: 'GB-month', page: PAGES.rdsPostgres },
-    rdsProxyVcpuHour: { usd: 0.017, unit: 'vCPU-hour', page: PAGES.rdsProxy, derived: 'eu-west-2 0.017 (us-east-1 0.015): the higher of the two' },
+    rdsProxyVcpuHour: {
+      usd: 0.017,
+      unit: 'vCPU-hour',
+      page: PAGES.rdsProxy,
+      derived: 'eu-west-2 0.017 (us-east-1 0.015): the higher of the two',
+    },
     rdsProxyAcuHour: { usd: 0.018, unit: 'ACU-hour', page: PAGES.rdsProxy, derived: 'eu-west-2 0.018' },
     elastiCacheNodeHour: {
-      'cache.t4g.micro': { ...hour(0.0178, PAGES.elastiCache), derived: 'us-east-1 0.016 x 1.11, the eu-west-1/us-east-1 ratio of cache.r6g.large' },
+      'cache.t4g.micro': {
+        ...hour(0.0178, PAGES.elastiCache),
+        derived: 'us-east-1 0.016 x 1.11, the eu-west-1/us-east-1 ratio of cache.r6g.large',
+      },
       'cache.t4g.small': { ...hour(0.0355, PAGES.elastiCache), derived: 'us-east-1 0.032 x 1.11' },
       'cache.r7g.large': { ...hour(0.243, PAGES.elastiCache), derived: 'us-east-1 0.219 x 1.11' },
       'cache.r6g.large': hour(0.229, PAGES.elastiCache),
@@ -161,7 +172,12 @@ const EU_WEST_1: PriceTable = {
     // Spot prices float with spare capacity; the page quotes up to 70 % off.
     fargateSpotVcpuHour: { usd: 0.012144, unit: 'vCPU-hour', page: PAGES.fargate, derived: 'on-demand less 70 %' },
     fargateSpotGbHour: { usd: 0.0013335, unit: 'GB-hour', page: PAGES.fargate, derived: 'on-demand less 70 %' },
-    fargateEphemeralGbHour: { usd: 0.000111, unit: 'GB-hour', page: PAGES.fargate, derived: 'us-east-1, whose other Fargate prices equal eu-west-1\'s' },
+    fargateEphemeralGbHour: {
+      usd: 0.000111,
+      unit: 'GB-hour',
+      page: PAGES.fargate,
+      derived: "us-east-1, whose other Fargate prices equal eu-west-1's",
+    },
     albHour: hour(0.0252, PAGES.elb),
     albLcuHour: { usd: 0.008, unit: 'LCU-hour', page: PAGES.elb },
     efsStandardGbMonth: { usd: 0.33, unit: 'GB-month', page: PAGES.efs },
@@ -204,7 +220,7 @@ export function priceTableFor(region: string): PriceTable {
   if (!table) {
     throw new Error(
       `no prices for region ${region}: the price table (scripts/lib/cost/price-table.ts) has ${Object.keys(PRICE_TABLES).join(', ')}; ` +
-        'add that region\'s prices, with their pages and date, rather than estimating from another region',
+        "add that region's prices, with their pages and date, rather than estimating from another region",
     );
   }
   return table;
