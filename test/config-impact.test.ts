@@ -102,8 +102,8 @@ describe.each(CASES)('config impact in %s', (_name, envName, baseOverrides) => {
   });
 });
 
-test('the fields marked replacing say why, and the README lists them', () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+test('the fields marked replacing say why, and docs/configuration.md lists them', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'docs', 'configuration.md'), 'utf8');
   const marked = ['account', 'region', 'retainData', 'network.cidr', 'network.availabilityZones', 'database.engine', 'cache.engine'];
   for (const field of marked) {
     expect(replacementReason(field)?.length).toBeGreaterThan(40);

@@ -169,7 +169,7 @@ describe('the estimate', () => {
       result.lines.filter((line) => line.resource === resource).reduce((sum, line) => sum + line.monthlyUsd, 0);
     expect(of('Writer')).toBeCloseTo(0.5 * 730 * table.prices.auroraServerlessAcuHour.usd, 2);
     expect(of('Proxy')).toBeCloseTo(8 * 730 * table.prices.rdsProxyAcuHour.usd, 2);
-    // The README's figures.
+    // docs/cost.md's figures.
     expect(of('Writer').toFixed(2)).toBe('51.10');
     expect(of('Proxy').toFixed(2)).toBe('105.12');
   });
@@ -256,8 +256,8 @@ describe('every environment', () => {
     expect(estimates.dev.totalUsd).toBeLessThanOrEqual(120);
   });
 
-  test("the README's cost table is the tool's", () => {
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  test("the cost page's table is the tool's", () => {
+    const readme = fs.readFileSync(path.join(root, 'docs', 'cost.md'), 'utf8');
     for (const [envName, result] of Object.entries(estimates)) {
       const stack = (name: string) =>
         result.stacks.find((candidate) => candidate.stack === `Cs2Analytics-${envName}-${name}`)!.monthlyUsd.toFixed(2);
@@ -272,7 +272,7 @@ describe('every environment', () => {
   });
 });
 
-test("the README's lever savings are the tool's", async () => {
+test("the cost page's lever savings are the tool's", async () => {
   const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
     execFile(
       'npm',
@@ -281,7 +281,7 @@ test("the README's lever savings are the tool's", async () => {
       (error, out) => (error ? reject(error) : resolve({ stdout: out })),
     ),
   );
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const readme = fs.readFileSync(path.join(root, 'docs', 'cost.md'), 'utf8');
   const { levers } = JSON.parse(stdout) as { levers: { lever: string; on: boolean; savesUsd: number }[] };
   expect(levers).toHaveLength(4);
   for (const lever of levers) {

@@ -44,14 +44,14 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       cidr: '10.10.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
       natGateways: 1,
-      // Cost lever (README, Cost): a NAT instance instead of a NAT gateway. Not t4g.nano: dnf can
+      // Cost lever (docs/cost.md): a NAT instance instead of a NAT gateway. Not t4g.nano: dnf can
       // run out of its 512 MiB at boot while the SSM agent updates itself.
       natInstanceType: 't4g.micro',
       interfaceEndpoints: false,
       flowLogRetentionDays: 14,
     },
     database: {
-      // Cost lever (README, Cost): RDS for PostgreSQL on the smallest Graviton class, where Aurora's
+      // Cost lever (docs/cost.md): RDS for PostgreSQL on the smallest Graviton class, where Aurora's
       // smallest (db.t4g.medium) costs 4.7 times as much; the proxy, endpoints and secrets are the same.
       engine: 'instance',
       postgresVersion: '17.9',
@@ -107,7 +107,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     services: {
       execEnabled: true,
       logRetentionDays: 14,
-      // Cost levers (README, Cost): nobody uses dev at night or at weekends, and an interrupted
+      // Cost levers (docs/cost.md): nobody uses dev at night or at weekends, and an interrupted
       // Spot task there costs a minute of a developer's time.
       runHours: { startHourUtc: 6, stopHourUtc: 20, weekdaysOnly: true },
       apiPathPattern: '/api/*',
@@ -271,7 +271,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       authTokenRotationDays: 30,
     },
     fileSystem: DEMO_FILES,
-    // The vault cs2analytics-prod-copy must exist in eu-central-1 (README, Backups).
+    // The vault cs2analytics-prod-copy must exist in eu-central-1 (docs/operations.md, Backups and restores).
     backup: { dailyRetentionDays: 35, monthlyRetentionDays: 365, copyToRegion: 'eu-central-1' },
     // The original defaults: ARCHIVAL_ENABLED=true, ARCHIVAL_THRESHOLD_MONTHS=6.
     archival: { enabled: true, thresholdMonths: 6 },

@@ -33,7 +33,7 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
 
 /**
  * Marks a field whose change replaces or removes something that holds data or has a fixed name (the
- * impact report flags it; the README's config reference lists it). `reason` says what happens.
+ * impact report flags it; docs/configuration.md lists it). `reason` says what happens.
  */
 export function replacing<T extends z.ZodType>(schema: T, reason: string): T {
   return schema.meta({ replaces: reason }) as T;
@@ -145,7 +145,7 @@ export const databaseSchema = z.strictObject({
   credentialRotationDays: integer(1, 365),
   /** Connections each app login may hold at once (RDS Proxy's pool is the real bound). */
   appConnectionLimit: integer(10, 5000),
-  /** RDS Proxy pool, derived from the original PgBouncer settings (see the README). */
+  /** RDS Proxy pool, derived from the original PgBouncer settings (docs/architecture.md, From PgBouncer to RDS Proxy). */
   proxy: z.strictObject({
     maxConnectionsPercent: integer(1, 100),
     maxIdleConnectionsPercent: integer(0, 100),

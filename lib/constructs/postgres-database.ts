@@ -555,7 +555,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       this,
       'cdk-validator-cfnguard::rds_instance_automatic_minor_version_upgrade_enabled_check',
       `Minor versions are pinned in config (database.postgresVersion ${settings.postgresVersion}) and upgraded by changing it, in ` +
-        'the maintenance window (README, upgrades): an automatic upgrade would make the next deploy ask CloudFormation to go ' +
+        'the maintenance window (docs/architecture.md, upgrades): an automatic upgrade would make the next deploy ask CloudFormation to go ' +
         'back to the pinned minor, which fails',
     );
     if (!retainData) {

@@ -410,7 +410,7 @@ export class MonitoringStack extends Stack {
     }
     this.alarm('ConnectionRefreshDeadLetters', 'connection-refresh-dead-letters', {
       description:
-        'A refresh after a rotation failed all its retries: the services still run on the previous credentials, which the next rotation changes. Rerun it (README, credentials).',
+        'A refresh after a rotation failed all its retries: the services still run on the previous credentials, which the next rotation changes. Rerun it (docs/architecture.md, Credentials and rotation).',
       metric: services.connections.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
       threshold: 1,
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -289,7 +289,8 @@ export class ServicesStack extends Stack {
     }
     new CfnOutput(this, 'ConnectionRefreshFunctionName', {
       value: connections.refreshFunction.function.functionName,
-      description: 'Rewrites the connection secret and restarts the services that use a rotated credential (README, credentials)',
+      description:
+        'Rewrites the connection secret and restarts the services that use a rotated credential (docs/architecture.md, Credentials and rotation)',
     });
   }
 }
