@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 import { VpcFunction } from './vpc-function';
+import { retainOrDestroy } from './retention';
 
 export interface AppCredentialsProps {
   readonly envName: string;
@@ -60,7 +61,7 @@ export class AppCredentials extends Construct {
           logins: Object.fromEntries(logins.map(([login, loginSecret]) => [login, loginSecret.secretArn])),
         }),
       ),
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: retainOrDestroy(props.retainData),
     });
 
     this.rotationFunction = new VpcFunction(this, 'Rotation', {

@@ -1,10 +1,10 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { FileSystemSettings } from '../config/schema';
+import { retainOrDestroy } from './retention';
 
 export const NFS_PORT = 2049;
 /** Where the demo files live inside the file system; the access point roots clients there. */
@@ -63,7 +63,7 @@ export class DemoFileSystem extends Construct implements ec2.IConnectable {
       }` as efs.LifecyclePolicy,
       outOfInfrequentAccessPolicy: efs.OutOfInfrequentAccessPolicy.AFTER_1_ACCESS,
       enableAutomaticBackups: true,
-      removalPolicy: (props.retainData ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: retainOrDestroy(props.retainData ?? true),
     });
     // Every request must be TLS; mounting needs an IAM identity granted through the access point
     // (see `grantReadWrite`), so nothing anonymous reaches the files.

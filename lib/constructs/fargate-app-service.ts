@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -9,10 +9,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ecsServiceName } from '../config/names';
-import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { acknowledge } from '../compliance/acknowledge';
 import type { HealthProbe } from '../config/schema';
 import type { DemoFileSystem } from './demo-file-system';
 import { ServiceRole } from './service-role';
+import { configuredLogGroup } from './retention';
 
 /** The writable scratch directory of every container (its root file system is read-only). */
 export const SCRATCH_PATH = '/tmp';
@@ -140,12 +141,13 @@ export class FargateAppService extends Construct {
     const { sizing, name, envName } = props;
     const stack = Stack.of(this);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
+    const logGroup = configuredLogGroup(this, 'Logs', {
+      envName: envName,
+      retentionField: 'services.logRetentionDays',
+      retentionDays: props.logRetentionDays,
       encryptionKey: props.logsKey,
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: props.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      retain: props.retainLogs,
     });
-    acknowledgeConfiguredLogRetention(logGroup, envName, 'services.logRetentionDays', props.logRetentionDays);
 
     // Both roles get their permissions from the grants of what they use: the image and the log
     // driver grant the execution role, the demo files and ECS Exec the task role.

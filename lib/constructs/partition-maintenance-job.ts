@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -6,18 +6,18 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { acknowledge } from '../compliance/acknowledge';
 import type { ArchivalSettings, MaintenanceSettings } from '../config/schema';
 import { bundledLambdaCode } from './bundled-lambda-code';
 import { APP_OWNER_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 import { ServiceRole } from './service-role';
+import { configuredLogGroup } from './retention';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 export const SQL_DIRECTORY = path.join(PROJECT_ROOT, 'sql');
@@ -67,12 +67,13 @@ export class PartitionMaintenanceJob extends Construct {
     this.envName = envName;
     const stack = Stack.of(this);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
+    const logGroup = configuredLogGroup(this, 'Logs', {
+      envName: envName,
+      retentionField: 'maintenance.logRetentionDays',
+      retentionDays: settings.logRetentionDays,
       encryptionKey: props.encryptionKey,
-      retention: settings.logRetentionDays as logs.RetentionDays,
-      removalPolicy: (props.retainLogs ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      retain: props.retainLogs ?? true,
     });
-    acknowledgeConfiguredLogRetention(logGroup, envName, 'maintenance.logRetentionDays', settings.logRetentionDays);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,

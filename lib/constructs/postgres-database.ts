@@ -3,15 +3,15 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { acknowledge } from '../compliance/acknowledge';
 import { PASSWORD_EXCLUDED_CHARACTERS } from '../contract';
 import type { DatabaseSettings } from '../config/schema';
 import { parametersFor, postgresParameters } from './postgres-parameters';
+import { configuredLogGroup, retainOrDestroy } from './retention';
 import { ServiceRole } from './service-role';
 
 /** RDS Proxy always listens on PostgreSQL's default port; application clients use it. */
@@ -143,7 +143,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     const instanceType = new ec2.InstanceType(settings.instanceType.replace(/^db\./, ''));
     const monitoringRole = this.enhancedMonitoringRole();
     const removalPolicy = retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
-    const logRemovalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRemovalPolicy = retainOrDestroy(retainData);
     const insights = {
       enablePerformanceInsights: true,
       performanceInsightRetention: settings.performanceInsightsRetentionDays as rds.PerformanceInsightRetention,
@@ -155,15 +155,15 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     // RDS creates the export log group on first write, unencrypted and kept forever; creating it
     // first, under the name RDS will use, gives it the logs key and the configured retention.
     const exportLogGroup = (logicalId: string, name: string) => {
-      const logGroup = new logs.LogGroup(this, logicalId, {
-        logGroupName: name,
-        encryptionKey: props.logsKey,
-        retention: settings.logRetentionDays as logs.RetentionDays,
-        removalPolicy: logRemovalPolicy,
-      });
-      acknowledgeConfiguredLogRetention(logGroup, envName, 'database.logRetentionDays', settings.logRetentionDays);
       // Postgres log exports and the rotation function's logs share the database's log retention.
-      return logGroup;
+      return configuredLogGroup(this, logicalId, {
+        logGroupName: name,
+        envName,
+        retentionField: 'database.logRetentionDays',
+        retentionDays: settings.logRetentionDays,
+        encryptionKey: props.logsKey,
+        retain: retainData,
+      });
     };
 
     const placedInZone = (instance: Construct) =>

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -9,9 +9,10 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { acknowledge } from '../compliance/acknowledge';
 import { createAccessLogBucket } from './access-log-bucket';
 import type { LoadBalancerSettings } from '../config/schema';
+import { configuredLogGroup } from './retention';
 
 export interface PublicLoadBalancerProps {
   readonly envName: string;
@@ -178,13 +179,14 @@ export class PublicLoadBalancer extends Construct {
     // web ACL's id makes the name new with every web ACL: the group is retained, and turning WAF off
     // and on again must not collide with the one left behind.
     const wafLogGroupName = `aws-waf-logs-cs2analytics-${props.envName}-${webAcl.attrId}`;
-    const wafLogs = new logs.LogGroup(this, 'WafLogs', {
+    const wafLogs = configuredLogGroup(this, 'WafLogs', {
       logGroupName: wafLogGroupName,
+      envName: props.envName,
+      retentionField: 'services.logRetentionDays',
+      retentionDays: props.logRetentionDays,
       encryptionKey: props.logsKey,
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
+      retain: true,
     });
-    acknowledgeConfiguredLogRetention(wafLogs, props.envName, 'services.logRetentionDays', props.logRetentionDays);
     // WAF delivers through CloudWatch Logs' log-delivery service, which a log-group resource policy
     // must admit. WAF would write one itself on first use (into the account's shared, size-limited
     // policy); written here it is part of the template, reviewed and removed with the stack.

@@ -2,11 +2,11 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { acknowledge } from '../compliance/acknowledge';
 import type { CacheSettings } from '../config/schema';
+import { configuredLogGroup, retainOrDestroy } from './retention';
 
 export const REDIS_PORT = 6379;
 
@@ -73,16 +73,17 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
         passwordLength: 64,
         excludePunctuation: true,
       },
-      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: retainOrDestroy(retainData),
     });
     this.authToken = token;
 
-    const slowLog = new logs.LogGroup(this, 'SlowLog', {
+    const slowLog = configuredLogGroup(this, 'SlowLog', {
+      envName: envName,
+      retentionField: 'cache.logRetentionDays',
+      retentionDays: settings.logRetentionDays,
       encryptionKey: props.logsKey,
-      retention: settings.logRetentionDays as logs.RetentionDays,
-      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      retain: retainData,
     });
-    acknowledgeConfiguredLogRetention(slowLog, envName, 'cache.logRetentionDays', settings.logRetentionDays);
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupId: `cs2analytics-${envName}-jobs`,

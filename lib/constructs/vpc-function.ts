@@ -1,16 +1,16 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { acknowledge } from '../compliance/acknowledge';
 import { clusterName, connectionSecretName, ecsServiceName, SERVICES_USING } from '../config/names';
 import { bundledLambdaCode } from './bundled-lambda-code';
 import { ServiceRole } from './service-role';
+import { configuredLogGroup } from './retention';
 
 export interface VpcFunctionProps {
   readonly envName: string;
@@ -59,12 +59,13 @@ export class VpcFunction extends Construct implements iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: VpcFunctionProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
+    const logGroup = configuredLogGroup(this, 'Logs', {
+      envName: props.envName,
+      retentionField: props.logRetentionField,
+      retentionDays: props.logRetentionDays,
       encryptionKey: props.logsKey,
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: props.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      retain: props.retainLogs,
     });
-    acknowledgeConfiguredLogRetention(logGroup, props.envName, props.logRetentionField, props.logRetentionDays);
 
     this.role = new ServiceRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { BackupResource } from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,7 @@ import { APP_LOGINS, PostgresDatabase } from '../constructs/postgres-database';
 import { RedisTokenRotation } from '../constructs/redis-token-rotation';
 import { RedisJobQueue } from '../constructs/redis-job-queue';
 import type { NetworkStack } from './network-stack';
+import { retainOrDestroy } from '../constructs/retention';
 
 export interface DataStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -57,7 +58,7 @@ export class DataStack extends Stack {
       // The data tier's log groups use this key too: a key of the same stack is what Control Tower's
       // log-encryption control can verify (it does not follow cross-stack imports).
       forCloudWatchLogs: true,
-      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: retainOrDestroy(retainData),
     }).key;
 
     this.serviceTierSecurityGroup = new ec2.SecurityGroup(this, 'ServiceTierSecurityGroup', {

@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { PARTITION_MAINTENANCE_FUNCTION_OUTPUT } from '../config/names';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
@@ -6,6 +6,7 @@ import { EncryptionKey } from '../constructs/encryption-key';
 import { PartitionMaintenanceJob } from '../constructs/partition-maintenance-job';
 import type { DataStack } from './data-stack';
 import type { NetworkStack } from './network-stack';
+import { retainOrDestroy } from '../constructs/retention';
 
 export interface MaintenanceStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -26,7 +27,7 @@ export class MaintenanceStack extends Stack {
     const key = new EncryptionKey(this, 'Key', {
       purpose: `CS2 Analytics ${config.envName} maintenance: logs and dead letters`,
       forCloudWatchLogs: true,
-      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: retainOrDestroy(config.retainData),
     }).key;
     this.job = new PartitionMaintenanceJob(this, 'PartitionMaintenance', {
       envName: config.envName,

@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,6 +17,7 @@ import { EncryptionKey } from '../constructs/encryption-key';
 import type { DataStack } from './data-stack';
 import type { MaintenanceStack } from './maintenance-stack';
 import type { ServicesStack } from './services-stack';
+import { retainOrDestroy } from '../constructs/retention';
 
 export interface MonitoringStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -49,7 +50,7 @@ export class MonitoringStack extends Stack {
 
     const key = new EncryptionKey(this, 'Key', {
       purpose: `CS2 Analytics ${config.envName} alarm notifications`,
-      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: retainOrDestroy(config.retainData),
     }).key;
     // CloudWatch alarms, EventBridge and RDS event notifications publish to the encrypted topic as
     // services of this account.

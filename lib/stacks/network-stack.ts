@@ -1,13 +1,13 @@
-import { CfnResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
-import { acknowledge, acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
+import { acknowledge } from '../compliance/acknowledge';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { ServiceRole } from '../constructs/service-role';
+import { configuredLogGroup } from '../constructs/retention';
 
 export interface NetworkStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -70,10 +70,12 @@ export class NetworkStack extends Stack {
 
     if (natInstances) this.hardenNatInstances(natInstances, network.cidr, props.config.envName);
 
-    const flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+    const flowLogGroup = configuredLogGroup(this, 'FlowLogGroup', {
+      envName: props.config.envName,
+      retentionField: 'network.flowLogRetentionDays',
+      retentionDays: network.flowLogRetentionDays,
       encryptionKey: this.logsKey,
-      retention: network.flowLogRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
+      retain: true,
     });
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(
@@ -93,7 +95,6 @@ export class NetworkStack extends Stack {
       ),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
-    acknowledgeConfiguredLogRetention(flowLogGroup, props.config.envName, 'network.flowLogRetentionDays', network.flowLogRetentionDays);
     for (const subnet of vpc.publicSubnets) {
       acknowledge(
         subnet,
@@ -105,12 +106,12 @@ export class NetworkStack extends Stack {
     const restrictDefaultSecurityGroup = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     if (restrictDefaultSecurityGroup) {
       // Its logs too go to an encrypted group with the configured retention, not to an implicit one.
-      const providerLogs = new logs.LogGroup(this, 'RestrictDefaultSecurityGroupLogs', {
+      const providerLogs = configuredLogGroup(this, 'RestrictDefaultSecurityGroupLogs', {
+        envName: props.config.envName,
+        retentionField: 'network.flowLogRetentionDays',
+        retentionDays: network.flowLogRetentionDays,
         encryptionKey: this.logsKey,
-        retention: network.flowLogRetentionDays as logs.RetentionDays,
-        removalPolicy: RemovalPolicy.DESTROY,
       });
-      acknowledgeConfiguredLogRetention(providerLogs, props.config.envName, 'network.flowLogRetentionDays', network.flowLogRetentionDays);
       const handler = restrictDefaultSecurityGroup.node.tryFindChild('Handler') as CfnResource | undefined;
       handler?.addPropertyOverride('LoggingConfig', { LogGroup: providerLogs.logGroupName });
       acknowledge(

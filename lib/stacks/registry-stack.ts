@@ -1,8 +1,9 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type { Construct } from 'constructs';
 import { repositoryName, SERVICE_NAMES, type ServiceName } from '../config/names';
 import type { EnvironmentConfig } from '../config/schema';
+import { retainOrDestroy } from '../constructs/retention';
 
 export interface RegistryStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -27,7 +28,7 @@ export class RegistryStack extends Stack {
         // Where data is kept, the images are the deployable history and outlive the stack. A disposable
         // environment deletes them with it: a retained repository keeps its fixed name taken, and the
         // next deploy of the environment would fail with "already exists".
-        removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        removalPolicy: retainOrDestroy(props.config.retainData),
         emptyOnDelete: props.config.retainData ? undefined : true,
         lifecycleRules: [
           { description: 'Untagged layers from failed pushes', tagStatus: ecr.TagStatus.UNTAGGED, maxImageCount: 1, rulePriority: 1 },

@@ -1,11 +1,9 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
-import { acknowledgeConfiguredLogRetention } from '../compliance/acknowledge';
 import type { EnvironmentConfig } from '../config/schema';
 import { DATABASE_NAME } from '../constructs/postgres-database';
 import { EncryptionKey } from '../constructs/encryption-key';
@@ -17,6 +15,7 @@ import { RotationSchedule } from '../constructs/rotation-schedule';
 import type { DataStack } from './data-stack';
 import type { NetworkStack } from './network-stack';
 import type { RegistryStack } from './registry-stack';
+import { configuredLogGroup, retainOrDestroy } from '../constructs/retention';
 
 /** The original parser-demos volume, under the parser task's scratch space. */
 const PARSER_SCRATCH_DIRECTORY = 'parser-demos';
@@ -50,15 +49,16 @@ export class ServicesStack extends Stack {
     const key = new EncryptionKey(this, 'Key', {
       purpose: `CS2 Analytics ${envName} services: container logs, ECS Exec sessions, WAF logs`,
       forCloudWatchLogs: true,
-      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: retainOrDestroy(config.retainData),
     }).key;
 
-    const execLogGroup = new logs.LogGroup(this, 'ExecSessionLogs', {
+    const execLogGroup = configuredLogGroup(this, 'ExecSessionLogs', {
+      envName: envName,
+      retentionField: 'services.logRetentionDays',
+      retentionDays: services.logRetentionDays,
       encryptionKey: key,
-      retention: services.logRetentionDays as logs.RetentionDays,
-      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      retain: config.retainData,
     });
-    acknowledgeConfiguredLogRetention(execLogGroup, envName, 'services.logRetentionDays', services.logRetentionDays);
     const clusterName = clusterNameOf(envName);
     const cluster = (this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName,
@@ -73,13 +73,13 @@ export class ServicesStack extends Stack {
     }));
     // Container Insights writes its performance events here; created first so that they are encrypted
     // and expire with the configured retention instead of the group ECS would create.
-    const insightsLogs = new logs.LogGroup(this, 'ContainerInsightsLogs', {
+    const insightsLogs = configuredLogGroup(this, 'ContainerInsightsLogs', {
       logGroupName: `/aws/ecs/containerinsights/${clusterName}/performance`,
+      envName: envName,
+      retentionField: 'services.logRetentionDays',
+      retentionDays: services.logRetentionDays,
       encryptionKey: key,
-      retention: services.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledgeConfiguredLogRetention(insightsLogs, envName, 'services.logRetentionDays', services.logRetentionDays);
     cluster.node.addDependency(insightsLogs);
     cluster.addDefaultCloudMapNamespace({
       name: `cs2analytics-${envName}.internal`,
