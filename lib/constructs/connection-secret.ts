@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { connectionSecretName } from '../config/names';
 import { VpcFunction } from './vpc-function';
+import { deadLetterQueue } from './dead-letter-queue';
 
 /** The keys of the connection secret, which the services get as ECS secrets under these names. */
 export const CONNECTION_KEYS = [
@@ -94,19 +95,10 @@ export class ConnectionSecret extends Construct {
       );
     }
 
-    const deadLetters = (this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const deadLetters = (this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      encryptionKey: props.key,
+      deadLettersOf: 'the connection refresh',
     }));
-    for (const rule of [
-      'AwsSolutions::AwsSolutions-SQS3',
-      'cdk-validator-cfnguard::sqs_dlq_check',
-      'Serverless::Serverless-SQSRedrivePolicy',
-    ]) {
-      acknowledge(deadLetters, rule, 'This queue is the dead-letter queue of the connection refresh: it has none of its own');
-    }
     // EventBridge delivers its own failures here too, through the key.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -18,6 +18,7 @@ import { bundledLambdaCode } from './bundled-lambda-code';
 import { APP_OWNER_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
+import { deadLetterQueue } from './dead-letter-queue';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 export const SQL_DIRECTORY = path.join(PROJECT_ROOT, 'sql');
@@ -75,19 +76,10 @@ export class PartitionMaintenanceJob extends Construct {
       retain: props.retainLogs ?? true,
     });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      encryptionKey: props.encryptionKey,
+      deadLettersOf: 'the maintenance function',
     });
-    for (const rule of [
-      'AwsSolutions::AwsSolutions-SQS3',
-      'cdk-validator-cfnguard::sqs_dlq_check',
-      'Serverless::Serverless-SQSRedrivePolicy',
-    ]) {
-      acknowledge(this.deadLetterQueue, rule, 'This queue is the dead-letter queue of the maintenance function: it has none of its own');
-    }
 
     const tables = settings.tables.map((table) => ({
       ...table,
