@@ -18,7 +18,17 @@ const CASES: [string, EnvironmentName, Record<string, unknown>][] = [
   ['dev', 'dev', {}],
   ['staging', 'staging', {}],
   ['prod', 'prod', {}],
-  ['prod in instance mode', 'prod', { 'database.engine': 'instance', 'database.readers': 2 }],
+  [
+    'prod in instance mode',
+    'prod',
+    {
+      'database.engine': 'instance',
+      'database.readers': 2,
+      'database.multiAz': true,
+      'database.allocatedStorageGiB': 100,
+      'database.maxAllocatedStorageGiB': 1000,
+    },
+  ],
 ];
 
 /** Fields the schema leaves no other value for, on their own. */
@@ -26,6 +36,9 @@ const NO_OTHER_VALUE: Record<string, string> = {
   region: 'the availability zones must lie in the region (and a region is marked replacing)',
   retainData: 'only dev may set it to false',
   'loadBalancer.allowPlainHttp': 'must stay true while no loadBalancer.domainName is set',
+  'database.engine':
+    'the other engine adds or drops the instance-only settings (multiAz, storage) with it; the switch is marked replacing, ' +
+    'and its impact is the replacement of the database',
 };
 
 /**

@@ -194,9 +194,33 @@ describe('each bad value fails with a message naming the environment and the fie
     ],
     [
       'storage ceiling under the floor',
+      'dev',
+      { 'database.maxAllocatedStorageGiB': '10' },
+      'dev: database.maxAllocatedStorageGiB must be an integer from 20 to 65536 (got 10)',
+    ],
+    [
+      'storage ceiling under the floor, in range',
+      'dev',
+      { 'database.allocatedStorageGiB': '200' },
+      'dev: database.maxAllocatedStorageGiB must be at least database.allocatedStorageGiB (200) (got 100)',
+    ],
+    [
+      'a standby setting under Aurora',
       'prod',
-      { 'database.maxAllocatedStorageGiB': '50' },
-      'prod: database.maxAllocatedStorageGiB must be at least database.allocatedStorageGiB (100) (got 50)',
+      { 'database.multiAz': 'true' },
+      'prod: database.multiAz applies only to database.engine instance: Aurora keeps six copies over three AZs and fails over to a reader; remove it (got true)',
+    ],
+    [
+      'a storage setting under Aurora',
+      'staging',
+      { 'database.allocatedStorageGiB': '50' },
+      'staging: database.allocatedStorageGiB applies only to database.engine instance: Aurora storage grows by itself; remove it (got 50)',
+    ],
+    [
+      'the instance engine without its storage',
+      'prod',
+      { 'database.engine': 'instance' },
+      'prod: database.allocatedStorageGiB is required when database.engine is instance',
     ],
     [
       'Performance Insights retention',
@@ -227,7 +251,7 @@ describe('each bad value fails with a message naming the environment and the fie
       'a domain without its hosted zone',
       'staging',
       { 'loadBalancer.domainName': 'cs2.example.org' },
-      'staging: loadBalancer.hostedZoneId is required',
+      'staging: loadBalancer.hostedZoneId is required with loadBalancer.domainName: the two are set together',
     ],
     [
       'min tasks above max',
@@ -301,8 +325,17 @@ describe('each bad value fails with a message naming the environment and the fie
   });
 
   test('the other engine mode and more readers are one override away', () => {
-    const config = loadConfig({ envName: 'prod', overrides: { 'database.engine': 'instance', 'database.readers': '2' } });
-    expect(config.database).toMatchObject({ engine: 'instance', readers: 2 });
+    const config = loadConfig({
+      envName: 'prod',
+      overrides: {
+        'database.engine': 'instance',
+        'database.readers': '2',
+        'database.multiAz': 'true',
+        'database.allocatedStorageGiB': '100',
+        'database.maxAllocatedStorageGiB': '1000',
+      },
+    });
+    expect(config.database).toMatchObject({ engine: 'instance', readers: 2, multiAz: true, allocatedStorageGiB: 100 });
   });
 
   test('a required field left out says so', () => {

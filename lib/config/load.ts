@@ -55,7 +55,8 @@ export function loadConfig(options: LoadConfigOptions): EnvironmentConfig {
   if (envName !== 'dev' && !result.data.retainData) {
     throw new ConfigError([`${envName}: retainData must be true outside dev: only dev may lose its data on deletion (got false)`]);
   }
-  return { ...result.data, envName };
+  // The schema's cross-field rules have checked the engine-specific database settings.
+  return { ...result.data, envName } as EnvironmentConfig;
 }
 
 export function isEnvironmentName(name: string): name is EnvironmentName {
@@ -73,7 +74,8 @@ function describeIssue(envName: string, raw: unknown, issue: z.core.$ZodIssue): 
     return issue.keys.map((key) => `${envName}: ${[...issue.path.map(String), key].join('.')} is not a known setting`);
   }
   const value = valueAt(raw, issue.path);
-  if (value === undefined) return [`${envName}: ${field} is required`];
+  // A cross-field rule that asks for a missing field says why; a plain missing field is just required.
+  if (value === undefined) return [`${envName}: ${field} ${issue.code === 'custom' ? issue.message : 'is required'}`];
   return [`${envName}: ${field} ${issue.message} (got ${JSON.stringify(value)})`];
 }
 

@@ -105,6 +105,14 @@ export const networkSchema = z.strictObject({
 
 const INSTANCE_CLASS = /^(db\.)?[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
+/** Settings that only the `instance` engine has, and why Aurora has no use for each. */
+const INSTANCE_ONLY_DATABASE_FIELDS = ['multiAz', 'allocatedStorageGiB', 'maxAllocatedStorageGiB'] as const;
+const INSTANCE_ONLY_WHY: Record<(typeof INSTANCE_ONLY_DATABASE_FIELDS)[number], string> = {
+  multiAz: 'Aurora keeps six copies over three AZs and fails over to a reader',
+  allocatedStorageGiB: 'Aurora storage grows by itself',
+  maxAllocatedStorageGiB: 'Aurora storage grows by itself',
+};
+
 export const databaseSchema = z.strictObject({
   /**
    * `aurora`: Aurora PostgreSQL writer + readers, RDS Proxy with read/write and read-only endpoints.
@@ -121,11 +129,17 @@ export const databaseSchema = z.strictObject({
   readers: integer(0, 15),
   /** Instance class without the `db.` prefix, e.g. r6g.large. */
   instanceType: text(INSTANCE_CLASS, 'an RDS instance class, e.g. r6g.large'),
-  /** `instance` engine only: a synchronous standby in another AZ for the primary. */
-  multiAz: flag(),
-  /** `instance` engine only: initial gp3 storage; autoscaling grows it up to maxAllocatedStorageGiB. */
-  allocatedStorageGiB: integer(20, 65536),
-  maxAllocatedStorageGiB: integer(20, 65536),
+  /**
+   * `instance` engine only (required there, rejected under `aurora`, whose readers are its standbys):
+   * a synchronous standby in another AZ for the primary.
+   */
+  multiAz: flag().optional(),
+  /**
+   * `instance` engine only (required there, rejected under `aurora`, whose storage grows by itself):
+   * initial gp3 storage; autoscaling grows it up to maxAllocatedStorageGiB.
+   */
+  allocatedStorageGiB: integer(20, 65536).optional(),
+  maxAllocatedStorageGiB: integer(20, 65536).optional(),
   /** Server connection limit (max_connections); the proxy's percentages apply to it. */
   maxConnections: integer(50, 5000),
   backupRetentionDays: integer(1, 35),
@@ -421,7 +435,23 @@ export const environmentSchema = z
       }
     }
     const { database, cache } = config;
-    if (database.maxAllocatedStorageGiB < database.allocatedStorageGiB) {
+    for (const field of INSTANCE_ONLY_DATABASE_FIELDS) {
+      if (database.engine === 'aurora' && database[field] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['database', field],
+          message: `applies only to database.engine instance: ${INSTANCE_ONLY_WHY[field]}; remove it`,
+        });
+      }
+      if (database.engine === 'instance' && database[field] === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['database', field], message: 'is required when database.engine is instance' });
+      }
+    }
+    if (
+      database.allocatedStorageGiB !== undefined &&
+      database.maxAllocatedStorageGiB !== undefined &&
+      database.maxAllocatedStorageGiB < database.allocatedStorageGiB
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['database', 'maxAllocatedStorageGiB'],
@@ -462,7 +492,7 @@ export const environmentSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['loadBalancer', loadBalancer.domainName === undefined ? 'domainName' : 'hostedZoneId'],
-        message: 'is required with loadBalancer.domainName and loadBalancer.hostedZoneId set together',
+        message: `is required with loadBalancer.${loadBalancer.domainName === undefined ? 'hostedZoneId' : 'domainName'}: the two are set together`,
       });
     }
     if (loadBalancer.domainName === undefined && !loadBalancer.allowPlainHttp) {
@@ -500,7 +530,19 @@ export const environmentSchema = z
   });
 
 export type NetworkSettings = z.output<typeof networkSchema>;
-export type DatabaseSettings = z.output<typeof databaseSchema>;
+type ParsedDatabase = z.output<typeof databaseSchema>;
+type CommonDatabaseSettings = Omit<ParsedDatabase, 'engine' | (typeof INSTANCE_ONLY_DATABASE_FIELDS)[number]>;
+/** Aurora PostgreSQL: no standby or storage settings (its readers are standbys; its storage grows by itself). */
+export type AuroraDatabaseSettings = CommonDatabaseSettings & { readonly engine: 'aurora' };
+/** RDS for PostgreSQL: a primary (Multi-AZ where asked) with gp3 storage that grows up to a ceiling. */
+export type InstanceDatabaseSettings = CommonDatabaseSettings & {
+  readonly engine: 'instance';
+  readonly multiAz: boolean;
+  readonly allocatedStorageGiB: number;
+  readonly maxAllocatedStorageGiB: number;
+};
+/** The database settings, by engine mode (the schema's cross-field rules guarantee the shape). */
+export type DatabaseSettings = AuroraDatabaseSettings | InstanceDatabaseSettings;
 export type CacheSettings = z.output<typeof cacheSchema>;
 export type FileSystemSettings = z.output<typeof fileSystemSchema>;
 export type BackupSettings = z.output<typeof backupSchema>;
@@ -515,6 +557,7 @@ export type MonitoringSettings = z.output<typeof monitoringSchema>;
 export type EnvironmentSettings = z.input<typeof environmentSchema>;
 
 /** A validated environment, with the resolved account and region. */
-export type EnvironmentConfig = z.output<typeof environmentSchema> & {
+export type EnvironmentConfig = Omit<z.output<typeof environmentSchema>, 'database'> & {
+  readonly database: DatabaseSettings;
   readonly envName: EnvironmentName;
 };

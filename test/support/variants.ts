@@ -12,7 +12,17 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'staging', envName: 'staging' },
   { name: 'prod', envName: 'prod' },
   // The other engine mode, with the original's two replicas: RDS for PostgreSQL behind the proxy.
-  { name: 'prod-instance', envName: 'prod', overrides: { 'database.engine': 'instance', 'database.readers': 2 } },
+  {
+    name: 'prod-instance',
+    envName: 'prod',
+    overrides: {
+      'database.engine': 'instance',
+      'database.readers': 2,
+      'database.multiAz': true,
+      'database.allocatedStorageGiB': 100,
+      'database.maxAllocatedStorageGiB': 1000,
+    },
+  },
 ];
 
 export const SYNTH_ROOT = `${__dirname}/../../.jest-synth`;

@@ -74,10 +74,7 @@ export const COST_LEVERS: readonly CostLever[] = [
     isOn: (settings) => settings.database.engine === 'instance',
     flip: (settings) => ({
       ...settings,
-      database:
-        settings.database.engine === 'instance'
-          ? { ...settings.database, engine: 'aurora', instanceType: 't4g.medium' }
-          : { ...settings.database, engine: 'instance', instanceType: 't4g.micro' },
+      database: flipEngine(settings.database),
     }),
     tradeOff:
       "one instance with 1 GiB of memory and burstable CPU instead of Aurora's storage (six copies over three AZs, fast " +
@@ -86,5 +83,21 @@ export const COST_LEVERS: readonly CostLever[] = [
       'secret and identifiers keep their names)',
   },
 ];
+
+/** Aurora db.t4g.medium to RDS db.t4g.micro (Single-AZ, 20 GiB growing to 100) and back. */
+function flipEngine(database: EnvironmentSettings['database']): EnvironmentSettings['database'] {
+  if (database.engine === 'instance') {
+    const { multiAz: _multiAz, allocatedStorageGiB: _allocated, maxAllocatedStorageGiB: _max, ...common } = database;
+    return { ...common, engine: 'aurora', instanceType: 't4g.medium' };
+  }
+  return {
+    ...database,
+    engine: 'instance',
+    instanceType: 't4g.micro',
+    multiAz: false,
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 100,
+  };
+}
 
 export type LeverEnvironments = Record<EnvironmentName, EnvironmentSettings>;

@@ -1,3 +1,5 @@
+import type { DatabaseSettings } from '../../../lib/config/schema';
+
 /**
  * What the estimate assumes about usage: an idle environment, running all month at its minimum task
  * and instance counts, storage at its configured minimum. Each assumption is printed with the estimate,
@@ -6,7 +8,7 @@
  */
 export interface UsageAssumptions {
   readonly hoursPerMonth: number;
-  /** Aurora storage billed, GB: the config's `database.allocatedStorageGiB` (Aurora bills what it holds). */
+  /** Aurora storage billed, GB (Aurora bills what it holds; an idle environment holds little). */
   readonly auroraStorageGb: number;
   readonly auroraIoMillionPerMonth: number;
   readonly natGatewayGbPerMonth: number;
@@ -31,11 +33,15 @@ export interface UsageAssumptions {
   readonly lambdaSecondsPerInvocation: number;
 }
 
+/** What an idle Aurora database holds, and what its backups hold: the smallest allocation RDS allows. */
+const IDLE_DATABASE_GB = 20;
+
 /** The idle environment's usage, with storage from the config where the config sets it. */
-export function idleUsage(config: { readonly database: { readonly allocatedStorageGiB: number } }): UsageAssumptions {
+export function idleUsage(config: { readonly database: DatabaseSettings | { readonly allocatedStorageGiB: number } }): UsageAssumptions {
+  const databaseGb = 'allocatedStorageGiB' in config.database ? config.database.allocatedStorageGiB : IDLE_DATABASE_GB;
   return {
     hoursPerMonth: 730,
-    auroraStorageGb: config.database.allocatedStorageGiB,
+    auroraStorageGb: IDLE_DATABASE_GB,
     auroraIoMillionPerMonth: 1,
     natGatewayGbPerMonth: 10,
     interfaceEndpointGbPerMonth: 5,
@@ -45,7 +51,7 @@ export function idleUsage(config: { readonly database: { readonly allocatedStora
     logsMonthsKeptWithoutRetention: 12,
     s3GbPerBucket: 1,
     ecrGbPerRepository: 1,
-    backupDatabaseGb: config.database.allocatedStorageGiB,
+    backupDatabaseGb: databaseGb,
     backupFileSystemGb: 10,
     kmsRequests10kPerKey: 1,
     secretsApi10kPerSecret: 1,
@@ -67,7 +73,7 @@ export function describeUsage(usage: UsageAssumptions): string[] {
       `load balancer ${usage.albAverageLcu} LCU on average, Aurora ${usage.auroraIoMillionPerMonth} million I/O, ` +
       `${usage.logsIngestedGbPerLogGroup} GB of logs per log group, WAF ${usage.wafRequestsMillionPerMonth} million requests, ` +
       `DNS ${usage.route53QueriesMillionPerMonth} million queries, ${usage.lambdaInvocationsPerFunction} invocations of ${usage.lambdaSecondsPerInvocation} s per function`,
-    `storage at configured minimums: Aurora ${usage.auroraStorageGb} GB (database.allocatedStorageGiB), RDS as allocated, ` +
+    `storage at configured minimums: RDS as allocated (database.allocatedStorageGiB), Aurora ${usage.auroraStorageGb} GB (it bills what it holds), ` +
       `demo files ${usage.efsStandardGb} GB, ${usage.s3GbPerBucket} GB per bucket, ${usage.ecrGbPerRepository} GB per image repository, ` +
       `backups of ${usage.backupDatabaseGb} GB (database) and ${usage.backupFileSystemGb} GB (files)`,
     'not included: data transfer out to the internet, free tiers, taxes, support plans',
