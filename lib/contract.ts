@@ -12,3 +12,44 @@ export const LOGIN_PASSWORDS_LOCK_KEY = 7_210_351_000_002;
 
 /** Characters generated passwords leave out: those that need escaping in URLs, shells or SQL literals. */
 export const PASSWORD_EXCLUDED_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
+
+/** Where the partition-maintenance function publishes its metrics (embedded metric format). */
+export const MAINTENANCE_METRICS_NAMESPACE = 'CS2Analytics/PartitionMaintenance';
+
+/** Metrics of a pass per table (dimension `Table`: `<schema>.<table>`), and of the pass as a whole. */
+export const MAINTENANCE_TABLE_METRICS = [
+  'PartitionsCreated',
+  'PartitionsRetired',
+  'RowsArchived',
+  'LockRetries',
+  'Errors',
+  'Waiting',
+  'Converted',
+  'MonthsAhead',
+] as const;
+export const MAINTENANCE_PASS_METRICS = ['DurationMs', 'Succeeded', 'Skipped', 'TablesWaiting'] as const;
+export type MaintenanceMetric = (typeof MAINTENANCE_TABLE_METRICS)[number] | (typeof MAINTENANCE_PASS_METRICS)[number];
+
+/** The key prefix of archived partitions in the archive bucket: `<prefix>/<schema>/<table>/<partition>.csv`. */
+export const ARCHIVE_PREFIX = 'partitions';
+
+/** The partition-maintenance function's environment variables, by what each holds. */
+export const MAINTENANCE_ENVIRONMENT = {
+  environment: 'ENVIRONMENT',
+  databaseHost: 'DB_HOST',
+  databasePort: 'DB_PORT',
+  databaseName: 'DB_NAME',
+  databaseSecretArn: 'DB_SECRET_ARN',
+  /** JSON: { owner, logins: [{ username, secretArn }], connectionLimit }. */
+  appRoles: 'APP_ROLES',
+  databaseEngine: 'DB_ENGINE',
+  databaseIdentifier: 'DB_IDENTIFIER',
+  /** `verify-full` or `disable`. */
+  databaseTls: 'DB_TLS',
+  /** JSON: [{ schema, table, column, futureMonths, retentionMonths, archive, convertIfPlain }]. */
+  tables: 'TABLES',
+  archiveBucket: 'ARCHIVE_BUCKET',
+  archiveRegion: 'ARCHIVE_REGION',
+  lockTimeoutMs: 'LOCK_TIMEOUT_MS',
+  metricsNamespace: 'METRICS_NAMESPACE',
+} as const;

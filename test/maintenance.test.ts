@@ -1,4 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { readJobEnvironment } from '../lambda/partition-maintenance/job';
+import { MAINTENANCE_ENVIRONMENT, MAINTENANCE_METRICS_NAMESPACE } from '../lib/contract';
 import { stackOf, synthesized, templateOf } from './support/synthesized';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
@@ -16,6 +18,21 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
   const template = templateOf(variant, 'Maintenance');
   const [functionId, fn] = only(template, 'AWS::Lambda::Function');
   const env = fn.Properties.Environment.Variables as Record<string, any>;
+
+  test('sets exactly the environment variables lib/contract.ts names (and the CA bundle), which the function reads', () => {
+    expect(Object.keys(env).sort()).toEqual([...Object.values(MAINTENANCE_ENVIRONMENT), 'NODE_EXTRA_CA_CERTS'].sort());
+    expect(env[MAINTENANCE_ENVIRONMENT.metricsNamespace]).toBe(MAINTENANCE_METRICS_NAMESPACE);
+    // The function reads them all: the literal values as they are, references (resolved at deploy) as stand-ins.
+    const { [MAINTENANCE_ENVIRONMENT.appRoles]: _appRoles, ...plain } = env;
+    const job = readJobEnvironment(
+      Object.fromEntries(Object.entries(plain).map(([name, value]) => [name, typeof value === 'string' ? value : 'stand-in'])),
+    );
+    expect(job).toMatchObject({
+      environment: config.envName,
+      databaseEngine: config.database.engine,
+      metricsNamespace: MAINTENANCE_METRICS_NAMESPACE,
+    });
+  });
 
   test('is a stateless stack named after the environment, not termination-protected', () => {
     const stack = stackOf(variant, 'Maintenance');

@@ -1,9 +1,10 @@
 import type { ClientBase } from 'pg';
+import { ARCHIVE_PREFIX } from '../../lib/contract';
 
 export interface ArchiveTarget {
   readonly bucket: string;
   readonly region: string;
-  /** Key prefix; the object is `<prefix>/<schema>/<table>/<partition>.csv`. @default 'partitions' */
+  /** Key prefix; the object is `<prefix>/<schema>/<table>/<partition>.csv`. @default ARCHIVE_PREFIX ('partitions') */
   readonly prefix?: string;
 }
 
@@ -51,7 +52,7 @@ export async function archivePartition(
   partition: { readonly schema: string; readonly name: string; readonly parentTable: string },
 ): Promise<ArchiveResult> {
   const qualified = `${quoteIdent(partition.schema)}.${quoteIdent(partition.name)}`;
-  const key = [target.prefix ?? 'partitions', partition.schema, partition.parentTable, `${partition.name}.csv`].join('/');
+  const key = [target.prefix ?? ARCHIVE_PREFIX, partition.schema, partition.parentTable, `${partition.name}.csv`].join('/');
   const uri = `s3://${target.bucket}/${key}`;
   const { rows: counted } = await client.query<{ rows: string }>(`SELECT count(*) AS rows FROM ${qualified}`);
   const expected = Number(counted[0].rows);

@@ -11,6 +11,7 @@
 import { Client } from 'pg';
 import { convertToPartitioned } from './convert';
 import { logEvent, runMaintenance } from './maintain';
+import { ARCHIVE_PREFIX } from '../../lib/contract';
 
 class UsageError extends Error {}
 
@@ -70,7 +71,9 @@ export function parseArguments(argv: readonly string[]) {
     ...common,
     futureMonths: count('future-months'),
     retentionMonths,
-    archive: bucket ? { bucket, region: text('archive-region'), prefix: (values['archive-prefix'] as string) ?? 'partitions' } : undefined,
+    archive: bucket
+      ? { bucket, region: text('archive-region'), prefix: (values['archive-prefix'] as string) ?? ARCHIVE_PREFIX }
+      : undefined,
     dryRun: values['dry-run'] === true,
   } as const;
 }

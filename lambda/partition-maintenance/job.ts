@@ -5,6 +5,7 @@ import { ensureAppRoles, syncLoginPasswords } from './app-roles';
 import { installSql } from './install';
 import { logEvent, runConversion, runMaintenance, type ConversionOutcome } from './maintain';
 import type { PassSummary, TableSettings } from './pass';
+import { ARCHIVE_PREFIX, MAINTENANCE_ENVIRONMENT as ENV, MAINTENANCE_METRICS_NAMESPACE, type MaintenanceMetric } from '../../lib/contract';
 
 /** The job's settings, as the stack hands them to the function's environment. */
 export interface JobEnvironment {
@@ -51,13 +52,13 @@ export function readJobEnvironment(variables: NodeJS.ProcessEnv): JobEnvironment
     if (!value) throw new Error(`environment variable ${name} is required`);
     return value;
   };
-  const engine = required('DB_ENGINE');
+  const engine = required(ENV.databaseEngine);
   if (engine !== 'aurora' && engine !== 'instance') throw new Error(`DB_ENGINE must be aurora or instance (got ${engine})`);
-  const tls = variables.DB_TLS ?? 'verify-full';
+  const tls = variables[ENV.databaseTls] ?? 'verify-full';
   if (tls !== 'verify-full' && tls !== 'disable') throw new Error(`DB_TLS must be verify-full or disable (got ${tls})`);
   let tables: TableSettings[];
   try {
-    tables = JSON.parse(required('TABLES'));
+    tables = JSON.parse(required(ENV.tables));
   } catch (error) {
     throw new Error(`TABLES must be a JSON list of tables: ${(error as Error).message}`, { cause: error });
   }
@@ -65,20 +66,20 @@ export function readJobEnvironment(variables: NodeJS.ProcessEnv): JobEnvironment
     throw new Error('TABLES must list objects with schema, table, column, futureMonths, retentionMonths, archive');
   }
   return {
-    environment: required('ENVIRONMENT'),
-    databaseHost: required('DB_HOST'),
-    databasePort: Number(required('DB_PORT')),
-    databaseName: required('DB_NAME'),
-    databaseSecretArn: required('DB_SECRET_ARN'),
+    environment: required(ENV.environment),
+    databaseHost: required(ENV.databaseHost),
+    databasePort: Number(required(ENV.databasePort)),
+    databaseName: required(ENV.databaseName),
+    databaseSecretArn: required(ENV.databaseSecretArn),
     databaseEngine: engine,
-    databaseIdentifier: required('DB_IDENTIFIER'),
+    databaseIdentifier: required(ENV.databaseIdentifier),
     databaseTls: tls,
     tables,
-    archiveBucket: variables.ARCHIVE_BUCKET || undefined,
-    archiveRegion: variables.ARCHIVE_REGION || undefined,
-    lockTimeoutMs: variables.LOCK_TIMEOUT_MS ? Number(variables.LOCK_TIMEOUT_MS) : undefined,
-    metricsNamespace: variables.METRICS_NAMESPACE ?? 'CS2Analytics/PartitionMaintenance',
-    appRoles: variables.APP_ROLES ? parseAppRoles(variables.APP_ROLES) : undefined,
+    archiveBucket: variables[ENV.archiveBucket] || undefined,
+    archiveRegion: variables[ENV.archiveRegion] || undefined,
+    lockTimeoutMs: variables[ENV.lockTimeoutMs] ? Number(variables[ENV.lockTimeoutMs]) : undefined,
+    metricsNamespace: variables[ENV.metricsNamespace] ?? MAINTENANCE_METRICS_NAMESPACE,
+    appRoles: variables[ENV.appRoles] ? parseAppRoles(variables[ENV.appRoles] as string) : undefined,
   };
 }
 
@@ -147,7 +148,7 @@ export async function runJob(deps: JobDependencies): Promise<JobResult> {
   const summary = await runMaintenance(connection, {
     tables: env.tables,
     now: deps.now,
-    archiveTarget: env.archiveBucket ? { bucket: env.archiveBucket, region: env.archiveRegion ?? '', prefix: 'partitions' } : undefined,
+    archiveTarget: env.archiveBucket ? { bucket: env.archiveBucket, region: env.archiveRegion ?? '', prefix: ARCHIVE_PREFIX } : undefined,
     retry: env.lockTimeoutMs ? { lockTimeoutMs: env.lockTimeoutMs } : undefined,
     // The app's migrations create the tables after the first deploy: until then, nothing to do.
     missingTables: 'wait',
@@ -260,13 +261,13 @@ async function databaseStatus(deps: JobDependencies): Promise<string | undefined
   return result.DBInstances?.[0]?.DBInstanceStatus;
 }
 
-const UNITS: Record<string, string> = { DurationMs: 'Milliseconds' };
+const UNITS: Partial<Record<MaintenanceMetric, string>> = { DurationMs: 'Milliseconds' };
 
 /** CloudWatch embedded metric format: one JSON log line per dimension set becomes metrics. */
 function writeMetrics(
   write: (line: string) => void,
   env: JobEnvironment,
-  records: { dimensions: Record<string, string>; values: Record<string, number> }[],
+  records: { dimensions: Record<string, string>; values: Partial<Record<MaintenanceMetric, number>> }[],
 ): void {
   for (const record of records) {
     const dimensions = { Environment: env.environment, ...record.dimensions };
@@ -278,7 +279,7 @@ function writeMetrics(
             {
               Namespace: env.metricsNamespace,
               Dimensions: [Object.keys(dimensions)],
-              Metrics: Object.keys(record.values).map((name) => ({ Name: name, Unit: UNITS[name] ?? 'Count' })),
+              Metrics: (Object.keys(record.values) as MaintenanceMetric[]).map((name) => ({ Name: name, Unit: UNITS[name] ?? 'Count' })),
             },
           ],
         },

@@ -6,9 +6,9 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { createAccessLogBucket } from './access-log-bucket';
 import { ServiceRole } from './service-role';
+import { ARCHIVE_PREFIX } from '../contract';
 
 /** Key prefix of the partition exports: `<prefix>/<schema>/<table>/<partition>.csv`. */
-export const ARCHIVE_PREFIX = 'partitions';
 
 export interface PartitionArchiveBucketProps {
   readonly envName: string;

@@ -19,10 +19,10 @@ import { APP_OWNER_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
 import { deadLetterQueue } from './dead-letter-queue';
+import { MAINTENANCE_ENVIRONMENT as ENV, MAINTENANCE_METRICS_NAMESPACE, type MaintenanceMetric } from '../contract';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 export const SQL_DIRECTORY = path.join(PROJECT_ROOT, 'sql');
-export const METRICS_NAMESPACE = 'CS2Analytics/PartitionMaintenance';
 
 export interface PartitionMaintenanceJobProps {
   readonly envName: string;
@@ -157,15 +157,15 @@ export class PartitionMaintenanceJob extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
       environment: {
-        ENVIRONMENT: envName,
-        DB_HOST: database.directWriterEndpoint,
-        DB_PORT: String(database.databasePort),
-        DB_NAME: DATABASE_NAME,
-        DB_SECRET_ARN: database.secret.secretArn,
+        [ENV.environment]: envName,
+        [ENV.databaseHost]: database.directWriterEndpoint,
+        [ENV.databasePort]: String(database.databasePort),
+        [ENV.databaseName]: DATABASE_NAME,
+        [ENV.databaseSecretArn]: database.secret.secretArn,
         // The app's database roles, set up at every deployment (sql/002_app_roles.sql).
         ...(Object.keys(database.loginSecrets).length
           ? {
-              APP_ROLES: Stack.of(this).toJsonString({
+              [ENV.appRoles]: Stack.of(this).toJsonString({
                 owner: APP_OWNER_ROLE,
                 logins: Object.entries(database.loginSecrets).map(([username, loginSecret]) => ({
                   username,
@@ -175,14 +175,14 @@ export class PartitionMaintenanceJob extends Construct {
               }),
             }
           : {}),
-        DB_ENGINE: database.engine,
-        DB_IDENTIFIER: database.identifier,
-        DB_TLS: 'verify-full',
-        TABLES: JSON.stringify(tables),
-        ARCHIVE_BUCKET: props.archiveBucket.bucketName,
-        ARCHIVE_REGION: stack.region,
-        LOCK_TIMEOUT_MS: String(settings.lockTimeoutMs),
-        METRICS_NAMESPACE,
+        [ENV.databaseEngine]: database.engine,
+        [ENV.databaseIdentifier]: database.identifier,
+        [ENV.databaseTls]: 'verify-full',
+        [ENV.tables]: JSON.stringify(tables),
+        [ENV.archiveBucket]: props.archiveBucket.bucketName,
+        [ENV.archiveRegion]: stack.region,
+        [ENV.lockTimeoutMs]: String(settings.lockTimeoutMs),
+        [ENV.metricsNamespace]: MAINTENANCE_METRICS_NAMESPACE,
         // Node.js 20+ runtimes no longer trust the Amazon CAs by default; this bundle has the RDS ones.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
       },
@@ -243,10 +243,10 @@ export class PartitionMaintenanceJob extends Construct {
     this.tables = tables.map((table) => `${table.schema}.${table.table}`);
   }
 
-  /** A metric the job publishes (embedded metric format) under METRICS_NAMESPACE. */
-  metric(metricName: string, options: { table?: string; statistic: string; period: Duration }): cloudwatch.Metric {
+  /** A metric the job publishes (embedded metric format), named as lib/contract.ts names them. */
+  metric(metricName: MaintenanceMetric, options: { table?: string; statistic: string; period: Duration }): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
+      namespace: MAINTENANCE_METRICS_NAMESPACE,
       metricName,
       dimensionsMap: { Environment: this.envName, ...(options.table ? { Table: options.table } : {}) },
       statistic: options.statistic,
