@@ -112,11 +112,31 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   /** The hosted function that rotates the master user's password (its errors are alarmed). */
   readonly masterRotationFunctionName: string;
 
+  /** Refuses props this construct cannot build from, naming the prop, before anything is created. */
+  private static checkProps(props: PostgresDatabaseProps): void {
+    if (props.availabilityZones.length === 0) throw new Error('PostgresDatabase: availabilityZones must list at least one zone');
+    if (new Set(props.availabilityZones).size !== props.availabilityZones.length) {
+      throw new Error(`PostgresDatabase: availabilityZones lists a zone twice (${props.availabilityZones.join(', ')})`);
+    }
+    for (const login of props.appLogins ?? []) {
+      // A PostgreSQL role name the SQL and the secrets can use unquoted, and not the master user's.
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(login) || login === MASTER_USERNAME) {
+        throw new Error(
+          `PostgresDatabase: appLogins has '${login}', which is not a lower-case PostgreSQL role name other than ${MASTER_USERNAME}`,
+        );
+      }
+    }
+    if (props.appLogins && new Set(props.appLogins).size !== props.appLogins.length) {
+      throw new Error(`PostgresDatabase: appLogins lists a login twice (${props.appLogins.join(', ')})`);
+    }
+  }
+
   private readonly proxyConnections: ec2.Connections;
   private readonly replicaConnections?: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
+    PostgresDatabase.checkProps(props);
     const { settings, vpc, envName } = props;
     const retainData = props.retainData ?? true;
     this.engine = settings.engine;
