@@ -18,7 +18,8 @@ import { retainOrDestroy } from '../constructs/retention';
 
 export interface DataStackProps extends StackProps {
   readonly config: EnvironmentConfig;
-  readonly network: NetworkStack;
+  /** Only what this stack uses of it. */
+  readonly network: Pick<NetworkStack, 'vpc' | 'subnets'>;
 }
 
 /**

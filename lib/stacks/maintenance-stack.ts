@@ -10,8 +10,10 @@ import { retainOrDestroy } from '../constructs/retention';
 
 export interface MaintenanceStackProps extends StackProps {
   readonly config: EnvironmentConfig;
-  readonly network: NetworkStack;
-  readonly data: DataStack;
+  /** Only what this stack uses of it. */
+  readonly network: Pick<NetworkStack, 'vpc' | 'subnets'>;
+  /** Only what this stack uses of it. */
+  readonly data: Pick<DataStack, 'archiveBucket' | 'database' | 'encryptionKey' | 'maintenanceSecurityGroup'>;
 }
 
 /**

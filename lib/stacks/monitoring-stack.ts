@@ -21,9 +21,12 @@ import { retainOrDestroy } from '../constructs/retention';
 
 export interface MonitoringStackProps extends StackProps {
   readonly config: EnvironmentConfig;
-  readonly data: DataStack;
-  readonly services: ServicesStack;
-  readonly maintenance: MaintenanceStack;
+  /** Only what this stack uses of it. */
+  readonly data: Pick<DataStack, 'appCredentials' | 'database' | 'redisTokenRotation' | 'jobQueue' | 'demoFiles'>;
+  /** Only what this stack uses of it. */
+  readonly services: Pick<ServicesStack, 'api' | 'cluster' | 'connections' | 'loadBalancer' | 'parser' | 'targetGroups' | 'web'>;
+  /** Only what this stack uses of it. */
+  readonly maintenance: Pick<MaintenanceStack, 'job'>;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);

@@ -22,9 +22,22 @@ const PARSER_SCRATCH_DIRECTORY = 'parser-demos';
 
 export interface ServicesStackProps extends StackProps {
   readonly config: EnvironmentConfig;
-  readonly network: NetworkStack;
-  readonly data: DataStack;
-  readonly registry: RegistryStack;
+  /** Only what this stack uses of it. */
+  readonly network: Pick<NetworkStack, 'vpc' | 'subnets'>;
+  /** Only what this stack uses of it. */
+  readonly data: Pick<
+    DataStack,
+    | 'database'
+    | 'jobQueue'
+    | 'appCredentials'
+    | 'demoFiles'
+    | 'encryptionKey'
+    | 'redisCredentialsSecurityGroup'
+    | 'redisTokenRotation'
+    | 'serviceTierSecurityGroup'
+  >;
+  /** Only what this stack uses of it. */
+  readonly registry: Pick<RegistryStack, 'repositories'>;
 }
 
 /**
