@@ -14,6 +14,7 @@ import type { HealthProbe } from '../config/schema';
 import type { DemoFileSystem } from './demo-file-system';
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
 /** The writable scratch directory of every container (its root file system is read-only). */
 export const SCRATCH_PATH = '/tmp';
@@ -335,6 +336,18 @@ export class FargateAppService extends Construct {
       targetUtilizationPercent: 60,
       scaleInCooldown: Duration.minutes(5),
       scaleOutCooldown: Duration.minutes(1),
+    });
+  }
+
+  /** A per-minute Container Insights metric of the service (task counts, CPU, memory), labelled with its name. */
+  metricContainerInsights(metricName: string, statistic = 'Average'): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName,
+      dimensionsMap: { ClusterName: this.service.cluster.clusterName, ServiceName: this.service.serviceName },
+      statistic,
+      period: Duration.minutes(1),
+      label: metricName,
     });
   }
 }

@@ -13,6 +13,7 @@ import type { DatabaseSettings } from '../config/schema';
 import { parametersFor, postgresParameters } from './postgres-parameters';
 import { configuredLogGroup, retainOrDestroy } from './retention';
 import { ServiceRole } from './service-role';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
 /** RDS Proxy always listens on PostgreSQL's default port; application clients use it. */
 export const PROXY_PORT = 5432;
@@ -111,6 +112,40 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   readonly backupResource: backup.BackupResource;
   /** The hosted function that rotates the master user's password (its errors are alarmed). */
   readonly masterRotationFunctionName: string;
+
+  /** A per-minute RDS metric of one of its instances (writer or reader), by DBInstanceIdentifier. */
+  metricInstance(metricName: string, instanceIdentifier: string, options: { label?: string; statistic?: string } = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/RDS',
+      metricName,
+      dimensionsMap: { DBInstanceIdentifier: instanceIdentifier },
+      statistic: options.statistic ?? 'Average',
+      period: Duration.minutes(1),
+      label: options.label,
+    });
+  }
+
+  /** A per-minute metric of its RDS Proxy, labelled with its name. */
+  metricProxy(metricName: string, statistic = 'Average'): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/RDS',
+      metricName,
+      dimensionsMap: { ProxyName: this.proxy.dbProxyName },
+      statistic,
+      period: Duration.minutes(1),
+      label: metricName,
+    });
+  }
+
+  /** Free storage as its engine reports it: Aurora's local (temporary) storage, or the RDS volume. */
+  get freeStorageMetricName(): string {
+    return this.engine === 'aurora' ? 'FreeLocalStorage' : 'FreeStorageSpace';
+  }
+
+  /** Replica lag as its engine reports it: AuroraReplicaLag (milliseconds) or ReplicaLag (seconds). */
+  get replicaLag(): { readonly metricName: string; readonly perSecond: number } {
+    return this.engine === 'aurora' ? { metricName: 'AuroraReplicaLag', perSecond: 1000 } : { metricName: 'ReplicaLag', perSecond: 1 };
+  }
 
   /** Refuses props this construct cannot build from, naming the prop, before anything is created. */
   private static checkProps(props: PostgresDatabaseProps): void {

@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import type { CacheSettings } from '../config/schema';
 import { configuredLogGroup, retainOrDestroy } from './retention';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
 export const REDIS_PORT = 6379;
 
@@ -160,5 +161,21 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
           'the queue holds transient parse jobs, not records; prod keeps 15',
       );
     }
+  }
+
+  /** An ElastiCache metric of one node (a member cluster id of `memberClusterIds`). */
+  metricNode(
+    metricName: string,
+    member: string,
+    options: { statistic?: string; label?: string; period?: Duration } = {},
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/ElastiCache',
+      metricName,
+      dimensionsMap: { CacheClusterId: member },
+      statistic: options.statistic ?? 'Average',
+      period: options.period ?? Duration.minutes(1),
+      label: options.label,
+    });
   }
 }

@@ -121,36 +121,17 @@ export class MonitoringStack extends Stack {
       { label: 'writer', id: database.instanceIdentifiers.writer },
       ...database.instanceIdentifiers.readers.map((id, index) => ({ label: `reader ${index + 1}`, id })),
     ];
-    const rdsMetric = (metricName: string, dimensions: Record<string, string>, statistic = 'Average', label?: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/RDS', metricName, dimensionsMap: dimensions, statistic, period: ONE_MINUTE, label });
     const instanceMetric = (metricName: string, id: string, label?: string, statistic = 'Average') =>
-      rdsMetric(metricName, { DBInstanceIdentifier: id }, statistic, label);
-    const proxyMetric = (metricName: string, statistic = 'Average') =>
-      rdsMetric(metricName, { ProxyName: database.proxy.dbProxyName }, statistic, metricName);
+      database.metricInstance(metricName, id, { label, statistic });
+    const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
     const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/ElastiCache',
-        metricName,
-        dimensionsMap: { CacheClusterId: member },
-        statistic,
-        period: ONE_MINUTE,
-        label,
-      });
-    const serviceMetric = (metricName: string, serviceName: string, statistic = 'Average') =>
-      new cloudwatch.Metric({
-        namespace: 'ECS/ContainerInsights',
-        metricName,
-        dimensionsMap: { ClusterName: services.cluster.clusterName, ServiceName: serviceName },
-        statistic,
-        period: ONE_MINUTE,
-        label: metricName,
-      });
+      jobQueue.metricNode(metricName, member, { statistic, label });
     const appServices = [
-      { name: 'web', service: services.web.service },
-      { name: 'api', service: services.api.service },
-      { name: 'parser', service: services.parser.service },
+      { name: 'web', app: services.web, service: services.web.service },
+      { name: 'api', app: services.api, service: services.api.service },
+      { name: 'parser', app: services.parser, service: services.parser.service },
     ];
-    const freeStorageMetric = aurora ? 'FreeLocalStorage' : 'FreeStorageSpace';
+    const freeStorageMetric = database.freeStorageMetricName;
 
     // Load balancer
     const requests = alb.metrics.requestCount({ period: FIVE_MINUTES, statistic: 'Sum' });
@@ -198,15 +179,15 @@ export class MonitoringStack extends Stack {
     }
 
     // ECS services
-    for (const { name, service } of appServices) {
+    for (const { name, app } of appServices) {
       this.alarm(`${name}RunningBelowDesired`, `${name}-running-below-desired`, {
         description: `Fewer ${name} tasks run than desired for 5 minutes (crash loop, capacity, image pull).`,
         metric: new cloudwatch.MathExpression({
           label: 'desired - running',
           expression: 'desired - running',
           usingMetrics: {
-            desired: serviceMetric('DesiredTaskCount', service.serviceName, 'Maximum'),
-            running: serviceMetric('RunningTaskCount', service.serviceName, 'Minimum'),
+            desired: app.metricContainerInsights('DesiredTaskCount', 'Maximum'),
+            running: app.metricContainerInsights('RunningTaskCount', 'Minimum'),
           },
           period: ONE_MINUTE,
         }),
@@ -262,9 +243,9 @@ export class MonitoringStack extends Stack {
     database.instanceIdentifiers.readers.forEach((reader, index) => {
       this.alarm(`Reader${index + 1}Lag`, `database-reader-${index + 1}-replica-lag`, {
         description: `Reader ${index + 1} lags the writer: analytics read stale data.`,
-        metric: aurora ? instanceMetric('AuroraReplicaLag', reader) : instanceMetric('ReplicaLag', reader),
+        metric: instanceMetric(database.replicaLag.metricName, reader),
         // AuroraReplicaLag is in milliseconds, ReplicaLag in seconds.
-        threshold: thresholds.replicaLagSeconds * (aurora ? 1000 : 1),
+        threshold: thresholds.replicaLagSeconds * database.replicaLag.perSecond,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 5,
         missing: cloudwatch.TreatMissingData.BREACHING,
@@ -313,13 +294,7 @@ export class MonitoringStack extends Stack {
       });
       this.alarm(`RedisEvictions${index + 1}`, `redis-${index + 1}-evictions`, {
         description: `Redis node ${member} evicted keys: parse jobs may have been lost.`,
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/ElastiCache',
-          metricName: 'Evictions',
-          dimensionsMap: { CacheClusterId: member },
-          statistic: 'Sum',
-          period: FIVE_MINUTES,
-        }),
+        metric: jobQueue.metricNode('Evictions', member, { statistic: 'Sum', period: FIVE_MINUTES }),
         threshold: thresholds.redisEvictions,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -481,10 +456,10 @@ export class MonitoringStack extends Stack {
       ),
     );
     this.dashboard.addWidgets(
-      ...appServices.map(({ name, service }) =>
+      ...appServices.map(({ name, app }) =>
         graph(`${name}: running vs desired`, 'tasks', [
-          serviceMetric('RunningTaskCount', service.serviceName),
-          serviceMetric('DesiredTaskCount', service.serviceName),
+          app.metricContainerInsights('RunningTaskCount'),
+          app.metricContainerInsights('DesiredTaskCount'),
         ]),
       ),
     );
