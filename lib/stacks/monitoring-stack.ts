@@ -32,6 +32,28 @@ export interface MonitoringStackProps extends StackProps {
 const FIVE_MINUTES = Duration.minutes(5);
 const ONE_MINUTE = Duration.minutes(1);
 
+/** What the alarms and the dashboard watch, shared by the methods that build them per tier. */
+interface Watched {
+  readonly config: EnvironmentConfig;
+  readonly thresholds: EnvironmentConfig['monitoring'];
+  readonly services: MonitoringStackProps['services'];
+  readonly data: MonitoringStackProps['data'];
+  readonly maintenance: MonitoringStackProps['maintenance'];
+  readonly alb: MonitoringStackProps['services']['loadBalancer']['loadBalancer'];
+  readonly database: MonitoringStackProps['data']['database'];
+  readonly jobQueue: MonitoringStackProps['data']['jobQueue'];
+  readonly demoFiles: MonitoringStackProps['data']['demoFiles'];
+  readonly aurora: boolean;
+  readonly instances: readonly { readonly label: string; readonly id: string }[];
+  readonly appServices: readonly {
+    readonly name: string;
+    readonly app: MonitoringStackProps['services']['web'];
+    readonly service: MonitoringStackProps['services']['web']['service'];
+  }[];
+  readonly freeStorageMetric: string;
+  readonly undelivered: sqs.Queue;
+}
+
 /**
  * Stateless: what an on-call engineer sees and is told. One dashboard laid out by tier (the HAProxy
  * stats page, and more), the alarms with their per-environment thresholds, ECS deployment failures
@@ -121,11 +143,6 @@ export class MonitoringStack extends Stack {
       { label: 'writer', id: database.instanceIdentifiers.writer },
       ...database.instanceIdentifiers.readers.map((id, index) => ({ label: `reader ${index + 1}`, id })),
     ];
-    const instanceMetric = (metricName: string, id: string, label?: string, statistic = 'Average') =>
-      database.metricInstance(metricName, id, { label, statistic });
-    const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
-    const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
-      jobQueue.metricNode(metricName, member, { statistic, label });
     const appServices = [
       { name: 'web', app: services.web, service: services.web.service },
       { name: 'api', app: services.api, service: services.api.service },
@@ -133,7 +150,34 @@ export class MonitoringStack extends Stack {
     ];
     const freeStorageMetric = database.freeStorageMetricName;
 
-    // Load balancer
+    const watched: Watched = {
+      config,
+      thresholds,
+      services,
+      data,
+      maintenance,
+      alb,
+      database,
+      jobQueue,
+      demoFiles,
+      aurora,
+      instances,
+      appServices,
+      freeStorageMetric,
+      undelivered,
+    };
+    this.loadBalancerAlarms(watched);
+    this.serviceAlarms(watched);
+    this.databaseAlarms(watched);
+    this.redisAlarms(watched);
+    this.maintenanceAlarms(watched);
+    this.credentialAlarms(watched);
+    this.dashboard = this.buildDashboard(watched);
+  }
+
+  /** The load balancer: the share of 5xx, and unhealthy or missing targets per target group. */
+  private loadBalancerAlarms(watched: Watched): void {
+    const { config, thresholds, services, alb } = watched;
     const requests = alb.metrics.requestCount({ period: FIVE_MINUTES, statistic: 'Sum' });
     const error5xx = new cloudwatch.MathExpression({
       label: '5xx %',
@@ -177,8 +221,11 @@ export class MonitoringStack extends Stack {
         missing: cloudwatch.TreatMissingData.BREACHING,
       });
     }
+  }
 
-    // ECS services
+  /** The ECS services: fewer tasks running than desired, and failed deployments. */
+  private serviceAlarms(watched: Watched): void {
+    const { config, appServices, undelivered } = watched;
     for (const { name, app } of appServices) {
       this.alarm(`${name}RunningBelowDesired`, `${name}-running-below-desired`, {
         description: `Fewer ${name} tasks run than desired for 5 minutes (crash loop, capacity, image pull).`,
@@ -208,8 +255,14 @@ export class MonitoringStack extends Stack {
       },
       targets: [new targets.SnsTopic(this.alarmTopic, { deadLetterQueue: undelivered, retryAttempts: 10 })],
     });
+  }
 
-    // Database
+  /** The database: CPU, memory and storage per instance, replica lag, proxy pinning, and RDS events. */
+  private databaseAlarms(watched: Watched): void {
+    const { thresholds, database, aurora, instances, freeStorageMetric } = watched;
+    const instanceMetric = (metricName: string, id: string, label?: string, statistic = 'Average') =>
+      database.metricInstance(metricName, id, { label, statistic });
+    const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
     for (const instance of instances) {
       const id = instance.label.replace(/\W/g, '');
       this.alarm(`Database${id}Cpu`, `database-${instance.label.replace(' ', '-')}-cpu`, {
@@ -281,8 +334,13 @@ export class MonitoringStack extends Stack {
         enabled: true,
       });
     }
+  }
 
-    // Redis
+  /** The Redis job queue: memory and evictions per node. */
+  private redisAlarms(watched: Watched): void {
+    const { thresholds, jobQueue } = watched;
+    const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
+      jobQueue.metricNode(metricName, member, { statistic, label });
     jobQueue.memberClusterIds.forEach((member, index) => {
       this.alarm(`RedisMemory${index + 1}`, `redis-${index + 1}-memory`, {
         description: `Redis node ${member} is near its memory limit: the job queue will evict or refuse writes.`,
@@ -301,8 +359,11 @@ export class MonitoringStack extends Stack {
         missing: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     });
+  }
 
-    // Partition maintenance
+  /** Partition maintenance: failures, dead letters, months ahead per table, and passes that stop succeeding. */
+  private maintenanceAlarms(watched: Watched): void {
+    const { maintenance } = watched;
     const { job } = maintenance;
     this.alarm('MaintenanceErrors', 'maintenance-errors', {
       description: 'The partition-maintenance function failed (it is retried, then dead-lettered).',
@@ -341,7 +402,11 @@ export class MonitoringStack extends Stack {
       evaluationPeriods: 2,
       missing: cloudwatch.TreatMissingData.BREACHING,
     });
+  }
 
+  /** Credentials: failed rotations and refreshes. */
+  private credentialAlarms(watched: Watched): void {
+    const { services, data } = watched;
     // Credentials: a rotation or a refresh that fails leaves the previous credentials working (nothing
     // breaks at once), but the next rotation would then change a login still in use.
     const credentialFunctions = [
@@ -396,17 +461,28 @@ export class MonitoringStack extends Stack {
       evaluationPeriods: 1,
       missing: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+  }
 
-    // The dashboard, by tier; every graph says its unit.
+  /** The dashboard, by tier; every graph says its unit. */
+  private buildDashboard(watched: Watched): cloudwatch.Dashboard {
+    const { config, services, maintenance, alb, database, jobQueue, demoFiles, aurora, instances, appServices, freeStorageMetric } =
+      watched;
+    const instanceMetric = (metricName: string, id: string, label?: string, statistic = 'Average') =>
+      database.metricInstance(metricName, id, { label, statistic });
+    const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
+    const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
+      jobQueue.metricNode(metricName, member, { statistic, label });
+    const requests = alb.metrics.requestCount({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const { job } = maintenance;
     const graph = (title: string, unit: string, metrics: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left: metrics, leftYAxis: { label: unit, showUnits: false }, width, height: 6 });
     const header = (text: string) => new cloudwatch.TextWidget({ markdown: `## ${text}`, width: 24, height: 1 });
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `cs2analytics-${config.envName}`,
       defaultInterval: Duration.hours(6),
     });
-    this.dashboard.addWidgets(header('Load balancer'));
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(header('Load balancer'));
+    dashboard.addWidgets(
       graph('Requests', 'requests / 5 min', [requests], 6),
       graph(
         '4xx and 5xx',
@@ -446,8 +522,8 @@ export class MonitoringStack extends Stack {
         6,
       ),
     );
-    this.dashboard.addWidgets(header('Services (ECS)'));
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(header('Services (ECS)'));
+    dashboard.addWidgets(
       ...appServices.map(({ name, service }) =>
         graph(`${name}: CPU and memory`, 'percent', [
           service.metricCpuUtilization({ label: 'CPU' }),
@@ -455,7 +531,7 @@ export class MonitoringStack extends Stack {
         ]),
       ),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       ...appServices.map(({ name, app }) =>
         graph(`${name}: running vs desired`, 'tasks', [
           app.metricContainerInsights('RunningTaskCount'),
@@ -463,8 +539,8 @@ export class MonitoringStack extends Stack {
         ]),
       ),
     );
-    this.dashboard.addWidgets(header(`Database (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(header(`Database (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
+    dashboard.addWidgets(
       graph(
         'CPU',
         'percent',
@@ -490,7 +566,7 @@ export class MonitoringStack extends Stack {
         6,
       ),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'Read latency',
         'seconds',
@@ -520,9 +596,9 @@ export class MonitoringStack extends Stack {
         6,
       ),
     );
-    this.dashboard.addWidgets(graph('Proxy query latency', 'seconds', [proxyMetric('QueryDatabaseResponseLatency')], 6));
-    this.dashboard.addWidgets(header('Redis job queue'));
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(graph('Proxy query latency', 'seconds', [proxyMetric('QueryDatabaseResponseLatency')], 6));
+    dashboard.addWidgets(header('Redis job queue'));
+    dashboard.addWidgets(
       graph(
         'Engine CPU',
         'percent',
@@ -551,7 +627,7 @@ export class MonitoringStack extends Stack {
         6,
       ),
     );
-    this.dashboard.addWidgets(header('Demo files (EFS)'));
+    dashboard.addWidgets(header('Demo files (EFS)'));
     const efsMetric = (metricName: string, statistic: string, label: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/EFS',
@@ -561,7 +637,7 @@ export class MonitoringStack extends Stack {
         period: ONE_MINUTE,
         label,
       });
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'Throughput',
         'bytes / minute',
@@ -570,9 +646,9 @@ export class MonitoringStack extends Stack {
       ),
       graph('Client connections', 'connections', [efsMetric('ClientConnections', 'Sum', 'clients')], 12),
     );
-    this.dashboard.addWidgets(header('Partition maintenance'));
+    dashboard.addWidgets(header('Partition maintenance'));
     const daily = { period: Duration.days(1) };
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'Months ahead',
         'months',
@@ -581,7 +657,7 @@ export class MonitoringStack extends Stack {
       graph('Successful passes', 'passes / day', [job.metric('Succeeded', { statistic: 'Sum', ...daily })]),
       graph('Duration', 'milliseconds', [job.metric('DurationMs', { statistic: 'Maximum', ...daily })]),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'Lock retries',
         'retries / day',
@@ -601,6 +677,7 @@ export class MonitoringStack extends Stack {
         ]),
       ),
     );
+    return dashboard;
   }
 
   /** The dead-letter queue of the notifications: e-mail deliveries and EventBridge events that failed. */
