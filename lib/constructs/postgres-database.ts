@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,21 +10,15 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { PASSWORD_EXCLUDED_CHARACTERS } from '../contract';
 import type { DatabaseSettings } from '../config/schema';
-import { parametersFor, postgresParameters } from './postgres-parameters';
+import { postgresParameters } from './postgres-parameters';
 import { configuredLogGroup, retainOrDestroy } from './retention';
+import { buildAuroraCluster } from './postgres-aurora-cluster';
+import { DATABASE_PORT, MASTER_USERNAME, PROXY_PORT, type DatabaseParts } from './postgres-engine-parts';
+import { buildInstanceWithReplicas } from './postgres-instance';
 import { ServiceRole } from './service-role';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
-/** RDS Proxy always listens on PostgreSQL's default port; application clients use it. */
-export const PROXY_PORT = 5432;
-/**
- * The database instances listen on a port that is not the engine default (AwsSolutions-RDS11,
- * Control Tower CT.RDS.PR.20). Only the proxy, credential rotation, the maintenance job and, in
- * `instance` mode, read-only clients of the replicas use it.
- */
-export const DATABASE_PORT = 5532;
-export const MASTER_USERNAME = 'cs2admin';
-export const DATABASE_NAME = 'cs2analytics';
+export { DATABASE_NAME, DATABASE_PORT, MASTER_USERNAME, PROXY_PORT } from './postgres-engine-parts';
 /** The NOLOGIN role that owns the app's objects (sql/002_app_roles.sql). */
 export const APP_OWNER_ROLE = 'cs2_owner';
 /** The app's two logins: one in use, the other next to get a new password (credential rotation). */
@@ -229,218 +223,30 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
           'is placed in the next zone on purpose, so that the readers spread over the AZs',
       );
 
-    let proxyTarget: rds.ProxyTarget;
-    let replicaAddresses: string[] = [];
-    if (settings.engine === 'aurora') {
-      const engine = rds.DatabaseClusterEngine.auroraPostgres({
-        // aws_s3.query_export_to_s3 exists on every Aurora PostgreSQL 17 release; CDK only knows it for versions it lists.
-        version: rds.AuroraPostgresEngineVersion.of(settings.postgresVersion, '17', { s3Export: true }),
-      });
-      const group = (groupId: string, kind: 'cluster' | 'writer' | 'reader') =>
-        new rds.ParameterGroup(this, groupId, {
-          engine,
-          description: `CS2 Analytics ${envName} Aurora PostgreSQL ${kind} parameters`,
-          parameters: parametersFor(parameters, 'aurora', kind),
-        });
-      const writerParameters = group('WriterParameters', 'writer');
-      const readerParameters = group('ReaderParameters', 'reader');
-      const instance = (parameterGroup: rds.IParameterGroup, availabilityZone: string) => ({
-        instanceType,
-        parameterGroup,
-        availabilityZone,
-        publiclyAccessible: false,
-        // Minor versions follow database.postgresVersion, upgraded by config in a maintenance window:
-        // an automatic upgrade would make the next deploy ask to go back to the pinned minor, and fail.
-        autoMinorVersionUpgrade: false,
-        caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
-        ...insights,
-      });
-      const logGroup = exportLogGroup('PostgresLogs', `/aws/rds/cluster/${this.identifier}/postgresql`);
-      const cluster = new rds.DatabaseCluster(this, 'Cluster', {
-        engine,
-        clusterIdentifier: this.identifier,
-        credentials,
-        defaultDatabaseName: DATABASE_NAME,
-        port: DATABASE_PORT,
-        parameterGroup: group('ClusterParameters', 'cluster'),
-        writer: rds.ClusterInstance.provisioned('Writer', instance(writerParameters, props.availabilityZones[0])),
-        readers: Array.from({ length: settings.readers }, (_, index) =>
-          rds.ClusterInstance.provisioned(`Reader${index + 1}`, {
-            ...instance(readerParameters, readerZone(index)),
-            // Readers fail over in order; all share tier 1 so any healthy reader may be promoted.
-            promotionTier: 1,
-          }),
-        ),
-        vpc,
-        vpcSubnets: props.subnets,
-        securityGroups: [securityGroup],
-        storageEncrypted: true,
-        storageEncryptionKey: props.encryptionKey,
-        iamAuthentication: true,
-        backup: { retention: Duration.days(settings.backupRetentionDays), preferredWindow: '02:00-03:00' },
-        preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
-        cloudwatchLogsExports: ['postgresql'],
-        copyTagsToSnapshot: true,
-        deletionProtection: retainData,
-        removalPolicy,
-        s3ExportRole: props.s3ExportRole,
-        ...monitoring,
-      });
-      // Only the database itself waits for its log group: a dependency of the whole construct would
-      // reach its secret too, and close a cycle through the proxy role (data key -> proxy role ->
-      // its policy -> secret -> log group -> data key).
-      (cluster.node.defaultChild as CfnResource).node.addDependency(logGroup);
-      placedInZone(cluster.node.findChild('Writer'));
-      for (let index = 0; index < settings.readers; index++) placedInZone(cluster.node.findChild(`Reader${index + 1}`));
-      this.secret = cluster.secret!;
-      this.directWriterEndpoint = cluster.clusterEndpoint.hostname;
-      this.describeArn = cluster.clusterArn;
-      proxyTarget = rds.ProxyTarget.fromCluster(cluster);
-      this.backupResource = backup.BackupResource.fromRdsDatabaseCluster(cluster);
-      // The writer is created first, then the readers in order.
-      const [writer, ...readers] = cluster.instanceIdentifiers;
-      this.instanceIdentifiers = { writer, readers };
-      // AWS Backup protects Aurora at cluster level: the plan selects the cluster, not its instances.
-      for (const instance of cluster.node.children.filter(
-        (child) => child instanceof rds.CfnDBInstance || child.node.defaultChild instanceof rds.CfnDBInstance,
-      )) {
-        acknowledge(
-          instance,
-          'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan',
-          'Aurora instances are backed up through their cluster: AWS Backup selects Aurora by cluster ARN, which the data backup plan does',
-        );
-      }
-    } else {
-      const engine = rds.DatabaseInstanceEngine.postgres({
-        version: rds.PostgresEngineVersion.of(settings.postgresVersion, '17', { s3Export: true }),
-      });
-      const group = (groupId: string, kind: 'writer' | 'reader') =>
-        new rds.ParameterGroup(this, groupId, {
-          engine,
-          description: `CS2 Analytics ${envName} PostgreSQL ${kind === 'writer' ? 'primary' : 'replica'} parameters`,
-          parameters: parametersFor(parameters, 'instance', kind),
-        });
-      // One subnet group for the primary and every replica (each would otherwise get its own).
-      const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
-        vpc,
-        vpcSubnets: props.subnets,
-        description: `CS2 Analytics ${envName} PostgreSQL: isolated subnets`,
-      });
-      const common = {
-        instanceType,
-        vpc,
-        subnetGroup,
-        securityGroups: [securityGroup],
-        storageEncrypted: true,
-        storageEncryptionKey: props.encryptionKey,
-        publiclyAccessible: false,
-        // Minor versions follow database.postgresVersion, upgraded by config in a maintenance window:
-        // an automatic upgrade would make the next deploy ask to go back to the pinned minor, and fail.
-        autoMinorVersionUpgrade: false,
-        allowMajorVersionUpgrade: false,
-        caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
-        cloudwatchLogsExports: ['postgresql', 'upgrade'],
-        deletionProtection: retainData,
-        copyTagsToSnapshot: true,
-        ...insights,
-        ...monitoring,
-      };
-      const primaryLogs = exportLogGroup('PostgresLogs', `/aws/rds/instance/${this.identifier}/postgresql`);
-      const upgradeLogs = exportLogGroup('UpgradeLogs', `/aws/rds/instance/${this.identifier}/upgrade`);
-      const primary = new rds.DatabaseInstance(this, 'Primary', {
-        ...common,
-        engine,
-        instanceIdentifier: this.identifier,
-        credentials,
-        databaseName: DATABASE_NAME,
-        port: DATABASE_PORT,
-        parameterGroup: group('PrimaryParameters', 'writer'),
-        multiAz: settings.multiAz,
-        availabilityZone: settings.multiAz ? undefined : props.availabilityZones[0],
-        storageType: rds.StorageType.GP3,
-        allocatedStorage: settings.allocatedStorageGiB,
-        maxAllocatedStorage: settings.maxAllocatedStorageGiB,
-        iamAuthentication: true,
-        backupRetention: Duration.days(settings.backupRetentionDays),
-        preferredBackupWindow: '02:00-03:00',
-        s3ExportRole: props.s3ExportRole,
-        preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
-        removalPolicy,
-      });
-      (primary.node.defaultChild as CfnResource).node.addDependency(primaryLogs, upgradeLogs);
-      if (!settings.multiAz) placedInZone(primary);
-      const replicaParameters = settings.readers > 0 ? group('ReplicaParameters', 'reader') : undefined;
-      // The replicas are reached directly (the proxy cannot front them), by read-only clients only:
-      // a group of their own keeps the writer's group to the proxy, rotation and the job.
-      const replicaSecurityGroup =
-        settings.readers > 0
-          ? new ec2.SecurityGroup(this, 'ReplicaSecurityGroup', {
-              vpc,
-              description: `PostgreSQL ${envName} read replicas: read-only application clients only`,
-              allowAllOutbound: false,
-            })
-          : undefined;
-      if (replicaSecurityGroup) {
-        this.replicaConnections = new ec2.Connections({ securityGroups: [replicaSecurityGroup], defaultPort: ec2.Port.tcp(DATABASE_PORT) });
-      }
-      const replicas = Array.from({ length: settings.readers }, (_, index) => {
-        const replicaId = `${this.identifier}-replica-${index + 1}`;
-        const replicaLogs = [
-          exportLogGroup(`Replica${index + 1}PostgresLogs`, `/aws/rds/instance/${replicaId}/postgresql`),
-          exportLogGroup(`Replica${index + 1}UpgradeLogs`, `/aws/rds/instance/${replicaId}/upgrade`),
-        ];
-        const { storageEncrypted: _inherited, storageEncryptionKey: _inheritedKey, ...replicaProps } = common;
-        const replica = new rds.DatabaseInstanceReadReplica(this, `Replica${index + 1}`, {
-          // A replica in the same region is encrypted with its source's key; CloudFormation rejects
-          // StorageEncrypted next to SourceDBInstanceIdentifier.
-          ...replicaProps,
-          sourceDatabaseInstance: primary,
-          securityGroups: [replicaSecurityGroup!],
-          instanceIdentifier: replicaId,
-          port: DATABASE_PORT,
-          parameterGroup: replicaParameters,
-          // CDK's default for a replica is gp2 (a tenth of gp3's baseline IOPS at these sizes): the
-          // same gp3 as the primary, so that a promoted replica performs as the primary did.
-          storageType: rds.StorageType.GP3,
-          multiAz: settings.multiAz,
-          availabilityZone: settings.multiAz ? undefined : readerZone(index),
-          // A replica holds nothing the primary does not: no final snapshot, but still protected
-          // from deletion while retainData is on (lower `readers` after turning protection off).
-          removalPolicy: RemovalPolicy.DESTROY,
-        });
-        (replica.node.defaultChild as CfnResource).node.addDependency(...replicaLogs);
-        if (!settings.multiAz) placedInZone(replica);
-        for (const rule of ['AwsSolutions::AwsSolutions-RDS2', 'NIST.800.53.R5::NIST.800.53.R5-RDSStorageEncrypted']) {
-          acknowledge(
-            replica,
-            rule,
-            "A read replica in the same region is encrypted with its source's KMS key (the data key); CloudFormation " +
-              'rejects StorageEncrypted next to SourceDBInstanceIdentifier, so the template cannot say it',
-          );
-        }
-        acknowledge(
-          replica,
-          'AwsSolutions::AwsSolutions-RDS11',
-          `The replica listens on ${DATABASE_PORT} (its Port property); the rule judges a replica by its Engine, which a ` +
-            'replica inherits from its source instead of declaring, and so reports the default port',
-        );
-        return replica;
-      });
-      replicaAddresses = replicas.map((replica) => replica.dbInstanceEndpointAddress);
-      this.secret = primary.secret!;
-      this.directWriterEndpoint = primary.dbInstanceEndpointAddress;
-      this.describeArn = primary.instanceArn;
-      proxyTarget = rds.ProxyTarget.fromInstance(primary);
-      this.backupResource = backup.BackupResource.fromRdsDatabaseInstance(primary);
-      this.instanceIdentifiers = { writer: primary.instanceIdentifier, readers: replicas.map((replica) => replica.instanceIdentifier) };
-      for (const replica of replicas) {
-        acknowledge(
-          replica,
-          'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan',
-          'A read replica holds nothing its primary does not; the data backup plan backs up the primary',
-        );
-      }
-    }
+    const parts: DatabaseParts = {
+      props,
+      identifier: this.identifier,
+      credentials,
+      parameters,
+      instanceType,
+      removalPolicy,
+      insights,
+      monitoring,
+      securityGroup,
+      readerZone,
+      exportLogGroup,
+      placedInZone,
+    };
+    // Each engine mode builds its database in this construct's scope, so logical ids are as before.
+    const built =
+      settings.engine === 'aurora' ? buildAuroraCluster(this, settings, parts) : buildInstanceWithReplicas(this, settings, parts);
+    this.secret = built.secret;
+    this.directWriterEndpoint = built.directWriterEndpoint;
+    this.describeArn = built.describeArn;
+    this.backupResource = built.backupResource;
+    this.instanceIdentifiers = built.instanceIdentifiers;
+    this.replicaConnections = built.replicaConnections;
+    const { proxyTarget, replicaAddresses } = built;
 
     // Restoring a retained snapshot needs the password it was taken with. `secret` is the attachment
     // to the database; the generated secret itself is the database construct's `Secret` child.
