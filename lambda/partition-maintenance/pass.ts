@@ -177,6 +177,18 @@ interface Context {
   readonly missingTables: 'wait' | 'fail';
 }
 
+/** One table's pass in progress: where it runs, what it maintains, and where it reports. */
+interface TableRun {
+  readonly client: ClientBase;
+  readonly settings: TableSettings;
+  /** The partitioned table, quoted and qualified. */
+  readonly parent: string;
+  readonly context: Context;
+  /** Filled in as the pass goes. */
+  readonly summary: TableSummary;
+  readonly retry: Retry;
+}
+
 async function maintainTable(client: ClientBase, settings: TableSettings, context: Context): Promise<TableSummary> {
   const started = Date.now();
   const summary: TableSummary = {
@@ -236,9 +248,10 @@ async function maintainTable(client: ClientBase, settings: TableSettings, contex
     if (context.dryRun) {
       summary.planned = await plan(client, parent, current, cutoff, settings);
     } else {
-      await resumeRetirements(client, settings, parent, context, summary, retry);
-      await createMonths(client, parent, current, settings, summary, retry, log);
-      await retireMonths(client, parent, cutoff, settings, context, summary, retry);
+      const run: TableRun = { client, settings, parent, context, summary, retry };
+      await resumeRetirements(run);
+      await createMonths(run, current);
+      await retireMonths(run, cutoff);
     }
     const { rows } = await client.query<{ ahead: number }>('SELECT partition_maintenance.months_ahead($1::regclass, $2::date) AS ahead', [
       parent,
@@ -326,15 +339,9 @@ async function plan(client: ClientBase, parent: string, current: MonthIndex, cut
 type Retry = <T>(step: string, attempt: () => Promise<T>) => Promise<T>;
 
 /** Every month from the current one through `futureMonths` ahead, gaps included. */
-async function createMonths(
-  client: ClientBase,
-  parent: string,
-  current: MonthIndex,
-  settings: TableSettings,
-  summary: TableSummary,
-  retry: Retry,
-  log: Context['log'],
-): Promise<void> {
+async function createMonths(run: TableRun, current: MonthIndex): Promise<void> {
+  const { client, parent, settings, summary, retry } = run;
+  const { log } = run.context;
   for (let month = current; month <= current + settings.futureMonths; month++) {
     try {
       const created = await retry(`create ${monthLabel(month)}`, async () => {
@@ -356,15 +363,8 @@ async function createMonths(
   }
 }
 
-async function retireMonths(
-  client: ClientBase,
-  parent: string,
-  cutoff: MonthIndex,
-  settings: TableSettings,
-  context: Context,
-  summary: TableSummary,
-  retry: Retry,
-): Promise<void> {
+async function retireMonths(run: TableRun, cutoff: MonthIndex): Promise<void> {
+  const { client, parent, settings, context, summary, retry } = run;
   const partitions = await partitionsOf(client, parent);
   const retirable = partitions.filter((partition) => isRetirable(partition, cutoff));
   if (retirable.length === 0) return;
@@ -394,7 +394,7 @@ async function retireMonths(
       await journal(client, partition, parent, 'detaching');
       await detach(client, parent, partition, retry);
       await journal(client, partition, parent, 'detached');
-      await archiveAndDrop(client, partition, parent, settings, context, summary, retry);
+      await archiveAndDrop(run, partition);
     } catch (error) {
       summary.errors.push((error as Error).message);
       context.log({ event: 'retire-failed', table: parent, partition: partition.partition, error: (error as Error).message });
@@ -417,15 +417,8 @@ async function detach(client: ClientBase, parent: string, partition: PartitionRo
   });
 }
 
-async function archiveAndDrop(
-  client: ClientBase,
-  partition: PartitionRow,
-  parent: string,
-  settings: TableSettings,
-  context: Context,
-  summary: TableSummary,
-  retry: Retry,
-): Promise<void> {
+async function archiveAndDrop(run: TableRun, partition: PartitionRow): Promise<void> {
+  const { client, parent, settings, context, summary, retry } = run;
   const retired: RetiredPartition = { partition: partition.partition, range: rangeLabel(partition) };
   const state = await journalState(client, partition);
   if (settings.archive && state !== 'archived') {
@@ -464,14 +457,8 @@ async function archiveAndDrop(
  * table still exists but is no longer attached. (Those still attached are retired by the normal
  * path, which finalizes a half-done concurrent detach.)
  */
-async function resumeRetirements(
-  client: ClientBase,
-  settings: TableSettings,
-  parent: string,
-  context: Context,
-  summary: TableSummary,
-  retry: Retry,
-): Promise<void> {
+async function resumeRetirements(run: TableRun): Promise<void> {
+  const { client, parent, context, summary } = run;
   const { rows } = await client.query<{
     partition_schema: string;
     partition_name: string;
@@ -508,7 +495,7 @@ async function resumeRetirements(
     if (row.attached) continue;
     context.log({ event: 'resume-retirement', table: parent, partition: partition.partition, state: row.state });
     try {
-      await archiveAndDrop(client, partition, parent, settings, context, summary, retry);
+      await archiveAndDrop(run, partition);
     } catch (error) {
       summary.errors.push((error as Error).message);
     }
