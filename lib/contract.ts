@@ -53,3 +53,35 @@ export const MAINTENANCE_ENVIRONMENT = {
   lockTimeoutMs: 'LOCK_TIMEOUT_MS',
   metricsNamespace: 'METRICS_NAMESPACE',
 } as const;
+
+/** The connection-refresh function's environment variables (lambda/credential-refresh), by what each holds. */
+export const REFRESH_ENVIRONMENT = {
+  connectionSecretArn: 'CONNECTION_SECRET_ARN',
+  appSecretArn: 'APP_SECRET_ARN',
+  redisSecretArn: 'REDIS_SECRET_ARN',
+  databaseName: 'DB_NAME',
+  proxyHost: 'PROXY_ADDRESS',
+  proxyPort: 'PROXY_PORT',
+  readerHost: 'READER_ADDRESS',
+  readerPort: 'READER_PORT',
+  redisHost: 'REDIS_HOST',
+  redisPort: 'REDIS_PORT',
+  replicationGroupId: 'REPLICATION_GROUP_ID',
+  /** The ECS cluster's name. */
+  cluster: 'CLUSTER',
+  /** JSON: the names of the ECS services to restart. */
+  services: 'SERVICES',
+} as const;
+
+/** The rotation functions' environment variables (lambda/credential-rotation), by what each holds. */
+export const ROTATION_ENVIRONMENT = {
+  /** The services' connection secret, checked before a rotation starts (caught-up.ts). */
+  connectionSecretName: 'CONNECTION_SECRET_NAME',
+  cluster: 'CLUSTER',
+  services: 'SERVICES',
+  databaseTls: 'DB_TLS',
+  replicationGroupId: 'REPLICATION_GROUP_ID',
+  redisHost: 'REDIS_HOST',
+  redisPort: 'REDIS_PORT',
+  redisTls: 'REDIS_TLS',
+} as const;

@@ -4,6 +4,7 @@ import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient
 import type { AppCredentials } from '../credential-rotation/postgres-app';
 import { redisAcceptsToken } from '../credential-rotation/redis-auth';
 import { secretJson, waitFor } from '../credential-rotation/rotation';
+import { REFRESH_ENVIRONMENT as REFRESH } from '../../lib/contract';
 
 /**
  * Keeps the services' connection secret in step with the rotated credentials, and restarts exactly
@@ -51,19 +52,19 @@ export function readRefreshEnvironment(variables: NodeJS.ProcessEnv): RefreshEnv
     return value;
   };
   return {
-    connectionSecretArn: required('CONNECTION_SECRET_ARN'),
-    appSecretArn: required('APP_SECRET_ARN'),
-    redisSecretArn: required('REDIS_SECRET_ARN'),
-    databaseName: required('DB_NAME'),
-    proxyHost: required('PROXY_ADDRESS'),
-    proxyPort: Number(required('PROXY_PORT')),
-    readerHost: required('READER_ADDRESS'),
-    readerPort: Number(required('READER_PORT')),
-    redisHost: required('REDIS_HOST'),
-    redisPort: Number(required('REDIS_PORT')),
-    replicationGroupId: required('REPLICATION_GROUP_ID'),
-    cluster: required('CLUSTER'),
-    services: JSON.parse(required('SERVICES')),
+    connectionSecretArn: required(REFRESH.connectionSecretArn),
+    appSecretArn: required(REFRESH.appSecretArn),
+    redisSecretArn: required(REFRESH.redisSecretArn),
+    databaseName: required(REFRESH.databaseName),
+    proxyHost: required(REFRESH.proxyHost),
+    proxyPort: Number(required(REFRESH.proxyPort)),
+    readerHost: required(REFRESH.readerHost),
+    readerPort: Number(required(REFRESH.readerPort)),
+    redisHost: required(REFRESH.redisHost),
+    redisPort: Number(required(REFRESH.redisPort)),
+    replicationGroupId: required(REFRESH.replicationGroupId),
+    cluster: required(REFRESH.cluster),
+    services: JSON.parse(required(REFRESH.services)),
   };
 }
 

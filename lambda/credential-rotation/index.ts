@@ -10,6 +10,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { postgresAppRotator } from './postgres-app';
 import { redisTokenRotator } from './redis-token';
 import { isRotationEvent, rotate } from './rotation';
+import { ROTATION_ENVIRONMENT as ROTATION } from '../../lib/contract';
 
 const secrets = new SecretsManagerClient({});
 const ecs = new ECSClient({});
@@ -32,9 +33,9 @@ const caughtUp = (secretId: string) => () =>
     secrets,
     ecs,
     rotatedSecretId: secretId,
-    connectionSecretId: required('CONNECTION_SECRET_NAME'),
-    cluster: required('CLUSTER'),
-    services: JSON.parse(required('SERVICES')) as string[],
+    connectionSecretId: required(ROTATION.connectionSecretName),
+    cluster: required(ROTATION.cluster),
+    services: JSON.parse(required(ROTATION.services)) as string[],
   });
 
 export async function postgresApp(event: unknown): Promise<void> {
@@ -42,7 +43,7 @@ export async function postgresApp(event: unknown): Promise<void> {
   await rotate(
     rotation,
     secrets,
-    postgresAppRotator({ secrets, tls: process.env.DB_TLS === 'disable' ? 'disable' : 'verify-full' }),
+    postgresAppRotator({ secrets, tls: process.env[ROTATION.databaseTls] === 'disable' ? 'disable' : 'verify-full' }),
     log,
     caughtUp(rotation.SecretId),
   );
@@ -52,10 +53,10 @@ export async function redisToken(event: unknown): Promise<void> {
   const rotator = redisTokenRotator({
     secrets,
     elasticache: new ElastiCacheClient({}),
-    replicationGroupId: required('REPLICATION_GROUP_ID'),
-    host: required('REDIS_HOST'),
-    port: Number(required('REDIS_PORT')),
-    tls: process.env.REDIS_TLS !== 'disable',
+    replicationGroupId: required(ROTATION.replicationGroupId),
+    host: required(ROTATION.redisHost),
+    port: Number(required(ROTATION.redisPort)),
+    tls: process.env[ROTATION.redisTls] !== 'disable',
   });
   const rotation = rotationEvent(event);
   await rotate(rotation, secrets, rotator, log, caughtUp(rotation.SecretId));

@@ -11,6 +11,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import { connectionSecretName } from '../config/names';
 import { VpcFunction } from './vpc-function';
 import { deadLetterQueue } from './dead-letter-queue';
+import { REFRESH_ENVIRONMENT as REFRESH } from '../contract';
 
 /** The keys of the connection secret, which the services get as ECS secrets under these names. */
 export const CONNECTION_KEYS = [
@@ -110,19 +111,19 @@ export class ConnectionSecret extends Construct {
     );
 
     const environment = {
-      CONNECTION_SECRET_ARN: this.secret.secretArn,
-      APP_SECRET_ARN: props.appSecret.secretArn,
-      REDIS_SECRET_ARN: props.redisTokenSecret.secretArn,
-      DB_NAME: props.database.name,
-      PROXY_ADDRESS: props.database.proxyHost,
-      PROXY_PORT: String(props.database.proxyPort),
-      READER_ADDRESS: props.database.readerHost,
-      READER_PORT: String(props.database.readerPort),
-      REDIS_HOST: props.redis.host,
-      REDIS_PORT: String(props.redis.port),
-      REPLICATION_GROUP_ID: props.redis.replicationGroupId,
-      CLUSTER: props.cluster,
-      SERVICES: JSON.stringify(props.services),
+      [REFRESH.connectionSecretArn]: this.secret.secretArn,
+      [REFRESH.appSecretArn]: props.appSecret.secretArn,
+      [REFRESH.redisSecretArn]: props.redisTokenSecret.secretArn,
+      [REFRESH.databaseName]: props.database.name,
+      [REFRESH.proxyHost]: props.database.proxyHost,
+      [REFRESH.proxyPort]: String(props.database.proxyPort),
+      [REFRESH.readerHost]: props.database.readerHost,
+      [REFRESH.readerPort]: String(props.database.readerPort),
+      [REFRESH.redisHost]: props.redis.host,
+      [REFRESH.redisPort]: String(props.redis.port),
+      [REFRESH.replicationGroupId]: props.redis.replicationGroupId,
+      [REFRESH.cluster]: props.cluster,
+      [REFRESH.services]: JSON.stringify(props.services),
     };
     const refresh = (this.refreshFunction = new VpcFunction(this, 'Refresh', {
       envName: props.envName,

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import type { RedisJobQueue } from './redis-job-queue';
 import { VpcFunction } from './vpc-function';
+import { ROTATION_ENVIRONMENT as ROTATION } from '../contract';
 
 export interface RedisTokenRotationProps {
   readonly envName: string;
@@ -48,9 +49,9 @@ export class RedisTokenRotation extends Construct {
       // A token change keeps the group `modifying` for minutes.
       timeout: Duration.minutes(15),
       environment: {
-        REPLICATION_GROUP_ID: jobQueue.replicationGroup.ref,
-        REDIS_HOST: jobQueue.primaryEndpoint,
-        REDIS_PORT: String(jobQueue.port),
+        [ROTATION.replicationGroupId]: jobQueue.replicationGroup.ref,
+        [ROTATION.redisHost]: jobQueue.primaryEndpoint,
+        [ROTATION.redisPort]: String(jobQueue.port),
       },
       invokedSynchronouslyBy: 'Secrets Manager rotation',
     });

@@ -11,6 +11,7 @@ import { clusterName, connectionSecretName, ecsServiceName, SERVICES_USING } fro
 import { bundledLambdaCode } from './bundled-lambda-code';
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
+import { ROTATION_ENVIRONMENT as ROTATION } from '../contract';
 
 export interface VpcFunctionProps {
   readonly envName: string;
@@ -160,9 +161,9 @@ export class VpcFunction extends Construct implements iam.IGrantable {
    */
   checkServicesBeforeRotating(envName: string, kind: keyof typeof SERVICES_USING): void {
     const services = SERVICES_USING[kind].map((service) => ecsServiceName(envName, service));
-    this.function.addEnvironment('CONNECTION_SECRET_NAME', connectionSecretName(envName));
-    this.function.addEnvironment('CLUSTER', clusterName(envName));
-    this.function.addEnvironment('SERVICES', JSON.stringify(services));
+    this.function.addEnvironment(ROTATION.connectionSecretName, connectionSecretName(envName));
+    this.function.addEnvironment(ROTATION.cluster, clusterName(envName));
+    this.function.addEnvironment(ROTATION.services, JSON.stringify(services));
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:ListSecretVersionIds'],
