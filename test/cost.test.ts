@@ -271,6 +271,10 @@ describe('every environment', () => {
       expect(readme).toContain(`| ${row.join(' | ')} |`);
     }
     expect(readme).toContain(`prices of ${PRICE_TABLES['eu-west-1'].date}`);
+    // The README's summary: each environment's total and the price date.
+    const front = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const [envName, result] of Object.entries(estimates)) expect(front).toContain(`| ${envName} | ${result.totalUsd.toFixed(2)} |`);
+    expect(front).toContain(`prices of ${PRICE_TABLES['eu-west-1'].date}`);
   });
 });
 
