@@ -4,7 +4,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
 import { DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 import { VpcFunction } from './vpc-function';
 import { retainOrDestroy } from './retention';
@@ -108,24 +107,7 @@ export class AppCredentials extends Construct {
     );
     fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [database.secret.secretArn] }));
     fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
-    fn.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-      }),
-    );
-
     // The schedule starts in the services stack, once the roles exist and the services can be restarted.
-    fn.allowRotationOf(this.secret);
-    fn.checkServicesBeforeRotating(props.envName, 'database');
-    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
-      acknowledge(
-        this.secret,
-        rule,
-        'Rotated by this function on a schedule in the services stack (RotationSchedule), which deploys last: the first ' +
-          'rotation starts when the schedule is created and needs the app roles and the services it restarts (a test checks the schedule)',
-      );
-    }
+    fn.rotates(this.secret, { envName: props.envName, kind: 'database', encryptionKey: props.encryptionKey });
   }
 }

@@ -19,6 +19,7 @@ import { APP_OWNER_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
 import { deadLetterQueue } from './dead-letter-queue';
+import { vpcFunctionStatements } from './vpc-function';
 import { MAINTENANCE_ENVIRONMENT as ENV, MAINTENANCE_METRICS_NAMESPACE, type MaintenanceMetric } from '../contract';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -93,21 +94,7 @@ export class PartitionMaintenanceJob extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Partition maintenance ${envName}`,
       statements: [
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
-        new iam.PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+        ...vpcFunctionStatements(logGroup),
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue'],
           // The master secret it connects with; each app login's secret, whose password it sets at deploy.

@@ -1,9 +1,8 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
 import type { RedisJobQueue } from './redis-job-queue';
 import { VpcFunction } from './vpc-function';
 import { ROTATION_ENVIRONMENT as ROTATION } from '../contract';
@@ -34,7 +33,6 @@ export class RedisTokenRotation extends Construct {
   constructor(scope: Construct, id: string, props: RedisTokenRotationProps) {
     super(scope, id);
     const { jobQueue } = props;
-    const stack = Stack.of(this);
     this.rotationFunction = new VpcFunction(this, 'Rotation', {
       envName: props.envName,
       purpose: 'rotation of the Redis AUTH token',
@@ -75,23 +73,7 @@ export class RedisTokenRotation extends Construct {
         resources: [jobQueue.replicationGroupArn],
       }),
     );
-    fn.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-      }),
-    );
     // The schedule starts in the services stack, once the parser can be restarted after a rotation.
-    fn.allowRotationOf(jobQueue.authToken);
-    fn.checkServicesBeforeRotating(props.envName, 'redis');
-    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
-      acknowledge(
-        jobQueue.authToken,
-        rule,
-        'Rotated by this function on a schedule in the services stack (RotationSchedule), which deploys last: the first ' +
-          'rotation starts when the schedule is created and needs the app roles and the services it restarts (a test checks the schedule)',
-      );
-    }
+    fn.rotates(jobQueue.authToken, { envName: props.envName, kind: 'redis', encryptionKey: props.encryptionKey });
   }
 }

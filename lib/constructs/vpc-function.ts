@@ -2,6 +2,7 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -12,6 +13,27 @@ import { bundledLambdaCode } from './bundled-lambda-code';
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
 import { ROTATION_ENVIRONMENT as ROTATION } from '../contract';
+
+/**
+ * What any function in the VPC needs from the start, in its role's policy: writing its own log group,
+ * the network-interface actions Lambda checks when it creates a VPC function, and X-Ray tracing.
+ */
+export function vpcFunctionStatements(logGroup: logs.ILogGroup): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    new iam.PolicyStatement({
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+  ];
+}
 
 export interface VpcFunctionProps {
   readonly envName: string;
@@ -72,18 +94,7 @@ export class VpcFunction extends Construct implements iam.IGrantable {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.purpose} (${props.envName})`,
       statements: [
-        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-        new iam.PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+        ...vpcFunctionStatements(logGroup),
         // Lambda checks these when it creates a function with a dead-letter queue.
         ...(props.deadLetterQueue
           ? [
@@ -186,6 +197,35 @@ export class VpcFunction extends Construct implements iam.IGrantable {
         ),
       }),
     );
+  }
+
+  /**
+   * Makes this function the rotation function of `secret`: it may use the secret's key through
+   * Secrets Manager, Secrets Manager may invoke it for that secret only, and it refuses to rotate
+   * while the services that use the secret have not caught up. The schedule itself is created in the
+   * services stack (RotationSchedule), which deploys last.
+   */
+  rotates(
+    secret: secretsmanager.ISecret,
+    options: { readonly envName: string; readonly kind: keyof typeof SERVICES_USING; readonly encryptionKey: kms.IKey },
+  ): void {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [options.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.stack.region}.amazonaws.com` } },
+      }),
+    );
+    this.allowRotationOf(secret);
+    this.checkServicesBeforeRotating(options.envName, options.kind);
+    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+      acknowledge(
+        secret,
+        rule,
+        'Rotated by this function on a schedule in the services stack (RotationSchedule), which deploys last: the first ' +
+          'rotation starts when the schedule is created and needs the app roles and the services it restarts (a test checks the schedule)',
+      );
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { EnvironmentName, EnvironmentSettings } from '../../../lib/config/schema';
+import { ENVIRONMENTS } from '../../../lib/config/environments';
 
 /**
  * The config's cost levers: each turns one big item to its cheaper form or back. `npm run cost --
@@ -17,7 +18,21 @@ export interface CostLever {
   readonly tradeOff: string;
 }
 
-const DEV_RUN_HOURS = { startHourUtc: 6, stopHourUtc: 20, weekdaysOnly: true };
+/**
+ * The cheaper form of each lever is dev's (lib/config/environments.ts, where all of them are on): one
+ * place for the values, so that a lever priced on another environment is the one dev runs.
+ */
+const DEV = ENVIRONMENTS.dev;
+function fromDev<T>(value: T | undefined, field: string): T {
+  if (value === undefined) throw new Error(`cost levers: dev's config no longer sets ${field}, the cheaper form of its lever`);
+  return value;
+}
+const devDatabase = () => {
+  if (DEV.database.engine !== 'instance')
+    throw new Error("cost levers: dev's database.engine is no longer instance, the cheaper form of its lever");
+  return DEV.database;
+};
+const hour = (value: number) => `${String(value).padStart(2, '0')}:00`;
 const SERVICES = ['web', 'api', 'parser'] as const;
 
 export const COST_LEVERS: readonly CostLever[] = [
@@ -27,7 +42,11 @@ export const COST_LEVERS: readonly CostLever[] = [
     isOn: (settings) => settings.network.natInstanceType !== undefined,
     flip: (settings) => ({
       ...settings,
-      network: { ...settings.network, natInstanceType: settings.network.natInstanceType === undefined ? 't4g.micro' : undefined },
+      network: {
+        ...settings.network,
+        natInstanceType:
+          settings.network.natInstanceType === undefined ? fromDev(DEV.network.natInstanceType, 'network.natInstanceType') : undefined,
+      },
     }),
     tradeOff:
       "a burstable instance's bandwidth instead of a managed 5-100 Gbit/s gateway; no failover (one instance per natGateways, " +
@@ -60,16 +79,19 @@ export const COST_LEVERS: readonly CostLever[] = [
     isOn: (settings) => settings.services.runHours !== undefined,
     flip: (settings) => ({
       ...settings,
-      services: { ...settings.services, runHours: settings.services.runHours === undefined ? DEV_RUN_HOURS : undefined },
+      services: {
+        ...settings.services,
+        runHours: settings.services.runHours === undefined ? fromDev(DEV.services.runHours, 'services.runHours') : undefined,
+      },
     }),
     tradeOff:
-      'no site, API or parsing outside the hours (06:00-20:00 UTC, Monday to Friday in dev); the load balancer, database ' +
+      `no site, API or parsing outside the hours (${runHoursOfDev()} in dev); the load balancer, database ` +
       'and cache keep running (and costing); the no-healthy-targets and running-below-desired alarms go off while stopped (dev ' +
       'has no alarm e-mails); a deploy outside the hours ' +
       'starts the services until the next stop',
   },
   {
-    name: 'RDS for PostgreSQL db.t4g.micro instead of Aurora db.t4g.medium',
+    name: `RDS for PostgreSQL db.${devDatabase().instanceType} instead of Aurora db.t4g.medium`,
     fields: 'database.engine, database.instanceType',
     isOn: (settings) => settings.database.engine === 'instance',
     flip: (settings) => ({
@@ -84,20 +106,27 @@ export const COST_LEVERS: readonly CostLever[] = [
   },
 ];
 
-/** Aurora db.t4g.medium to RDS db.t4g.micro (Single-AZ, 20 GiB growing to 100) and back. */
+/** Aurora db.t4g.medium (Aurora PostgreSQL's smallest class) to dev's RDS instance settings, and back. */
 function flipEngine(database: EnvironmentSettings['database']): EnvironmentSettings['database'] {
   if (database.engine === 'instance') {
     const { multiAz: _multiAz, allocatedStorageGiB: _allocated, maxAllocatedStorageGiB: _max, ...common } = database;
     return { ...common, engine: 'aurora', instanceType: 't4g.medium' };
   }
+  const dev = devDatabase();
   return {
     ...database,
     engine: 'instance',
-    instanceType: 't4g.micro',
-    multiAz: false,
-    allocatedStorageGiB: 20,
-    maxAllocatedStorageGiB: 100,
+    instanceType: dev.instanceType,
+    multiAz: dev.multiAz,
+    allocatedStorageGiB: dev.allocatedStorageGiB,
+    maxAllocatedStorageGiB: dev.maxAllocatedStorageGiB,
   };
+}
+
+/** dev's run hours as the trade-off says them, e.g. `06:00-20:00 UTC, Monday to Friday`. */
+function runHoursOfDev(): string {
+  const hours = fromDev(DEV.services.runHours, 'services.runHours');
+  return `${hour(hours.startHourUtc)}-${hour(hours.stopHourUtc)} UTC${hours.weekdaysOnly ? ', Monday to Friday' : ', every day'}`;
 }
 
 export type LeverEnvironments = Record<EnvironmentName, EnvironmentSettings>;
