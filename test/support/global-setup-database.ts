@@ -7,7 +7,7 @@ import { SERVER_FILE, startPostgresServer, type PostgresServer } from './postgre
  * its own database on it).
  */
 export default async function globalSetup(): Promise<void> {
-  const server = await startPostgresServer();
+  const server = await startPostgresServer({ durable: false });
   (globalThis as { postgresServer?: PostgresServer }).postgresServer = server;
   fs.mkdirSync(path.dirname(SERVER_FILE), { recursive: true });
   fs.writeFileSync(SERVER_FILE, JSON.stringify({ connectionString: server.connectionString }));
