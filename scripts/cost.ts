@@ -22,7 +22,7 @@ import { runMain } from './lib/run-main';
 const ACCOUNT = '111111111111';
 const USAGE = 'usage: npm run cost -- --env <env> [-c <field>=<value> ...] [--json] [--levers]';
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   let envName: string | undefined;
   let json = false;
   let levers = false;

@@ -14,7 +14,7 @@ import { runMain } from './lib/run-main';
 /** The stand-in account both syntheses use: only the difference between them matters. */
 const ACCOUNT = '111111111111';
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   let envName: string | undefined;
   const overrides: Record<string, string> = {};
   for (let index = 0; index < argv.length; index++) {

@@ -9,8 +9,10 @@ import {
   UnpricedResourceError,
   type StackTemplate,
 } from '../scripts/lib/cost/estimate';
+import { main as cost } from '../scripts/cost';
 import { PRICE_TABLES, priceTableFor, type Price, type PriceTable } from '../scripts/lib/cost/price-table';
 import { idleUsage } from '../scripts/lib/cost/usage';
+import { runInProcess } from './support/command';
 import { synthesized } from './support/synthesized';
 
 const root = path.join(__dirname, '..');
@@ -279,14 +281,8 @@ describe('every environment', () => {
 });
 
 test("the cost page's lever savings are the tool's", async () => {
-  const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
-    execFile(
-      'npm',
-      ['run', '-s', 'cost', '--', '--env', 'dev', '--json', '--levers'],
-      { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 },
-      (error, out) => (error ? reject(error) : resolve({ stdout: out })),
-    ),
-  );
+  const { status, stdout } = await runInProcess(cost, ['--env', 'dev', '--json', '--levers']);
+  expect(status).toBe(0);
   const readme = fs.readFileSync(path.join(root, 'docs', 'cost.md'), 'utf8');
   const { levers } = JSON.parse(stdout) as { levers: { lever: string; on: boolean; savesUsd: number }[] };
   expect(levers).toHaveLength(4);
@@ -298,18 +294,13 @@ test("the cost page's lever savings are the tool's", async () => {
 });
 
 describe('npm run cost', () => {
-  const run = (...args: string[]) =>
-    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('npm', ['run', '-s', 'cost', '--', ...args], { cwd: root, encoding: 'utf8' }, (error, stdout, stderr) =>
-        resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
-      );
-    });
-  // Started at once: each is a whole process that synthesizes.
-  const dev = run('--env', 'dev');
-  const elsewhere = run('--env', 'dev', '-c', 'region=ap-south-2', '-c', 'network.availabilityZones=["ap-south-2a","ap-south-2b"]');
-
   test('prints the assumptions, a line per priced item and per stack, and ends with the total', async () => {
-    const { status, stdout } = await dev;
+    // Through npm once, as the README shows it; the other cases call the same main function in-process.
+    const { status, stdout } = await new Promise<{ status: number; stdout: string }>((resolve) =>
+      execFile('npm', ['run', '-s', 'cost', '--', '--env', 'dev'], { cwd: root, encoding: 'utf8' }, (error, out) =>
+        resolve({ status: error ? Number(error.code) : 0, stdout: out }),
+      ),
+    );
     expect(status).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^CS2 Analytics dev: estimated monthly cost in eu-west-1, on-demand USD, prices of \d{4}-\d{2}-\d{2}$/);
@@ -322,7 +313,14 @@ describe('npm run cost', () => {
   });
 
   test('refuses a region with no prices', async () => {
-    const { status, stderr } = await elsewhere;
+    const { status, stderr } = await runInProcess(cost, [
+      '--env',
+      'dev',
+      '-c',
+      'region=ap-south-2',
+      '-c',
+      'network.availabilityZones=["ap-south-2a","ap-south-2b"]',
+    ]);
     expect(status).toBe(1);
     expect(stderr).toContain('no prices for region ap-south-2');
   });

@@ -16,7 +16,10 @@ const BASE = loadConfig({ envName: 'staging' }).database;
 const INSTANCE = { multiAz: false, allocatedStorageGiB: 20, maxAllocatedStorageGiB: 100 };
 
 function build(settings: DatabaseSettings, overrides: Partial<PostgresDatabaseProps> = {}) {
-  const stack = new Stack(new App(), 'Bare', { env: { account: '111111111111', region: 'eu-west-1' } });
+  // What these tests read is the construct's resources: no bundling, no CloudFormation validation
+  // (the environments' templates are validated in test/compliance.test.ts).
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Bare', { env: { account: '111111111111', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     availabilityZones: ZONES,
     natGateways: 1,
