@@ -51,7 +51,14 @@ export function compareStacks(before: ReadonlyMap<string, any>, after: ReadonlyM
   const impacts: StackImpact[] = [];
   for (const stackName of new Set([...before.keys(), ...after.keys()])) {
     const impact: StackImpact = { stackName, added: [], removed: [], updated: [], replaced: [], flagged: [] };
-    const diff = fullDiff(before.get(stackName) ?? {}, after.get(stackName) ?? {});
+    const [old, now] = [before.get(stackName), after.get(stackName)];
+    // Most changes touch one or two stacks: an identical template needs no diff (the diff engine's
+    // deep comparisons cost tens of milliseconds per stack).
+    if (old !== undefined && now !== undefined && JSON.stringify(old) === JSON.stringify(now)) {
+      impacts.push(impact);
+      continue;
+    }
+    const diff = fullDiff(old ?? {}, now ?? {});
     diff.resources.forEachDifference((logicalId, change) => {
       const type = change.newResourceType ?? change.oldResourceType ?? 'unknown';
       const properties = (change.oldValue?.Properties ?? change.newValue?.Properties ?? {}) as Record<string, unknown>;
