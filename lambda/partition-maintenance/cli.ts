@@ -78,14 +78,15 @@ export function parseArguments(argv: readonly string[]) {
   } as const;
 }
 
-async function main(): Promise<number> {
-  if (process.argv.slice(2).some((argument) => argument === '--help' || argument === '-h')) {
+/** The command: `argv` without node and the script; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.some((argument) => argument === '--help' || argument === '-h')) {
     console.log(USAGE);
     return 0;
   }
   let options: ReturnType<typeof parseArguments>;
   try {
-    options = parseArguments(process.argv.slice(2));
+    options = parseArguments([...argv]);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${error.message}\n${USAGE}`);
@@ -125,7 +126,7 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
+  main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error) => {
       console.error(error instanceof Error ? error.message : error);

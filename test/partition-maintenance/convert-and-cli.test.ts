@@ -1,9 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import type { Client } from 'pg';
-import { parseArguments } from '../../lambda/partition-maintenance/cli';
+import { main, parseArguments } from '../../lambda/partition-maintenance/cli';
 import { convertToPartitioned } from '../../lambda/partition-maintenance/convert';
 import { runPass } from '../../lambda/partition-maintenance/pass';
+import { runInProcess } from '../support/command';
 import { createPrismaGameEvents } from '../support/game-events';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
@@ -152,16 +153,20 @@ describe('conversion of a plain table into a monthly partitioned one', () => {
 });
 
 describe('npm run maintenance', () => {
-  const run = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'lambda/partition-maintenance/cli.ts', ...args], { cwd: root, encoding: 'utf8' });
+  // The command's main function in-process, as npm runs it (one test goes through npm itself).
+  const run = (args: string[]) => runInProcess(main, args);
 
-  test('--help prints the usage and exits 0; an unknown option exits 2 with the usage', () => {
-    for (const flag of ['--help', '-h']) {
-      const help = run([flag]);
-      expect(help.status).toBe(0);
-      expect(help.stdout).toContain('npm run maintenance -- --database-url URL');
-    }
-    const wrong = run(['--tabel', 'x']);
+  test('through npm, --help prints the usage and exits 0', () => {
+    const help = spawnSync('npm', ['run', '-s', 'maintenance', '--', '--help'], { cwd: root, encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('npm run maintenance -- --database-url URL');
+  });
+
+  test('-h prints the usage too; an unknown option exits 2 with the usage', async () => {
+    const help = await run(['-h']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('npm run maintenance -- --database-url URL');
+    const wrong = await run(['--tabel', 'x']);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain('unknown option --tabel');
     expect(wrong.stderr).toContain('usage:');
@@ -169,7 +174,7 @@ describe('npm run maintenance', () => {
 
   test('runs the pass against any PostgreSQL and prints the JSON summary', async () => {
     await client.query(`CREATE TABLE "GameEvent" ("createdAt" timestamp(3) NOT NULL) PARTITION BY RANGE ("createdAt")`);
-    const result = run([
+    const result = await run([
       '--database-url',
       db.connectionString,
       '--table',
@@ -190,7 +195,7 @@ describe('npm run maintenance', () => {
 
   test('--dry-run changes nothing and prints the plan', async () => {
     await client.query(`CREATE TABLE "GameEvent" ("createdAt" timestamp(3) NOT NULL) PARTITION BY RANGE ("createdAt")`);
-    const result = run([
+    const result = await run([
       '--database-url',
       db.connectionString,
       '--table',
@@ -215,13 +220,13 @@ describe('npm run maintenance', () => {
     await client.query(
       `CREATE TABLE "GameEvent" (id serial PRIMARY KEY, "createdAt" timestamp(3) NOT NULL DEFAULT now()); INSERT INTO "GameEvent" DEFAULT VALUES`,
     );
-    const result = run(['convert', '--database-url', db.connectionString, '--table', 'GameEvent', '--column', 'createdAt']);
+    const result = await run(['convert', '--database-url', db.connectionString, '--table', 'GameEvent', '--column', 'createdAt']);
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ table: '"public"."GameEvent"', rowsInLegacy: 1 });
   });
 
-  test('exits 1 with the error in the summary when the table is wrong', () => {
-    const result = run([
+  test('exits 1 with the error in the summary when the table is wrong', async () => {
+    const result = await run([
       '--database-url',
       db.connectionString,
       '--table',
