@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,12 +8,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
 import { acknowledge } from '../compliance/acknowledge';
+import { AlarmTopic } from '../constructs/alarm-topic';
 import { EncryptionKey } from '../constructs/encryption-key';
+import { MonitoringDashboard } from '../constructs/monitoring-dashboard';
 import type { DataStack } from './data-stack';
 import type { MaintenanceStack } from './maintenance-stack';
 import type { ServicesStack } from './services-stack';
@@ -56,8 +57,15 @@ interface Watched {
 
 /**
  * Stateless: what an on-call engineer sees and is told. One dashboard laid out by tier (the HAProxy
- * stats page, and more), the alarms with their per-environment thresholds, ECS deployment failures
- * and RDS events, all notifying one KMS-encrypted topic.
+ * stats page, and more: MonitoringDashboard), the alarms with their per-environment thresholds, ECS
+ * deployment failures and RDS events, all notifying one KMS-encrypted topic (AlarmTopic). The
+ * metrics come from the constructs that own the resources.
+ *
+ * The alarms are built per tier by this stack's methods, as the stack's own children, rather than by
+ * a construct per tier: each has a fixed name (on-call tools and runbooks use it), and under a new
+ * parent it would get a new logical id, which CloudFormation creates before it deletes the old one:
+ * a second alarm of the same name, and the deployment fails. The topic and the dashboard, one
+ * resource each, moved into constructs under the id 'Default', which keeps their logical ids.
  */
 export class MonitoringStack extends Stack {
   readonly alarmTopic: sns.Topic;
@@ -90,49 +98,16 @@ export class MonitoringStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `CS2 Analytics ${config.envName} alarms`,
-      masterKey: key,
-      enforceSSL: true,
-    });
-    // A topic policy replaces SNS's default one: without these statements only EventBridge (which CDK
-    // adds for the deployment-failure rule) could publish, and no alarm or RDS event would arrive.
-    const sources = [
-      {
-        service: 'cloudwatch.amazonaws.com',
-        sourceArn: this.formatArn({
-          service: 'cloudwatch',
-          resource: 'alarm',
-          resourceName: '*',
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      },
-      {
-        service: 'events.rds.amazonaws.com',
-        sourceArn: this.formatArn({ service: 'rds', resource: 'es', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      },
-    ];
-    for (const { service, sourceArn } of sources) {
-      this.alarmTopic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: `Allow${service
-            .split('.')
-            .slice(0, -2)
-            .map((part) => part[0].toUpperCase() + part.slice(1))
-            .join('')}ToPublish`,
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ['sns:Publish'],
-          resources: [this.alarmTopic.topicArn],
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account }, ArnLike: { 'aws:SourceArn': sourceArn } },
-        }),
-      );
-    }
     // Notifications that cannot be delivered (to e-mail, or from EventBridge) wait here.
     const undelivered = this.undeliveredNotifications(key);
-    for (const email of thresholds.alarmEmails) {
-      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: undelivered }));
-    }
-    this.action = new cloudwatchActions.SnsAction(this.alarmTopic);
+    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      envName: config.envName,
+      encryptionKey: key,
+      emails: thresholds.alarmEmails,
+      undeliveredNotifications: undelivered,
+    });
+    this.alarmTopic = alarmTopic.topic;
+    this.action = alarmTopic.action;
     // Nothing outside needs the topic's name (subscriptions take its ARN), so CloudFormation names it.
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'The alarm topic: subscribe on-call tools here' });
 
@@ -172,7 +147,19 @@ export class MonitoringStack extends Stack {
     this.redisAlarms(watched);
     this.maintenanceAlarms(watched);
     this.credentialAlarms(watched);
-    this.dashboard = this.buildDashboard(watched);
+    this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
+      envName: config.envName,
+      alb,
+      targetGroups: services.targetGroups,
+      ports: { web: config.services.web.port, api: config.services.api.port },
+      appServices,
+      database,
+      aurora,
+      instances,
+      jobQueue,
+      demoFiles,
+      job: maintenance.job,
+    }).dashboard;
   }
 
   /** The load balancer: the share of 5xx, and unhealthy or missing targets per target group. */
@@ -461,223 +448,6 @@ export class MonitoringStack extends Stack {
       evaluationPeriods: 1,
       missing: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-  }
-
-  /** The dashboard, by tier; every graph says its unit. */
-  private buildDashboard(watched: Watched): cloudwatch.Dashboard {
-    const { config, services, maintenance, alb, database, jobQueue, demoFiles, aurora, instances, appServices, freeStorageMetric } =
-      watched;
-    const instanceMetric = (metricName: string, id: string, label?: string, statistic = 'Average') =>
-      database.metricInstance(metricName, id, { label, statistic });
-    const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
-    const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
-      jobQueue.metricNode(metricName, member, { statistic, label });
-    const requests = alb.metrics.requestCount({ period: FIVE_MINUTES, statistic: 'Sum' });
-    const { job } = maintenance;
-    const graph = (title: string, unit: string, metrics: cloudwatch.IMetric[], width = 8) =>
-      new cloudwatch.GraphWidget({ title, left: metrics, leftYAxis: { label: unit, showUnits: false }, width, height: 6 });
-    const header = (text: string) => new cloudwatch.TextWidget({ markdown: `## ${text}`, width: 24, height: 1 });
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `cs2analytics-${config.envName}`,
-      defaultInterval: Duration.hours(6),
-    });
-    dashboard.addWidgets(header('Load balancer'));
-    dashboard.addWidgets(
-      graph('Requests', 'requests / 5 min', [requests], 6),
-      graph(
-        '4xx and 5xx',
-        'responses / 5 min',
-        [
-          alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 4xx' }),
-          alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 5xx' }),
-          alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, {
-            period: FIVE_MINUTES,
-            statistic: 'Sum',
-            label: 'target 4xx',
-          }),
-          alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-            period: FIVE_MINUTES,
-            statistic: 'Sum',
-            label: 'target 5xx',
-          }),
-        ],
-        6,
-      ),
-      graph(
-        'Target response time',
-        'seconds',
-        [
-          alb.metrics.targetResponseTime({ statistic: 'p50', label: 'p50' }),
-          alb.metrics.targetResponseTime({ statistic: 'p99', label: 'p99' }),
-        ],
-        6,
-      ),
-      // Labelled with the port, which replaces a target group: the dashboard changes with it (see the alarms).
-      graph(
-        'Healthy targets',
-        'tasks',
-        Object.entries(services.targetGroups).map(([name, group]) =>
-          group.metrics.healthyHostCount({ statistic: 'Minimum', label: `${name} (port ${config.services[name as 'web' | 'api'].port})` }),
-        ),
-        6,
-      ),
-    );
-    dashboard.addWidgets(header('Services (ECS)'));
-    dashboard.addWidgets(
-      ...appServices.map(({ name, service }) =>
-        graph(`${name}: CPU and memory`, 'percent', [
-          service.metricCpuUtilization({ label: 'CPU' }),
-          service.metricMemoryUtilization({ label: 'memory' }),
-        ]),
-      ),
-    );
-    dashboard.addWidgets(
-      ...appServices.map(({ name, app }) =>
-        graph(`${name}: running vs desired`, 'tasks', [
-          app.metricContainerInsights('RunningTaskCount'),
-          app.metricContainerInsights('DesiredTaskCount'),
-        ]),
-      ),
-    );
-    dashboard.addWidgets(header(`Database (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
-    dashboard.addWidgets(
-      graph(
-        'CPU',
-        'percent',
-        instances.map((i) => instanceMetric('CPUUtilization', i.id, i.label)),
-        6,
-      ),
-      graph(
-        'Freeable memory',
-        'bytes',
-        instances.map((i) => instanceMetric('FreeableMemory', i.id, i.label)),
-        6,
-      ),
-      graph(
-        'Connections',
-        'connections',
-        instances.map((i) => instanceMetric('DatabaseConnections', i.id, i.label)),
-        6,
-      ),
-      graph(
-        aurora ? 'Free local storage' : 'Free storage',
-        'bytes',
-        instances.map((i) => instanceMetric(freeStorageMetric, i.id, i.label)),
-        6,
-      ),
-    );
-    dashboard.addWidgets(
-      graph(
-        'Read latency',
-        'seconds',
-        instances.map((i) => instanceMetric('ReadLatency', i.id, i.label)),
-        6,
-      ),
-      graph(
-        'Write latency',
-        'seconds',
-        instances.map((i) => instanceMetric('WriteLatency', i.id, i.label)),
-        6,
-      ),
-      graph(
-        'Replica lag',
-        aurora ? 'milliseconds' : 'seconds',
-        instances.slice(1).map((i) => instanceMetric(aurora ? 'AuroraReplicaLag' : 'ReplicaLag', i.id, i.label)),
-        6,
-      ),
-      graph(
-        'Proxy connections',
-        'connections',
-        [
-          proxyMetric('ClientConnections'),
-          proxyMetric('DatabaseConnections'),
-          proxyMetric('DatabaseConnectionsCurrentlySessionPinned', 'Maximum'),
-        ],
-        6,
-      ),
-    );
-    dashboard.addWidgets(graph('Proxy query latency', 'seconds', [proxyMetric('QueryDatabaseResponseLatency')], 6));
-    dashboard.addWidgets(header('Redis job queue'));
-    dashboard.addWidgets(
-      graph(
-        'Engine CPU',
-        'percent',
-        jobQueue.memberClusterIds.map((m) => cacheMetric('EngineCPUUtilization', m, 'Average', m)),
-        6,
-      ),
-      graph(
-        'Memory used',
-        'percent',
-        jobQueue.memberClusterIds.map((m) => cacheMetric('DatabaseMemoryUsagePercentage', m, 'Average', m)),
-        6,
-      ),
-      graph(
-        'Evictions and connections',
-        'count',
-        jobQueue.memberClusterIds.flatMap((m) => [
-          cacheMetric('Evictions', m, 'Sum', `${m} evictions`),
-          cacheMetric('CurrConnections', m, 'Average', `${m} connections`),
-        ]),
-        6,
-      ),
-      graph(
-        'Replication lag',
-        'seconds',
-        jobQueue.memberClusterIds.slice(1).map((m) => cacheMetric('ReplicationLag', m, 'Average', m)),
-        6,
-      ),
-    );
-    dashboard.addWidgets(header('Demo files (EFS)'));
-    const efsMetric = (metricName: string, statistic: string, label: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/EFS',
-        metricName,
-        dimensionsMap: { FileSystemId: demoFiles.fileSystem.fileSystemId },
-        statistic,
-        period: ONE_MINUTE,
-        label,
-      });
-    dashboard.addWidgets(
-      graph(
-        'Throughput',
-        'bytes / minute',
-        [efsMetric('DataReadIOBytes', 'Sum', 'read'), efsMetric('DataWriteIOBytes', 'Sum', 'write')],
-        12,
-      ),
-      graph('Client connections', 'connections', [efsMetric('ClientConnections', 'Sum', 'clients')], 12),
-    );
-    dashboard.addWidgets(header('Partition maintenance'));
-    const daily = { period: Duration.days(1) };
-    dashboard.addWidgets(
-      graph(
-        'Months ahead',
-        'months',
-        job.tables.map((table) => job.metric('MonthsAhead', { table, statistic: 'Minimum', ...daily })),
-      ),
-      graph('Successful passes', 'passes / day', [job.metric('Succeeded', { statistic: 'Sum', ...daily })]),
-      graph('Duration', 'milliseconds', [job.metric('DurationMs', { statistic: 'Maximum', ...daily })]),
-    );
-    dashboard.addWidgets(
-      graph(
-        'Lock retries',
-        'retries / day',
-        job.tables.map((table) => job.metric('LockRetries', { table, statistic: 'Sum', ...daily })),
-      ),
-      graph(
-        'Errors',
-        'errors / day',
-        job.tables.map((table) => job.metric('Errors', { table, statistic: 'Sum', ...daily })),
-      ),
-      graph(
-        'Created and retired',
-        'partitions / day',
-        job.tables.flatMap((table) => [
-          job.metric('PartitionsCreated', { table, statistic: 'Sum', ...daily }),
-          job.metric('PartitionsRetired', { table, statistic: 'Sum', ...daily }),
-        ]),
-      ),
-    );
-    return dashboard;
   }
 
   /** The dead-letter queue of the notifications: e-mail deliveries and EventBridge events that failed. */

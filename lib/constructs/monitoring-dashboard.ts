@@ -1,0 +1,258 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Construct } from 'constructs';
+import type { DemoFileSystem } from './demo-file-system';
+import type { FargateAppService } from './fargate-app-service';
+import type { PartitionMaintenanceJob } from './partition-maintenance-job';
+import type { PostgresDatabase } from './postgres-database';
+import type { RedisJobQueue } from './redis-job-queue';
+
+const FIVE_MINUTES = Duration.minutes(5);
+const ONE_MINUTE = Duration.minutes(1);
+
+export interface MonitoringDashboardProps {
+  /** The environment, in the dashboard's name `cs2analytics-<env>`. */
+  readonly envName: string;
+  readonly alb: elbv2.IApplicationLoadBalancer;
+  /** The load balancer's target groups, by service. */
+  readonly targetGroups: { readonly web: elbv2.ApplicationTargetGroup; readonly api: elbv2.ApplicationTargetGroup };
+  /** The port of each service behind the load balancer, in the healthy-target labels. */
+  readonly ports: { readonly web: number; readonly api: number };
+  readonly appServices: readonly { readonly name: string; readonly app: FargateAppService }[];
+  readonly database: PostgresDatabase;
+  /** Whether the database is Aurora (its metrics and units differ from RDS for PostgreSQL's). */
+  readonly aurora: boolean;
+  /** The database instances, writer first, with their labels. */
+  readonly instances: readonly { readonly label: string; readonly id: string }[];
+  readonly jobQueue: RedisJobQueue;
+  readonly demoFiles: DemoFileSystem;
+  readonly job: PartitionMaintenanceJob;
+}
+
+/**
+ * The on-call dashboard, laid out by tier as the original HAProxy and PgBouncer stats pages were:
+ * load balancer, services, database and proxy, Redis, demo files, partition maintenance. Every graph
+ * says its unit.
+ */
+export class MonitoringDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringDashboardProps) {
+    super(scope, id);
+    const { envName, alb, targetGroups, ports, appServices, database, aurora, instances, jobQueue, demoFiles, job } = props;
+    const freeStorageMetric = database.freeStorageMetricName;
+    const instanceMetric = (metricName: string, id: string, label?: string, statistic = 'Average') =>
+      database.metricInstance(metricName, id, { label, statistic });
+    const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
+    const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
+      jobQueue.metricNode(metricName, member, { statistic, label });
+    const requests = alb.metrics.requestCount({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const graph = (title: string, unit: string, metrics: cloudwatch.IMetric[], width = 8) =>
+      new cloudwatch.GraphWidget({ title, left: metrics, leftYAxis: { label: unit, showUnits: false }, width, height: 6 });
+    const header = (text: string) => new cloudwatch.TextWidget({ markdown: `## ${text}`, width: 24, height: 1 });
+    // 'Default': the dashboard keeps the logical id it had as the stack's child (its name is fixed,
+    // and a dashboard under a new id would be created before the old one is deleted).
+    const dashboard = new cloudwatch.Dashboard(this, 'Default', {
+      dashboardName: `cs2analytics-${envName}`,
+      defaultInterval: Duration.hours(6),
+    });
+    this.dashboard = dashboard;
+    dashboard.addWidgets(header('Load balancer'));
+    dashboard.addWidgets(
+      graph('Requests', 'requests / 5 min', [requests], 6),
+      graph(
+        '4xx and 5xx',
+        'responses / 5 min',
+        [
+          alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 4xx' }),
+          alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum', label: 'ELB 5xx' }),
+          alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, {
+            period: FIVE_MINUTES,
+            statistic: 'Sum',
+            label: 'target 4xx',
+          }),
+          alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+            period: FIVE_MINUTES,
+            statistic: 'Sum',
+            label: 'target 5xx',
+          }),
+        ],
+        6,
+      ),
+      graph(
+        'Target response time',
+        'seconds',
+        [
+          alb.metrics.targetResponseTime({ statistic: 'p50', label: 'p50' }),
+          alb.metrics.targetResponseTime({ statistic: 'p99', label: 'p99' }),
+        ],
+        6,
+      ),
+      // Labelled with the port, which replaces a target group: the dashboard changes with it (see the alarms).
+      graph(
+        'Healthy targets',
+        'tasks',
+        Object.entries(targetGroups).map(([name, group]) =>
+          group.metrics.healthyHostCount({ statistic: 'Minimum', label: `${name} (port ${ports[name as 'web' | 'api']})` }),
+        ),
+        6,
+      ),
+    );
+    dashboard.addWidgets(header('Services (ECS)'));
+    dashboard.addWidgets(
+      ...appServices.map(({ name, app }) =>
+        graph(`${name}: CPU and memory`, 'percent', [
+          app.service.metricCpuUtilization({ label: 'CPU' }),
+          app.service.metricMemoryUtilization({ label: 'memory' }),
+        ]),
+      ),
+    );
+    dashboard.addWidgets(
+      ...appServices.map(({ name, app }) =>
+        graph(`${name}: running vs desired`, 'tasks', [
+          app.metricContainerInsights('RunningTaskCount'),
+          app.metricContainerInsights('DesiredTaskCount'),
+        ]),
+      ),
+    );
+    dashboard.addWidgets(header(`Database (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
+    dashboard.addWidgets(
+      graph(
+        'CPU',
+        'percent',
+        instances.map((i) => instanceMetric('CPUUtilization', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Freeable memory',
+        'bytes',
+        instances.map((i) => instanceMetric('FreeableMemory', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Connections',
+        'connections',
+        instances.map((i) => instanceMetric('DatabaseConnections', i.id, i.label)),
+        6,
+      ),
+      graph(
+        aurora ? 'Free local storage' : 'Free storage',
+        'bytes',
+        instances.map((i) => instanceMetric(freeStorageMetric, i.id, i.label)),
+        6,
+      ),
+    );
+    dashboard.addWidgets(
+      graph(
+        'Read latency',
+        'seconds',
+        instances.map((i) => instanceMetric('ReadLatency', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Write latency',
+        'seconds',
+        instances.map((i) => instanceMetric('WriteLatency', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Replica lag',
+        aurora ? 'milliseconds' : 'seconds',
+        instances.slice(1).map((i) => instanceMetric(aurora ? 'AuroraReplicaLag' : 'ReplicaLag', i.id, i.label)),
+        6,
+      ),
+      graph(
+        'Proxy connections',
+        'connections',
+        [
+          proxyMetric('ClientConnections'),
+          proxyMetric('DatabaseConnections'),
+          proxyMetric('DatabaseConnectionsCurrentlySessionPinned', 'Maximum'),
+        ],
+        6,
+      ),
+    );
+    dashboard.addWidgets(graph('Proxy query latency', 'seconds', [proxyMetric('QueryDatabaseResponseLatency')], 6));
+    dashboard.addWidgets(header('Redis job queue'));
+    dashboard.addWidgets(
+      graph(
+        'Engine CPU',
+        'percent',
+        jobQueue.memberClusterIds.map((m) => cacheMetric('EngineCPUUtilization', m, 'Average', m)),
+        6,
+      ),
+      graph(
+        'Memory used',
+        'percent',
+        jobQueue.memberClusterIds.map((m) => cacheMetric('DatabaseMemoryUsagePercentage', m, 'Average', m)),
+        6,
+      ),
+      graph(
+        'Evictions and connections',
+        'count',
+        jobQueue.memberClusterIds.flatMap((m) => [
+          cacheMetric('Evictions', m, 'Sum', `${m} evictions`),
+          cacheMetric('CurrConnections', m, 'Average', `${m} connections`),
+        ]),
+        6,
+      ),
+      graph(
+        'Replication lag',
+        'seconds',
+        jobQueue.memberClusterIds.slice(1).map((m) => cacheMetric('ReplicationLag', m, 'Average', m)),
+        6,
+      ),
+    );
+    dashboard.addWidgets(header('Demo files (EFS)'));
+    const efsMetric = (metricName: string, statistic: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/EFS',
+        metricName,
+        dimensionsMap: { FileSystemId: demoFiles.fileSystem.fileSystemId },
+        statistic,
+        period: ONE_MINUTE,
+        label,
+      });
+    dashboard.addWidgets(
+      graph(
+        'Throughput',
+        'bytes / minute',
+        [efsMetric('DataReadIOBytes', 'Sum', 'read'), efsMetric('DataWriteIOBytes', 'Sum', 'write')],
+        12,
+      ),
+      graph('Client connections', 'connections', [efsMetric('ClientConnections', 'Sum', 'clients')], 12),
+    );
+    dashboard.addWidgets(header('Partition maintenance'));
+    const daily = { period: Duration.days(1) };
+    dashboard.addWidgets(
+      graph(
+        'Months ahead',
+        'months',
+        job.tables.map((table) => job.metric('MonthsAhead', { table, statistic: 'Minimum', ...daily })),
+      ),
+      graph('Successful passes', 'passes / day', [job.metric('Succeeded', { statistic: 'Sum', ...daily })]),
+      graph('Duration', 'milliseconds', [job.metric('DurationMs', { statistic: 'Maximum', ...daily })]),
+    );
+    dashboard.addWidgets(
+      graph(
+        'Lock retries',
+        'retries / day',
+        job.tables.map((table) => job.metric('LockRetries', { table, statistic: 'Sum', ...daily })),
+      ),
+      graph(
+        'Errors',
+        'errors / day',
+        job.tables.map((table) => job.metric('Errors', { table, statistic: 'Sum', ...daily })),
+      ),
+      graph(
+        'Created and retired',
+        'partitions / day',
+        job.tables.flatMap((table) => [
+          job.metric('PartitionsCreated', { table, statistic: 'Sum', ...daily }),
+          job.metric('PartitionsRetired', { table, statistic: 'Sum', ...daily }),
+        ]),
+      ),
+    );
+  }
+}

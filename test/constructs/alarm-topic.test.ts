@@ -1,0 +1,61 @@
+/**
+ * AlarmTopic alone, in a bare stack: who may publish, who is e-mailed, and the logical ids it keeps
+ * from when the topic was the monitoring stack's own child.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AlarmTopic } from '../../lib/constructs/alarm-topic';
+
+function bareStack(): Stack {
+  const app = new App({ builtinCloudFormationValidation: false });
+  return new Stack(app, 'Bare', { env: { account: '111111111111', region: 'eu-west-1' } });
+}
+
+function build(emails?: string[]) {
+  const stack = bareStack();
+  const key = new kms.Key(stack, 'Key');
+  const queue = new sqs.Queue(stack, 'Undelivered');
+  const alarmTopic = new AlarmTopic(stack, 'AlarmTopic', { envName: 'bare', encryptionKey: key, emails, undeliveredNotifications: queue });
+  return { alarmTopic, template: Template.fromStack(stack), stack };
+}
+
+describe('AlarmTopic in a bare stack', () => {
+  test('CloudWatch alarms and RDS events of this account may publish, over TLS only', () => {
+    const { template } = build();
+    const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    const statements = policy.Properties.PolicyDocument.Statement as { Sid?: string; Principal?: { Service?: string }; Condition?: any }[];
+    const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
+    expect(bySid.AllowCloudwatchToPublish.Principal?.Service).toBe('cloudwatch.amazonaws.com');
+    expect(bySid.AllowEventsRdsToPublish.Principal?.Service).toBe('events.rds.amazonaws.com');
+    for (const sid of ['AllowCloudwatchToPublish', 'AllowEventsRdsToPublish']) {
+      expect(bySid[sid].Condition.StringEquals['aws:SourceAccount']).toBe('111111111111');
+      expect(bySid[sid].Condition.ArnLike['aws:SourceArn']).toBeDefined();
+    }
+    expect(JSON.stringify(statements)).toContain('"aws:SecureTransport":"false"');
+    const [topic] = Object.values(template.findResources('AWS::SNS::Topic'));
+    expect(JSON.stringify(topic.Properties.KmsMasterKeyId)).toMatch(/"Key\w+"/);
+  });
+
+  test('each address is e-mailed, undelivered notifications kept in the dead-letter queue; none by default', () => {
+    const { template } = build(['oncall@cs2.test', 'lead@cs2.test']);
+    const found = Object.values(template.findResources('AWS::SNS::Subscription'));
+    expect(found.map((subscription) => subscription.Properties.Endpoint).sort()).toEqual(['lead@cs2.test', 'oncall@cs2.test']);
+    for (const subscription of found) expect(subscription.Properties.RedrivePolicy).toBeDefined();
+    build().template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  test('keeps the logical ids the topic, its policy and its subscriptions had as the stack children', () => {
+    const { template } = build(['oncall@cs2.test']);
+    const before = bareStack();
+    const topic = new sns.Topic(before, 'AlarmTopic', { enforceSSL: true });
+    topic.addSubscription(new subscriptions.EmailSubscription('oncall@cs2.test'));
+    const ids = (t: Template, type: string) => Object.keys(t.findResources(type));
+    const old = Template.fromStack(before);
+    for (const type of ['AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::SNS::Subscription'])
+      expect(ids(template, type)).toEqual(ids(old, type));
+  });
+});
