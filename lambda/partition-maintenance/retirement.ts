@@ -1,0 +1,154 @@
+/**
+ * Retiring old months without blocking the application: detach concurrently, archive and check if
+ * configured, drop; and finishing what a killed pass left half-way (see journal.ts).
+ */
+import type { ClientBase } from 'pg';
+import { ArchiveError, archivePartition, ensureS3Export, quoteIdent } from './archive';
+import { journal, journalState } from './journal';
+import { EPOCH_MS, isRetirable, partitionsOf, rangeLabel, sqlTimestamp, toEpoch, type PartitionRow } from './partitions';
+import type { RetiredPartition, Retry, TableRun } from './table-run';
+import type { MonthIndex } from './months';
+
+/**
+ * Retires every month older than the cutoff: refused while the table has a DEFAULT partition (no
+ * concurrent detach then) or archiving cannot work; each month detached CONCURRENTLY, archived and
+ * checked if configured, then dropped, journaled at every step.
+ */
+export async function retireMonths(run: TableRun, cutoff: MonthIndex): Promise<void> {
+  const { client, parent, settings, context, summary, retry } = run;
+  const partitions = await partitionsOf(client, parent);
+  const retirable = partitions.filter((partition) => isRetirable(partition, cutoff));
+  if (retirable.length === 0) return;
+  const defaultPartition = partitions.find((partition) => partition.is_default);
+  if (defaultPartition) {
+    summary.errors.push(
+      `not retiring ${retirable.length} partition(s) of ${parent}: it has a DEFAULT partition (${defaultPartition.partition}), ` +
+        'and PostgreSQL cannot DETACH CONCURRENTLY then; a plain DETACH would lock the table',
+    );
+    return;
+  }
+  if (settings.archive) {
+    if (!context.archiveTarget) {
+      summary.errors.push(`not retiring partitions of ${parent}: archiving is on but no archive bucket is configured`);
+      return;
+    }
+    if (!(await ensureS3Export(client))) {
+      summary.errors.push(
+        `not retiring partitions of ${parent}: archiving is on but aws_s3.query_export_to_s3 is not installed ` +
+          '(CREATE EXTENSION aws_s3 CASCADE)',
+      );
+      return;
+    }
+  }
+  for (const partition of retirable) {
+    try {
+      await journal(client, partition, parent, 'detaching');
+      await detach(client, parent, partition, retry);
+      await journal(client, partition, parent, 'detached');
+      await archiveAndDrop(run, partition);
+    } catch (error) {
+      summary.errors.push((error as Error).message);
+      context.log({ event: 'retire-failed', table: parent, partition: partition.partition, error: (error as Error).message });
+      // An archive that failed stops the retirements of this table: later months wait for the earlier.
+      if (error instanceof ArchiveError) return;
+    }
+  }
+}
+
+/** DETACH ... CONCURRENTLY, or FINALIZE when an earlier attempt (or pass) was interrupted half-way. */
+async function detach(client: ClientBase, parent: string, partition: PartitionRow, retry: Retry): Promise<void> {
+  await retry(`detach ${partition.partition}`, async () => {
+    const { rows } = await client.query<{ pending: boolean | null }>(
+      'SELECT inhdetachpending AS pending FROM pg_inherits WHERE inhrelid = $1::regclass AND inhparent = $2::regclass',
+      [partition.partition, parent],
+    );
+    if (rows.length === 0) return; // already detached
+    const mode = rows[0].pending ? 'FINALIZE' : 'CONCURRENTLY';
+    await client.query(`ALTER TABLE ${parent} DETACH PARTITION ${partition.partition} ${mode}`);
+  });
+}
+
+async function archiveAndDrop(run: TableRun, partition: PartitionRow): Promise<void> {
+  const { client, parent, settings, context, summary, retry } = run;
+  const retired: RetiredPartition = { partition: partition.partition, range: rangeLabel(partition) };
+  const state = await journalState(client, partition);
+  if (settings.archive && state !== 'archived') {
+    try {
+      const archived = await archivePartition(client, context.archiveTarget!, {
+        schema: partition.partition_schema,
+        name: partition.partition_name,
+        parentTable: settings.table,
+      });
+      await journal(client, partition, parent, 'archived', archived);
+      summary.archived.push({ partition: partition.partition, rows: archived.rows, uri: archived.uri });
+      Object.assign(retired, { archivedRows: archived.rows, archiveUri: archived.uri });
+    } catch (error) {
+      if (!(error instanceof ArchiveError)) throw error;
+      // Put the month back where the application can see it; the next pass tries again.
+      await retry(`reattach ${partition.partition}`, () =>
+        client.query('SELECT partition_maintenance.reattach_month($1::regclass, $2::regclass, $3::timestamp, $4::timestamp)', [
+          parent,
+          partition.partition,
+          sqlTimestamp(partition.range_start),
+          sqlTimestamp(partition.range_end),
+        ]),
+      );
+      await journal(client, partition, parent, 'reattached');
+      throw error;
+    }
+  }
+  await retry(`drop ${partition.partition}`, () => client.query(`DROP TABLE ${partition.partition}`));
+  await journal(client, partition, parent, 'dropped');
+  summary.retired.push(retired);
+  context.log({ event: 'retired', table: parent, ...retired });
+}
+
+/**
+ * Finishes what a killed pass left: partitions journaled as detaching, detached or archived whose
+ * table still exists but is no longer attached. (Those still attached are retired by the normal
+ * path, which finalizes a half-done concurrent detach.)
+ */
+export async function resumeRetirements(run: TableRun): Promise<void> {
+  const { client, parent, context, summary } = run;
+  const { rows } = await client.query<{
+    partition_schema: string;
+    partition_name: string;
+    range_start: string | null;
+    range_end: string;
+    state: string;
+    relation: string | null;
+    attached: boolean;
+  }>(
+    `SELECT r.partition_schema, r.partition_name, ${EPOCH_MS('r.range_start')} AS range_start,
+            ${EPOCH_MS('r.range_end')} AS range_end, r.state,
+            to_regclass(format('%I.%I', r.partition_schema, r.partition_name))::text AS relation,
+            EXISTS (SELECT 1 FROM pg_inherits i
+                    WHERE i.inhrelid = to_regclass(format('%I.%I', r.partition_schema, r.partition_name))) AS attached
+     FROM partition_maintenance.retirement r
+     WHERE r.parent_table = $1 AND r.state IN ('detaching', 'detached', 'archived')
+     ORDER BY r.range_end`,
+    [parent],
+  );
+  for (const row of rows) {
+    const partition: PartitionRow = {
+      partition: row.relation ?? `${quoteIdent(row.partition_schema)}.${quoteIdent(row.partition_name)}`,
+      partition_schema: row.partition_schema,
+      partition_name: row.partition_name,
+      is_default: false,
+      detach_pending: false,
+      range_start: toEpoch(row.range_start),
+      range_end: toEpoch(row.range_end),
+    };
+    if (row.relation === null) {
+      await journal(client, partition, parent, 'dropped');
+      continue;
+    }
+    if (row.attached) continue;
+    context.log({ event: 'resume-retirement', table: parent, partition: partition.partition, state: row.state });
+    try {
+      await archiveAndDrop(run, partition);
+    } catch (error) {
+      summary.errors.push((error as Error).message);
+    }
+  }
+}
