@@ -11,7 +11,7 @@ import { loadConfig } from '../lib/config/load';
 import { replacementReason, type EnvironmentName } from '../lib/config/schema';
 import { synthesizeTemplates } from '../scripts/lib/cloud-assembly';
 import { fieldVariants, type FieldVariant } from '../scripts/lib/config-variants';
-import { compareStacks } from '../scripts/lib/impact';
+import { compareStacks, formatImpact } from '../scripts/lib/impact';
 import { main as impact } from '../scripts/impact';
 import { runInProcess } from './support/command';
 import { TEST_ACCOUNT } from './support/context';
@@ -181,6 +181,18 @@ describe('cross-stack references', () => {
 });
 
 describe('npm run impact', () => {
+  test('an unchanged stack is not reported, and no change at all says so', () => {
+    const template = { Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'alarms' } } } };
+    const same = new Map([['Unchanged', template]]);
+    expect(compareStacks(same, new Map([['Unchanged', structuredClone(template)]]))).toEqual([]);
+    expect(formatImpact([])).toContain('No stack changes.');
+    const changed = compareStacks(
+      same,
+      new Map([['Unchanged', { Resources: { ...template.Resources, Queue: { Type: 'AWS::SQS::Queue' } } }]]),
+    );
+    expect(changed.map((impact) => [impact.stackName, impact.added.length])).toEqual([['Unchanged', 1]]);
+  });
+
   test('exits 2 on a flagged change and 0 otherwise, printing per stack what happens', async () => {
     // The command's main function, in-process: the same code as the npm script, without two more processes.
     const dangerous = await runInProcess(impact, ['--env', 'dev', '-c', 'cache.engine=valkey', '-c', 'cache.engineVersion=7.2']);

@@ -18,7 +18,7 @@ import { BackgroundTask } from '../lib/compliance/background';
 import { CachedCloudFormationValidate } from '../lib/compliance/cloudformation-validate';
 import { ControlTowerChecks } from '../lib/compliance/control-tower';
 import { addComplianceGates, FAIL_ON_FINDINGS_CONTEXT } from '../lib/compliance/gates';
-import { ValidationCache, cacheKey } from '../lib/compliance/validation-cache';
+import { ValidationCache, cacheKey, codeFingerprint } from '../lib/compliance/validation-cache';
 import { EncryptionKey } from '../lib/constructs/encryption-key';
 import { synthesized } from './support/synthesized';
 
@@ -187,6 +187,20 @@ describe('the validation cache in synth', () => {
 });
 
 describe('the store', () => {
+  test("a validator's code is part of its key: an edit of its module or worker means validating again", () => {
+    // One folder per version of the code (fingerprints are kept per path for the process's life).
+    const version = (plugin: string, worker: string) => {
+      const dir = tempDir('code-');
+      fs.writeFileSync(path.join(dir, 'plugin.ts'), plugin);
+      fs.writeFileSync(path.join(dir, 'worker.js'), worker);
+      return codeFingerprint(path.join(dir, 'plugin.ts'), path.join(dir, 'worker.js'));
+    };
+    const before = version('findings v1', 'worker v1');
+    expect(version('findings v1', 'worker v1')).toBe(before); // where the files are does not matter
+    expect(version('findings v2', 'worker v1')).not.toBe(before);
+    expect(version('findings v1', 'worker v2')).not.toBe(before);
+  });
+
   test('a damaged entry, or one stored under another key, is a miss', () => {
     const cache = new ValidationCache({ directory: tempDir('cache-') });
     const key = cacheKey('one');

@@ -10,7 +10,14 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BackgroundTask } from './background';
-import { cacheKey, uncachedTemplates, validateWithCache, type TemplateValidator, type ValidationCache } from './validation-cache';
+import {
+  cacheKey,
+  codeFingerprint,
+  uncachedTemplates,
+  validateWithCache,
+  type TemplateValidator,
+  type ValidationCache,
+} from './validation-cache';
 
 export interface CachedCloudFormationValidateProps extends CloudFormationValidatePluginProps {
   /**
@@ -33,7 +40,7 @@ export interface CachedCloudFormationValidateProps extends CloudFormationValidat
 
 /** Longer than the engine takes to start and validate every template of an environment on a loaded machine. */
 const BACKGROUND_TIMEOUT_MS = 120_000;
-/** Bumped when what this file does with the engine's findings changes, so that older entries miss. */
+/** Bumped when the shape of a cached entry changes (an edit of this file or its worker changes the key anyway: codeFingerprint). */
 const CACHE_FORMAT = 'cloudformation-validate/1';
 /** The cache note that says whether the last synth needed the engine (see `prewarm`). */
 const ENGINE_NOTE = 'cloudformation-validate-engine';
@@ -181,6 +188,8 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
       fingerprint = cacheKey(
         this.name,
         CACHE_FORMAT,
+        // This module and its worker turn the engine's report into the cached findings.
+        codeFingerprint(__filename, path.join(__dirname, 'background-worker.js')),
         engineVersion(),
         fs.readFileSync(path.join(AWS_CDK_LIB_DIR, 'package.json')),
         fs.readFileSync(PLUGIN_MODULE),

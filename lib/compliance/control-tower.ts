@@ -11,7 +11,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BackgroundTask } from './background';
-import { cacheKey, uncachedTemplates, validateWithCache, type TemplateValidator, type ValidationCache } from './validation-cache';
+import {
+  cacheKey,
+  codeFingerprint,
+  uncachedTemplates,
+  validateWithCache,
+  type TemplateValidator,
+  type ValidationCache,
+} from './validation-cache';
 
 export interface ControlTowerChecksOptions {
   /**
@@ -25,8 +32,10 @@ export interface ControlTowerChecksOptions {
 const MAX_GUARD_OUTPUT = 64 * 1024 * 1024;
 /** Longer than cfn-guard takes on every template of an environment on a loaded machine. */
 const BACKGROUND_TIMEOUT_MS = 120_000;
-/** Bumped when what this file does with cfn-guard's findings changes, so that older entries miss. */
+/** Bumped when the shape of a cached entry changes (an edit of this file or its worker changes the key anyway: codeFingerprint). */
 const CACHE_FORMAT = 'control-tower/1';
+/** The code that produces the findings this plugin caches: this module and the worker thread that runs it in the background. */
+const FINDINGS_CODE = [__filename, path.join(__dirname, 'background-worker.js')];
 
 interface RuleFile {
   readonly file: string;
@@ -80,6 +89,7 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
         this.version ?? '',
         ControlTowerChecks.cfnGuardVersion(),
         CACHE_FORMAT,
+        codeFingerprint(...FINDINGS_CODE),
         ...ControlTowerChecks.rulesFor(content).map((rule) => rule.fingerprint),
       ),
     validate: (templates) => this.check(templates),

@@ -178,6 +178,23 @@ export function cacheKey(...parts: readonly (string | Buffer)[]): string {
   return hash.digest('hex');
 }
 
+const codeFingerprints = new Map<string, string>();
+
+/**
+ * The digest of the files whose code turns a validator's output into the findings a cache keeps
+ * (the validator's own module, its worker), for its cache key: an edit there means validating again,
+ * without anyone having to remember to bump a format constant.
+ */
+export function codeFingerprint(...files: readonly string[]): string {
+  const key = files.join('\0');
+  let fingerprint = codeFingerprints.get(key);
+  if (!fingerprint) {
+    fingerprint = cacheKey(...files.flatMap((file) => [path.basename(file), fs.readFileSync(file)]));
+    codeFingerprints.set(key, fingerprint);
+  }
+  return fingerprint;
+}
+
 function sha256(text: string): string {
   return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 }

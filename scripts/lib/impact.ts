@@ -54,10 +54,7 @@ export function compareStacks(before: ReadonlyMap<string, any>, after: ReadonlyM
     const [old, now] = [before.get(stackName), after.get(stackName)];
     // Most changes touch one or two stacks: an identical template needs no diff (the diff engine's
     // deep comparisons cost tens of milliseconds per stack).
-    if (old !== undefined && now !== undefined && JSON.stringify(old) === JSON.stringify(now)) {
-      impacts.push(impact);
-      continue;
-    }
+    if (old !== undefined && now !== undefined && JSON.stringify(old) === JSON.stringify(now)) continue;
     const diff = fullDiff(old ?? {}, now ?? {});
     diff.resources.forEachDifference((logicalId, change) => {
       const type = change.newResourceType ?? change.oldResourceType ?? 'unknown';
