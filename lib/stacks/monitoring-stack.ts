@@ -33,7 +33,7 @@ export interface MonitoringStackProps extends StackProps {
 const FIVE_MINUTES = Duration.minutes(5);
 const ONE_MINUTE = Duration.minutes(1);
 
-/** What the alarms and the dashboard watch, shared by the methods that build them per tier. */
+/** What the alarms watch, shared by the methods that build them per tier. */
 interface Watched {
   readonly config: EnvironmentConfig;
   readonly thresholds: EnvironmentConfig['monitoring'];
@@ -43,7 +43,6 @@ interface Watched {
   readonly alb: MonitoringStackProps['services']['loadBalancer']['loadBalancer'];
   readonly database: MonitoringStackProps['data']['database'];
   readonly jobQueue: MonitoringStackProps['data']['jobQueue'];
-  readonly demoFiles: MonitoringStackProps['data']['demoFiles'];
   readonly aurora: boolean;
   readonly instances: readonly { readonly label: string; readonly id: string }[];
   readonly appServices: readonly {
@@ -134,7 +133,6 @@ export class MonitoringStack extends Stack {
       alb,
       database,
       jobQueue,
-      demoFiles,
       aurora,
       instances,
       appServices,
