@@ -42,8 +42,8 @@ export class MonitoringDashboard extends Construct {
     super(scope, id);
     const { envName, alb, targetGroups, ports, appServices, database, aurora, instances, jobQueue, demoFiles, job } = props;
     const freeStorageMetric = database.freeStorageMetricName;
-    const instanceMetric = (metricName: string, id: string, label?: string, statistic = 'Average') =>
-      database.metricInstance(metricName, id, { label, statistic });
+    const instanceMetric = (metricName: string, instanceId: string, label?: string, statistic = 'Average') =>
+      database.metricInstance(metricName, instanceId, { label, statistic });
     const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
     const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
       jobQueue.metricNode(metricName, member, { statistic, label });
