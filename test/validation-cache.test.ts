@@ -94,6 +94,15 @@ function misspeltProperty(app: App): void {
   new CfnResource(stack, 'Parameter', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: 'x', Vaule: 'y' } });
 }
 
+/** An app with one finding of each cached validator: Control Tower's in one stack, CloudFormation Validate's in the other. */
+function withBothFindings(app: App): void {
+  shortLivedLogs(app);
+  misspeltProperty(app);
+}
+
+/** A synth's error, without where that synth wrote its templates or the stack of the throw. */
+const normalizeReport = (message?: string) => message?.replace(/\S*probe-out-\w+/g, '<outdir>').replace(/\s+at .*/g, '');
+
 describe('the validation cache in synth', () => {
   test('a changed template is validated again, an unchanged one is not', () => {
     const cacheDir = tempDir('cache-');
@@ -121,10 +130,7 @@ describe('the validation cache in synth', () => {
 
   test('a finding found cold is still reported warm, and still fails synth', () => {
     const cacheDir = tempDir('cache-');
-    const build = (app: App) => {
-      shortLivedLogs(app);
-      misspeltProperty(app);
-    };
+    const build = withBothFindings;
     const cold = synthProbe(cacheDir, build);
     const watch = watchValidators();
     const warm = synthProbe(cacheDir, build);
@@ -137,8 +143,7 @@ describe('the validation cache in synth', () => {
       expect(message).toMatch(/Vaule[\s\S]*\(CloudFormation Validate\)|\(CloudFormation Validate\)[\s\S]*Vaule/);
     }
     // The same report, but for where each synth wrote its templates.
-    const normalize = (message?: string) => message?.replace(/\S*probe-out-\w+/g, '<outdir>').replace(/\s+at .*/g, '');
-    expect(normalize(warm)).toEqual(normalize(cold));
+    expect(normalizeReport(warm)).toEqual(normalizeReport(cold));
   });
 
   test('an acknowledgement added between two synths takes effect', () => {
@@ -154,10 +159,7 @@ describe('the validation cache in synth', () => {
 
   test('a corrupt or partial entry means validating again', () => {
     const cacheDir = tempDir('cache-');
-    const build = (app: App) => {
-      shortLivedLogs(app);
-      misspeltProperty(app);
-    };
+    const build = withBothFindings;
     const cold = synthProbe(cacheDir, build);
     const entries = fs.readdirSync(cacheDir).filter((name) => name.endsWith('.json'));
     expect(entries).toHaveLength(4); // two validators, two templates
@@ -176,8 +178,7 @@ describe('the validation cache in synth', () => {
     const again = synthProbe(cacheDir, build);
     expect(watch.cloudFormation()).toEqual(['Logs.template.json', 'Misspelt.template.json']);
     expect(watch.controlTower()).toEqual(['Logs.template.json']);
-    const normalize = (message?: string) => message?.replace(/\S*probe-out-\w+/g, '<outdir>').replace(/\s+at .*/g, '');
-    expect(normalize(again)).toEqual(normalize(cold));
+    expect(normalizeReport(again)).toEqual(normalizeReport(cold));
 
     // Validating again stored sound entries in their place.
     watch.reset();
