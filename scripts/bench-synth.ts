@@ -21,8 +21,14 @@ const root = path.join(__dirname, '..');
 const cdk = path.join(root, 'node_modules/.bin/cdk');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
 
-// The baseline: an app with one empty stack, run by the same CLI the same way (tsx, no type-check).
-const emptyApp = path.join(root, 'scripts/bench-empty-app.ts');
+// The project's app as `cdk synth` runs it (cdk.json), and the baseline: an app with one empty stack,
+// run by the same CLI with the same command (tsx, no type-check, the same Node options), and also
+// with a plain `node --import tsx`, as an app runs without this project's choice of Node options.
+const projectApp: string = JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')).app;
+if (!projectApp.endsWith(' bin/app.ts')) throw new Error(`cdk.json's app no longer ends with bin/app.ts: ${projectApp}`);
+const emptyAppFile = path.join(root, 'scripts/bench-empty-app.ts');
+const emptyApp = projectApp.replace(/bin\/app\.ts$/, emptyAppFile);
+const plainEmptyApp = `node --import tsx ${emptyAppFile}`;
 
 function synth(app: string, outdir: string, context: string[], validationCache?: string): number {
   const env = { ...process.env };
@@ -45,7 +51,6 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-const projectApp = 'node --import tsx bin/app.ts';
 const projectContext = ['-c', `env=${envName}`];
 const warmCache = path.join(scratch, 'cache-warm');
 // Primes the warm cache, untimed, as a synth after an unchanged one finds it: the second synth
@@ -53,18 +58,24 @@ const warmCache = path.join(scratch, 'cache-warm');
 for (const prime of ['prime-1', 'prime-2']) synth(projectApp, path.join(scratch, prime), projectContext, warmCache);
 
 const empty: number[] = [];
+const plainEmpty: number[] = [];
 const cold: number[] = [];
 const warm: number[] = [];
 for (let run = 0; run < runs; run++) {
-  empty.push(synth(`node --import tsx ${emptyApp}`, path.join(scratch, `empty-${run}`), []));
+  empty.push(synth(emptyApp, path.join(scratch, `empty-${run}`), []));
+  plainEmpty.push(synth(plainEmptyApp, path.join(scratch, `plain-empty-${run}`), []));
   cold.push(synth(projectApp, path.join(scratch, `cold-${run}`), projectContext, path.join(scratch, `cache-cold-${run}`)));
   warm.push(synth(projectApp, path.join(scratch, `warm-${run}`), projectContext, warmCache));
 }
 fs.rmSync(scratch, { recursive: true, force: true });
 
 const format = (values: number[]) => values.map((value) => value.toFixed(2)).join(' ');
-const ratio = (values: number[]) => (median(values) / median(empty)).toFixed(2);
-console.log(`cdk synth, ${runs} alternating runs each (seconds)`);
-console.log(`  empty app            median ${median(empty).toFixed(2)}  [${format(empty)}]`);
-console.log(`  ${`${envName} cold`.padEnd(20)} median ${median(cold).toFixed(2)}  [${format(cold)}]  ratio ${ratio(cold)} (target <= 2.0)`);
-console.log(`  ${`${envName} warm`.padEnd(20)} median ${median(warm).toFixed(2)}  [${format(warm)}]  ratio ${ratio(warm)} (target <= 1.5)`);
+const ratio = (values: number[], baseline: number[]) => (median(values) / median(baseline)).toFixed(2);
+const ratios = (values: number[]) => `ratio ${ratio(values, empty)} (plain runner: ${ratio(values, plainEmpty)})`;
+console.log(`cdk synth, ${runs} alternating runs each (seconds); app: ${projectApp}`);
+console.log(`  empty app            median ${median(empty).toFixed(2)}  [${format(empty)}]  (same command)`);
+console.log(
+  `  empty app, plain     median ${median(plainEmpty).toFixed(2)}  [${format(plainEmpty)}]  (${plainEmptyApp.replace(root + '/', '')})`,
+);
+console.log(`  ${`${envName} cold`.padEnd(20)} median ${median(cold).toFixed(2)}  [${format(cold)}]  ${ratios(cold)} (target <= 2.0)`);
+console.log(`  ${`${envName} warm`.padEnd(20)} median ${median(warm).toFixed(2)}  [${format(warm)}]  ${ratios(warm)} (target <= 1.5)`);

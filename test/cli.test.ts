@@ -6,13 +6,16 @@ import { cdkJsonContext } from './support/context';
 
 const root = path.join(__dirname, '..');
 
+/** cdk.json's app command (its Node options included), run by this Node. */
+const [program, ...appArguments] = String(JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')).app).split(/\s+/);
+
 /** Runs bin/app.ts as the CDK CLI would, with context passed the way `-c key=value` passes it. */
 function runApp(context: Record<string, unknown>) {
+  expect([program, appArguments.at(-1)]).toEqual(['node', 'bin/app.ts']);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-'));
   // No account, as on a machine without AWS credentials (CI, a first `cdk synth`).
   const { CDK_DEFAULT_ACCOUNT: _account, ...environment } = process.env;
-  // As cdk.json runs it.
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+  const result = spawnSync(process.execPath, appArguments, {
     cwd: root,
     encoding: 'utf8',
     env: { ...environment, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), NODE_ENV: 'production' },

@@ -184,7 +184,7 @@ describe('through the CDK CLI, a plain `cdk synth` (no stack selected) of an app
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-gates-'));
       const child = spawn(
         path.join(root, 'node_modules/.bin/cdk'),
-        ['synth', '--quiet', '--app', 'node --import tsx test/support/noncompliant-app.ts', '--output', outdir],
+        ['synth', '--quiet', '--app', 'node --v8-pool-size=0 --import tsx test/support/noncompliant-app.ts', '--output', outdir],
         {
           cwd: root,
           env: { ...process.env, NONCOMPLIANT_APP_FAIL_IN_APP: String(failInApp) },

@@ -9,12 +9,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../lib/config/load';
 import { replacementReason, type EnvironmentName } from '../lib/config/schema';
-import { synthesizeTemplates } from '../scripts/lib/cloud-assembly';
 import { fieldVariants, type FieldVariant } from '../scripts/lib/config-variants';
 import { compareStacks, formatImpact } from '../scripts/lib/impact';
 import { main as impact } from '../scripts/impact';
 import { runInProcess } from './support/command';
 import { TEST_ACCOUNT } from './support/context';
+import { templatesForConfig } from './support/synthesized';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -52,7 +52,7 @@ const NO_OTHER_VALUE: Record<string, string> = {
 const BATCH = 100;
 
 function flaggedBy(envName: EnvironmentName, base: Map<string, unknown>, overrides: Record<string, unknown>): string[] {
-  const after = synthesizeTemplates(loadConfig({ envName, overrides, defaultAccount: TEST_ACCOUNT }));
+  const after = templatesForConfig(loadConfig({ envName, overrides, defaultAccount: TEST_ACCOUNT }));
   return compareStacks(base as Map<string, any>, after).flatMap((impact) =>
     impact.flagged.map((flag) => `${impact.stackName} ${flag.type} ${flag.logicalId}: ${flag.reason}`),
   );
@@ -119,7 +119,7 @@ const asConfigured = new Map<EnvironmentName, Map<string, unknown>>();
 function templatesAsConfigured(envName: EnvironmentName): Map<string, unknown> {
   let templates = asConfigured.get(envName);
   if (!templates) {
-    templates = synthesizeTemplates(loadConfig({ envName, defaultAccount: TEST_ACCOUNT }));
+    templates = templatesForConfig(loadConfig({ envName, defaultAccount: TEST_ACCOUNT }));
     asConfigured.set(envName, templates);
   }
   return templates;
@@ -134,7 +134,7 @@ describe.each(CASES)('config impact in %s', (_name, envName, baseOverrides) => {
   });
 
   test('no unmarked field replaces or removes what holds data or has a fixed name', () => {
-    const baseTemplates = Object.keys(baseOverrides).length === 0 ? templatesAsConfigured(envName) : synthesizeTemplates(base);
+    const baseTemplates = Object.keys(baseOverrides).length === 0 ? templatesAsConfigured(envName) : templatesForConfig(base);
     const overridesOf = (variant: FieldVariant) => ({
       ...variant,
       overrides: Object.fromEntries(Object.entries(variant.overrides).filter(([key]) => !(key in baseOverrides))),

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { loadConfig } from '../../lib/config/load';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import { synthesizeEnvironment, type SynthesisResult, type SynthesizedStack } from '../../lib/synthesize';
+import { synthesizeTemplates } from '../../scripts/lib/cloud-assembly';
 import { cdkJsonContext, TEST_ACCOUNT } from './context';
 import { SYNTH_ROOT, VARIANTS } from './variants';
 
@@ -29,6 +30,7 @@ const INPUTS = [
   'package-lock.json',
   'tsconfig.json',
   'scripts/lib/cdk-json.ts',
+  'scripts/lib/cloud-assembly.ts',
   'test/support/variants.ts',
   'test/support/context.ts',
   'test/support/synthesized.ts',
@@ -135,4 +137,26 @@ export function templateOf(variant: string, id: string): Template {
     templates.set(key, template);
   }
   return template;
+}
+
+/**
+ * `synthesizeTemplates(config)` (no validators, no bundling: for comparing configurations), kept on
+ * disk next to the variants under the same fingerprint of the inputs, so that a run whose inputs
+ * are unchanged reads the templates an earlier run synthesized for the same config. The key is the
+ * whole config; the entry is written whole, then renamed.
+ */
+export function templatesForConfig(config: EnvironmentConfig): Map<string, any> {
+  const key = crypto.createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 32);
+  const file = path.join(synthesisDirectory(), 'templates', `${key}.json`);
+  if (fs.existsSync(file)) {
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { config: unknown; templates: [string, unknown][] };
+    // The digest names the config; the stored copy confirms it.
+    if (JSON.stringify(stored.config) === JSON.stringify(config)) return new Map(stored.templates);
+  }
+  const templates = synthesizeTemplates(config);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify({ config, templates: [...templates] }));
+  fs.renameSync(temporary, file);
+  return templates;
 }
