@@ -2,16 +2,24 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadConfig } from '../../lib/config/load';
 import type { EnvironmentConfig } from '../../lib/config/schema';
-import { synthesizeEnvironment, type SynthesisResult, type SynthesizedStack } from '../../lib/synthesize';
-import { synthesizeTemplates } from '../../scripts/lib/cloud-assembly';
+import type { SynthesisResult, SynthesizedStack } from '../../lib/synthesize';
 import { cdkJsonContext, TEST_ACCOUNT } from './context';
 import { SYNTH_ROOT, VARIANTS } from './variants';
 
 export interface SynthesizedVariant extends SynthesisResult {
   readonly config: EnvironmentConfig;
 }
+
+/**
+ * The app and its config loader, loaded on a miss only: a test file that reads what an earlier run
+ * synthesized then loads no CDK app (about a third of a second per file).
+ */
+const load = {
+  config: (): typeof import('../../lib/config/load') => require('../../lib/config/load'),
+  synthesis: (): typeof import('../../lib/synthesize') => require('../../lib/synthesize'),
+  templates: (): typeof import('../../scripts/lib/cloud-assembly') => require('../../scripts/lib/cloud-assembly'),
+};
 
 const cache = new Map<string, SynthesizedVariant>();
 const templates = new Map<string, Template>();
@@ -107,8 +115,10 @@ export function synthesized(variant: string): SynthesizedVariant {
     }
     try {
       if (fs.existsSync(resultFile)) break;
-      const config = loadConfig({ envName: definition.envName, overrides: definition.overrides, defaultAccount: TEST_ACCOUNT });
-      const synthesis = synthesizeEnvironment(config, outdir, cdkJsonContext());
+      const config = load
+        .config()
+        .loadConfig({ envName: definition.envName, overrides: definition.overrides, defaultAccount: TEST_ACCOUNT });
+      const synthesis = load.synthesis().synthesizeEnvironment(config, outdir, cdkJsonContext());
       // Written whole, then renamed: a waiting worker never reads half a file.
       fs.writeFileSync(`${resultFile}.tmp`, JSON.stringify({ config, ...synthesis }, null, 2));
       fs.renameSync(`${resultFile}.tmp`, resultFile);
@@ -153,7 +163,7 @@ export function templatesForConfig(config: EnvironmentConfig): Map<string, any> 
     // The digest names the config; the stored copy confirms it.
     if (JSON.stringify(stored.config) === JSON.stringify(config)) return new Map(stored.templates);
   }
-  const templates = synthesizeTemplates(config);
+  const templates = load.templates().synthesizeTemplates(config);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, JSON.stringify({ config, templates: [...templates] }));
