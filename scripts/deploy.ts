@@ -91,7 +91,7 @@ function run(args: string[], options: SpawnSyncOptions = {}) {
   return spawnSync(CDK, args, { cwd: ROOT, encoding: 'utf8', ...options });
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   let args: DeployArguments;
   let config: EnvironmentConfig;
   try {
