@@ -22,7 +22,12 @@ import { runMain } from './lib/run-main';
 const ACCOUNT = '111111111111';
 const USAGE = 'usage: npm run cost -- --env <env> [-c <field>=<value> ...] [--json] [--levers]';
 
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * @param synthesize how a config's templates are built, for every synthesis (the environment and each lever); a test passes one that
+ *   reads the templates an earlier run synthesized from the same inputs
+ * @default synthesizeTemplates
+ */
+export async function main(argv: readonly string[], synthesize: typeof synthesizeTemplates = synthesizeTemplates): Promise<number> {
   let envName: string | undefined;
   let json = false;
   let levers = false;
@@ -53,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const table = priceTableFor(config.region);
     const price = (environments?: LeverEnvironments) => {
       const variant = environments ? loadConfig({ envName: config.envName, overrides, defaultAccount: ACCOUNT, environments }) : config;
-      const templates = synthesizeTemplates(variant);
+      const templates = synthesize(variant);
       return estimate(
         [...templates].map(([stackName, template]) => ({ stackName, template })),
         table,

@@ -14,7 +14,12 @@ import { runMain } from './lib/run-main';
 /** The stand-in account both syntheses use: only the difference between them matters. */
 const ACCOUNT = '111111111111';
 
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * @param synthesize how a config's templates are built, for both syntheses; a test passes one that
+ *   reads the templates an earlier run synthesized from the same inputs
+ * @default synthesizeTemplates
+ */
+export async function main(argv: readonly string[], synthesize: typeof synthesizeTemplates = synthesizeTemplates): Promise<number> {
   let envName: string | undefined;
   const overrides: Record<string, string> = {};
   for (let index = 0; index < argv.length; index++) {
@@ -37,8 +42,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   try {
-    const before = synthesizeTemplates(loadConfig({ envName, defaultAccount: ACCOUNT }));
-    const after = synthesizeTemplates(loadConfig({ envName, overrides, defaultAccount: ACCOUNT }));
+    const before = synthesize(loadConfig({ envName, defaultAccount: ACCOUNT }));
+    const after = synthesize(loadConfig({ envName, overrides, defaultAccount: ACCOUNT }));
     const impacts = compareStacks(before, after);
     console.log(formatImpact(impacts));
     return impacts.some((impact) => impact.flagged.length > 0) ? 2 : 0;

@@ -195,11 +195,14 @@ describe('npm run impact', () => {
 
   test('exits 2 on a flagged change and 0 otherwise, printing per stack what happens', async () => {
     // The command's main function, in-process: the same code as the npm script, without two more processes.
-    const dangerous = await runInProcess(impact, ['--env', 'dev', '-c', 'cache.engine=valkey', '-c', 'cache.engineVersion=7.2']);
+    const dangerous = await runInProcess(
+      (argv) => impact(argv, templatesForConfig),
+      ['--env', 'dev', '-c', 'cache.engine=valkey', '-c', 'cache.engineVersion=7.2'],
+    );
     expect(dangerous.status).toBe(2);
     expect(dangerous.stdout).toMatch(/Cs2Analytics-dev-data: \d+ added, \d+ removed, \d+ updated in place, \d+ replaced/);
     expect(dangerous.stdout).toMatch(/DANGER AWS::ElastiCache::ReplicationGroup \w+: replaced \(Engine changed\), and it holds data/);
-    const harmless = await runInProcess(impact, ['--env', 'dev', '-c', 'services.web.maxTasks=3']);
+    const harmless = await runInProcess((argv) => impact(argv, templatesForConfig), ['--env', 'dev', '-c', 'services.web.maxTasks=3']);
     expect(harmless.status).toBe(0);
     expect(harmless.stdout).toMatch(/~ AWS::ApplicationAutoScaling::ScalableTarget/);
   });

@@ -13,7 +13,7 @@ import { main as cost } from '../scripts/cost';
 import { PRICE_TABLES, priceTableFor, type Price, type PriceTable } from '../scripts/lib/cost/price-table';
 import { idleUsage } from '../scripts/lib/cost/usage';
 import { runInProcess } from './support/command';
-import { synthesized } from './support/synthesized';
+import { synthesized, templatesForConfig } from './support/synthesized';
 
 const root = path.join(__dirname, '..');
 
@@ -281,7 +281,7 @@ describe('every environment', () => {
 });
 
 test("the cost page's lever savings are the tool's", async () => {
-  const { status, stdout } = await runInProcess(cost, ['--env', 'dev', '--json', '--levers']);
+  const { status, stdout } = await runInProcess((argv) => cost(argv, templatesForConfig), ['--env', 'dev', '--json', '--levers']);
   expect(status).toBe(0);
   const readme = fs.readFileSync(path.join(root, 'docs', 'cost.md'), 'utf8');
   const { levers } = JSON.parse(stdout) as { levers: { lever: string; on: boolean; savesUsd: number }[] };
