@@ -158,10 +158,12 @@ export function templateOf(variant: string, id: string): Template {
 export function templatesForConfig(config: EnvironmentConfig): Map<string, any> {
   const key = crypto.createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 32);
   const file = path.join(synthesisDirectory(), 'templates', `${key}.json`);
-  if (fs.existsSync(file)) {
+  try {
     const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { config: unknown; templates: [string, unknown][] };
     // The digest names the config; the stored copy confirms it.
     if (JSON.stringify(stored.config) === JSON.stringify(config)) return new Map(stored.templates);
+  } catch {
+    // Missing or unreadable: synthesized again below, and written whole in its place.
   }
   const templates = load.templates().synthesizeTemplates(config);
   fs.mkdirSync(path.dirname(file), { recursive: true });
