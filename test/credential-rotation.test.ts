@@ -29,6 +29,20 @@ import { createTestDatabase, type TestDatabase } from './support/postgres';
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-AbCdEf`;
 const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 const noSleep = async () => undefined;
+
+/** The Redis token rotator against the Redis stand-in, through the faked ElastiCache (stubbed per describe), without waits. */
+function localRedisRotator(secrets: FakeSecretsManager, redis: RedisStandIn) {
+  return redisTokenRotator({
+    secrets: secrets.client,
+    elasticache: new ElastiCacheClient({}),
+    replicationGroupId: 'jobs',
+    host: '127.0.0.1',
+    port: redis.port,
+    tls: false,
+    modifyWaitMs: 0,
+    sleep: noSleep,
+  });
+}
 const quiet = () => undefined;
 
 /** A Redis stand-in for ElastiCache: answers AUTH with the tokens the fake ElastiCache API set. */
@@ -271,17 +285,7 @@ describe('the Redis AUTH token', () => {
     elasticache.mock.restore();
   });
 
-  const rotator = () =>
-    redisTokenRotator({
-      secrets: secrets.client,
-      elasticache: new ElastiCacheClient({}),
-      replicationGroupId: 'jobs',
-      host: '127.0.0.1',
-      port: redis.port,
-      tls: false,
-      modifyWaitMs: 0,
-      sleep: noSleep,
-    });
+  const rotator = () => localRedisRotator(secrets, redis);
   const step = (token: string, name: RotationStep) =>
     rotate({ SecretId: TOKEN, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet);
 
@@ -454,16 +458,7 @@ describe('the connection secret and the restarts', () => {
 
   test('after a Redis rotation: the parser restarts, and once it runs on the new token the old one is dropped (SET)', async () => {
     await writeConnectionSecret(deps());
-    const rotator = redisTokenRotator({
-      secrets: secrets.client,
-      elasticache: new ElastiCacheClient({}),
-      replicationGroupId: 'jobs',
-      host: '127.0.0.1',
-      port: redis.port,
-      tls: false,
-      modifyWaitMs: 0,
-      sleep: noSleep,
-    });
+    const rotator = localRedisRotator(secrets, redis);
     const token = secrets.startRotation(env.redisSecretArn);
     for (const name of STEPS)
       await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
@@ -490,16 +485,7 @@ describe('the connection secret and the restarts', () => {
 
   test('the old token is not dropped when the parser may run on other values than the current token', async () => {
     await writeConnectionSecret(deps());
-    const rotator = redisTokenRotator({
-      secrets: secrets.client,
-      elasticache: new ElastiCacheClient({}),
-      replicationGroupId: 'jobs',
-      host: '127.0.0.1',
-      port: redis.port,
-      tls: false,
-      modifyWaitMs: 0,
-      sleep: noSleep,
-    });
+    const rotator = localRedisRotator(secrets, redis);
     const token = secrets.startRotation(env.redisSecretArn);
     for (const name of STEPS)
       await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
@@ -534,16 +520,7 @@ describe('the connection secret and the restarts', () => {
     await writeConnectionSecret(deps());
     secrets.create(env.redisSecretArn, { token: 'token-one-0123456789' });
     const token = secrets.startRotation(env.redisSecretArn);
-    const rotator = redisTokenRotator({
-      secrets: secrets.client,
-      elasticache: new ElastiCacheClient({}),
-      replicationGroupId: 'jobs',
-      host: '127.0.0.1',
-      port: redis.port,
-      tls: false,
-      modifyWaitMs: 0,
-      sleep: noSleep,
-    });
+    const rotator = localRedisRotator(secrets, redis);
     for (const name of STEPS)
       await rotate({ SecretId: env.redisSecretArn, ClientRequestToken: token, Step: name }, secrets.client, rotator, quiet);
     stable = false;

@@ -116,46 +116,24 @@ export class MonitoringDashboard extends Construct {
         ]),
       ),
     );
+    /** One line per database instance, a quarter of the row wide. */
+    const perInstance = (title: string, unit: string, metricName: string) =>
+      graph(
+        title,
+        unit,
+        instances.map((i) => instanceMetric(metricName, i.id, i.label)),
+        6,
+      );
     dashboard.addWidgets(header(`Database (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
     dashboard.addWidgets(
-      graph(
-        'CPU',
-        'percent',
-        instances.map((i) => instanceMetric('CPUUtilization', i.id, i.label)),
-        6,
-      ),
-      graph(
-        'Freeable memory',
-        'bytes',
-        instances.map((i) => instanceMetric('FreeableMemory', i.id, i.label)),
-        6,
-      ),
-      graph(
-        'Connections',
-        'connections',
-        instances.map((i) => instanceMetric('DatabaseConnections', i.id, i.label)),
-        6,
-      ),
-      graph(
-        aurora ? 'Free local storage' : 'Free storage',
-        'bytes',
-        instances.map((i) => instanceMetric(freeStorageMetric, i.id, i.label)),
-        6,
-      ),
+      perInstance('CPU', 'percent', 'CPUUtilization'),
+      perInstance('Freeable memory', 'bytes', 'FreeableMemory'),
+      perInstance('Connections', 'connections', 'DatabaseConnections'),
+      perInstance(aurora ? 'Free local storage' : 'Free storage', 'bytes', freeStorageMetric),
     );
     dashboard.addWidgets(
-      graph(
-        'Read latency',
-        'seconds',
-        instances.map((i) => instanceMetric('ReadLatency', i.id, i.label)),
-        6,
-      ),
-      graph(
-        'Write latency',
-        'seconds',
-        instances.map((i) => instanceMetric('WriteLatency', i.id, i.label)),
-        6,
-      ),
+      perInstance('Read latency', 'seconds', 'ReadLatency'),
+      perInstance('Write latency', 'seconds', 'WriteLatency'),
       graph(
         'Replica lag',
         aurora ? 'milliseconds' : 'seconds',
