@@ -9,6 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { cdkJsonApp } from './lib/cdk-json';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -24,7 +25,7 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
 // The project's app as `cdk synth` runs it (cdk.json), and the baseline: an app with one empty stack,
 // run by the same CLI with the same command (tsx, no type-check, the same Node options), and also
 // with a plain `node --import tsx`, as an app runs without this project's choice of Node options.
-const projectApp: string = JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')).app;
+const projectApp = cdkJsonApp();
 if (!projectApp.endsWith(' bin/app.ts')) throw new Error(`cdk.json's app no longer ends with bin/app.ts: ${projectApp}`);
 const emptyAppFile = path.join(root, 'scripts/bench-empty-app.ts');
 const emptyApp = projectApp.replace(/bin\/app\.ts$/, emptyAppFile);

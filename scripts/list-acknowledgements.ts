@@ -3,12 +3,11 @@
  * only grows on purpose. Usage: npm run acks [-- --env prod] [-- --json]
  */
 import { App } from 'aws-cdk-lib';
-import * as fs from 'fs';
-import * as path from 'path';
 import { listAcknowledgements } from '../lib/compliance/acknowledgements';
 import { loadConfig } from '../lib/config/load';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
 import { buildCs2AnalyticsApp } from '../lib/cs2-analytics-app';
+import { cdkJsonContext } from './lib/cdk-json';
 
 const args = process.argv.slice(2);
 const envFlag = args.indexOf('--env');
@@ -17,8 +16,7 @@ const envNames = envFlag >= 0 ? [args[envFlag + 1]] : [...ENVIRONMENT_NAMES];
 const rows = envNames.flatMap((envName) => {
   // The feature flags of cdk.json, as the CLI would pass them.
   // No asset bundling: only the construct tree is read.
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   buildCs2AnalyticsApp(app, loadConfig({ envName, defaultAccount: '111111111111' }));
   return listAcknowledgements(app).map((ack) => ({ envName, ...ack }));
 });

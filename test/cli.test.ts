@@ -2,12 +2,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { cdkJsonApp } from '../scripts/lib/cdk-json';
 import { cdkJsonContext } from './support/context';
 
 const root = path.join(__dirname, '..');
 
 /** cdk.json's app command (its Node options included), run by this Node. */
-const [program, ...appArguments] = String(JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')).app).split(/\s+/);
+const [program, ...appArguments] = cdkJsonApp().split(/\s+/);
 
 /** Runs bin/app.ts as the CDK CLI would, with context passed the way `-c key=value` passes it. */
 function runApp(context: Record<string, unknown>) {

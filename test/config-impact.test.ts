@@ -13,7 +13,7 @@ import { fieldVariants, type FieldVariant } from '../scripts/lib/config-variants
 import { compareStacks, formatImpact } from '../scripts/lib/impact';
 import { main as impact } from '../scripts/impact';
 import { runInProcess } from './support/command';
-import { TEST_ACCOUNT } from './support/context';
+import { cdkJsonContext, TEST_ACCOUNT } from './support/context';
 import { templatesForConfig } from './support/synthesized';
 
 const ROOT = path.join(__dirname, '..');
@@ -159,8 +159,7 @@ test('the fields marked replacing say why, and docs/configuration.md lists them'
 
 describe('cross-stack references', () => {
   test("are weak: consumers read producers' outputs with Fn::GetStackOutput, so a producer can replace or remove what they used", () => {
-    const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
-    expect(cdkJson.context['@aws-cdk/core:defaultCrossStackReferences']).toBe('weak');
+    expect(cdkJsonContext()['@aws-cdk/core:defaultCrossStackReferences']).toBe('weak');
     const templates = [...templatesAsConfigured('staging').values()].map((template) => JSON.stringify(template));
     expect(templates.some((template) => template.includes('Fn::GetStackOutput'))).toBe(true);
     expect(templates.some((template) => template.includes('Fn::ImportValue'))).toBe(false);
