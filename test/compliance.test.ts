@@ -48,7 +48,7 @@ describe('the Control Tower checks find what the unfiltered plugin finds', () =>
   const PACKAGE_DIR = path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json'));
   /** Everything the unfiltered plugin's findings depend on besides the template: its rules, its binary's release, its version. */
   const referenceFingerprint = cacheKey(
-    'unfiltered cdk-validator-cfnguard findings/1',
+    'unfiltered cdk-validator-cfnguard findings/2',
     fs.readFileSync(path.join(PACKAGE_DIR, 'package.json')),
     fs.readFileSync(path.join(PACKAGE_DIR, 'guard-version.json')),
     ...fs
@@ -57,9 +57,13 @@ describe('the Control Tower checks find what the unfiltered plugin finds', () =>
       .filter((file) => fs.statSync(path.join(PACKAGE_DIR, 'rules', file)).isFile())
       .flatMap((file) => [file, fs.readFileSync(path.join(PACKAGE_DIR, 'rules', file))]),
   );
+  /** Each finding: its template, rule, resource and where in the resource (the checks run on parts of templates: ./guard-runs.ts). */
   const summary = (templatePath: string, report: PolicyValidationPluginReport) =>
     report.violations.flatMap((violation) =>
-      violation.violatingResources.map((resource) => `${path.basename(templatePath)} ${violation.ruleName} ${resource.resourceLogicalId}`),
+      violation.violatingResources.map(
+        (resource) =>
+          `${path.basename(templatePath)} ${violation.ruleName} ${resource.resourceLogicalId} ${[...resource.locations].sort().join(',')}`,
+      ),
     );
   /**
    * The unfiltered plugin's findings on one template: every Control Tower rule file, about 15 s of

@@ -30,14 +30,15 @@ const TASKS = {
     const plugin = new CloudFormationValidatePlugin(props);
     return (job) => plugin.validate({ ...job, appConstruct: undefined }).violations;
   },
-  /** The cfn-guard binary of @cdklabs/cdk-validator-cfnguard, one run per template with its rule files. */
+  /** The cfn-guard binary of @cdklabs/cdk-validator-cfnguard: each template's runs, each its rule files on its part of the template. */
   'control-tower'({ validatorModule, maxBuffer }) {
     const { CfnGuardValidator } = require(validatorModule);
     return (job) =>
-      job.templates.map(
-        ({ templatePath, rules }) =>
-          new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer }).validate({ templatePaths: [templatePath] })
-            .violations,
+      job.templates.map(({ runs }) =>
+        runs.flatMap(
+          ({ rules, dataPath }) =>
+            new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer }).validate({ templatePaths: [dataPath] }).violations,
+        ),
       );
   },
 };

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BackgroundTask } from './background';
+import { planGuardRuns, type CfnTemplate, type GuardRun } from './guard-runs';
 import {
   cacheKey,
   codeFingerprint,
@@ -34,8 +35,8 @@ const MAX_GUARD_OUTPUT = 64 * 1024 * 1024;
 const BACKGROUND_TIMEOUT_MS = 120_000;
 /** Bumped when the shape of a cached entry changes (an edit of this file or its worker changes the key anyway: codeFingerprint). */
 const CACHE_FORMAT = 'control-tower/1';
-/** The code that produces the findings this plugin caches: this module and the worker thread that runs it in the background. */
-const FINDINGS_CODE = [__filename, path.join(__dirname, 'background-worker.js')];
+/** The code that produces the findings this plugin caches: this module, how it splits a template, and the worker thread that runs it in the background. */
+const FINDINGS_CODE = [__filename, path.join(__dirname, 'guard-runs.ts'), path.join(__dirname, 'background-worker.js')];
 
 interface RuleFile {
   readonly file: string;
@@ -51,6 +52,14 @@ interface PendingChecks {
     /** Each template's path and the digest of the bytes it had when the checks started. */
     readonly templates: readonly { readonly templatePath: string; readonly digest: string }[];
   }[];
+  /** Where the parts of the templates that the threads read were written. */
+  readonly runsDirectory: string;
+}
+
+/** A cfn-guard run as a file: the rule files, and the part of the template they read, written out. */
+interface GuardRunFile {
+  readonly rules: readonly string[];
+  readonly dataPath: string;
 }
 
 /**
@@ -61,6 +70,8 @@ interface PendingChecks {
  * - Each template is checked with only the rule files that name a resource type it holds. A rule
  *   about a type a template does not hold has nothing to check there, so the findings are the same
  *   (a test compares them with the unfiltered plugin), and synth is seconds faster.
+ * - Those rule files run in a few groups, each on the part of the template it reads (./guard-runs.ts):
+ *   cfn-guard's time grows with rule files times template size.
  * - Each violation gets the severity `error`. The plugin leaves it unset, and aws-cdk-lib, once it
  *   has removed an acknowledged violation from a report, recomputes the report's success as "no
  *   violation has severity error": without a severity, one acknowledgement would let every other
@@ -106,13 +117,20 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
    */
   startInBackground(context: IPolicyValidationContext): void {
     this.stopBackground();
+    const runsDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-analytics-guard-'));
     const templates = uncachedTemplates(templatesOf(context), this.validator, this.cache)
       .map((template) => ({ templatePath: template.templatePath, content: fs.readFileSync(template.templatePath) }))
-      .map(({ templatePath, content }) => ({ templatePath, content, rules: ControlTowerChecks.rulesFor(content) }))
-      .filter((template) => template.rules.length > 0);
+      .map(({ templatePath, content }) => ({
+        templatePath,
+        content,
+        runs: ControlTowerChecks.guardRuns(templatePath, content, runsDirectory),
+      }))
+      .filter((template) => template.runs.length > 0);
     // cfn-guard's time grows with the template's size times its number of rule files; two large
     // templates take most of it, so two threads, each with about half, finish in about half the time.
-    const shares = balance(templates, Math.min(2, os.availableParallelism()), (t) => t.content.length * t.rules.length);
+    const shares = balance(templates, Math.min(2, os.availableParallelism()), (t) =>
+      t.runs.reduce((sum, run) => sum + run.rules.length * fs.statSync(run.dataPath).size, 0),
+    );
     const started: PendingChecks['shares'][number][] = [];
     for (const share of shares) {
       const task = BackgroundTask.start('control-tower', {
@@ -120,10 +138,10 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
         maxBuffer: MAX_GUARD_OUTPUT,
       });
       if (!task) break;
-      task.send({ templates: share.map(({ templatePath, rules }) => ({ templatePath, rules: rules.map((rule) => rule.file) })) });
+      task.send({ templates: share.map(({ templatePath, runs }) => ({ templatePath, runs })) });
       started.push({ task, templates: share.map(({ templatePath, content }) => ({ templatePath, digest: digest(content) })) });
     }
-    this.pending = { shares: started };
+    this.pending = { shares: started, runsDirectory };
   }
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
@@ -143,16 +161,22 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
   /** The raw findings on each template: from the background checks where they cover it, else checked now. */
   private check(templates: readonly PolicyValidationStack[]): PolicyViolation[] {
     const fromBackground = this.collectBackground();
-    return templates.flatMap<PolicyViolation>((template) => {
-      const content = fs.readFileSync(template.templatePath);
-      const collected = fromBackground.get(template.templatePath);
-      if (collected && collected.digest === digest(content)) return collected.violations;
-      const rules = ControlTowerChecks.rulesFor(content).map((rule) => rule.file);
-      if (rules.length === 0) return [];
-      const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: MAX_GUARD_OUTPUT });
-      // Beta1 findings: the same shape, with fields that the current type leaves optional.
-      return guard.validate({ templatePaths: [template.templatePath] } as IPolicyValidationContext).violations as PolicyViolation[];
-    });
+    const runsDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-analytics-guard-'));
+    try {
+      return templates.flatMap<PolicyViolation>((template) => {
+        const content = fs.readFileSync(template.templatePath);
+        const collected = fromBackground.get(template.templatePath);
+        if (collected && collected.digest === digest(content)) return collected.violations;
+        return ControlTowerChecks.guardRuns(template.templatePath, content, runsDirectory).flatMap((run) => {
+          const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: [...run.rules], maxBuffer: MAX_GUARD_OUTPUT });
+          // Beta1 findings: the same shape, with fields that the current type leaves optional.
+          const violations = guard.validate({ templatePaths: [run.dataPath] } as IPolicyValidationContext).violations as PolicyViolation[];
+          return inTemplate(violations, template.templatePath);
+        });
+      });
+    } finally {
+      fs.rmSync(runsDirectory, { recursive: true, force: true });
+    }
   }
 
   /** The background checks' findings by template path; a share that failed is missing (checked inline). */
@@ -163,23 +187,44 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
       task.stop();
       if (!results || results.length !== templates.length) continue;
       templates.forEach(({ templatePath, digest: templateDigest }, index) =>
-        collected.set(templatePath, { digest: templateDigest, violations: results[index] }),
+        collected.set(templatePath, { digest: templateDigest, violations: inTemplate(results[index], templatePath) }),
       );
     }
-    this.pending = undefined;
+    this.stopBackground();
     return collected;
   }
 
   private stopBackground(): void {
     for (const { task } of this.pending?.shares ?? []) task.stop();
+    if (this.pending) fs.rmSync(this.pending.runsDirectory, { recursive: true, force: true });
     this.pending = undefined;
   }
 
   /** The rule files that name a resource type the template holds. */
   private static rulesFor(content: Buffer): readonly RuleFile[] {
-    const template = JSON.parse(content.toString('utf8'));
-    const present = new Set(Object.values<{ Type: string }>(template.Resources ?? {}).map((resource) => resource.Type));
+    return ControlTowerChecks.rulesForTemplate(JSON.parse(content.toString('utf8')));
+  }
+
+  private static rulesForTemplate(template: CfnTemplate): readonly RuleFile[] {
+    const present = new Set(Object.values(template.Resources ?? {}).map((resource) => resource.Type));
     return ControlTowerChecks.controlTowerRuleFiles().filter((rule) => [...rule.resourceTypes].some((type) => present.has(type)));
+  }
+
+  /**
+   * The template's cfn-guard runs (its rule files, grouped, each group with the part of the template
+   * it reads), written under `directory`. Each part is named as its template, in a folder of its
+   * own, so that cfn-guard's output names the template's file.
+   */
+  private static guardRuns(templatePath: string, content: Buffer, directory: string): GuardRunFile[] {
+    const template = JSON.parse(content.toString('utf8')) as CfnTemplate;
+    const runs: GuardRun[] = planGuardRuns(template, ControlTowerChecks.rulesForTemplate(template));
+    const folder = fs.mkdtempSync(path.join(directory, 'template-'));
+    return runs.map((run, index) => {
+      const dataPath = path.join(folder, String(index), path.basename(templatePath));
+      fs.mkdirSync(path.dirname(dataPath));
+      fs.writeFileSync(dataPath, JSON.stringify(run.template, undefined, 1));
+      return { rules: run.rules, dataPath };
+    });
   }
 
   private static controlTowerRuleFiles(): readonly RuleFile[] {
@@ -201,6 +246,14 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
     ControlTowerChecks.guardVersion ??= fs.readFileSync(path.join(ControlTowerChecks.PACKAGE_DIR, 'guard-version.json'), 'utf8');
     return ControlTowerChecks.guardVersion;
   }
+}
+
+/** Findings on a part of a template, reported on the template itself. */
+function inTemplate(violations: PolicyViolation[], templatePath: string): PolicyViolation[] {
+  return violations.map((violation) => ({
+    ...violation,
+    violatingResources: violation.violatingResources.map((resource) => ({ ...resource, templatePath })),
+  }));
 }
 
 /** The templates to check, in aws-cdk-lib's order, with their stacks where aws-cdk-lib names them. */
