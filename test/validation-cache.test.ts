@@ -44,11 +44,15 @@ function watchValidators() {
   return {
     cloudFormation: () =>
       names(cloudFormation.mock.calls.flatMap(([context]) => context.stackTemplates.map((stack) => stack.templatePath))),
+    // cfn-guard runs on parts of templates, each named as its template (lib/compliance/guard-runs.ts),
+    // and every background thread is sent every run: each template once.
     controlTower: () =>
       names([
-        ...guard.mock.calls.flatMap(([context]) => context.templatePaths),
-        ...background.mock.calls.flatMap(([job]) =>
-          ((job as { templates?: { templatePath: string }[] }).templates ?? []).map((template) => template.templatePath),
+        ...new Set(
+          [
+            ...guard.mock.calls.flatMap(([context]) => context.templatePaths),
+            ...background.mock.calls.flatMap(([job]) => ((job as { runs?: { dataPath: string }[] }).runs ?? []).map((run) => run.dataPath)),
+          ].map((file) => path.basename(file)),
         ),
       ]),
     reset: () => [cloudFormation, guard, background].forEach((spy) => spy.mockClear()),
@@ -370,6 +374,20 @@ describe('findings from the cache are the findings of a validation now, on the r
     expect(watch.controlTower()).toHaveLength(Math.ceil(context.templatePaths.length / 2));
     expect(findings(mixed.violations)).toEqual(findings(now));
     expect(findings(cached.validate(context).violations)).toEqual(findings(now));
+
+    // A run that no thread answered (its thread failed, or ran out of time): its template is checked
+    // again inline, whole; the others come from the threads.
+    const result = BackgroundTask.prototype.result;
+    jest.spyOn(BackgroundTask.prototype, 'result').mockImplementation(function (this: BackgroundTask, timeoutMs: number) {
+      const answers = result.call(this, timeoutMs) as { index: number }[] | undefined;
+      return answers?.filter((answer) => answer.index !== 0);
+    });
+    const partly = new ControlTowerChecks();
+    partly.startInBackground(context);
+    const guard = jest.spyOn(CfnGuardValidator.prototype, 'validate');
+    expect(findings(partly.validate(context).violations)).toEqual(findings(now));
+    const checkedInline = new Set(guard.mock.calls.flatMap(([checked]) => checked.templatePaths.map((file) => path.basename(file))));
+    expect(checkedInline.size).toBe(1);
   }, 180000);
 });
 

@@ -30,16 +30,22 @@ const TASKS = {
     const plugin = new CloudFormationValidatePlugin(props);
     return (job) => plugin.validate({ ...job, appConstruct: undefined }).violations;
   },
-  /** The cfn-guard binary of @cdklabs/cdk-validator-cfnguard: each template's runs, each its rule files on its part of the template. */
+  /**
+   * The cfn-guard binary of @cdklabs/cdk-validator-cfnguard, on runs (rule files and the part of a
+   * template they read). Every thread gets every run and the same shared counter: each takes the
+   * next run nobody took, until none is left, and answers the runs it took, by index.
+   */
   'control-tower'({ validatorModule, maxBuffer }) {
     const { CfnGuardValidator } = require(validatorModule);
-    return (job) =>
-      job.templates.map(({ runs }) =>
-        runs.flatMap(
-          ({ rules, dataPath }) =>
-            new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer }).validate({ templatePaths: [dataPath] }).violations,
-        ),
-      );
+    return ({ runs, next }) => {
+      const done = [];
+      for (let index = Atomics.add(next, 0, 1); index < runs.length; index = Atomics.add(next, 0, 1)) {
+        const { rules, dataPath } = runs[index];
+        const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer });
+        done.push({ index, violations: guard.validate({ templatePaths: [dataPath] }).violations });
+      }
+      return done;
+    };
   },
 };
 

@@ -45,13 +45,14 @@ interface RuleFile {
   readonly fingerprint: string;
 }
 
-/** Checks started by `startInBackground`, for `validate` to collect: one worker thread per share. */
+/** Checks started by `startInBackground`, for `validate` to collect. */
 interface PendingChecks {
-  readonly shares: readonly {
-    readonly task: BackgroundTask;
-    /** Each template's path and the digest of the bytes it had when the checks started. */
-    readonly templates: readonly { readonly templatePath: string; readonly digest: string }[];
-  }[];
+  /** The worker threads, each taking the next run not yet taken until none is left. */
+  readonly tasks: readonly BackgroundTask[];
+  /** Every run, in the order the threads take them: its template, and its place among the template's runs. */
+  readonly runs: readonly { readonly templatePath: string; readonly order: number; readonly run: GuardRunFile }[];
+  /** The digest of each template's bytes when the checks started. */
+  readonly digests: ReadonlyMap<string, string>;
   /** Where the parts of the templates that the threads read were written. */
   readonly runsDirectory: string;
 }
@@ -118,30 +119,28 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
   startInBackground(context: IPolicyValidationContext): void {
     this.stopBackground();
     const runsDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-analytics-guard-'));
-    const templates = uncachedTemplates(templatesOf(context), this.validator, this.cache)
-      .map((template) => ({ templatePath: template.templatePath, content: fs.readFileSync(template.templatePath) }))
-      .map(({ templatePath, content }) => ({
-        templatePath,
-        content,
-        runs: ControlTowerChecks.guardRuns(templatePath, content, runsDirectory),
-      }))
-      .filter((template) => template.runs.length > 0);
-    // cfn-guard's time grows with the template's size times its number of rule files; two large
-    // templates take most of it, so two threads, each with about half, finish in about half the time.
-    const shares = balance(templates, Math.min(2, os.availableParallelism()), (t) =>
-      t.runs.reduce((sum, run) => sum + run.rules.length * fs.statSync(run.dataPath).size, 0),
-    );
-    const started: PendingChecks['shares'][number][] = [];
-    for (const share of shares) {
+    const templates = uncachedTemplates(templatesOf(context), this.validator, this.cache).map(({ templatePath }) => {
+      const content = fs.readFileSync(templatePath);
+      return { templatePath, digest: digest(content), runs: ControlTowerChecks.guardRuns(templatePath, content, runsDirectory) };
+    });
+    // cfn-guard's time grows with a run's rule files times its template's size. The threads take
+    // runs largest first, each the next one left as soon as it is free, so they finish together.
+    const cost = (run: GuardRunFile) => run.rules.length * fs.statSync(run.dataPath).size;
+    const runs = templates
+      .flatMap(({ templatePath, runs: templateRuns }) => templateRuns.map((run, order) => ({ templatePath, order, run, cost: cost(run) })))
+      .sort((a, b) => b.cost - a.cost);
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    const tasks: BackgroundTask[] = [];
+    for (let thread = 0; thread < Math.min(2, os.availableParallelism(), runs.length); thread++) {
       const task = BackgroundTask.start('control-tower', {
         validatorModule: require.resolve('@cdklabs/cdk-validator-cfnguard'),
         maxBuffer: MAX_GUARD_OUTPUT,
       });
       if (!task) break;
-      task.send({ templates: share.map(({ templatePath, runs }) => ({ templatePath, runs })) });
-      started.push({ task, templates: share.map(({ templatePath, content }) => ({ templatePath, digest: digest(content) })) });
+      task.send({ runs: runs.map(({ run }) => run), next });
+      tasks.push(task);
     }
-    this.pending = { shares: started, runsDirectory };
+    this.pending = { tasks, runs, digests: new Map(templates.map(({ templatePath, digest }) => [templatePath, digest])), runsDirectory };
   }
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
@@ -179,23 +178,30 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
     }
   }
 
-  /** The background checks' findings by template path; a share that failed is missing (checked inline). */
+  /** The background checks' findings by template path; a template with a run no thread answered is missing (checked inline). */
   private collectBackground(): Map<string, { digest: string; violations: PolicyViolation[] }> {
-    const collected = new Map<string, { digest: string; violations: PolicyViolation[] }>();
-    for (const { task, templates } of this.pending?.shares ?? []) {
-      const results = task.result<PolicyViolation[][]>(BACKGROUND_TIMEOUT_MS);
+    const answered = new Map<number, PolicyViolation[]>();
+    for (const task of this.pending?.tasks ?? []) {
+      const results = task.result<{ index: number; violations: PolicyViolation[] }[]>(BACKGROUND_TIMEOUT_MS);
       task.stop();
-      if (!results || results.length !== templates.length) continue;
-      templates.forEach(({ templatePath, digest: templateDigest }, index) =>
-        collected.set(templatePath, { digest: templateDigest, violations: inTemplate(results[index], templatePath) }),
-      );
+      for (const { index, violations } of results ?? []) answered.set(index, violations);
+    }
+    const byTemplate = new Map<string, { order: number; violations?: PolicyViolation[] }[]>();
+    this.pending?.runs.forEach(({ templatePath, order }, index) => {
+      byTemplate.set(templatePath, [...(byTemplate.get(templatePath) ?? []), { order, violations: answered.get(index) }]);
+    });
+    const collected = new Map<string, { digest: string; violations: PolicyViolation[] }>();
+    for (const [templatePath, runs] of byTemplate) {
+      if (runs.some((run) => run.violations === undefined)) continue;
+      const violations = runs.sort((a, b) => a.order - b.order).flatMap((run) => run.violations!);
+      collected.set(templatePath, { digest: this.pending!.digests.get(templatePath)!, violations: inTemplate(violations, templatePath) });
     }
     this.stopBackground();
     return collected;
   }
 
   private stopBackground(): void {
-    for (const { task } of this.pending?.shares ?? []) task.stop();
+    for (const task of this.pending?.tasks ?? []) task.stop();
     if (this.pending) fs.rmSync(this.pending.runsDirectory, { recursive: true, force: true });
     this.pending = undefined;
   }
@@ -266,15 +272,4 @@ function templatesOf(context: IPolicyValidationContext): PolicyValidationStack[]
 
 function digest(content: string | Buffer): string {
   return crypto.createHash('sha256').update(content).digest('hex');
-}
-
-/** Splits `items` into at most `count` shares of about equal total cost (largest first, each to the lightest share). */
-function balance<T>(items: readonly T[], count: number, cost: (item: T) => number): T[][] {
-  const shares = Array.from({ length: Math.max(1, count) }, () => ({ items: [] as T[], cost: 0 }));
-  for (const item of [...items].sort((a, b) => cost(b) - cost(a))) {
-    const lightest = shares.reduce((min, share) => (share.cost < min.cost ? share : min));
-    lightest.items.push(item);
-    lightest.cost += cost(item);
-  }
-  return shares.map((share) => share.items).filter((share) => share.length > 0);
 }
