@@ -36,7 +36,7 @@ const BACKGROUND_TIMEOUT_MS = 120_000;
 /** Bumped when the shape of a cached entry changes (an edit of this file or its worker changes the key anyway: codeFingerprint). */
 const CACHE_FORMAT = 'control-tower/1';
 /** The code that produces the findings this plugin caches: this module, how it splits a template, and the worker thread that runs it in the background. */
-const FINDINGS_CODE = [__filename, path.join(__dirname, 'guard-runs.ts'), path.join(__dirname, 'background-worker.js')];
+const FINDINGS_CODE = [__filename, require.resolve('./guard-runs'), path.join(__dirname, 'background-worker.js')];
 
 interface RuleFile {
   readonly file: string;
