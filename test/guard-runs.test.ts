@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { planGuardRuns, type CfnTemplate, type GuardRuleFile } from '../lib/compliance/guard-runs';
 
 const rule = (file: string, ...resourceTypes: string[]): GuardRuleFile => ({ file, resourceTypes: new Set(resourceTypes) });
@@ -20,6 +22,9 @@ const template: CfnTemplate = {
     },
     Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
     Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+    // Each reached one way only: Fn::GetAtt's string form, Fn::Sub with a variables map.
+    QueueAlarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmActions: [{ 'Fn::GetAtt': 'Queue.Arn' }] } },
+    TopicAlarm: { Type: 'AWS::CloudWatch::CompositeAlarm', Properties: { AlarmRule: { 'Fn::Sub': ['${Topic} ${Name}', { Name: 'x' }] } } },
   },
 };
 
@@ -40,6 +45,10 @@ describe('planGuardRuns', () => {
     expect(resourceIds(run.template).sort()).toEqual(['Bucket', 'Function', 'Key', 'Policy', 'Role']);
     const [queues] = planGuardRuns(template, [rule('sqs', 'AWS::SQS::Queue')]);
     expect(resourceIds(queues.template)).toEqual(['Queue']);
+    const [queueAlarm] = planGuardRuns(template, [rule('alarm', 'AWS::CloudWatch::Alarm')]);
+    expect(resourceIds(queueAlarm.template)).toEqual(['Queue', 'QueueAlarm']);
+    const [topicAlarm] = planGuardRuns(template, [rule('composite', 'AWS::CloudWatch::CompositeAlarm')]);
+    expect(resourceIds(topicAlarm.template)).toEqual(['Topic', 'TopicAlarm']);
   });
 
   test('a run keeps every section but Resources as it is, and resources unchanged and in order', () => {
@@ -68,5 +77,39 @@ describe('planGuardRuns', () => {
     const runs = planGuardRuns(empty, [rule('a', 'AWS::S3::Bucket')]);
     expect(runs).toEqual([{ rules: ['a'], template: empty }]);
     expect(planGuardRuns(template, [])).toEqual([]);
+  });
+});
+
+describe('the Control Tower rule files read resources only as the runs assume', () => {
+  const rulesDir = path.join(
+    path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
+    'rules',
+    'control-tower',
+    'cfn-guard',
+  );
+  const ruleFiles = fs
+    .readdirSync(rulesDir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.guard'))
+    .map((file) => ({ file, text: fs.readFileSync(path.join(rulesDir, file), 'utf8').replace(/#.*$/gm, '') }));
+
+  test("every selection from the template's Resources is by a type it names or by a key", () => {
+    expect(ruleFiles.length).toBeGreaterThan(200);
+    const unexpected = ruleFiles.flatMap(({ file, text }) =>
+      // `Resources.*[ filter ]` or `Resources[ filter ]` at the top of a query (not a property named Resources).
+      [...text.matchAll(/(?:^|[\s(%.]doc\.|[\s(])Resources(\.\*)?\s*\[([^\]]*)\]/gm)]
+        .map((match) => match[2].trim())
+        .filter((filter) => !/^Type\s*==/.test(filter) && !/^keys\s*==\s*%\w+$/.test(filter))
+        .map((filter) => `${file}: [${filter}]`),
+    );
+    // ct-eks-pr-2 reads `EncryptionConfig[*].Resources[*]` of a cluster: a property named Resources, not the template's.
+    expect(unexpected).toEqual(['eks/ct-eks-pr-2.guard: [*]']);
+  });
+
+  test('no rule file reads Parameters, Outputs, Conditions or Mappings of the template', () => {
+    const sections = ruleFiles.filter(({ text }) =>
+      /(?:^|[\s(]|%\w+\.)(Parameters|Outputs|Conditions|Mappings)\s*(\.|\[|exists|not|\{)/m.test(text),
+    );
+    // Some resources have a property named Parameters (Redshift, RDS parameter groups): only those files may say it.
+    expect(sections.map(({ file }) => file).filter((file) => !/redshift|rds/.test(file))).toEqual([]);
   });
 });

@@ -358,7 +358,7 @@ describe('findings from the cache are the findings of a validation now, on the r
   }, 180000);
 
   test('the Control Tower checks, inline and in the background', () => {
-    // Each has findings of its own (cfn-guard takes over a second on each of the two largest).
+    // Each has findings of its own (Data and Services, the largest, take cfn-guard longest).
     const context = prodContext(['Network', 'Maintenance']);
     const now = new ControlTowerChecks().validate(context).violations;
     // Acknowledged findings are still findings here.
@@ -376,18 +376,28 @@ describe('findings from the cache are the findings of a validation now, on the r
     expect(findings(cached.validate(context).violations)).toEqual(findings(now));
 
     // A run that no thread answered (its thread failed, or ran out of time): its template is checked
-    // again inline, whole; the others come from the threads.
+    // again inline, whole, even when its other runs were answered; the others come from the threads.
+    // Data is checked in several runs.
+    const withData = prodContext(['Network', 'Data']);
+    const nowWithData = new ControlTowerChecks().validate(withData).violations;
     const result = BackgroundTask.prototype.result;
     jest.spyOn(BackgroundTask.prototype, 'result').mockImplementation(function (this: BackgroundTask, timeoutMs: number) {
       const answers = result.call(this, timeoutMs) as { index: number }[] | undefined;
       return answers?.filter((answer) => answer.index !== 0);
     });
-    const partly = new ControlTowerChecks();
-    partly.startInBackground(context);
+    const sent = jest.spyOn(BackgroundTask.prototype, 'send');
     const guard = jest.spyOn(CfnGuardValidator.prototype, 'validate');
-    expect(findings(partly.validate(context).violations)).toEqual(findings(now));
-    const checkedInline = new Set(guard.mock.calls.flatMap(([checked]) => checked.templatePaths.map((file) => path.basename(file))));
-    expect(checkedInline.size).toBe(1);
+    sent.mockClear();
+    guard.mockClear();
+    const partly = new ControlTowerChecks();
+    partly.startInBackground(withData);
+    expect(findings(partly.validate(withData).violations)).toEqual(findings(nowWithData));
+    const checkedInline = [...new Set(guard.mock.calls.flatMap(([checked]) => checked.templatePaths.map((file) => path.basename(file))))];
+    expect(checkedInline).toHaveLength(1);
+    const [job] = sent.mock.calls[0] as [{ runs: { dataPath: string }[] }];
+    const runsOfInline = job.runs.filter((run) => path.basename(run.dataPath) === checkedInline[0]);
+    expect(path.basename(job.runs[0].dataPath)).toBe(checkedInline[0]);
+    expect(runsOfInline.length).toBeGreaterThan(1);
   }, 180000);
 });
 

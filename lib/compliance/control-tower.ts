@@ -119,28 +119,36 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
   startInBackground(context: IPolicyValidationContext): void {
     this.stopBackground();
     const runsDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-analytics-guard-'));
-    const templates = uncachedTemplates(templatesOf(context), this.validator, this.cache).map(({ templatePath }) => {
-      const content = fs.readFileSync(templatePath);
-      return { templatePath, digest: digest(content), runs: ControlTowerChecks.guardRuns(templatePath, content, runsDirectory) };
-    });
-    // cfn-guard's time grows with a run's rule files times its template's size. The threads take
-    // runs largest first, each the next one left as soon as it is free, so they finish together.
-    const cost = (run: GuardRunFile) => run.rules.length * fs.statSync(run.dataPath).size;
-    const runs = templates
-      .flatMap(({ templatePath, runs: templateRuns }) => templateRuns.map((run, order) => ({ templatePath, order, run, cost: cost(run) })))
-      .sort((a, b) => b.cost - a.cost);
-    const next = new Int32Array(new SharedArrayBuffer(4));
     const tasks: BackgroundTask[] = [];
-    for (let thread = 0; thread < Math.min(2, os.availableParallelism(), runs.length); thread++) {
-      const task = BackgroundTask.start('control-tower', {
-        validatorModule: require.resolve('@cdklabs/cdk-validator-cfnguard'),
-        maxBuffer: MAX_GUARD_OUTPUT,
+    try {
+      const templates = uncachedTemplates(templatesOf(context), this.validator, this.cache).map(({ templatePath }) => {
+        const content = fs.readFileSync(templatePath);
+        return { templatePath, digest: digest(content), runs: ControlTowerChecks.guardRuns(templatePath, content, runsDirectory) };
       });
-      if (!task) break;
-      task.send({ runs: runs.map(({ run }) => run), next });
-      tasks.push(task);
+      // cfn-guard's time grows with a run's rule files times its template's size. The threads take
+      // runs largest first, each the next one left as soon as it is free, so they finish together.
+      const cost = (run: GuardRunFile) => run.rules.length * fs.statSync(run.dataPath).size;
+      const runs = templates
+        .flatMap(({ templatePath, runs: templateRuns }) =>
+          templateRuns.map((run, order) => ({ templatePath, order, run, cost: cost(run) })),
+        )
+        .sort((a, b) => b.cost - a.cost);
+      const next = new Int32Array(new SharedArrayBuffer(4));
+      for (let thread = 0; thread < Math.min(2, os.availableParallelism(), runs.length); thread++) {
+        const task = BackgroundTask.start('control-tower', {
+          validatorModule: require.resolve('@cdklabs/cdk-validator-cfnguard'),
+          maxBuffer: MAX_GUARD_OUTPUT,
+        });
+        if (!task) break;
+        task.send({ runs: runs.map(({ run }) => run), next });
+        tasks.push(task);
+      }
+      this.pending = { tasks, runs, digests: new Map(templates.map(({ templatePath, digest }) => [templatePath, digest])), runsDirectory };
+    } catch {
+      // Nothing started: `validate` checks every template inline, and reports what went wrong there.
+      for (const task of tasks) task.stop();
+      fs.rmSync(runsDirectory, { recursive: true, force: true });
     }
-    this.pending = { tasks, runs, digests: new Map(templates.map(({ templatePath, digest }) => [templatePath, digest])), runsDirectory };
   }
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
@@ -218,8 +226,8 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
 
   /**
    * The template's cfn-guard runs (its rule files, grouped, each group with the part of the template
-   * it reads), written under `directory`. Each part is named as its template, in a folder of its
-   * own, so that cfn-guard's output names the template's file.
+   * it reads), written under `directory`, each part in a folder of its own under its template's file
+   * name (the findings are then reported on the template itself: `inTemplate`).
    */
   private static guardRuns(templatePath: string, content: Buffer, directory: string): GuardRunFile[] {
     const template = JSON.parse(content.toString('utf8')) as CfnTemplate;

@@ -3,8 +3,9 @@
  *
  * cfn-guard's time on a template grows with its number of rule files times the template's size: it
  * evaluates each rule file on the whole document. A Control Tower rule file only ever reads
- * resources of the types it names (`Resources.*[ Type == ... ]`) and the resources those refer to
- * (`Resources[ keys == ... ]`, following a Ref or Fn::GetAtt). So each run gets a few rule files and
+ * resources of the types it names (`Resources.*[ Type == ... ]`, `Resources[ Type == ... ]`) and the
+ * resources those refer to (`Resources[ keys == ... ]`, following a Ref or Fn::GetAtt): a test
+ * checks the rule files for any other way in. So each run gets a few rule files and
  * a copy of the template that keeps, of its resources, those of the types they name and whatever
  * these refer to (transitively); every other section is kept as it is. Each rule file then reads
  * exactly what it would read in the whole template, and finds the same.
