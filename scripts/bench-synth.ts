@@ -72,7 +72,13 @@ fs.rmSync(scratch, { recursive: true, force: true });
 
 const format = (values: number[]) => values.map((value) => value.toFixed(2)).join(' ');
 const ratio = (values: number[], baseline: number[]) => (median(values) / median(baseline)).toFixed(2);
-const ratios = (values: number[]) => `ratio ${ratio(values, empty)} (plain runner: ${ratio(values, plainEmpty)})`;
+// Each round's own ratio too: rounds run back to back, so their spread shows the machine's noise.
+const roundRatios = (values: number[]) => {
+  const each = values.map((value, round) => value / empty[round]);
+  return `${Math.min(...each).toFixed(2)}-${Math.max(...each).toFixed(2)}`;
+};
+const ratios = (values: number[]) =>
+  `ratio ${ratio(values, empty)} (rounds ${roundRatios(values)}; plain runner: ${ratio(values, plainEmpty)})`;
 console.log(`cdk synth, ${runs} alternating runs each (seconds); app: ${projectApp}`);
 console.log(`  empty app            median ${median(empty).toFixed(2)}  [${format(empty)}]  (same command)`);
 console.log(
