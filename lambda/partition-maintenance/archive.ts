@@ -23,8 +23,11 @@ export class ArchiveError extends Error {
 /** Whether RDS's S3 export (aws_s3 + aws_commons) is installed in this database. */
 export async function canExportToS3(client: ClientBase): Promise<boolean> {
   const { rows } = await client.query<{ available: boolean }>(
-    `SELECT to_regprocedure('aws_s3.query_export_to_s3(text, aws_commons._s3_uri_1, text)') IS NOT NULL
-        AND to_regprocedure('aws_commons.create_s3_uri(text, text, text)') IS NOT NULL AS available`,
+    // Up to PostgreSQL 15, to_regprocedure raises (rather than returning NULL) when a type in the
+    // signature is missing: the CASE asks for aws_commons' type first.
+    `SELECT CASE WHEN to_regtype('aws_commons._s3_uri_1') IS NULL THEN false
+        ELSE to_regprocedure('aws_s3.query_export_to_s3(text, aws_commons._s3_uri_1, text)') IS NOT NULL
+         AND to_regprocedure('aws_commons.create_s3_uri(text, text, text)') IS NOT NULL END AS available`,
   );
   return rows[0].available;
 }

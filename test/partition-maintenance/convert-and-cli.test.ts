@@ -69,11 +69,17 @@ describe('conversion of a plain table into a monthly partitioned one', () => {
     await expect(client.query(`INSERT INTO "GameEvent" ("matchId", "type") VALUES ('no-such-match', 'kill')`)).rejects.toThrow(
       /violates foreign key constraint "GameEvent_matchId_fkey"/,
     );
+    // PostgreSQL 18 lists NOT NULL constraints in pg_constraint too (contype 'n'): checked below
+    // through pg_attribute, as every version records them.
     const { rows: constraints } = await client.query(
-      `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = '"GameEvent"'::regclass ORDER BY 1`,
+      `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = '"GameEvent"'::regclass AND contype <> 'n' ORDER BY 1`,
     );
     expect(constraints.map((row) => row.conname)).toEqual(['GameEvent_matchId_fkey', 'GameEvent_pkey']);
     expect(constraints[1].def).toBe('PRIMARY KEY (id, "createdAt")');
+    const { rows: notNull } = await client.query(
+      `SELECT attname FROM pg_attribute WHERE attrelid = '"GameEvent"'::regclass AND attnum > 0 AND NOT attisdropped AND attnotnull ORDER BY 1`,
+    );
+    expect(notNull.map((row) => row.attname)).toEqual(['createdAt', 'id', 'matchId', 'type']);
     const { rows: indexes } = await client.query(
       `SELECT indexrelid::regclass::text AS name, indisvalid FROM pg_index WHERE indrelid = '"GameEvent"'::regclass ORDER BY 1`,
     );
