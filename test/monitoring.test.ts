@@ -99,6 +99,24 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
         Threshold: 1,
         TreatMissingData: 'breaching',
       });
+      // Named by the load balancer's and the target group's own full names, each a plain reference
+      // to the services stack's output of that attribute (no name cut out of a listener's ARN).
+      for (const suffix of ['unhealthy-targets', 'no-healthy-targets']) {
+        const { Namespace, Dimensions } = alarm(`${service}-${suffix}`);
+        expect(Namespace).toBe('AWS/ApplicationELB');
+        const produced = Object.fromEntries(
+          (Dimensions as { Name: string; Value: any }[]).map(({ Name, Value }) => {
+            const { StackName, OutputName } = Value['Fn::GetStackOutput'];
+            const producer = synthesized(variant).stacks.find((stack) => stack.stackName === StackName)!;
+            const outputs = templateJson(variant, producer.id).Outputs as Record<string, { Value: Record<string, unknown> }>;
+            return [Name, outputs[OutputName].Value['Fn::GetAtt']];
+          }),
+        );
+        expect(produced).toEqual({
+          LoadBalancer: [expect.stringMatching(/^LoadBalancer/), 'LoadBalancerFullName'],
+          TargetGroup: [expect.stringMatching(new RegExp(`^${service[0].toUpperCase()}${service.slice(1)}Targets`)), 'TargetGroupFullName'],
+        });
+      }
     }
   });
 

@@ -7,6 +7,7 @@
 import { ConnectionTable, label, type ConnectionVerdict } from './rehearsal/connections';
 import { containerViolations, type ContainerExpectations } from './rehearsal/containers';
 import { creationOrderViolations } from './rehearsal/creation-order';
+import { crossStackReferenceViolations } from './rehearsal/cross-stack-references';
 import { DeliveryRehearsal, type DeliveryResult } from './rehearsal/delivery';
 import type { NetworkNode } from './rehearsal/network';
 import { teardownViolations } from './rehearsal/teardown';
@@ -64,6 +65,10 @@ describe.each(VARIANTS.map((variant) => variant.name))('deploy rehearsal of %s',
 
   test('creation order: whatever uses a role is created after every policy attached to it', () => {
     expect(creationOrderViolations(model())).toEqual([]);
+  });
+
+  test('cross-stack references: every Fn::GetStackOutput sits where CloudFormation resolves it', () => {
+    expect(crossStackReferenceViolations(model())).toEqual([]);
   });
 
   test("delivery: every write AWS makes on the system's behalf is allowed by the real policies", async () => {
@@ -153,6 +158,27 @@ describe('each rehearsal check fails on a variant with its fault', () => {
     expect(users.some((user) => /AWS::RDS::DBProxy/.test(user))).toBe(true);
     expect(users.some((user) => /AWS::EC2::FlowLog/.test(user))).toBe(true);
     expect(users.some((user) => /AWS::ECS::TaskDefinition/.test(user))).toBe(true);
+  });
+
+  test('cross-stack references: a repository name split out of its ARN, a reference in a condition and in an output', () => {
+    const faulty = withFault('dev', (templates) => {
+      const reference = (outputName: string) => ({
+        'Fn::GetStackOutput': { StackName: 'Cs2Analytics-dev-registry', Region: 'eu-west-1', OutputName: outputName },
+      });
+      const [[, taskDefinition]] = resourcesOf(templates.services, 'AWS::ECS::TaskDefinition');
+      taskDefinition.Properties.ContainerDefinitions[0].Image = {
+        'Fn::Join': ['', [{ 'Fn::Select': [1, { 'Fn::Split': ['/', reference('RepositoryArn')] }] }, ':1.0']],
+      };
+      templates.monitoring.Conditions = { FaultCondition: { 'Fn::Equals': [reference('ServiceName'), ''] } };
+      templates.monitoring.Outputs = { ...templates.monitoring.Outputs, FaultOutput: { Value: reference('ServiceName') } };
+    });
+    expect(crossStackReferenceViolations(faulty)).toEqual([
+      expect.stringMatching(
+        /^Cs2Analytics-dev-services\/\w+\/Properties\/ContainerDefinitions\/0\/Image\/.*: Fn::GetStackOutput inside Fn::Split$/,
+      ),
+      'Cs2Analytics-dev-monitoring/Outputs/FaultOutput/Value: Fn::GetStackOutput inside Outputs',
+      'Cs2Analytics-dev-monitoring/Conditions/FaultCondition/Fn::Equals/0: Fn::GetStackOutput inside Fn::Equals',
+    ]);
   });
 
   test('delivery: a topic policy that admits only EventBridge, and a dead-letter key that shuts EventBridge out', async () => {

@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { TEST_ACCOUNT } from './support/context';
 import { stackOf, synthesized, templateOf } from './support/synthesized';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[] }>;
@@ -58,6 +59,30 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     expect(providers.Properties.CapacityProviders.sort()).toEqual(['FARGATE', 'FARGATE_SPOT']);
     for (const name of SERVICES) expect(service(name).Properties.EnableExecuteCommand).toBe(config.services.execEnabled);
   });
+
+  test.each(SERVICES)(
+    "%s: its containers run the configured tag of its own repository, named in the environment's account and region",
+    (name) => {
+      const registry = templateOf(variant, 'Registry').toJSON();
+      const registryStack = stackOf(variant, 'Registry').stackName;
+      const images = containers.filter((candidate) => candidate.Name.startsWith(`${name}`)).map((candidate) => candidate.Image);
+      expect(images.length).toBeGreaterThanOrEqual(2); // the application and the scratch-volume preparation
+      for (const image of images) {
+        const [separator, parts] = image['Fn::Join'];
+        expect(separator).toBe('');
+        expect(parts).toEqual([
+          `${synthesized(variant).config.account ?? TEST_ACCOUNT}.dkr.ecr.${config.region}.`,
+          { Ref: 'AWS::URLSuffix' },
+          '/',
+          { 'Fn::GetStackOutput': { StackName: registryStack, Region: config.region, OutputName: expect.any(String) } },
+          `:${config.images[name].tag}`,
+        ]);
+        // The output is the repository's name (its Ref), not an ARN to split.
+        const output = registry.Outputs[parts[3]['Fn::GetStackOutput'].OutputName];
+        expect(registry.Resources[output.Value.Ref].Properties.RepositoryName).toBe(`cs2analytics-${variant}/${name}`);
+      }
+    },
+  );
 
   test.each(SERVICES)('%s: Spot as configured, circuit breaker with rollback, 100/200 %, spread over private subnets', (name) => {
     const { Properties } = service(name);

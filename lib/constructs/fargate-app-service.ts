@@ -1,7 +1,7 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -197,7 +197,7 @@ export class FargateAppService extends Construct {
       });
     }
 
-    const image = ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag);
+    const image = ecs.ContainerImage.fromEcrRepository(repositoryByName(this, props.repository), props.imageTag);
     const user = props.demoFiles ? `${props.demoFiles.posixUser.uid}:${props.demoFiles.posixUser.gid}` : props.user;
     // Fargate creates a bind-mount volume owned by root, mode 0755: a non-root user cannot write it.
     // A short root container of the same image (already pulled; it needs only sh, mkdir, chown)
@@ -357,4 +357,22 @@ function execLogGroupId(cluster: ecs.ICluster): string {
   const logGroup = cluster.executeCommandConfiguration?.logConfiguration?.cloudWatchLogGroup;
   const resource = logGroup?.node.defaultChild as logs.CfnLogGroup | undefined;
   return resource ? Stack.of(resource).getLogicalId(resource) : 'none';
+}
+
+/**
+ * The repository named in `scope`'s own stack, when it lives in another stack of the same account
+ * and region (the registry). `ContainerImage.fromEcrRepository` builds the image URI from the
+ * repository's ARN with Fn::Split; from another stack that ARN is an Fn::GetStackOutput, a nesting
+ * that CloudFormation does not accept in every position (cfn-lint rejects it, E1022). Named in
+ * this stack, the URI and the pull grant's ARN are plain joins of the account, the region and the
+ * name, which is itself a plain reference.
+ */
+function repositoryByName(scope: Construct, repository: ecr.IRepository): ecr.IRepository {
+  const own = Stack.of(scope);
+  const registry = Stack.of(repository);
+  if (registry === own) return repository;
+  if (registry.account !== own.account || registry.region !== own.region) {
+    throw new Error(`${scope.node.path}: the image repository must be in the service's account and region`);
+  }
+  return ecr.Repository.fromRepositoryName(scope, 'Repository', repository.repositoryName);
 }

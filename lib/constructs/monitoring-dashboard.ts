@@ -11,10 +11,31 @@ import type { RedisJobQueue } from './redis-job-queue';
 const FIVE_MINUTES = Duration.minutes(5);
 const ONE_MINUTE = Duration.minutes(1);
 
+/**
+ * A target group's healthy or unhealthy host count, named by the load balancer's own full name. The
+ * target group's `metrics.healthyHostCount()` derives that name from its listener's ARN with
+ * Fn::Split; in another stack than the load balancer's, that is an Fn::Split over an
+ * Fn::GetStackOutput, a nesting that CloudFormation does not accept in every position (cfn-lint
+ * rejects it, E1022). `loadBalancerFullName` is the load balancer's own attribute: a plain reference.
+ */
+export function targetGroupHostCount(
+  alb: Pick<elbv2.ApplicationLoadBalancer, 'loadBalancerFullName'>,
+  targetGroup: Pick<elbv2.ApplicationTargetGroup, 'targetGroupFullName'>,
+  metricName: 'HealthyHostCount' | 'UnHealthyHostCount',
+  options: cloudwatch.MetricOptions,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/ApplicationELB',
+    metricName,
+    dimensionsMap: { LoadBalancer: alb.loadBalancerFullName, TargetGroup: targetGroup.targetGroupFullName },
+    ...options,
+  });
+}
+
 export interface MonitoringDashboardProps {
   /** The environment, in the dashboard's name `cs2analytics-<env>`. */
   readonly envName: string;
-  readonly alb: elbv2.IApplicationLoadBalancer;
+  readonly alb: elbv2.ApplicationLoadBalancer;
   /** The load balancer's target groups, by service. */
   readonly targetGroups: { readonly web: elbv2.ApplicationTargetGroup; readonly api: elbv2.ApplicationTargetGroup };
   /** The port of each service behind the load balancer, in the healthy-target labels. */
@@ -94,7 +115,10 @@ export class MonitoringDashboard extends Construct {
         'Healthy targets',
         'tasks',
         Object.entries(targetGroups).map(([name, group]) =>
-          group.metrics.healthyHostCount({ statistic: 'Minimum', label: `${name} (port ${ports[name as 'web' | 'api']})` }),
+          targetGroupHostCount(alb, group, 'HealthyHostCount', {
+            statistic: 'Minimum',
+            label: `${name} (port ${ports[name as 'web' | 'api']})`,
+          }),
         ),
         6,
       ),

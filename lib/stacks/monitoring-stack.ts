@@ -14,7 +14,7 @@ import type { EnvironmentConfig } from '../config/schema';
 import { acknowledge } from '../compliance/acknowledge';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { EncryptionKey } from '../constructs/encryption-key';
-import { MonitoringDashboard } from '../constructs/monitoring-dashboard';
+import { MonitoringDashboard, targetGroupHostCount } from '../constructs/monitoring-dashboard';
 import type { DataStack } from './data-stack';
 import type { MaintenanceStack } from './maintenance-stack';
 import type { ServicesStack } from './services-stack';
@@ -190,7 +190,7 @@ export class MonitoringStack extends Stack {
       const port = config.services[name as 'web' | 'api'].port;
       this.alarm(`${name}UnhealthyTargets`, `${name}-unhealthy-targets`, {
         description: `A ${name} task (port ${port}) fails its load-balancer health check.`,
-        metric: targetGroup.metrics.unhealthyHostCount({ period: ONE_MINUTE, statistic: 'Maximum' }),
+        metric: targetGroupHostCount(alb, targetGroup, 'UnHealthyHostCount', { period: ONE_MINUTE, statistic: 'Maximum' }),
         threshold: 1,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 3,
@@ -198,7 +198,7 @@ export class MonitoringStack extends Stack {
       });
       this.alarm(`${name}NoHealthyTargets`, `${name}-no-healthy-targets`, {
         description: `No healthy ${name} task (port ${port}) behind the load balancer: the ${name} is down.`,
-        metric: targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }),
+        metric: targetGroupHostCount(alb, targetGroup, 'HealthyHostCount', { period: ONE_MINUTE, statistic: 'Minimum' }),
         threshold: 1,
         comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 2,
