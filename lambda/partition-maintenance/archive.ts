@@ -57,10 +57,11 @@ export async function archivePartition(
   const qualified = `${quoteIdent(partition.schema)}.${quoteIdent(partition.name)}`;
   const key = [target.prefix ?? ARCHIVE_PREFIX, partition.schema, partition.parentTable, `${partition.name}.csv`].join('/');
   const uri = `s3://${target.bucket}/${key}`;
-  const { rows: counted } = await client.query<{ rows: string }>(`SELECT count(*) AS rows FROM ${qualified}`);
-  const expected = Number(counted[0].rows);
+  let expected: number;
   let uploaded: number;
   try {
+    const { rows: counted } = await client.query<{ rows: string }>(`SELECT count(*) AS rows FROM ${qualified}`);
+    expected = Number(counted[0].rows);
     const { rows } = await client.query<{ rows_uploaded: string }>(
       `SELECT rows_uploaded FROM aws_s3.query_export_to_s3($1, aws_commons.create_s3_uri($2, $3, $4), $5)`,
       [`SELECT * FROM ${qualified}`, target.bucket, key, target.region, 'format csv, header true'],

@@ -12,7 +12,7 @@ export interface PartitionRow {
   partition_name: string;
   is_default: boolean;
   detach_pending: boolean;
-  /** UTC epoch milliseconds; null for MINVALUE (start) or the DEFAULT partition; Infinity for MAXVALUE. */
+  /** UTC epoch milliseconds; null for MINVALUE (start) or the DEFAULT partition; ±Infinity for MAXVALUE or ±'infinity'. */
   range_start: number | null;
   range_end: number | null;
 }
@@ -26,6 +26,7 @@ export const EPOCH_MS = (column: string) => `CASE WHEN ${column} IS NULL THEN NU
 export function sqlTimestamp(epochMs: number | null): string | null {
   if (epochMs === null) return null;
   if (epochMs === Infinity) return 'infinity';
+  if (epochMs === -Infinity) return '-infinity';
   return new Date(epochMs)
     .toISOString()
     .replace('T', ' ')
@@ -56,11 +57,13 @@ export function covers(partition: PartitionRow, month: MonthIndex): boolean {
 /** `YYYY-MM`, a range of months, or an open end, for the summary. */
 export function rangeLabel(partition: PartitionRow): string {
   const end = partition.range_end!;
-  if (end === Infinity) return partition.range_start === null ? 'all' : `${monthLabel(monthOf(new Date(partition.range_start)))}..`;
+  // MINVALUE and '-infinity' both leave the start open.
+  const start = partition.range_start === null || partition.range_start === -Infinity ? null : partition.range_start;
+  if (end === Infinity) return start === null ? 'all' : `${monthLabel(monthOf(new Date(start)))}..`;
   const endMonth = monthOf(new Date(end));
   const lastMonth = endMonth - (end === monthStart(endMonth).getTime() ? 1 : 0);
-  if (partition.range_start === null) return `..${monthLabel(lastMonth)}`;
-  const first = monthOf(new Date(partition.range_start));
+  if (start === null) return `..${monthLabel(lastMonth)}`;
+  const first = monthOf(new Date(start));
   return first === lastMonth ? monthLabel(first) : `${monthLabel(first)}..${monthLabel(lastMonth)}`;
 }
 

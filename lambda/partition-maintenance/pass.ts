@@ -63,6 +63,9 @@ export async function runPass(client: ClientBase, options: PassOptions): Promise
   await client.query(`SET lock_timeout = ${Math.max(1, Math.round(policy.lockTimeoutMs))}`);
   await client.query(`SET statement_timeout = 0`);
   await client.query(`SET application_name = 'cs2-partition-maintenance'`);
+  // A query that row-level security would filter fails instead: an archive must hold every row of
+  // the month it retires, never what one role is allowed to see.
+  await client.query('SET row_security = off');
 
   const { rows: locked } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${PASS_LOCK_KEY}) AS locked`);
   if (!locked[0].locked) {
@@ -156,7 +159,7 @@ async function maintainTable(client: ClientBase, settings: TableSettings, contex
       summary.planned = await plan(client, parent, current, cutoff, settings);
     } else {
       const run: TableRun = { client, settings, parent, context, summary, retry };
-      await resumeRetirements(run);
+      await resumeRetirements(run, cutoff);
       await createMonths(run, current);
       await retireMonths(run, cutoff);
     }

@@ -41,9 +41,22 @@ export async function retireMonths(run: TableRun, cutoff: MonthIndex): Promise<v
     }
   }
   for (const partition of retirable) {
+    const refusal = await whyNotDroppable(client, partition);
+    if (refusal) {
+      summary.errors.push(`not retiring ${partition.partition}: ${refusal}`);
+      context.log({ event: 'retire-refused', table: parent, partition: partition.partition, reason: refusal });
+      continue;
+    }
     try {
       await journal(client, partition, parent, 'detaching');
-      await detach(client, parent, partition, retry);
+      try {
+        await detach(client, parent, partition, retry);
+      } catch (error) {
+        // A detach refused outright (a foreign key still pointing at the month, say) leaves the
+        // month attached: the journal says so, so that no later pass takes it for one it detached.
+        if (await attachedAndSettled(client, parent, partition)) await journal(client, partition, parent, 'reattached');
+        throw error;
+      }
       await journal(client, partition, parent, 'detached');
       await archiveAndDrop(run, partition);
     } catch (error) {
@@ -53,6 +66,50 @@ export async function retireMonths(run: TableRun, cutoff: MonthIndex): Promise<v
       if (error instanceof ArchiveError) return;
     }
   }
+}
+
+/**
+ * Why DROP TABLE would fail on this partition once detached, found before detaching it: a view (or
+ * rule) of another relation reads it or one of its own partitions, or it is a foreign table (its rows
+ * live elsewhere; DROP TABLE does not apply). Undefined when nothing stands in the way.
+ */
+async function whyNotDroppable(client: ClientBase, partition: PartitionRow): Promise<string | undefined> {
+  const { rows } = await client.query<{ kind: string; views: string | null }>(
+    `WITH tree AS (SELECT relid FROM pg_partition_tree($1::regclass))
+     SELECT c.relkind::text AS kind,
+            (SELECT string_agg(DISTINCT r.ev_class::regclass::text, ', ')
+             FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+             WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+               AND d.refobjid IN (SELECT relid FROM tree) AND r.ev_class NOT IN (SELECT relid FROM tree)) AS views
+     FROM pg_class c WHERE c.oid = $1::regclass`,
+    [partition.partition],
+  );
+  if (rows[0].kind === 'f') return 'it is a foreign table (its rows live elsewhere): detach and drop it yourself when its month is due';
+  if (rows[0].views) return `${rows[0].views} read(s) it, and DROP TABLE would fail once it is detached: drop or change them first`;
+  return undefined;
+}
+
+/** Whether the partition is attached to the parent, with no detach pending. */
+async function attachedAndSettled(client: ClientBase, parent: string, partition: PartitionRow): Promise<boolean> {
+  const { rows } = await client.query(
+    'SELECT 1 FROM pg_inherits WHERE inhrelid = $1::regclass AND inhparent = $2::regclass AND NOT inhdetachpending',
+    [partition.partition, parent],
+  );
+  return rows.length > 0;
+}
+
+/** Attaches a detached month back with its original bounds (a CHECK first, so that ATTACH does not scan under lock). */
+async function reattach(run: TableRun, partition: PartitionRow): Promise<void> {
+  const { client, parent, retry } = run;
+  await retry(`reattach ${partition.partition}`, () =>
+    client.query('SELECT partition_maintenance.reattach_month($1::regclass, $2::regclass, $3::timestamp, $4::timestamp)', [
+      parent,
+      partition.partition,
+      sqlTimestamp(partition.range_start),
+      sqlTimestamp(partition.range_end),
+    ]),
+  );
+  await journal(client, partition, parent, 'reattached');
 }
 
 /** DETACH ... CONCURRENTLY, or FINALIZE when an earlier attempt (or pass) was interrupted half-way. */
@@ -85,19 +142,17 @@ async function archiveAndDrop(run: TableRun, partition: PartitionRow): Promise<v
     } catch (error) {
       if (!(error instanceof ArchiveError)) throw error;
       // Put the month back where the application can see it; the next pass tries again.
-      await retry(`reattach ${partition.partition}`, () =>
-        client.query('SELECT partition_maintenance.reattach_month($1::regclass, $2::regclass, $3::timestamp, $4::timestamp)', [
-          parent,
-          partition.partition,
-          sqlTimestamp(partition.range_start),
-          sqlTimestamp(partition.range_end),
-        ]),
-      );
-      await journal(client, partition, parent, 'reattached');
+      await reattach(run, partition);
       throw error;
     }
   }
-  await retry(`drop ${partition.partition}`, () => client.query(`DROP TABLE ${partition.partition}`));
+  try {
+    await retry(`drop ${partition.partition}`, () => client.query(`DROP TABLE ${partition.partition}`));
+  } catch (error) {
+    // Never leave a month detached and not dropped, out of the application's sight.
+    await reattach(run, partition);
+    throw new Error(`dropping ${partition.partition} failed, so it was attached back to ${parent}: ${(error as Error).message}`);
+  }
   await journal(client, partition, parent, 'dropped');
   summary.retired.push(retired);
   context.log({ event: 'retired', table: parent, ...retired });
@@ -105,11 +160,13 @@ async function archiveAndDrop(run: TableRun, partition: PartitionRow): Promise<v
 
 /**
  * Finishes what a killed pass left: partitions journaled as detaching, detached or archived whose
- * table still exists but is no longer attached. (Those still attached are retired by the normal
- * path, which finalizes a half-done concurrent detach.)
+ * table still exists but is no longer attached, and whose month is still past `cutoff`. (Those
+ * still attached are retired by the normal path, which finalizes a half-done concurrent detach.) A
+ * detached month that the current retention keeps is left as it is, with an error: someone must
+ * decide whether it goes back or goes.
  */
-export async function resumeRetirements(run: TableRun): Promise<void> {
-  const { client, parent, context, summary } = run;
+export async function resumeRetirements(run: TableRun, cutoff: MonthIndex): Promise<void> {
+  const { client, parent, settings, context, summary } = run;
   const { rows } = await client.query<{
     partition_schema: string;
     partition_name: string;
@@ -144,6 +201,13 @@ export async function resumeRetirements(run: TableRun): Promise<void> {
       continue;
     }
     if (row.attached) continue;
+    if (!isRetirable(partition, cutoff)) {
+      summary.errors.push(
+        `${partition.partition} is detached from ${parent} (its retirement was journaled as ${row.state}), but the retention of ` +
+          `${settings.retentionMonths} months keeps its month: left as it is; attach it back or drop it yourself`,
+      );
+      continue;
+    }
     context.log({ event: 'resume-retirement', table: parent, partition: partition.partition, state: row.state });
     try {
       await archiveAndDrop(run, partition);

@@ -10,6 +10,7 @@ import { LOGIN_PASSWORDS_LOCK_KEY } from '../../lib/contract';
 import { installSql } from '../../lambda/partition-maintenance/install';
 import { convertToPartitioned } from '../../lambda/partition-maintenance/convert';
 import { runPass } from '../../lambda/partition-maintenance/pass';
+import { installAwsS3StandIn } from '../support/aws-s3-standin';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
@@ -241,6 +242,32 @@ describe('the app login and the job, on the tables the app creates', () => {
     );
     expect(await refused(`SET ROLE ${MASTER}`)).toMatch(/permission denied/);
     expect(await refused(`ALTER ROLE "${APP}" CONNECTION LIMIT -1`)).toMatch(/permission denied/);
+  });
+
+  test('a month under FORCE ROW LEVEL SECURITY is never archived short: the job, no superuser, keeps it attached and says why', async () => {
+    await installAwsS3StandIn(admin, 'ok');
+    await admin.query(`GRANT USAGE ON SCHEMA aws_s3, aws_commons TO ${MASTER}; GRANT ALL ON ALL TABLES IN SCHEMA aws_s3 TO ${MASTER}`);
+    await app.query(`CREATE TABLE "AuditEvent" ("id" serial, "kind" text NOT NULL, "createdAt" timestamp NOT NULL, PRIMARY KEY ("id", "createdAt"))
+                     PARTITION BY RANGE ("createdAt")`);
+    await master.query(`SELECT partition_maintenance.create_month('"AuditEvent"', '2025-09-01')`);
+    await app.query(
+      `INSERT INTO "AuditEvent" ("kind", "createdAt") VALUES ('public', '2025-09-29'), ('secret', '2025-09-30'), ('secret', '2025-09-30')`,
+    );
+    // An operator hides part of the month from everyone but a superuser, its owner included.
+    await app.query(`ALTER TABLE "AuditEvent_p2025_09" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
+    await app.query(`CREATE POLICY hide_secret ON "AuditEvent_p2025_09" USING ("kind" <> 'secret')`);
+    const summary = await runPass(master, {
+      tables: [{ schema: 'public', table: 'AuditEvent', column: 'createdAt', futureMonths: 1, retentionMonths: 12, archive: true }],
+      now: NOW,
+      archiveTarget: { bucket: 'cs2-archive', region: 'eu-west-1' },
+    });
+    expect(summary.tables[0].errors).toEqual([expect.stringMatching(/export of .*"AuditEvent_p2025_09".* failed: .*row-level security/)]);
+    expect(summary.tables[0].retired).toEqual([]);
+    const { rows } = await admin.query(
+      `SELECT count(*)::int AS n, (SELECT count(*)::int FROM pg_inherits WHERE inhrelid = '"AuditEvent_p2025_09"'::regclass) AS attached
+       FROM "AuditEvent_p2025_09"`,
+    );
+    expect(rows[0]).toEqual({ n: 3, attached: 1 });
   });
 });
 

@@ -257,6 +257,88 @@ describe('a maintenance pass', () => {
     expect(await client.query(`SELECT to_regclass('"GameEvent_p2025_10"') AS t`)).toMatchObject({ rows: [{ t: null }] });
   });
 
+  test('a detach refused outright is journaled as such: a month detached later by hand, and kept by a longer retention, is not dropped', async () => {
+    const { table } = await tableWithMonths('2025-09', '2026-11');
+    await client.query(
+      `CREATE TABLE "Kill" ("eventId" int, "eventAt" timestamp(3), FOREIGN KEY ("eventId", "eventAt") REFERENCES "GameEvent" (id, "createdAt"))`,
+    );
+    await client.query(`INSERT INTO "Kill" SELECT id, "createdAt" FROM "GameEvent_p2025_09" LIMIT 1`);
+    const refused = await pass(client, [settings(table)]);
+    expect(refused.tables[0].errors).toEqual([expect.stringContaining('violates foreign key constraint')]);
+    const { rows: journal } = await client.query(`SELECT partition_name, state FROM partition_maintenance.retirement ORDER BY 1`);
+    expect(journal).toContainEqual({ partition_name: 'GameEvent_p2025_09', state: 'reattached' });
+    // The operator keeps September 2025 as a table of its own, and keeps ten years from now on.
+    await client.query(`DROP TABLE "Kill"`);
+    await client.query(`ALTER TABLE "GameEvent" DETACH PARTITION "GameEvent_p2025_09"`);
+    const next = await pass(client, [settings(table, { retentionMonths: 120 })]);
+    expect(next.tables[0].retired).toEqual([]);
+    expect((await client.query(`SELECT count(*)::int AS n FROM "GameEvent_p2025_09"`)).rows[0].n).toBe(3);
+  });
+
+  test("a detached month journaled as the job's, that the retention now keeps, is left as it is with an error", async () => {
+    const { table } = await tableWithMonths('2025-10', '2026-11');
+    await client.query(
+      `INSERT INTO partition_maintenance.retirement (partition_schema, partition_name, parent_table, range_start, range_end, state)
+       VALUES ('public', 'GameEvent_p2025_10', '"GameEvent"', '2025-10-01', '2025-11-01', 'detached')`,
+    );
+    await client.query(`ALTER TABLE "GameEvent" DETACH PARTITION "GameEvent_p2025_10"`);
+    const summary = await pass(client, [settings(table, { retentionMonths: 120 })]);
+    expect(summary.tables[0].errors).toEqual([
+      '"GameEvent_p2025_10" is detached from "GameEvent" (its retirement was journaled as detached), but the retention of 120 months ' +
+        'keeps its month: left as it is; attach it back or drop it yourself',
+    ]);
+    expect((await client.query(`SELECT count(*)::int AS n FROM "GameEvent_p2025_10"`)).rows[0].n).toBe(3);
+  });
+
+  test('an old month that a view reads is refused before it is detached, and stays attached', async () => {
+    const { table } = await tableWithMonths('2025-09', '2026-11');
+    await client.query(`CREATE VIEW "september_2025" AS SELECT * FROM "GameEvent_p2025_09"`);
+    const summary = await pass(client, [settings(table)]);
+    expect(summary.tables[0].errors).toEqual([
+      'not retiring "GameEvent_p2025_09": september_2025 read(s) it, and DROP TABLE would fail once it is detached: drop or change them first',
+    ]);
+    expect(summary.tables[0].retired.map((retired) => retired.range)).toEqual(['2025-10']);
+    expect((await partitionMonths(client, table))[0]).toBe('2025-09');
+  });
+
+  test('an old month that is a foreign table is refused before it is detached, and stays attached', async () => {
+    // A foreign partition needs a table without unique indexes.
+    await client.query(`CREATE TABLE "Telemetry" ("createdAt" timestamp NOT NULL, "value" text) PARTITION BY RANGE ("createdAt")`);
+    await client.query(`CREATE EXTENSION IF NOT EXISTS file_fdw; CREATE SERVER files FOREIGN DATA WRAPPER file_fdw`);
+    await client.query(
+      `CREATE FOREIGN TABLE "Telemetry_p2025_08" PARTITION OF "Telemetry" FOR VALUES FROM ('2025-08-01') TO ('2025-09-01')
+       SERVER files OPTIONS (program 'printf "2025-08-05 00:00:00,x\\n"', format 'csv')`,
+    );
+    const telemetry = { schema: 'public', table: 'Telemetry', column: 'createdAt', qualified: '"public"."Telemetry"' };
+    const summary = await pass(client, [settings(telemetry)]);
+    expect(summary.tables[0].errors).toEqual([
+      'not retiring "Telemetry_p2025_08": it is a foreign table (its rows live elsewhere): detach and drop it yourself when its month is due',
+    ]);
+    expect((await client.query(`SELECT count(*)::int AS n FROM "Telemetry" WHERE "createdAt" < '2025-09-01'`)).rows[0].n).toBe(1);
+  });
+
+  test('a month whose DROP fails once detached (a foreign key on it alone) is attached back, its rows visible', async () => {
+    const { table } = await tableWithMonths('2025-10', '2026-11');
+    await client.query(`ALTER TABLE "GameEvent_p2025_10" ADD CONSTRAINT "p2025_10_id" UNIQUE (id)`);
+    await client.query(`CREATE TABLE "Pinned" ("eventId" int REFERENCES "GameEvent_p2025_10" (id))`);
+    const before = await countRows(client, table);
+    const summary = await pass(client, [settings(table)]);
+    expect(summary.tables[0].errors).toEqual([
+      expect.stringMatching(/^dropping "GameEvent_p2025_10" failed, so it was attached back to "GameEvent": cannot drop table/),
+    ]);
+    expect(await countRows(client, table)).toBe(before);
+    expect((await partitionMonths(client, table))[0]).toBe('2025-10');
+  });
+
+  test("retires an old partition bounded from '-infinity'", async () => {
+    const { table } = await tableWithMonths('2025-11', '2026-11');
+    await client.query(`CREATE TABLE "GameEvent_before" PARTITION OF "GameEvent" FOR VALUES FROM ('-infinity') TO ('2025-01-01')`);
+    await client.query(`INSERT INTO "GameEvent" ("matchId", "type", "createdAt") VALUES ('m1', 'kill', '2024-06-01')`);
+    const summary = await pass(client, [settings(table)]);
+    expect(summary.tables[0].errors).toEqual([]);
+    expect(summary.tables[0].retired).toEqual([{ partition: '"GameEvent_before"', range: '..2024-12' }]);
+  });
+
   describe('with archiving on', () => {
     test('exports each retiring month to S3, checks the row count, then drops it', async () => {
       const { table } = await tableWithMonths('2025-09', '2026-11');
