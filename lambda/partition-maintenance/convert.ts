@@ -1,7 +1,7 @@
 import type { ClientBase } from 'pg';
 import { quoteIdent } from './archive';
 import { installSql } from './install';
-import { monthDate, monthOf, monthStart } from './months';
+import { monthDate, monthLabel, monthOf, monthStart } from './months';
 import { DEFAULT_RETRY_POLICY, withLockRetry, type RetryPolicy } from './retry';
 
 export interface ConvertOptions {
@@ -38,8 +38,11 @@ export interface ConvertReport {
  * table needs) runs without blocking reads or writes; the ACCESS EXCLUSIVE lock covers only the
  * rename and attach, a few milliseconds, bounded by lock_timeout and retried.
  *
- * Refused with a clear error: a table already partitioned, other tables' foreign keys pointing at
- * it, NULLs in the column, identity columns, exclusion constraints.
+ * Refused with a clear error before anything changes: a table already partitioned, other tables'
+ * foreign keys pointing at it, NULLs or 'infinity' in the column, rows dated after the last month
+ * it partitions, identity columns, exclusion constraints, and whatever a partitioned table made
+ * this way would not carry over (see `unsupported`). Table privileges are carried over. A failure
+ * after the first change takes back what was done: the table is left as it was.
  */
 export async function convertToPartitioned(client: ClientBase, options: ConvertOptions): Promise<ConvertReport> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -56,10 +59,12 @@ export async function convertToPartitioned(client: ClientBase, options: ConvertO
 
   await client.query(`SET TIME ZONE 'UTC'`);
   await client.query(`SET lock_timeout = ${policy.lockTimeoutMs}`);
+  // The row count and the newest month are the table's, never what row-level security lets one see.
+  await client.query('SET row_security = off');
   await installSql(client);
 
-  const table = await inspect(client, options, qualified);
   const current = monthOf(options.now ?? new Date());
+  const table = await inspect(client, options, qualified, current + (options.futureMonths ?? 3));
   // Everything up to the month after next stays in the legacy partition: rows the application
   // writes while the conversion runs (now-ish) must fit its CHECK constraint.
   const newest = table.newestMonth ?? current;
@@ -70,107 +75,129 @@ export async function convertToPartitioned(client: ClientBase, options: ConvertO
   const column = quoteIdent(options.column);
   const checkName = quoteIdent(await truncatedName(client, `${options.table}_legacy_range`));
 
-  await timed('add NOT VALID range check', () =>
-    retry('add check', () =>
-      client.query(
-        `ALTER TABLE ${qualified} ADD CONSTRAINT ${checkName} CHECK (${column} IS NOT NULL AND ${column} < ${legacyUntilLiteral}) NOT VALID`,
-      ),
-    ),
-  );
-  await timed('validate range check (no lock on reads or writes)', () =>
-    retry('validate check', () => client.query(`ALTER TABLE ${qualified} VALIDATE CONSTRAINT ${checkName}`)),
-  );
-
-  // A partitioned table's unique indexes must include the partition column: build them now,
-  // concurrently, so that the swap only attaches them.
-  const uniqueIndexes = new Map<string, string>();
-  for (const index of table.indexes.filter((candidate) => candidate.unique && !candidate.columns.includes(options.column))) {
-    const name = await truncatedName(client, `${index.name}_${options.column}`);
-    const columns = [...index.columns, options.column].map(quoteIdent).join(', ');
-    await timed(`build unique index ${name} concurrently`, () =>
-      client.query(`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${qualified} (${columns})`),
-    );
-    uniqueIndexes.set(index.name, name);
+  // From here on a failure undoes what was done before the swap (which is one transaction), so that
+  // the table is left as it was: no range CHECK that would refuse the application's rows once the
+  // legacy bound has passed, no unique index of the conversion's.
+  const built: string[] = [];
+  let exclusiveLockMs = 0;
+  try {
+    await changeTable();
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    const undone = await undo(client, options.schema, qualified, checkName, built);
+    throw new Error(`${(error as Error).message} (conversion of ${qualified} stopped; ${undone})`, { cause: error });
   }
 
-  let exclusiveLockMs = 0;
-  await timed('swap: rename, create the partitioned table, attach (ACCESS EXCLUSIVE)', () =>
-    retry('swap', async () => {
-      await client.query('BEGIN');
-      try {
-        const locked = Date.now();
-        await client.query(`LOCK TABLE ${qualified} IN ACCESS EXCLUSIVE MODE`);
-        await client.query(`ALTER TABLE ${qualified} RENAME TO ${quoteIdent(legacyName)}`);
-        await client.query(
-          `CREATE TABLE ${qualified} (LIKE ${legacy} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED
+  async function changeTable(): Promise<void> {
+    await timed('add NOT VALID range check', () =>
+      retry('add check', () =>
+        client.query(
+          `ALTER TABLE ${qualified} ADD CONSTRAINT ${checkName} CHECK (${column} IS NOT NULL AND ${column} < ${legacyUntilLiteral}) NOT VALID`,
+        ),
+      ),
+    );
+    await timed('validate range check (no lock on reads or writes)', () =>
+      retry('validate check', () => client.query(`ALTER TABLE ${qualified} VALIDATE CONSTRAINT ${checkName}`)),
+    );
+
+    // A partitioned table's unique indexes must include the partition column: build them now,
+    // concurrently, so that the swap only attaches them.
+    const uniqueIndexes = new Map<string, string>();
+    for (const index of table.indexes.filter((candidate) => candidate.unique && !candidate.columns.includes(options.column))) {
+      const name = await truncatedName(client, `${index.name}_${options.column}`);
+      const columns = [...index.columns, options.column].map(quoteIdent).join(', ');
+      await timed(`build unique index ${name} concurrently`, () =>
+        client.query(`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${qualified} (${columns})`),
+      );
+      built.push(name);
+      uniqueIndexes.set(index.name, name);
+    }
+
+    await timed('swap: rename, create the partitioned table, attach (ACCESS EXCLUSIVE)', () =>
+      retry('swap', async () => {
+        await client.query('BEGIN');
+        try {
+          const locked = Date.now();
+          await client.query(`LOCK TABLE ${qualified} IN ACCESS EXCLUSIVE MODE`);
+          await client.query(`ALTER TABLE ${qualified} RENAME TO ${quoteIdent(legacyName)}`);
+          await client.query(
+            `CREATE TABLE ${qualified} (LIKE ${legacy} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED
              INCLUDING STORAGE INCLUDING COMMENTS INCLUDING COMPRESSION INCLUDING STATISTICS) PARTITION BY RANGE (${column})`,
-        );
-        // The partitioned table belongs to whoever owned the plain one (the app's owner role), so that
-        // the app's migrations can still alter it; the sequences it takes over must share that owner.
-        await client.query(
-          `DO $owner$ BEGIN
+          );
+          // The partitioned table belongs to whoever owned the plain one (the app's owner role), so that
+          // the app's migrations can still alter it; the sequences it takes over must share that owner.
+          await client.query(
+            `DO $owner$ BEGIN
              IF (SELECT relowner FROM pg_class WHERE oid = ${client.escapeLiteral(legacy)}::regclass) <> (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN
                EXECUTE format('ALTER TABLE %s OWNER TO %I', ${client.escapeLiteral(qualified)},
                  (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = ${client.escapeLiteral(legacy)}::regclass));
              END IF;
            END $owner$`,
-        );
-        await client.query(`ALTER TABLE ${qualified} DROP CONSTRAINT ${checkName}`);
-        for (const sequence of table.ownedSequences) {
-          await client.query(`ALTER SEQUENCE ${sequence.sequence} OWNED BY ${qualified}.${quoteIdent(sequence.column)}`);
-        }
-        for (const foreignKey of table.foreignKeys) {
-          // On the empty parent this validates nothing; at ATTACH the legacy table's own matching
-          // constraint is adopted instead of checked again.
-          await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(foreignKey.name)} ${foreignKey.definition}`);
-        }
-        // The parent's indexes keep the original names; the legacy table's are renamed out of the
-        // way. At ATTACH, PostgreSQL adopts each legacy index that matches a parent index instead
-        // of building one: a unique parent key needs a matching unique *constraint* on the legacy
-        // table, which the concurrently built index becomes here.
-        for (const index of table.indexes) {
-          const legacyIndexName = await truncatedName(client, `${index.name}_legacy`);
-          await client.query(
-            `ALTER INDEX ${quoteIdent(options.schema)}.${quoteIdent(index.name)} RENAME TO ${quoteIdent(legacyIndexName)}`,
           );
-          const converted = uniqueIndexes.get(index.name);
-          if (converted && index.primary) {
-            // A table has one primary key: the legacy one on (id) gives way to (id, column), whose
-            // index is already built. Only the pair stays unique from here on, as in any
-            // partitioned table.
-            const { rows: primary } = await client.query<{ name: string }>(
-              `SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
-              [legacy],
-            );
-            await client.query(`ALTER TABLE ${legacy} DROP CONSTRAINT ${quoteIdent(primary[0].name)}`);
+          for (const grant of table.grants) {
             await client.query(
-              `ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} PRIMARY KEY USING INDEX ${quoteIdent(converted)}`,
+              `GRANT ${grant.privilege} ON ${qualified} TO ${grant.grantee}${grant.grantable ? ' WITH GRANT OPTION' : ''}`,
             );
-          } else if (converted) {
-            await client.query(`ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} UNIQUE USING INDEX ${quoteIdent(converted)}`);
           }
-          const columns = (converted ? [...index.columns, options.column] : index.columns).map(quoteIdent).join(', ');
-          if (index.primary) {
-            await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(index.name)} PRIMARY KEY (${columns})`);
-          } else if (converted) {
-            await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(index.name)} UNIQUE (${columns})`);
-          } else {
-            // The captured definition still carries the original name, now free for the parent.
-            await client.query(index.definition.replace(/ ON (.+?) USING /, ` ON ${qualified} USING `));
+          await client.query(`ALTER TABLE ${qualified} DROP CONSTRAINT ${checkName}`);
+          for (const sequence of table.ownedSequences) {
+            await client.query(`ALTER SEQUENCE ${sequence.sequence} OWNED BY ${qualified}.${quoteIdent(sequence.column)}`);
           }
+          for (const foreignKey of table.foreignKeys) {
+            // On the empty parent this validates nothing; at ATTACH the legacy table's own matching
+            // constraint is adopted instead of checked again.
+            await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(foreignKey.name)} ${foreignKey.definition}`);
+          }
+          // The parent's indexes keep the original names; the legacy table's are renamed out of the
+          // way. At ATTACH, PostgreSQL adopts each legacy index that matches a parent index instead
+          // of building one: a unique parent key needs a matching unique *constraint* on the legacy
+          // table, which the concurrently built index becomes here.
+          for (const index of table.indexes) {
+            const legacyIndexName = await truncatedName(client, `${index.name}_legacy`);
+            await client.query(
+              `ALTER INDEX ${quoteIdent(options.schema)}.${quoteIdent(index.name)} RENAME TO ${quoteIdent(legacyIndexName)}`,
+            );
+            const converted = uniqueIndexes.get(index.name);
+            if (converted && index.primary) {
+              // A table has one primary key: the legacy one on (id) gives way to (id, column), whose
+              // index is already built. Only the pair stays unique from here on, as in any
+              // partitioned table.
+              const { rows: primary } = await client.query<{ name: string }>(
+                `SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+                [legacy],
+              );
+              await client.query(`ALTER TABLE ${legacy} DROP CONSTRAINT ${quoteIdent(primary[0].name)}`);
+              await client.query(
+                `ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} PRIMARY KEY USING INDEX ${quoteIdent(converted)}`,
+              );
+            } else if (converted) {
+              await client.query(
+                `ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} UNIQUE USING INDEX ${quoteIdent(converted)}`,
+              );
+            }
+            const columns = (converted ? [...index.columns, options.column] : index.columns).map(quoteIdent).join(', ');
+            if (index.primary) {
+              await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(index.name)} PRIMARY KEY (${columns})`);
+            } else if (converted) {
+              await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(index.name)} UNIQUE (${columns})`);
+            } else {
+              // The captured definition, on the new table: its original name is free for the parent now.
+              await client.query(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(index.name)} ON ${qualified} ${index.method}`);
+            }
+          }
+          await client.query(`ALTER TABLE ${qualified} ATTACH PARTITION ${legacy} FOR VALUES FROM (MINVALUE) TO (${legacyUntilLiteral})`);
+          for (let month = legacyUntil; month <= current + (options.futureMonths ?? 3); month++) {
+            await client.query('SELECT partition_maintenance.create_month($1::regclass, $2::date)', [qualified, monthDate(month)]);
+          }
+          await client.query('COMMIT');
+          exclusiveLockMs = Date.now() - locked;
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
         }
-        await client.query(`ALTER TABLE ${qualified} ATTACH PARTITION ${legacy} FOR VALUES FROM (MINVALUE) TO (${legacyUntilLiteral})`);
-        for (let month = legacyUntil; month <= current + (options.futureMonths ?? 3); month++) {
-          await client.query('SELECT partition_maintenance.create_month($1::regclass, $2::date)', [qualified, monthDate(month)]);
-        }
-        await client.query('COMMIT');
-        exclusiveLockMs = Date.now() - locked;
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      }
-    }),
-  );
+      }),
+    );
+  }
 
   const { rows: created } = await client.query<{ name: string }>(
     `SELECT partition_name AS name FROM partition_maintenance.partitions($1::regclass) WHERE range_start IS NOT NULL ORDER BY range_start`,
@@ -193,12 +220,19 @@ interface TableShape {
   columnType: string;
   rows: number;
   newestMonth: number | null;
-  indexes: { name: string; unique: boolean; primary: boolean; columns: string[]; definition: string }[];
+  /** `method` is the index's definition from `USING` on, for the same index on another table. */
+  indexes: { name: string; unique: boolean; primary: boolean; columns: string[]; method: string }[];
   foreignKeys: { name: string; definition: string }[];
   ownedSequences: { sequence: string; column: string }[];
+  /** Privileges others than the owner hold on the table (a partitioned table starts with none). */
+  grants: { grantee: string; privilege: string; grantable: boolean }[];
 }
 
-async function inspect(client: ClientBase, options: ConvertOptions, qualified: string): Promise<TableShape> {
+/**
+ * The table's shape, and a clear error, before anything changes, for what the conversion cannot
+ * carry over to a partitioned table as it is.
+ */
+async function inspect(client: ClientBase, options: ConvertOptions, qualified: string, lastMonth: number): Promise<TableShape> {
   const { rows: found } = await client.query<{ oid: string | null; kind: string | null }>(
     `SELECT c.oid::text, c.relkind::text AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = $1 AND c.relname = $2`,
@@ -243,14 +277,27 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
   const { rows: exclusion } = await client.query(`SELECT 1 FROM pg_constraint WHERE conrelid = $1 AND contype = 'x'`, [oid]);
   if (exclusion.length) throw new Error(`table ${qualified} has exclusion constraints: not supported`);
 
-  const { rows: stats } = await client.query<{ rows: string; nulls: string; newest: string | null }>(
-    `SELECT count(*) AS rows, count(*) FILTER (WHERE ${quoteIdent(options.column)} IS NULL) AS nulls,
-            extract(epoch FROM max(${quoteIdent(options.column)})::timestamp) * 1000 AS newest
+  const problems = await unsupported(client, oid!);
+  if (problems.length) throw new Error(`table ${qualified} cannot be converted as it is: ${problems.join('; ')}`);
+
+  const column = quoteIdent(options.column);
+  const { rows: stats } = await client.query<{ rows: string; nulls: string; infinite: string; newest: string | null }>(
+    `SELECT count(*) AS rows, count(*) FILTER (WHERE ${column} IS NULL) AS nulls,
+            count(*) FILTER (WHERE ${column} = 'infinity') AS infinite,
+            extract(epoch FROM (max(${column}) FILTER (WHERE isfinite(${column})))::timestamp) * 1000 AS newest
      FROM ${qualified}`,
   );
   if (Number(stats[0].nulls) > 0) {
+    throw new Error(`table ${qualified} has ${stats[0].nulls} row(s) with a NULL ${column}: a range partition cannot hold them`);
+  }
+  if (Number(stats[0].infinite) > 0) {
+    throw new Error(`table ${qualified} has ${stats[0].infinite} row(s) with ${column} = 'infinity': no month holds them`);
+  }
+  const newestMonth = stats[0].newest === null ? null : monthOf(new Date(Number(stats[0].newest)));
+  if (newestMonth !== null && newestMonth > lastMonth) {
     throw new Error(
-      `table ${qualified} has ${stats[0].nulls} row(s) with a NULL ${quoteIdent(options.column)}: a range partition cannot hold them`,
+      `table ${qualified} has rows dated up to ${monthLabel(newestMonth)} in ${column}, after the last month this conversion ` +
+        `partitions (${monthLabel(lastMonth)}): the partition of the existing rows would reach that far; correct those dates first`,
     );
   }
 
@@ -260,15 +307,25 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
     primary: boolean;
     columns: string[] | null;
     definition: string;
+    prefix: string;
   }>(
     `SELECT ic.relname AS name, i.indisunique AS unique, i.indisprimary AS primary,
             (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS columns,
-            pg_get_indexdef(i.indexrelid) AS definition
-     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+            pg_get_indexdef(i.indexrelid) AS definition,
+            -- What pg_get_indexdef writes before USING: the index's name, then the table's, schema-qualified.
+            format('CREATE %sINDEX %I ON %I.%I ', CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END, ic.relname, n.nspname, c.relname)
+              AS prefix
+     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+     JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE i.indrelid = $1 ORDER BY ic.relname`,
     [oid],
   );
+  for (const index of indexes) {
+    if (!index.definition.startsWith(index.prefix)) {
+      throw new Error(`table ${qualified}: cannot read the definition of index ${quoteIdent(index.name)} (${index.definition})`);
+    }
+  }
   const { rows: foreignKeys } = await client.query<{ name: string; definition: string }>(
     `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1 AND contype = 'f'`,
     [oid],
@@ -280,14 +337,103 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
        AND (SELECT relkind FROM pg_class WHERE oid = d.objid) = 'S'`,
     [oid],
   );
+  const { rows: grants } = await client.query<{ grantee: string; privilege: string; grantable: boolean }>(
+    `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee,
+            a.privilege_type AS privilege, a.is_grantable AS grantable
+     FROM pg_class c, aclexplode(c.relacl) a
+     WHERE c.oid = $1 AND a.grantee <> c.relowner ORDER BY 1, 2`,
+    [oid],
+  );
   return {
     columnType,
     rows: Number(stats[0].rows),
-    newestMonth: stats[0].newest === null ? null : monthOf(new Date(Number(stats[0].newest))),
-    indexes: indexes.map((index) => ({ ...index, columns: index.columns ?? [] })),
+    newestMonth,
+    indexes: indexes.map(({ name, unique, primary, columns, definition, prefix }) => ({
+      name,
+      unique,
+      primary,
+      columns: columns ?? [],
+      method: definition.slice(prefix.length),
+    })),
     foreignKeys,
     ownedSequences,
+    grants,
   };
+}
+
+/**
+ * What a partitioned table made by the conversion would not carry over or could not hold: each a
+ * reason to refuse before changing anything. (Table privileges are carried over.)
+ */
+async function unsupported(client: ClientBase, oid: string): Promise<string[]> {
+  const { rows } = await client.query<{
+    rls: boolean;
+    triggers: string | null;
+    publications: string | null;
+    inheritance: boolean;
+    columnGrants: boolean;
+    notValid: string | null;
+    noInherit: string | null;
+    uniqueIndexes: { name: string; expression: boolean; partial: boolean; include: boolean; deferrable: boolean; method: string }[] | null;
+  }>(
+    `SELECT c.relrowsecurity OR c.relforcerowsecurity OR EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = c.oid) AS rls,
+            (SELECT string_agg(quote_ident(tgname), ', ') FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal) AS triggers,
+            (SELECT string_agg(quote_ident(p.pubname), ', ') FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid
+             WHERE r.prrelid = c.oid) AS publications,
+            EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = c.oid OR inhparent = c.oid) AS inheritance,
+            EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped AND attacl IS NOT NULL)
+              AS "columnGrants",
+            (SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint WHERE conrelid = c.oid AND NOT convalidated) AS "notValid",
+            (SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint WHERE conrelid = c.oid AND contype = 'c' AND connoinherit)
+              AS "noInherit",
+            (SELECT json_agg(json_build_object(
+                      'name', ic.relname, 'expression', 0 = ANY (i.indkey::int2[]), 'partial', i.indpred IS NOT NULL,
+                      'include', i.indnkeyatts <> i.indnatts, 'method', am.amname,
+                      'deferrable', coalesce((SELECT bool_or(condeferrable) FROM pg_constraint WHERE conindid = i.indexrelid AND conrelid = c.oid AND contype IN ('p', 'u')), false)))
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+             WHERE i.indrelid = c.oid AND i.indisunique) AS "uniqueIndexes"
+     FROM pg_class c WHERE c.oid = $1`,
+    [oid],
+  );
+  const shape = rows[0];
+  const problems: string[] = [];
+  if (shape.rls) problems.push('row-level security is on or it has policies (the partitioned table would have neither)');
+  if (shape.triggers) problems.push(`it has triggers (${shape.triggers}), which the partitioned table would not have`);
+  if (shape.publications) problems.push(`it is in publications (${shape.publications}), which the partitioned table would not be`);
+  if (shape.inheritance) problems.push('it has inheritance parents or children');
+  if (shape.columnGrants) problems.push('it has column privileges, which the partitioned table would not have');
+  if (shape.notValid) problems.push(`its constraints ${shape.notValid} are NOT VALID: validate them first`);
+  if (shape.noInherit) problems.push(`its CHECK constraints ${shape.noInherit} are NO INHERIT, which a partitioned table cannot have`);
+  for (const index of shape.uniqueIndexes ?? []) {
+    const why = [
+      index.expression && 'an expression',
+      index.partial && 'a WHERE clause',
+      index.include && 'INCLUDE columns',
+      index.deferrable && 'a deferrable constraint',
+      index.method !== 'btree' && `the ${index.method} method`,
+    ].filter(Boolean);
+    if (why.length) {
+      problems.push(
+        `its unique index ${quoteIdent(index.name)} has ${why.join(', ')}: a partitioned table's unique index is made of ` +
+          'plain key columns and the partition column, and would not mean the same',
+      );
+    }
+  }
+  return problems;
+}
+
+/** Takes back what the conversion did before its swap; says what it did. */
+async function undo(client: ClientBase, schema: string, qualified: string, checkName: string, built: readonly string[]): Promise<string> {
+  try {
+    await client.query(`ALTER TABLE ${qualified} DROP CONSTRAINT IF EXISTS ${checkName}`);
+    for (const name of built) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${quoteIdent(name)}`);
+    return 'the table is as it was';
+  } catch (error) {
+    return (
+      `taking back its changes failed too (${(error as Error).message}): drop the constraint ${checkName}` +
+      `${built.length ? ` and the indexes ${built.map(quoteIdent).join(', ')}` : ''} of ${qualified} yourself`
+    );
+  }
 }
 
 async function boundLiteral(client: ClientBase, at: Date, type: string): Promise<string> {

@@ -134,6 +134,9 @@ async function maintainTable(client: ClientBase, settings: TableSettings, contex
       summary.durationMs = Date.now() - started;
       return summary;
     }
+    if (kind !== undefined && kind !== 'partitioned' && kind !== 'plain') {
+      throw new Error(`${qualified} is a ${kind}, not a table: only a table can be partitioned by month`);
+    }
     if (kind === 'plain' && settings.convertIfPlain) {
       if (context.dryRun) {
         summary.planned = { create: [], retire: [], convert: true };
@@ -176,14 +179,26 @@ async function maintainTable(client: ClientBase, settings: TableSettings, contex
   return summary;
 }
 
-/** Whether the table exists, and as what: a partitioned table, a plain one, or something else. */
-async function tableKind(client: ClientBase, settings: TableSettings): Promise<'partitioned' | 'plain' | 'other' | undefined> {
+/** What the relation of that name is, if it exists: a partitioned table, a plain one, or (in words) something else. */
+async function tableKind(client: ClientBase, settings: TableSettings): Promise<string | undefined> {
   const { rows } = await client.query<{ kind: string }>(
     `SELECT c.relkind::text AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
     [settings.schema, settings.table],
   );
   if (rows.length === 0) return undefined;
-  return rows[0].kind === 'p' ? 'partitioned' : rows[0].kind === 'r' ? 'plain' : 'other';
+  const kinds: Record<string, string> = {
+    p: 'partitioned',
+    r: 'plain',
+    v: 'view',
+    m: 'materialized view',
+    f: 'foreign table',
+    S: 'sequence',
+    i: 'index',
+    I: 'partitioned index',
+    c: 'composite type',
+    t: 'TOAST table',
+  };
+  return kinds[rows[0].kind] ?? `relation of kind ${rows[0].kind}`;
 }
 
 /** The parent table's regclass text; a clear error if it is missing, not partitioned, or by another column. */

@@ -151,7 +151,9 @@ async function archiveAndDrop(run: TableRun, partition: PartitionRow): Promise<v
   } catch (error) {
     // Never leave a month detached and not dropped, out of the application's sight.
     await reattach(run, partition);
-    throw new Error(`dropping ${partition.partition} failed, so it was attached back to ${parent}: ${(error as Error).message}`);
+    throw new Error(`dropping ${partition.partition} failed, so it was attached back to ${parent}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   await journal(client, partition, parent, 'dropped');
   summary.retired.push(retired);

@@ -28,6 +28,21 @@ async function createPrismaTables(rowsPerMonth = 50): Promise<void> {
   await createPrismaGameEvents(client, rowsPerMonth);
 }
 
+/** A plain table as the app's migration makes it, a row per match. */
+const PLAIN = `CREATE TABLE "GameEvent" (id serial PRIMARY KEY, "matchId" text NOT NULL, "type" text NOT NULL, "createdAt" timestamp(3) NOT NULL);
+  INSERT INTO "GameEvent" ("matchId", "type", "createdAt") SELECT 'm' || g, 'kill', timestamp '2026-06-01' + make_interval(days => g) FROM generate_series(1, 5) g`;
+
+/** What a failed conversion must leave as it found: the table's kind, constraints and indexes. */
+async function catalogOf(relation: string): Promise<unknown> {
+  const { rows } = await client.query(
+    `SELECT c.relkind, (SELECT array_agg(conname::text ORDER BY conname) FROM pg_constraint WHERE conrelid = c.oid) AS constraints,
+            (SELECT array_agg(indexrelid::regclass::text ORDER BY 1) FROM pg_index WHERE indrelid = c.oid) AS indexes
+     FROM pg_class c WHERE c.oid = to_regclass($1)`,
+    [relation],
+  );
+  return rows;
+}
+
 async function fingerprint(): Promise<{ rows: number; ids: string; checksum: string }> {
   const { rows } = await client.query(
     `SELECT count(*)::int AS rows, sum(id)::text AS ids, md5(string_agg(id || '|' || "matchId" || '|' || "createdAt", ',' ORDER BY id)) AS checksum FROM "GameEvent"`,
@@ -150,11 +165,96 @@ describe('conversion of a plain table into a monthly partitioned one', () => {
       'has identity column(s) "id"',
     ],
     ['a column of another type', `CREATE TABLE "GameEvent" ("createdAt" text)`, 'is text: monthly partitions need a timestamp'],
+    ['row-level security', `${PLAIN}; ALTER TABLE "GameEvent" ENABLE ROW LEVEL SECURITY`, 'row-level security is on or it has policies'],
+    [
+      'a trigger',
+      `${PLAIN}; CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+       CREATE TRIGGER stamp BEFORE INSERT ON "GameEvent" FOR EACH ROW EXECUTE FUNCTION stamp()`,
+      'it has triggers (stamp)',
+    ],
+    ['a publication', `${PLAIN}; CREATE PUBLICATION events FOR TABLE "GameEvent"`, 'it is in publications (events)'],
+    [
+      'an inheritance child',
+      `${PLAIN}; CREATE TABLE "GameEventArchive" () INHERITS ("GameEvent")`,
+      'it has inheritance parents or children',
+    ],
+    ['column privileges', `${PLAIN}; GRANT SELECT ("type") ON "GameEvent" TO PUBLIC`, 'it has column privileges'],
+    [
+      'a NOT VALID constraint',
+      `${PLAIN}; ALTER TABLE "GameEvent" ADD CONSTRAINT type_set CHECK ("type" <> '') NOT VALID`,
+      'its constraints type_set are NOT VALID: validate them first',
+    ],
+    [
+      'a NO INHERIT constraint',
+      `${PLAIN}; ALTER TABLE "GameEvent" ADD CONSTRAINT positive CHECK (id > 0) NO INHERIT`,
+      'its CHECK constraints positive are NO INHERIT',
+    ],
+    [
+      'a unique expression index',
+      `${PLAIN}; CREATE UNIQUE INDEX "GameEvent_match" ON "GameEvent" (lower("matchId"))`,
+      'its unique index "GameEvent_match" has an expression',
+    ],
+    [
+      'a partial unique index',
+      `${PLAIN}; CREATE UNIQUE INDEX "GameEvent_first" ON "GameEvent" ("matchId") WHERE "type" = 'first'`,
+      'its unique index "GameEvent_first" has a WHERE clause',
+    ],
+    [
+      'a unique index with INCLUDE columns',
+      `${PLAIN}; CREATE UNIQUE INDEX "GameEvent_match" ON "GameEvent" ("matchId") INCLUDE ("type")`,
+      'its unique index "GameEvent_match" has INCLUDE columns',
+    ],
+    [
+      'a deferrable unique constraint',
+      `${PLAIN}; ALTER TABLE "GameEvent" ADD CONSTRAINT "GameEvent_match" UNIQUE ("matchId") DEFERRABLE`,
+      'its unique index "GameEvent_match" has a deferrable constraint',
+    ],
+    [
+      "an 'infinity' date",
+      `${PLAIN}; INSERT INTO "GameEvent" ("matchId", "type", "createdAt") VALUES ('m9', 'kill', 'infinity')`,
+      `has 1 row(s) with "createdAt" = 'infinity': no month holds them`,
+    ],
+    [
+      'rows dated years ahead',
+      `${PLAIN}; INSERT INTO "GameEvent" ("matchId", "type", "createdAt") VALUES ('m9', 'kill', '2036-05-01')`,
+      'has rows dated up to 2036-05 in "createdAt", after the last month this conversion partitions (2027-02)',
+    ],
   ])('refuses a table %s, changing nothing', async (_case, setup, message) => {
     await client.query(setup);
+    const before = await catalogOf('"GameEvent"');
     await expect(convertToPartitioned(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW })).rejects.toThrow(
       message,
     );
+    expect(await catalogOf('"GameEvent"')).toEqual(before);
+  });
+
+  test('carries the table privileges over to the partitioned table', async () => {
+    await createPrismaTables();
+    await client.query(`GRANT SELECT, INSERT ON "GameEvent" TO PUBLIC`);
+    await convertToPartitioned(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW });
+    const { rows } = await client.query(
+      `SELECT privilege_type FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = '"GameEvent"'::regclass)) WHERE grantee = 0 ORDER BY 1`,
+    );
+    expect(rows.map((row) => row.privilege_type)).toEqual(['INSERT', 'SELECT']);
+  });
+
+  test('carries over an index whose name reads like SQL', async () => {
+    await createPrismaTables();
+    await client.query(`CREATE INDEX "GameEvent ON type USING x" ON "GameEvent" ("type")`);
+    await convertToPartitioned(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW });
+    const { rows } = await client.query(`SELECT pg_get_indexdef('"GameEvent ON type USING x"'::regclass) AS definition`);
+    expect(rows[0].definition).toBe('CREATE INDEX "GameEvent ON type USING x" ON ONLY public."GameEvent" USING btree (type)');
+  });
+
+  test('a conversion stopped after its first change takes it back: the table is as it was', async () => {
+    await createPrismaTables();
+    // The legacy partition's name is taken: the swap fails after the range check and the unique index were built.
+    await client.query(`CREATE TABLE "GameEvent_legacy" (x int)`);
+    const before = await catalogOf('"GameEvent"');
+    await expect(convertToPartitioned(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW })).rejects.toThrow(
+      /relation "GameEvent_legacy" already exists \(conversion of "public"."GameEvent" stopped; the table is as it was\)/,
+    );
+    expect(await catalogOf('"GameEvent"')).toEqual(before);
   });
 });
 

@@ -330,6 +330,14 @@ describe('a maintenance pass', () => {
     expect((await partitionMonths(client, table))[0]).toBe('2025-10');
   });
 
+  test('names a configured view as a view, not as a table to convert', async () => {
+    await client.query(`CREATE VIEW "GameEvent" AS SELECT now()::timestamp AS "createdAt"`);
+    const summary = await pass(client, [
+      settings({ schema: 'public', table: 'GameEvent', column: 'createdAt', qualified: '"public"."GameEvent"' }),
+    ]);
+    expect(summary.tables[0].errors).toEqual(['"public"."GameEvent" is a view, not a table: only a table can be partitioned by month']);
+  });
+
   test("retires an old partition bounded from '-infinity'", async () => {
     const { table } = await tableWithMonths('2025-11', '2026-11');
     await client.query(`CREATE TABLE "GameEvent_before" PARTITION OF "GameEvent" FOR VALUES FROM ('-infinity') TO ('2025-01-01')`);

@@ -172,4 +172,28 @@ describe('the original functions, for operators in psql', () => {
       await session.end();
     }
   });
+
+  test.each(['Postgres, MDY', 'SQL, DMY', 'German'])(
+    'bounds read the same in a session with DateStyle %s and an abbreviation that means two zones (IST)',
+    async (style) => {
+      const session = await db.connect({ timeZone: 'Asia/Kolkata' });
+      try {
+        const table = `IstEvent_${style.replace(/\W/g, '')}`;
+        const events = await createPartitionedEvents(client, { table, columnType: 'timestamptz' });
+        await client.query(`SELECT partition_maintenance.create_monthly_partition($1, date '2026-11-01')`, [events.qualified]);
+        await session.query(`SET DateStyle = '${style}'`);
+        const { rows } = await session.query(
+          `SELECT to_char(range_start, 'YYYY-MM-DD HH24:MI') AS start FROM partition_maintenance.partitions($1::regclass)`,
+          [events.qualified],
+        );
+        expect(rows).toEqual([{ start: '2026-11-01 00:00' }]);
+        // The month exists: creating it again from this session is a no-op, not an overlap.
+        await expect(
+          session.query(`SELECT partition_maintenance.create_monthly_partition($1, date '2026-11-15') AS created`, [events.qualified]),
+        ).resolves.toMatchObject({ rows: [{ created: null }] });
+      } finally {
+        await session.end();
+      }
+    },
+  );
 });
