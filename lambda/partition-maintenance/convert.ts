@@ -73,7 +73,8 @@ export async function convertToPartitioned(client: ClientBase, options: ConvertO
   const legacyName = await truncatedName(client, `${options.table}_legacy`);
   const legacy = `${quoteIdent(options.schema)}.${quoteIdent(legacyName)}`;
   const column = quoteIdent(options.column);
-  const checkName = quoteIdent(await truncatedName(client, `${options.table}_legacy_range`));
+  const checkConstraint = await truncatedName(client, `${options.table}_legacy_range`);
+  const checkName = quoteIdent(checkConstraint);
 
   // From here on a failure undoes what was done before the swap (which is one transaction), so that
   // the table is left as it was: no range CHECK that would refuse the application's rows once the
@@ -84,7 +85,7 @@ export async function convertToPartitioned(client: ClientBase, options: ConvertO
     await changeTable();
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    const undone = await undo(client, options.schema, qualified, checkName, built);
+    const undone = await undo(client, options.schema, qualified, checkConstraint, built, retry);
     throw new Error(`${(error as Error).message} (conversion of ${qualified} stopped; ${undone})`, { cause: error });
   }
 
@@ -106,10 +107,16 @@ export async function convertToPartitioned(client: ClientBase, options: ConvertO
     for (const index of table.indexes.filter((candidate) => candidate.unique && !candidate.columns.includes(options.column))) {
       const name = await truncatedName(client, `${index.name}_${options.column}`);
       const columns = [...index.columns, options.column].map(quoteIdent).join(', ');
-      await timed(`build unique index ${name} concurrently`, () =>
-        client.query(`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${qualified} (${columns})`),
-      );
+      const indexName = `${quoteIdent(options.schema)}.${quoteIdent(name)}`;
       built.push(name);
+      // A build stopped half-way (waiting on an old transaction past lock_timeout) leaves an
+      // INVALID index: dropped before each attempt, and by the undo if none succeeds.
+      await timed(`build unique index ${name} concurrently`, () =>
+        retry(`build ${name}`, async () => {
+          await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${indexName}`);
+          await client.query(`CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${qualified} (${columns})`);
+        }),
+      );
       uniqueIndexes.set(index.name, name);
     }
 
@@ -374,7 +381,10 @@ async function unsupported(client: ClientBase, oid: string): Promise<string[]> {
     columnGrants: boolean;
     notValid: string | null;
     noInherit: string | null;
-    uniqueIndexes: { name: string; expression: boolean; partial: boolean; include: boolean; deferrable: boolean; method: string }[] | null;
+    invalidIndexes: string | null;
+    uniqueIndexes:
+      | { name: string; expression: boolean; partial: boolean; include: boolean; deferrable: boolean; method: string; plain: boolean }[]
+      | null;
   }>(
     `SELECT c.relrowsecurity OR c.relforcerowsecurity OR EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = c.oid) AS rls,
             (SELECT string_agg(quote_ident(tgname), ', ') FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal) AS triggers,
@@ -389,10 +399,19 @@ async function unsupported(client: ClientBase, oid: string): Promise<string[]> {
             (SELECT json_agg(json_build_object(
                       'name', ic.relname, 'expression', 0 = ANY (i.indkey::int2[]), 'partial', i.indpred IS NOT NULL,
                       'include', i.indnkeyatts <> i.indnatts, 'method', am.amname,
+                      -- Plain: key columns and nothing else (no collation, operator class, order,
+                      -- NULLS NOT DISTINCT or storage option), as the partitioned form rebuilds it.
+                      'plain', pg_get_indexdef(i.indexrelid) = format('CREATE UNIQUE INDEX %I ON %I.%I USING btree (%s)',
+                        ic.relname, n.nspname, c.relname,
+                        (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord)
+                         FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum)),
                       'deferrable', coalesce((SELECT bool_or(condeferrable) FROM pg_constraint WHERE conindid = i.indexrelid AND conrelid = c.oid AND contype IN ('p', 'u')), false)))
              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
-             WHERE i.indrelid = c.oid AND i.indisunique) AS "uniqueIndexes"
-     FROM pg_class c WHERE c.oid = $1`,
+             WHERE i.indrelid = c.oid AND i.indisunique) AS "uniqueIndexes",
+            (SELECT string_agg(quote_ident(ic.relname), ', ') FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+             WHERE i.indrelid = c.oid AND NOT i.indisvalid) AS "invalidIndexes"
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1`,
     [oid],
   );
   const shape = rows[0];
@@ -404,6 +423,9 @@ async function unsupported(client: ClientBase, oid: string): Promise<string[]> {
   if (shape.columnGrants) problems.push('it has column privileges, which the partitioned table would not have');
   if (shape.notValid) problems.push(`its constraints ${shape.notValid} are NOT VALID: validate them first`);
   if (shape.noInherit) problems.push(`its CHECK constraints ${shape.noInherit} are NO INHERIT, which a partitioned table cannot have`);
+  if (shape.invalidIndexes) {
+    problems.push(`its indexes ${shape.invalidIndexes} are INVALID (a concurrent build that did not finish): drop or rebuild them first`);
+  }
   for (const index of shape.uniqueIndexes ?? []) {
     const why = [
       index.expression && 'an expression',
@@ -412,6 +434,7 @@ async function unsupported(client: ClientBase, oid: string): Promise<string[]> {
       index.deferrable && 'a deferrable constraint',
       index.method !== 'btree' && `the ${index.method} method`,
     ].filter(Boolean);
+    if (why.length === 0 && !index.plain) why.push('a collation, an operator class, a sort order, NULLS NOT DISTINCT or storage options');
     if (why.length) {
       problems.push(
         `its unique index ${quoteIdent(index.name)} has ${why.join(', ')}: a partitioned table's unique index is made of ` +
@@ -422,18 +445,41 @@ async function unsupported(client: ClientBase, oid: string): Promise<string[]> {
   return problems;
 }
 
-/** Takes back what the conversion did before its swap; says what it did. */
-async function undo(client: ClientBase, schema: string, qualified: string, checkName: string, built: readonly string[]): Promise<string> {
-  try {
-    await client.query(`ALTER TABLE ${qualified} DROP CONSTRAINT IF EXISTS ${checkName}`);
-    for (const name of built) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${quoteIdent(name)}`);
-    return 'the table is as it was';
-  } catch (error) {
-    return (
-      `taking back its changes failed too (${(error as Error).message}): drop the constraint ${checkName}` +
-      `${built.length ? ` and the indexes ${built.map(quoteIdent).join(', ')}` : ''} of ${qualified} yourself`
+/**
+ * Takes back what the conversion did before its swap (the swap is one transaction), each step with
+ * the same bounded lock waits as the conversion; says what is left, if anything.
+ */
+async function undo(
+  client: ClientBase,
+  schema: string,
+  qualified: string,
+  checkConstraint: string,
+  built: readonly string[],
+  retry: <T>(step: string, work: () => Promise<T>) => Promise<T>,
+): Promise<string> {
+  const left: string[] = [];
+  const attempt = async (what: string, exists: string, drop: string) => {
+    try {
+      const { rows } = await client.query(exists);
+      if (rows.length) await retry(`undo: drop ${what}`, () => client.query(drop));
+    } catch (error) {
+      left.push(`${what} (${(error as Error).message})`);
+    }
+  };
+  await attempt(
+    `the constraint ${quoteIdent(checkConstraint)}`,
+    `SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(${client.escapeLiteral(qualified)}) AND conname = ${client.escapeLiteral(checkConstraint)}`,
+    `ALTER TABLE ${qualified} DROP CONSTRAINT IF EXISTS ${quoteIdent(checkConstraint)}`,
+  );
+  for (const name of built) {
+    const index = `${quoteIdent(schema)}.${quoteIdent(name)}`;
+    await attempt(
+      `the index ${index}`,
+      `SELECT 1 WHERE to_regclass(${client.escapeLiteral(index)}) IS NOT NULL`,
+      `DROP INDEX CONCURRENTLY IF EXISTS ${index}`,
     );
   }
+  return left.length ? `taking its changes back failed for ${left.join(', ')}: drop them yourself` : 'the table is as it was';
 }
 
 async function boundLiteral(client: ClientBase, at: Date, type: string): Promise<string> {

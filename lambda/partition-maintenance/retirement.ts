@@ -112,6 +112,16 @@ async function reattach(run: TableRun, partition: PartitionRow): Promise<void> {
   await journal(client, partition, parent, 'reattached');
 }
 
+/** Attaches the month back; undefined when that worked, else what went wrong, for the error that led here. */
+async function reattachOrSay(run: TableRun, partition: PartitionRow): Promise<string | undefined> {
+  try {
+    await reattach(run, partition);
+    return undefined;
+  } catch (error) {
+    return `attaching it back to ${run.parent} failed too (${(error as Error).message}): it is detached, its rows out of the application's sight`;
+  }
+}
+
 /** DETACH ... CONCURRENTLY, or FINALIZE when an earlier attempt (or pass) was interrupted half-way. */
 async function detach(client: ClientBase, parent: string, partition: PartitionRow, retry: Retry): Promise<void> {
   await retry(`detach ${partition.partition}`, async () => {
@@ -142,18 +152,19 @@ async function archiveAndDrop(run: TableRun, partition: PartitionRow): Promise<v
     } catch (error) {
       if (!(error instanceof ArchiveError)) throw error;
       // Put the month back where the application can see it; the next pass tries again.
-      await reattach(run, partition);
-      throw error;
+      const back = await reattachOrSay(run, partition);
+      throw back === undefined ? error : new ArchiveError(`${error.message}; ${back}`);
     }
   }
   try {
     await retry(`drop ${partition.partition}`, () => client.query(`DROP TABLE ${partition.partition}`));
   } catch (error) {
     // Never leave a month detached and not dropped, out of the application's sight.
-    await reattach(run, partition);
-    throw new Error(`dropping ${partition.partition} failed, so it was attached back to ${parent}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    const back = await reattachOrSay(run, partition);
+    throw new Error(
+      `dropping ${partition.partition} failed (${(error as Error).message}); ${back ?? `it was attached back to ${parent}`}`,
+      { cause: error },
+    );
   }
   await journal(client, partition, parent, 'dropped');
   summary.retired.push(retired);

@@ -210,6 +210,11 @@ describe('conversion of a plain table into a monthly partitioned one', () => {
       'its unique index "GameEvent_match" has a deferrable constraint',
     ],
     [
+      'a unique index with a collation',
+      `${PLAIN}; CREATE UNIQUE INDEX "GameEvent_match" ON "GameEvent" ("matchId" COLLATE "C")`,
+      'its unique index "GameEvent_match" has a collation, an operator class, a sort order, NULLS NOT DISTINCT or storage options',
+    ],
+    [
       "an 'infinity' date",
       `${PLAIN}; INSERT INTO "GameEvent" ("matchId", "type", "createdAt") VALUES ('m9', 'kill', 'infinity')`,
       `has 1 row(s) with "createdAt" = 'infinity': no month holds them`,
@@ -244,6 +249,44 @@ describe('conversion of a plain table into a monthly partitioned one', () => {
     await convertToPartitioned(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW });
     const { rows } = await client.query(`SELECT pg_get_indexdef('"GameEvent ON type USING x"'::regclass) AS definition`);
     expect(rows[0].definition).toBe('CREATE INDEX "GameEvent ON type USING x" ON ONLY public."GameEvent" USING btree (type)');
+  });
+
+  test('a unique index build held up by an old snapshot past the retry budget is taken back with the range check', async () => {
+    await createPrismaTables();
+    const before = await catalogOf('"GameEvent"');
+    const reader = await db.connect();
+    try {
+      await reader.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM "Match"`);
+      await expect(
+        convertToPartitioned(client, {
+          schema: 'public',
+          table: 'GameEvent',
+          column: 'createdAt',
+          now: NOW,
+          retry: { lockTimeoutMs: 100, initialBackoffMs: 20, maxBackoffMs: 100, maxWaitMs: 600 },
+        }),
+      ).rejects.toThrow(/build GameEvent_pkey_createdAt.*\(conversion of "public"."GameEvent" stopped; the table is as it was\)/);
+    } finally {
+      await reader.end();
+    }
+    expect(await catalogOf('"GameEvent"')).toEqual(before); // no INVALID index, no range check
+  });
+
+  test('refuses a table with an INVALID index (a concurrent build that did not finish), changing nothing', async () => {
+    await createPrismaTables();
+    const reader = await db.connect();
+    try {
+      await reader.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM "Match"`);
+      await client.query(`SET lock_timeout = 100`);
+      await expect(client.query(`CREATE INDEX CONCURRENTLY "GameEvent_type_idx" ON "GameEvent" ("type")`)).rejects.toThrow(/lock timeout/);
+    } finally {
+      await reader.end();
+    }
+    const before = await catalogOf('"GameEvent"');
+    await expect(convertToPartitioned(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', now: NOW })).rejects.toThrow(
+      'its indexes "GameEvent_type_idx" are INVALID (a concurrent build that did not finish): drop or rebuild them first',
+    );
+    expect(await catalogOf('"GameEvent"')).toEqual(before);
   });
 
   test('a conversion stopped after its first change takes it back: the table is as it was', async () => {

@@ -324,7 +324,7 @@ describe('a maintenance pass', () => {
     const before = await countRows(client, table);
     const summary = await pass(client, [settings(table)]);
     expect(summary.tables[0].errors).toEqual([
-      expect.stringMatching(/^dropping "GameEvent_p2025_10" failed, so it was attached back to "GameEvent": cannot drop table/),
+      expect.stringMatching(/^dropping "GameEvent_p2025_10" failed \(cannot drop table .*\); it was attached back to "GameEvent"$/),
     ]);
     expect(await countRows(client, table)).toBe(before);
     expect((await partitionMonths(client, table))[0]).toBe('2025-10');
@@ -345,6 +345,28 @@ describe('a maintenance pass', () => {
     const summary = await pass(client, [settings(table)]);
     expect(summary.tables[0].errors).toEqual([]);
     expect(summary.tables[0].retired).toEqual([{ partition: '"GameEvent_before"', range: '..2024-12' }]);
+  });
+
+  test.each(['archive', 'DROP'])("a partition bounded from '-infinity' whose %s fails is attached back as it was", async (failing) => {
+    const { table } = await tableWithMonths('2025-11', '2026-11');
+    await client.query(`CREATE TABLE "GameEvent_before" PARTITION OF "GameEvent" FOR VALUES FROM ('-infinity') TO ('2025-01-01')`);
+    await client.query(
+      `INSERT INTO "GameEvent" ("matchId", "type", "createdAt") VALUES ('m1', 'kill', '-infinity'), ('m1', 'kill', '2024-06-01')`,
+    );
+    await installAwsS3StandIn(client, failing === 'archive' ? 'fail' : 'ok');
+    if (failing === 'DROP') {
+      await client.query(`ALTER TABLE "GameEvent_before" ADD CONSTRAINT "before_id" UNIQUE (id)`);
+      await client.query(`CREATE TABLE "Pinned" ("eventId" int REFERENCES "GameEvent_before" (id))`);
+    }
+    const summary = await pass(client, [settings(table, { archive: true })]);
+    expect(summary.tables[0].errors).toEqual([
+      expect.stringContaining(failing === 'archive' ? 'stand-in: S3 rejected' : 'cannot drop table'),
+    ]);
+    const { rows } = await client.query(
+      `SELECT pg_get_expr(relpartbound, oid) AS bound FROM pg_class WHERE oid = '"GameEvent_before"'::regclass`,
+    );
+    expect(rows[0].bound).toBe(`FOR VALUES FROM ('-infinity') TO ('2025-01-01 00:00:00')`);
+    expect((await client.query(`SELECT count(*)::int AS n FROM "GameEvent" WHERE "createdAt" < '2025-01-01'`)).rows[0].n).toBe(2);
   });
 
   describe('with archiving on', () => {
