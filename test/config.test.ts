@@ -149,6 +149,109 @@ describe('each bad value fails with a message naming the environment and the fie
       { 'services.runHours.stopHourUtc': '5' },
       'dev: services.runHours.stopHourUtc must come after startHourUtc, on the same UTC day (got 5)',
     ],
+    [
+      'CIDR with host bits (the CDK would round the VPC up, the rules would not)',
+      'prod',
+      { 'network.cidr': '10.10.5.0/16' },
+      'prod: network.cidr must be a network address, without host bits: 10.10.5.0/16 is in 10.10.0.0/16 (got "10.10.5.0/16")',
+    ],
+    [
+      'instance class of no known size',
+      'prod',
+      { 'database.instanceType': 'foo.bar' },
+      'prod: database.instanceType must be an RDS instance class, e.g. r6g.large (got "foo.bar")',
+    ],
+    [
+      'retired instance family',
+      'dev',
+      { 'database.instanceType': 't2.micro' },
+      'dev: database.instanceType must be a current instance class: RDS offers no PostgreSQL 17 on the t2 family (got "t2.micro")',
+    ],
+    [
+      'Aurora on a micro class',
+      'staging',
+      { 'database.instanceType': 't4g.micro' },
+      'staging: database.instanceType must be medium or large in a burstable family under Aurora (its smallest classes are t3.medium and t4g.medium) (got "t4g.micro")',
+    ],
+    [
+      'storage ceiling less than 10 % above the floor',
+      'dev',
+      { 'database.maxAllocatedStorageGiB': '21' },
+      'dev: database.maxAllocatedStorageGiB must be at least 10 % above database.allocatedStorageGiB (20): 22 or more (got 21)',
+    ],
+    [
+      'cache version ElastiCache does not run',
+      'prod',
+      { 'cache.engineVersion': '7.9' },
+      'prod: cache.engineVersion must be a Redis OSS version ElastiCache runs: 7.0, 7.1 (got "7.9")',
+    ],
+    [
+      'retired cache node',
+      'dev',
+      { 'cache.nodeType': 'cache.t2.micro' },
+      'dev: cache.nodeType must be a current node type: ElastiCache creates no new cluster on T1, T2, M1, M2, M3, C1 or R3 nodes (got "cache.t2.micro")',
+    ],
+    [
+      'burstable cache node of a size ElastiCache does not offer',
+      'dev',
+      { 'cache.nodeType': 'cache.t3.large' },
+      'dev: cache.nodeType must be a burstable node of size micro, small or medium (the sizes ElastiCache offers for T3 and T4g) (got "cache.t3.large")',
+    ],
+    [
+      'cache node of no known size',
+      'dev',
+      { 'cache.nodeType': 'cache.foo.bar' },
+      'dev: cache.nodeType must be an ElastiCache node type, e.g. cache.t4g.small (got "cache.foo.bar")',
+    ],
+    [
+      'path pattern over 128 characters',
+      'prod',
+      { 'services.apiPathPattern': `/${'a'.repeat(128)}` },
+      `prod: services.apiPathPattern must be an ALB path pattern of at most 128 characters, e.g. /api/* (got "/${'a'.repeat(128)}")`,
+    ],
+    [
+      'table name not in ASCII (it names CloudWatch metrics)',
+      'prod',
+      { 'maintenance.tables.0.table': 'Événement' },
+      'prod: maintenance.tables.0.table must be a PostgreSQL name of 1 to 63 printable ASCII characters (it names CloudWatch metrics), exact and case-sensitive (got "Événement")',
+    ],
+    [
+      'table listed twice',
+      'prod',
+      { 'maintenance.tables.1.schema': 'public', 'maintenance.tables.1.table': 'GameEvent', 'maintenance.tables.1.column': 'createdAt' },
+      'prod: maintenance.tables must list each table once (its alarm is named after it) (got [{"schema":"public","table":"GameEvent","column":"createdAt"},{"schema":"public","table":"GameEvent","column":"createdAt"}])',
+    ],
+    [
+      'hosted zone id over 32 characters',
+      'prod',
+      { 'loadBalancer.hostedZoneId': `Z${'A'.repeat(32)}` },
+      `prod: loadBalancer.hostedZoneId must be a Route 53 hosted zone id, e.g. Z0123456789ABC (got "Z${'A'.repeat(32)}")`,
+    ],
+    [
+      'owner with the aws: prefix',
+      'dev',
+      { owner: 'aws:team' },
+      'dev: owner must not start with aws: (AWS keeps that prefix for its own tags) (got "aws:team")',
+    ],
+    [
+      'domain name over 64 characters (the certificate would refuse it)',
+      'prod',
+      { 'loadBalancer.domainName': `${'a'.repeat(55)}.example.com` },
+      `prod: loadBalancer.domainName must be a lower-case DNS name of at most 64 characters, e.g. cs2.example.com (got "${'a'.repeat(55)}.example.com")`,
+    ],
+    [
+      'the same e-mail twice',
+      'prod',
+      { 'monitoring.alarmEmails': 'oncall@example.com,OnCall@example.com' },
+      'prod: monitoring.alarmEmails must list each e-mail address once (one subscription each) (got ["oncall@example.com","OnCall@example.com"])',
+    ],
+    ['a prototype name as a setting', 'dev', { 'database.toString': '1' }, 'dev: database.toString is not a known setting'],
+    [
+      'a list indexed by a name',
+      'dev',
+      { 'network.availabilityZones.x': 'eu-west-1a' },
+      'dev: network.availabilityZones.x is not a valid setting path: network.availabilityZones is a list, indexed by number',
+    ],
     ['bad account', 'prod', { account: '1234' }, 'prod: account must be a 12-digit AWS account id (got "1234")'],
     ['bad region', 'prod', { region: 'Ireland' }, 'prod: region must be an AWS region name, e.g. eu-west-1 (got "Ireland")'],
     ['unknown key', 'prod', { 'network.natGateway': '1' }, 'prod: network.natGateway is not a known setting'],
@@ -171,7 +274,7 @@ describe('each bad value fails with a message naming the environment and the fie
       'Valkey with a Redis version',
       'dev',
       { 'cache.engine': 'valkey' },
-      'dev: cache.engineVersion must be a Valkey 7.2 or 8.x version (got "7.1")',
+      'dev: cache.engineVersion must be a Valkey version ElastiCache runs: 7.2, 8.0, 8.1, 8.2, 9.0, 9.1 (got "7.1")',
     ],
     ['unknown cache engine', 'dev', { 'cache.engine': 'memcached' }, 'dev: cache.engine must be one of redis, valkey (got "memcached")'],
     [
@@ -202,7 +305,7 @@ describe('each bad value fails with a message naming the environment and the fie
       'storage ceiling under the floor, in range',
       'dev',
       { 'database.allocatedStorageGiB': '200' },
-      'dev: database.maxAllocatedStorageGiB must be at least database.allocatedStorageGiB (200) (got 100)',
+      'dev: database.maxAllocatedStorageGiB must be at least 10 % above database.allocatedStorageGiB (200): 220 or more (got 100)',
     ],
     [
       'a standby setting under Aurora',
@@ -226,7 +329,7 @@ describe('each bad value fails with a message naming the environment and the fie
       'Performance Insights retention',
       'dev',
       { 'database.performanceInsightsRetentionDays': '30' },
-      'dev: database.performanceInsightsRetentionDays must be 7, or a multiple of 31 up to 731 (got 30)',
+      'dev: database.performanceInsightsRetentionDays must be 7, a multiple of 31 up to 713 (23 months), or 731 (got 30)',
     ],
     [
       'monitoring interval',
@@ -315,6 +418,23 @@ describe('each bad value fails with a message naming the environment and the fie
     ],
   ])('%s', (_case, envName, overrides, message) => {
     expect(errorsOf(envName, overrides)).toContain(message);
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['Performance Insights kept 731 days (its two-year option)', { 'database.performanceInsightsRetentionDays': '731' }],
+    ['Valkey 9.1', { 'cache.engine': 'valkey', 'cache.engineVersion': '9.1' }],
+    [
+      'a storage ceiling exactly 10 % above the floor',
+      {
+        'database.engine': 'instance',
+        'database.multiAz': 'true',
+        'database.allocatedStorageGiB': '200',
+        'database.maxAllocatedStorageGiB': '220',
+      },
+    ],
+    ['an Aurora burstable class of the smallest size Aurora offers', { 'database.instanceType': 't4g.medium' }],
+  ])('accepts what AWS accepts at the edge: %s', (_case, overrides) => {
+    expect(loadConfig({ envName: 'prod', overrides }).envName).toBe('prod');
   });
 
   test('only dev may lose its data on deletion', () => {

@@ -95,8 +95,13 @@ function applyOverride(raw: Record<string, unknown>, path: string, value: unknow
     return 'is not a valid setting path';
   }
   let node: Record<string, unknown> = raw;
-  for (const [depth, key] of keys.slice(0, -1).entries()) {
-    const next = node[key];
+  for (const [depth, key] of keys.entries()) {
+    // A list is indexed by number; any other key would set a property that no one reads.
+    if (Array.isArray(node) && !/^\d+$/.test(key)) {
+      return `is not a valid setting path: ${keys.slice(0, depth).join('.')} is a list, indexed by number`;
+    }
+    if (depth === keys.length - 1) break;
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
     if (next === undefined) {
       node[key] = {};
     } else if (next === null || typeof next !== 'object') {
@@ -116,7 +121,8 @@ function schemaAt(keys: readonly string[]): Schema | undefined {
   let schema: Schema | undefined = environmentSchema as unknown as Schema;
   for (const key of keys) {
     schema = unwrap(schema);
-    if (schema?.def.type === 'object') schema = schema.def.shape?.[key];
+    if (schema?.def.type === 'object')
+      schema = schema.def.shape && Object.hasOwn(schema.def.shape, key) ? schema.def.shape[key] : undefined;
     else if (schema?.def.type === 'array' && /^\d+$/.test(key)) schema = schema.def.element;
     else return undefined;
   }

@@ -70,13 +70,30 @@ export function logRetentionDays() {
 }
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(1[6-9]|20)$/;
+/** The block's network address, its host bits cleared (`10.10.5.0/16` is in `10.10.0.0/16`). */
+function networkAddress(cidr: string): string {
+  const [address, bits] = cidr.split('/');
+  const value = address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  const network = value - (value % size);
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.')}/${bits}`;
+}
+
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const AVAILABILITY_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 
 export const networkSchema = z.strictObject({
   /** The VPC's IPv4 range, a /16 to /20 (subnet sizes are derived from it). */
   cidr: replacing(
-    text(IPV4_CIDR, 'an IPv4 CIDR block from /16 to /20, e.g. 10.0.0.0/16'),
+    text(IPV4_CIDR, 'an IPv4 CIDR block from /16 to /20, e.g. 10.0.0.0/16').refine(
+      (cidr) => !IPV4_CIDR.test(cidr) || networkAddress(cidr) === cidr,
+      {
+        // The CDK would round a block with host bits up to the next network, while security-group
+        // rules keep the block as written: the VPC and its rules would not agree.
+        error: (issue) =>
+          `must be a network address, without host bits: ${String(issue.input)} is in ${networkAddress(String(issue.input))}`,
+      },
+    ),
     'the VPC and every subnet are replaced, and with them the database, cache and file system: rebuild the environment from its backups',
   ),
   /** Explicit AZs so that synth never looks them up. */
@@ -103,7 +120,10 @@ export const networkSchema = z.strictObject({
   flowLogRetentionDays: logRetentionDays(),
 });
 
-const INSTANCE_CLASS = /^(db\.)?[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/** `family.size`, with one of the sizes RDS names its classes by. */
+const INSTANCE_CLASS = /^(db\.)?[a-z][a-z0-9-]*\.(micro|small|medium|large|xlarge|\d+xlarge|metal(-\d+xl)?)$/;
+/** Families of earlier generations that RDS offers no PostgreSQL 17 on. */
+const RDS_RETIRED_FAMILIES = ['t1', 't2', 'm1', 'm2', 'm3', 'r3'];
 
 /** Settings that only the `instance` engine has, and why Aurora has no use for each. */
 const INSTANCE_ONLY_DATABASE_FIELDS = ['multiAz', 'allocatedStorageGiB', 'maxAllocatedStorageGiB'] as const;
@@ -145,11 +165,11 @@ export const databaseSchema = z.strictObject({
   backupRetentionDays: integer(1, 35),
   /** PostgreSQL log export retention. */
   logRetentionDays: logRetentionDays(),
-  /** Performance Insights retention: 7 days is free; otherwise a multiple of 31 up to 731. */
+  /** Performance Insights retention: 7 days is free; otherwise a whole number of 31-day months up to 23, or 731 (2 years). */
   performanceInsightsRetentionDays: z
-    .number({ error: 'must be 7, or a multiple of 31 up to 731' })
-    .refine((days) => days === 7 || (Number.isInteger(days) && days % 31 === 0 && days >= 31 && days <= 731), {
-      error: 'must be 7, or a multiple of 31 up to 731',
+    .number({ error: 'must be 7, a multiple of 31 up to 713 (23 months), or 731' })
+    .refine((days) => days === 7 || days === 731 || (Number.isInteger(days) && days % 31 === 0 && days >= 31 && days <= 713), {
+      error: 'must be 7, a multiple of 31 up to 713 (23 months), or 731',
     }),
   /** Enhanced Monitoring granularity in seconds. */
   monitoringIntervalSeconds: z
@@ -168,6 +188,15 @@ export const databaseSchema = z.strictObject({
   }),
 });
 
+/** `cache.family.size`, with one of the sizes ElastiCache names its nodes by. */
+const CACHE_NODE_TYPE = /^cache\.[a-z][a-z0-9]*\.(micro|small|medium|large|xlarge|\d+xlarge)$/;
+
+/** The engine versions ElastiCache runs for node-based clusters, by engine (Redis OSS: the 7.x ones). */
+const CACHE_ENGINE_VERSIONS = { redis: ['7.0', '7.1'], valkey: ['7.2', '8.0', '8.1', '8.2', '9.0', '9.1'] } as const satisfies Record<
+  string,
+  readonly string[]
+>;
+
 export const cacheSchema = z.strictObject({
   /** Redis OSS (the original) or Valkey, its open-source successor. */
   engine: replacing(
@@ -176,7 +205,13 @@ export const cacheSchema = z.strictObject({
   ),
   /** Redis OSS 7.x or Valkey 7.2 / 8.x. */
   engineVersion: text(/^\d+\.\d+$/, 'a major.minor engine version, e.g. 7.1'),
-  nodeType: text(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'an ElastiCache node type, e.g. cache.t4g.small'),
+  nodeType: text(CACHE_NODE_TYPE, 'an ElastiCache node type, e.g. cache.t4g.small')
+    .refine((type) => !CACHE_NODE_TYPE.test(type) || !/^cache\.(t1|t2|m1|m2|m3|c1|r3)\./.test(type), {
+      error: 'must be a current node type: ElastiCache creates no new cluster on T1, T2, M1, M2, M3, C1 or R3 nodes',
+    })
+    .refine((type) => !CACHE_NODE_TYPE.test(type) || !/^cache\.t\d+g?\./.test(type) || /\.(micro|small|medium)$/.test(type), {
+      error: 'must be a burstable node of size micro, small or medium (the sizes ElastiCache offers for T3 and T4g)',
+    }),
   /** Primary plus replicas. */
   nodes: integer(1, 6),
   /** Promote a replica when the primary fails; needs two nodes or more. Also makes the group Multi-AZ. */
@@ -205,7 +240,11 @@ const EMAIL = text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address');
 
 export const monitoringSchema = z.strictObject({
   /** Who the alarm topic e-mails (each confirms the subscription once). */
-  alarmEmails: z.array(EMAIL, { error: 'must be a list of e-mail addresses' }),
+  alarmEmails: z
+    .array(EMAIL, { error: 'must be a list of e-mail addresses' })
+    .refine((emails) => new Set(emails.map((email) => email.toLowerCase())).size === emails.length, {
+      error: 'must list each e-mail address once (one subscription each)',
+    }),
   /** Load-balancer 5xx responses (its own and the targets'), percent of requests over 5 minutes. */
   loadBalancer5xxPercent: integer(1, 100),
   databaseCpuPercent: integer(1, 100),
@@ -223,6 +262,12 @@ export const monitoringSchema = z.strictObject({
 // PostgreSQL names may hold any character but NUL, which this excludes on purpose.
 // eslint-disable-next-line no-control-regex
 const POSTGRES_NAME = text(/^[^\u0000]{1,63}$/, 'a PostgreSQL name of 1 to 63 characters, exact and case-sensitive');
+
+/** A schema or table name: it also names CloudWatch metrics (the `Table` dimension), which take printable ASCII only. */
+const METRIC_POSTGRES_NAME = text(
+  /^[\x20-\x7e]{1,63}$/,
+  'a PostgreSQL name of 1 to 63 printable ASCII characters (it names CloudWatch metrics), exact and case-sensitive',
+);
 
 export const archivalSchema = z.strictObject({
   /** The original ARCHIVAL_ENABLED: export old months to S3 before dropping them. */
@@ -251,10 +296,13 @@ export const maintenanceSchema = z.strictObject({
   convertPlainTables: flag(),
   /** The monthly-partitioned tables, named exactly as the app's migrations create them. */
   tables: z
-    .array(z.strictObject({ schema: POSTGRES_NAME, table: POSTGRES_NAME, column: POSTGRES_NAME }), {
+    .array(z.strictObject({ schema: METRIC_POSTGRES_NAME, table: METRIC_POSTGRES_NAME, column: POSTGRES_NAME }), {
       error: 'must be a list of { schema, table, column }',
     })
-    .min(1, { error: 'must list at least one table' }),
+    .min(1, { error: 'must list at least one table' })
+    .refine((tables) => new Set(tables.map(({ schema, table }) => JSON.stringify([schema, table]))).size === tables.length, {
+      error: 'must list each table once (its alarm is named after it)',
+    }),
 });
 
 /** The tools a container health check may run; each must be in the image. */
@@ -320,7 +368,7 @@ export const servicesSchema = z.strictObject({
   runHours: runHoursSchema.optional(),
   logRetentionDays: logRetentionDays(),
   /** The ALB path routed to the API; everything else goes to the web front end. */
-  apiPathPattern: text(/^\/[\w\-./*]*$/, 'an ALB path pattern, e.g. /api/*'),
+  apiPathPattern: text(/^\/[\w\-./*]{0,127}$/, 'an ALB path pattern of at most 128 characters, e.g. /api/*'),
   web: serviceSchema,
   api: serviceSchema,
   parser: serviceSchema.extend({
@@ -343,11 +391,12 @@ export const imagesSchema = z.strictObject({
 
 export const loadBalancerSchema = z.strictObject({
   /** A public domain for HTTPS (certificate and DNS record); given with its hosted zone, no lookup. */
+  // At most 64 characters: the certificate's domain name is its subject's common name, which ACM caps there.
   domainName: text(
-    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-    'a lower-case DNS name, e.g. cs2.example.com',
+    /^(?=.{1,64}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'a lower-case DNS name of at most 64 characters, e.g. cs2.example.com',
   ).optional(),
-  hostedZoneId: text(/^Z[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id, e.g. Z0123456789ABC').optional(),
+  hostedZoneId: text(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id, e.g. Z0123456789ABC').optional(),
   /** Serve plain HTTP (no redirect). Only for an environment without a domain (dev). */
   allowPlainHttp: flag(),
   /** Seconds a connection may stay idle: demo uploads are large. */
@@ -393,7 +442,10 @@ export const environmentSchema = z
       'another region is another environment: every resource is created anew there, nothing moves',
     ),
     /** Team or person answerable for the environment; becomes the `owner` tag. */
-    owner: text(/^[\w.@+\-=:/ ]{1,128}$/, 'a tag value of 1 to 128 letters, digits, spaces or _.:/=+-@'),
+    owner: text(/^[\w.@+\-=:/ ]{1,128}$/, 'a tag value of 1 to 128 letters, digits, spaces or _.:/=+-@').refine(
+      (owner) => !owner.toLowerCase().startsWith('aws:'),
+      { error: 'must not start with aws: (AWS keeps that prefix for its own tags)' },
+    ),
     /** Protects the stateful stacks against `cdk destroy` (CloudFormation termination protection). */
     terminationProtection: flag(),
     /**
@@ -447,15 +499,16 @@ export const environmentSchema = z
         ctx.addIssue({ code: 'custom', path: ['database', field], message: 'is required when database.engine is instance' });
       }
     }
+    // RDS storage autoscaling refuses a ceiling less than 10 % above the allocated storage.
     if (
       database.allocatedStorageGiB !== undefined &&
       database.maxAllocatedStorageGiB !== undefined &&
-      database.maxAllocatedStorageGiB < database.allocatedStorageGiB
+      database.maxAllocatedStorageGiB < Math.ceil((database.allocatedStorageGiB * 11) / 10)
     ) {
       ctx.addIssue({
         code: 'custom',
         path: ['database', 'maxAllocatedStorageGiB'],
-        message: `must be at least database.allocatedStorageGiB (${database.allocatedStorageGiB})`,
+        message: `must be at least 10 % above database.allocatedStorageGiB (${database.allocatedStorageGiB}): ${Math.ceil((database.allocatedStorageGiB * 11) / 10)} or more`,
       });
     }
     if (database.appConnectionLimit > database.maxConnections) {
@@ -479,12 +532,26 @@ export const environmentSchema = z
         message: `needs at least 2 cache.nodes, and cache.nodes is ${cache.nodes}: a single node has nothing to fail over to`,
       });
     }
-    const supported = cache.engine === 'redis' ? /^7\.\d+$/ : /^(7\.2|8\.\d+)$/;
-    if (!supported.test(cache.engineVersion)) {
+    const versions: readonly string[] = CACHE_ENGINE_VERSIONS[cache.engine];
+    if (!versions.includes(cache.engineVersion)) {
       ctx.addIssue({
         code: 'custom',
         path: ['cache', 'engineVersion'],
-        message: cache.engine === 'redis' ? 'must be a Redis OSS 7.x version' : 'must be a Valkey 7.2 or 8.x version',
+        message: `must be a ${cache.engine === 'redis' ? 'Redis OSS' : 'Valkey'} version ElastiCache runs: ${versions.join(', ')}`,
+      });
+    }
+    const [family, size] = database.instanceType.replace(/^db\./, '').split('.');
+    if (RDS_RETIRED_FAMILIES.includes(family)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'instanceType'],
+        message: `must be a current instance class: RDS offers no PostgreSQL 17 on the ${family} family`,
+      });
+    } else if (database.engine === 'aurora' && /^t\d/.test(family) && !['medium', 'large'].includes(size)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'instanceType'],
+        message: 'must be medium or large in a burstable family under Aurora (its smallest classes are t3.medium and t4g.medium)',
       });
     }
     const { loadBalancer } = config;
