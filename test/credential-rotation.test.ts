@@ -8,7 +8,7 @@ import { DescribeReplicationGroupsCommand, ElastiCacheClient, ModifyReplicationG
 import { mockClient } from 'aws-sdk-client-mock';
 import * as net from 'net';
 import { Client } from 'pg';
-import { requestedKind, rotatedSecret } from '../lambda/credential-refresh/index';
+import { handler as refreshHandler, requestedKind, rotatedSecret } from '../lambda/credential-refresh/index';
 import {
   afterRotation,
   atDeployment,
@@ -23,6 +23,7 @@ import { assertServicesCaughtUp } from '../lambda/credential-rotation/caught-up'
 import { redisAcceptsToken } from '../lambda/credential-rotation/redis-auth';
 import { redisTokenRotator } from '../lambda/credential-rotation/redis-token';
 import { rotate, type RotationStep } from '../lambda/credential-rotation/rotation';
+import { responseEndpoint } from './support/cloudformation-response';
 import { FakeSecretsManager } from './support/fake-secrets-manager';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
@@ -555,5 +556,24 @@ describe('the connection secret and the restarts', () => {
     // By hand, after a refresh that failed every retry (README).
     expect(requestedKind(env, { refresh: 'database' })).toBe('database');
     expect(requestedKind(env, { refresh: 'everything' })).toBeUndefined();
+  });
+});
+
+describe('the connection-secret custom resource', () => {
+  test('answers a Delete SUCCESS before reading anything, even with its settings missing, so that a stack delete never hangs', async () => {
+    const endpoint = await responseEndpoint();
+    try {
+      await refreshHandler({
+        RequestType: 'Delete',
+        ResponseURL: endpoint.url,
+        StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Cs2Analytics-dev-services/1',
+        RequestId: 'request-1',
+        LogicalResourceId: 'ConnectionsWritten',
+        PhysicalResourceId: 'connection-secret',
+      });
+      expect(await endpoint.received).toMatchObject({ method: 'PUT', Status: 'SUCCESS', PhysicalResourceId: 'connection-secret' });
+    } finally {
+      endpoint.close();
+    }
   });
 });

@@ -97,6 +97,24 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
     const [, run] = only(template, 'Custom::PartitionMaintenance');
     expect(run.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
     expect(run.Properties.SqlVersion).toMatch(/^[0-9a-f]{16}$/);
+    // A run that never answers fails the deployment after 20 minutes, not CloudFormation's default hour.
+    expect(run.Properties.ServiceTimeout).toBe('1200');
+    // Another engine or database is a new, empty one: the run must happen again to set up the roles.
+    expect(run.Properties.DatabaseEngine).toBe(config.database.engine);
+    expect(run.Properties.DatabaseIdentifier).toEqual(env.DB_IDENTIFIER);
+    expect(run.Properties.LoginSecrets).toHaveLength(2);
+  });
+
+  test('may ask whether its own stack is rolling back (a rollback must not fail on a busy database), and nothing more of CloudFormation', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .concat(Object.values(template.findResources('AWS::IAM::ManagedPolicy')))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const cloudFormation = statements.filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('cloudformation:')),
+    );
+    expect(cloudFormation).toEqual([
+      expect.objectContaining({ Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } }),
+    ]);
   });
 
   test("sets up the app's roles at every deployment: the owner, and each login with its own secret and the connection limit", () => {

@@ -48,10 +48,11 @@ export function requestedKind(env: RefreshEnvironment, event: unknown): Credenti
 }
 
 export async function handler(event: unknown): Promise<unknown> {
-  const deps: RefreshDependencies = { env: readRefreshEnvironment(process.env), ...clients, log };
   if (isCustomResourceEvent(event)) {
+    // Answered before anything can throw: a Delete left unanswered holds the stack for an hour, then fails it.
     if (event.RequestType === 'Delete') return respondToCloudFormation(event, 'SUCCESS', 'nothing to remove');
     try {
+      const deps: RefreshDependencies = { env: readRefreshEnvironment(process.env), ...clients, log };
       const result = await atDeployment(deps);
       log({ event: 'deployment-refresh', ...result });
       return await respondToCloudFormation(event, 'SUCCESS', 'connection secret written');
@@ -60,6 +61,7 @@ export async function handler(event: unknown): Promise<unknown> {
       return respondToCloudFormation(event, 'FAILED', (error as Error).message);
     }
   }
+  const deps: RefreshDependencies = { env: readRefreshEnvironment(process.env), ...clients, log };
   const kind = requestedKind(deps.env, event);
   if (!kind) {
     log({ event: 'ignored', secret: rotatedSecret(event) });

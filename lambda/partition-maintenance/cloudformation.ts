@@ -1,3 +1,5 @@
+import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+
 /** The few fields of a CloudFormation custom-resource request this function uses. */
 export interface CustomResourceEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
@@ -35,4 +37,18 @@ export async function respondToCloudFormation(
     headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
   });
   if (!response.ok) throw new Error(`CloudFormation response rejected: HTTP ${response.status}`);
+}
+
+/**
+ * Whether the request's stack is rolling back. CloudFormation then sends an Update with the previous
+ * properties, and a failure there leaves the stack UPDATE_ROLLBACK_FAILED: such an Update must
+ * succeed. An error asking counts as "not rolling back" (the caller does its work as usual).
+ */
+export async function stackIsRollingBack(cloudFormation: CloudFormationClient, event: CustomResourceEvent): Promise<boolean> {
+  try {
+    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: event.StackId }));
+    return /ROLLBACK_IN_PROGRESS$/.test(Stacks?.[0]?.StackStatus ?? '');
+  } catch {
+    return false;
+  }
 }

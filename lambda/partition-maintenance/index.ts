@@ -3,14 +3,16 @@
  * custom resource whose service token is this function, so no extra provider function exists).
  * Thin on purpose: the work is in job.ts and pass.ts.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { isCustomResourceEvent, respondToCloudFormation, type CustomResourceEvent } from './cloudformation';
+import { isCustomResourceEvent, respondToCloudFormation, stackIsRollingBack, type CustomResourceEvent } from './cloudformation';
 import { readJobEnvironment, runConversionJob, runJob, syncAppRoles, type ConversionResult, type JobResult } from './job';
 import { logEvent } from './maintain';
 
 const rds = new RDSClient({});
 const secrets = new SecretsManagerClient({});
+const cloudFormation = new CloudFormationClient({});
 
 /** A direct invocation asking for the one-time conversion (`npm run convert`). */
 export interface ConvertRequest {
@@ -46,8 +48,14 @@ async function deploymentRun(event: CustomResourceEvent): Promise<void> {
     await respondToCloudFormation(event, 'SUCCESS', 'nothing to remove: the SQL stays with the data');
     return;
   }
+  // What the newer deployment installed stays (sql/ only moves forward, and the roles are the
+  // same): a rollback has nothing to put back here, and must not fail on a database that is busy.
+  if (event.RequestType === 'Update' && (await stackIsRollingBack(cloudFormation, event))) {
+    await respondToCloudFormation(event, 'SUCCESS', 'the stack is rolling back: the database keeps what it has');
+    return;
+  }
   try {
-    const deps = { env: readJobEnvironment(process.env), rds, secrets };
+    const deps = { env: readJobEnvironment(process.env), rds, secrets, connectWhileServing: true };
     const result = await runJob(deps);
     // The services log in as the app's roles: a deployment that cannot set them up fails.
     const roles = await syncAppRoles(deps);

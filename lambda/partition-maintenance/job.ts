@@ -41,7 +41,17 @@ export interface JobDependencies {
   readonly now?: Date;
   /** Where log lines and metric records go. @default console.log */
   readonly write?: (line: string) => void;
+  /**
+   * Also connect while the database is busy but serving: backing up, optimizing its storage (hours,
+   * after a storage change), changing its monitoring or log exports. The deployment's run does: it
+   * must set up the roles the services log in with. The daily pass waits for `available`.
+   * @default false
+   */
+  readonly connectWhileServing?: boolean;
 }
+
+/** Statuses in which RDS keeps the database serving connections, besides `available`. */
+const SERVING_STATUSES = /^(backing-up|storage-optimization|configuring-[a-z-]+)$/;
 
 export type JobResult = PassSummary | { status: 'skipped'; reason: string };
 
@@ -231,7 +241,7 @@ function outputs(deps: JobDependencies) {
 async function connect(deps: JobDependencies, log: (event: Record<string, unknown>) => void): Promise<ClientConfig | { skipped: string }> {
   const { env } = deps;
   const status = await databaseStatus(deps);
-  if (status !== 'available') {
+  if (status !== 'available' && !(deps.connectWhileServing && status !== undefined && SERVING_STATUSES.test(status))) {
     const reason = `database ${env.databaseIdentifier} is ${status ?? 'not found'}, not available`;
     log({ event: 'skipped', reason });
     return { skipped: reason };

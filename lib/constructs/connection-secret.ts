@@ -188,6 +188,8 @@ export class ConnectionSecret extends Construct {
     // replaced behind the same reference included: CloudFormation compares the resolved values),
     // before the services start.
     this.written = new CustomResource(this, 'Written', {
+      // Not CloudFormation's default hour: a write that never answers fails the deployment after this.
+      serviceTimeout: Duration.minutes(20),
       serviceToken: refresh.function.functionArn,
       resourceType: 'Custom::ConnectionSecret',
       properties: environment,

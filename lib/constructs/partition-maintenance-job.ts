@@ -110,6 +110,8 @@ export class PartitionMaintenanceJob extends Construct {
           resources: [database.describeArn],
         }),
         new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+        // At deploy time: whether its own stack is rolling back (an Update then must not fail).
+        new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }),
         new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
       ],
     });
@@ -215,7 +217,11 @@ export class PartitionMaintenanceJob extends Construct {
     new CustomResource(this, 'DeploymentRun', {
       serviceToken: this.function.functionArn,
       resourceType: 'Custom::PartitionMaintenance',
-      // A change to any of these reruns it: sql/, the tables, the app's roles.
+      // Not CloudFormation's default hour: a run that never answers (past the function's 15 minutes)
+      // fails the deployment after this, not after an hour.
+      serviceTimeout: Duration.minutes(20),
+      // A change to any of these reruns it: sql/, the tables, the app's roles and their secrets, and
+      // the database itself (another engine or instance is a new, empty database, without the roles).
       properties: {
         SqlVersion: sqlFingerprint(),
         Tables: JSON.stringify(tables),
@@ -224,6 +230,9 @@ export class PartitionMaintenanceJob extends Construct {
           logins: Object.keys(database.loginSecrets),
           connectionLimit: props.appConnectionLimit,
         }),
+        LoginSecrets: Object.values(database.loginSecrets).map((loginSecret) => loginSecret.secretArn),
+        DatabaseEngine: database.engine,
+        DatabaseIdentifier: database.identifier,
       },
     });
 

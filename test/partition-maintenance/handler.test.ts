@@ -1,20 +1,21 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { Client } from 'pg';
 import { handler as sourceHandler } from '../../lambda/partition-maintenance/index';
 import { loadSqlFiles } from '../../lambda/partition-maintenance/sql-files';
 import { readJobEnvironment } from '../../lambda/partition-maintenance/job';
 import { createPartitionedEvents, createPrismaGameEvents, partitionMonths } from '../support/game-events';
+import { responseEndpoint } from '../support/cloudformation-response';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { synthesized, templateOf } from '../support/synthesized';
 
 const rds = mockClient(RDSClient);
 const secrets = mockClient(SecretsManagerClient);
+const cloudFormation = mockClient(CloudFormationClient);
 
 let db: TestDatabase;
 let client: Client;
@@ -46,6 +47,10 @@ beforeEach(async () => {
   await createPartitionedEvents(client);
   rds.reset();
   secrets.reset();
+  cloudFormation.reset();
+  cloudFormation
+    .on(DescribeStacksCommand)
+    .resolves({ Stacks: [{ StackName: 'Cs2Analytics-dev-maintenance', StackStatus: 'UPDATE_IN_PROGRESS', CreationTime: new Date() }] });
   rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'available' }] });
   rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available' }] });
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: 'postgres' }) });
@@ -74,22 +79,6 @@ function records(): Record<string, any>[] {
     .map((line) => JSON.parse(line));
 }
 
-/** A real HTTP endpoint standing in for CloudFormation's pre-signed response URL. */
-async function responseEndpoint(): Promise<{ url: string; received: Promise<Record<string, any>>; close: () => void }> {
-  let resolve: (body: Record<string, any>) => void;
-  const received = new Promise<Record<string, any>>((done) => (resolve = done));
-  const server = http.createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      response.end();
-      resolve({ method: request.method, ...JSON.parse(body) });
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`, received, close: () => server.close() };
-}
-
 function customResourceEvent(url: string, requestType: 'Create' | 'Update' | 'Delete') {
   return {
     RequestType: requestType,
@@ -99,6 +88,23 @@ function customResourceEvent(url: string, requestType: 'Create' | 'Update' | 'De
     LogicalResourceId: 'DeploymentRun',
     ResourceType: 'Custom::PartitionMaintenance',
   };
+}
+
+/** The database as the pre-flight sees it, in either engine mode. */
+function databaseIs(status: string): void {
+  rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: status }] });
+  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: status }] });
+}
+
+/** Sends the handler a deployment's Update; returns what it answered CloudFormation. */
+async function answerToUpdate(handler: (event: unknown) => Promise<unknown>): Promise<Record<string, any>> {
+  const endpoint = await responseEndpoint();
+  try {
+    await handler(customResourceEvent(endpoint.url, 'Update'));
+    return await endpoint.received;
+  } finally {
+    endpoint.close();
+  }
 }
 
 const handlerModules: [string, () => Promise<(event: unknown) => Promise<unknown>>][] = [
@@ -270,6 +276,16 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     expect(rows[0].version).toBe(Math.max(...loadSqlFiles().map((file) => file.version)));
   });
 
+  test.each(['backing-up', 'storage-optimization'])(
+    'at deploy time connects while the database is %s (busy, but serving), where the daily run waits for available',
+    async (status) => {
+      const handler = await load();
+      databaseIs(status);
+      expect(await answerToUpdate(handler)).toMatchObject({ Status: 'SUCCESS', Data: { Status: 'succeeded' } });
+      await expect(handler({ source: 'aws.events' })).resolves.toMatchObject({ status: 'skipped' });
+    },
+  );
+
   test("at deploy time also sets up the app's roles, each login with the password of its own secret", async () => {
     const handler = await load();
     const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
@@ -315,19 +331,28 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
       connectionLimit: 30,
       logins: [{ username: 'cs2app_x', secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:x' }],
     });
-    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'modifying' }] });
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'modifying' }] });
-    const endpoint = await responseEndpoint();
+    databaseIs('modifying');
     try {
-      await handler(customResourceEvent(endpoint.url, 'Update'));
-      expect(await endpoint.received).toMatchObject({
+      expect(await answerToUpdate(handler)).toMatchObject({
         Status: 'FAILED',
         Reason: expect.stringMatching(/app's database roles were not set up: .*modifying/),
       });
     } finally {
-      endpoint.close();
       delete process.env.APP_ROLES;
     }
+  });
+
+  test('a rollback (the stack UPDATE_ROLLBACK_IN_PROGRESS) succeeds without touching a busy database, so the stack rolls back cleanly', async () => {
+    const handler = await load();
+    cloudFormation.on(DescribeStacksCommand, { StackName: customResourceEvent('', 'Update').StackId }).resolves({
+      Stacks: [{ StackName: 'Cs2Analytics-dev-maintenance', StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS', CreationTime: new Date() }],
+    });
+    databaseIs('modifying');
+    expect(await answerToUpdate(handler)).toMatchObject({
+      Status: 'SUCCESS',
+      Reason: 'the stack is rolling back: the database keeps what it has',
+    });
+    expect(rds.calls()).toHaveLength(0);
   });
 
   test('answers CloudFormation FAILED when it cannot reach the database, and SUCCESS on delete', async () => {
