@@ -51,15 +51,18 @@ export async function handler(event: unknown): Promise<unknown> {
   if (isCustomResourceEvent(event)) {
     // Answered before anything can throw: a Delete left unanswered holds the stack for an hour, then fails it.
     if (event.RequestType === 'Delete') return respondToCloudFormation(event, 'SUCCESS', 'nothing to remove');
+    // The answer is sent once, after the work: a SUCCESS that fails to arrive is not turned into FAILED.
+    let answer: Parameters<typeof respondToCloudFormation>;
     try {
       const deps: RefreshDependencies = { env: readRefreshEnvironment(process.env), ...clients, log };
       const result = await atDeployment(deps);
       log({ event: 'deployment-refresh', ...result });
-      return await respondToCloudFormation(event, 'SUCCESS', 'connection secret written');
+      answer = [event, 'SUCCESS', 'connection secret written'];
     } catch (error) {
       log({ event: 'connection-secret-failed', error: (error as Error).message });
-      return respondToCloudFormation(event, 'FAILED', (error as Error).message);
+      answer = [event, 'FAILED', (error as Error).message];
     }
+    return respondToCloudFormation(...answer);
   }
   const deps: RefreshDependencies = { env: readRefreshEnvironment(process.env), ...clients, log };
   const kind = requestedKind(deps.env, event);

@@ -31,13 +31,28 @@ export async function respondToCloudFormation(
     LogicalResourceId: event.LogicalResourceId,
     Data: data,
   });
-  const response = await fetch(event.ResponseURL, {
-    method: 'PUT',
-    body,
-    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
-  });
-  if (!response.ok) throw new Error(`CloudFormation response rejected: HTTP ${response.status}`);
+  // A few tries: an answer that never arrives holds the stack until the custom resource times out.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(event.ResponseURL, {
+        method: 'PUT',
+        body,
+        headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
+      });
+      if (response.ok) return;
+      // A 4xx (an expired or wrong URL) does not get better with time.
+      if (response.status < 500 || attempt >= RESPONSE_ATTEMPTS)
+        throw new Error(`CloudFormation response rejected: HTTP ${response.status}`);
+    } catch (error) {
+      if ((error as Error).message.startsWith('CloudFormation response rejected') || attempt >= RESPONSE_ATTEMPTS) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, RESPONSE_BACKOFF_MS * attempt));
+  }
 }
+
+/** Tries at sending the answer, and the wait before the second (then twice as long before the third). */
+const RESPONSE_ATTEMPTS = 3;
+const RESPONSE_BACKOFF_MS = 1000;
 
 /**
  * Whether the request's stack is rolling back. CloudFormation then sends an Update with the previous

@@ -54,17 +54,20 @@ async function deploymentRun(event: CustomResourceEvent): Promise<void> {
     await respondToCloudFormation(event, 'SUCCESS', 'the stack is rolling back: the database keeps what it has');
     return;
   }
+  // The answer is sent once, after the work: a SUCCESS that fails to arrive is not turned into FAILED.
+  let answer: Parameters<typeof respondToCloudFormation>;
   try {
     const deps = { env: readJobEnvironment(process.env), rds, secrets, connectWhileServing: true };
     const result = await runJob(deps);
     // The services log in as the app's roles: a deployment that cannot set them up fails.
     const roles = await syncAppRoles(deps);
     const reason = result.status === 'skipped' ? (result.reason ?? 'skipped') : `pass ${result.status}; app roles ${roles}`;
-    await respondToCloudFormation(event, 'SUCCESS', reason, { Status: result.status, AppRoles: roles });
+    answer = [event, 'SUCCESS', reason, { Status: result.status, AppRoles: roles }];
   } catch (error) {
     logEvent({ event: 'deployment-run-failed', error: (error as Error).message });
-    await respondToCloudFormation(event, 'FAILED', (error as Error).message);
+    answer = [event, 'FAILED', (error as Error).message];
   }
+  await respondToCloudFormation(...answer);
 }
 
 function summaryErrors(result: JobResult): string[] {
