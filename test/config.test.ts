@@ -369,6 +369,12 @@ describe('each bad value fails with a message naming the environment and the fie
       'dev: services.web.memoryMiB must be one of 512, 1024, 2048 with 256 CPU units (got 4096)',
     ],
     [
+      'a task too small to leave the Service Connect proxy its CPU',
+      'dev',
+      { 'services.api.cpu': '256', 'services.api.memoryMiB': '512' },
+      'dev: services.api.cpu must be at least 512: each api task runs the Service Connect proxy, which takes 256 CPU units (ECS developer guide, Service Connect proxy) (got 256)',
+    ],
+    [
       'CPU that Fargate does not offer',
       'dev',
       { 'services.parser.cpu': '300' },

@@ -222,6 +222,7 @@ describe("the app's database logins, rotated one at a time", () => {
         secrets: secrets.client,
         ecs: ecsClient,
         rotatedSecretId: APP,
+        kind: 'database',
         connectionSecretId: CONNECTIONS,
         cluster: 'cs2analytics-dev',
         services: ['cs2analytics-dev-api'],
@@ -235,8 +236,10 @@ describe("the app's database logins, rotated one at a time", () => {
       secrets.create(APP, { ...secrets.current<AppCredentials>(APP) });
       const token = secrets.startRotation(APP);
       const refused = rotate({ SecretId: APP, ClientRequestToken: token, Step: 'createSecret' }, secrets.client, rotator(), quiet, guard);
-      await expect(refused).rejects.toThrow(/connection values were not rewritten after the last rotation.*nothing was changed/);
+      await expect(refused).rejects.toThrow(/database connection values were not rewritten after the last rotation.*nothing was changed/);
       expect(secrets.stage(APP, 'AWSPENDING')).toBeUndefined();
+      // Refused before anything changed, it leaves no pending version: the next rotation may start.
+      const retry = secrets.startRotation(APP);
       // Rewritten, but the API is still rolling out: old tasks may hold the previous login.
       await tick();
       secrets.create(CONNECTIONS, { DATABASE_USER: LOGINS[0] });
@@ -246,12 +249,12 @@ describe("the app's database logins, rotated one at a time", () => {
         { status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: new Date(0) },
       ];
       await expect(guard()).rejects.toThrow(
-        /service cs2analytics-dev-api may still run tasks started before the current connection values/,
+        /service cs2analytics-dev-api may still run tasks started before its current database connection values/,
       );
       // Rolled out: the rotation goes ahead.
       deployments = [deployments[0]].map((deployment) => ({ ...deployment, rolloutState: 'COMPLETED' }));
       for (const name of STEPS)
-        await rotate({ SecretId: APP, ClientRequestToken: token, Step: name }, secrets.client, rotator(), quiet, guard);
+        await rotate({ SecretId: APP, ClientRequestToken: retry, Step: name }, secrets.client, rotator(), quiet, guard);
       expect(secrets.current<AppCredentials>(APP).username).toBe(LOGINS[1]);
     } finally {
       ecs.restore();

@@ -7,6 +7,17 @@ type Resources = Record<string, { Type: string; Properties: Record<string, any>;
 const VARIANTS = ['dev', 'staging', 'prod'] as const;
 const SERVICES = ['web', 'api', 'parser'] as const;
 
+/**
+ * The application container's CPU units and hard memory limit: the task's, less 64 MiB for the
+ * volume-init container, and, where Service Connect adds its proxy (api, parser), less the 256 CPU
+ * units and 64 MiB the ECS developer guide asks to leave it. Web has no proxy: no CPU reservation.
+ */
+const APP_CONTAINER_SIZES = {
+  dev: { web: { Cpu: undefined, Memory: 448 }, api: { Cpu: 256, Memory: 896 }, parser: { Cpu: 768, Memory: 1920 } },
+  staging: { web: { Cpu: undefined, Memory: 960 }, api: { Cpu: 256, Memory: 896 }, parser: { Cpu: 768, Memory: 1920 } },
+  prod: { web: { Cpu: undefined, Memory: 1984 }, api: { Cpu: 768, Memory: 1920 }, parser: { Cpu: 1792, Memory: 3968 } },
+};
+
 function resources(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;
 }
@@ -112,6 +123,9 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       Services: [{ PortName: 'parser-http', ClientAliases: [{ DnsName: 'parser', Port: 8001 }] }],
     });
     expect(service('api').Properties.ServiceConnectConfiguration).toMatchObject({ Enabled: true });
+    expect(service('api').Properties.ServiceConnectConfiguration.Services).toBeUndefined();
+    // Web calls nothing inside the cluster: no proxy in its tasks.
+    expect(service('web').Properties.ServiceConnectConfiguration).toBeUndefined();
     expect(container('api').Environment).toContainEqual({ Name: 'PARSER_URL', Value: 'http://parser:8001' });
     const parserGroup = groupId(/parser tasks/);
     const toParser = ingress.filter((rule) => rule.GroupId?.['Fn::GetAtt']?.[0] === parserGroup);
@@ -344,12 +358,8 @@ describe.each(VARIANTS)('services in %s', (variant) => {
           `http://127.0.0.1:${config.services[name].port}${config.services[name].healthCheckPath}`,
         );
       }
-      // The task's memory is shared with the short volume-init container.
-      expect(definition).toMatchObject({
-        ReadonlyRootFilesystem: !config.services.execEnabled,
-        Memory: config.services[name].memoryMiB - 64,
-        Essential: true,
-      });
+      expect(definition).toMatchObject({ ReadonlyRootFilesystem: !config.services.execEnabled, Essential: true });
+      expect({ Cpu: definition.Cpu, Memory: definition.Memory }).toEqual(APP_CONTAINER_SIZES[variant][name]);
       expect(definition.User).not.toMatch(/^0(:|$)|^root/);
       expect(definition.LogConfiguration.LogDriver).toBe('awslogs');
       const logGroupId = definition.LogConfiguration.Options['awslogs-group'].Ref;

@@ -1,10 +1,10 @@
 import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeReplicationGroupsCommand, ModifyReplicationGroupCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListSecretVersionIdsCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AppCredentials } from '../credential-rotation/postgres-app';
 import { redisAcceptsToken } from '../credential-rotation/redis-auth';
 import { secretJson, waitFor } from '../credential-rotation/rotation';
-import { REFRESH_ENVIRONMENT as REFRESH } from '../../lib/contract';
+import { connectionValuesChangedStage, REFRESH_ENVIRONMENT as REFRESH } from '../../lib/contract';
 
 /**
  * Keeps the services' connection secret in step with the rotated credentials, and restarts exactly
@@ -109,6 +109,9 @@ async function currentValues(deps: RefreshDependencies): Promise<Record<string, 
 
 /**
  * Writes the connection secret from the current credentials; returns the kinds whose values changed.
+ * The new version carries, for each kind it changes, that kind's `changed-<kind>` staging label
+ * (moved from the version before): when each credential's values last changed, which is what a
+ * rotation of that credential and the restarts go by.
  * Two refreshes may run at once (a database and a Redis rotation, or the two events of one): each
  * reads the credentials again after its write and writes again if they moved on meanwhile, so the
  * last write is always checked against the latest credentials (credentials only move forward).
@@ -121,7 +124,14 @@ export async function writeConnectionSecret(deps: RefreshDependencies): Promise<
     const current = await secretJson<Record<string, string>>(secrets, env.connectionSecretArn).catch(() => ({}) as Record<string, string>);
     const differing = (Object.keys(KEYS_OF) as CredentialKind[]).filter((kind) => KEYS_OF[kind].some((key) => current[key] !== next[key]));
     if (differing.length === 0) return [...changed];
-    await secrets.send(new PutSecretValueCommand({ SecretId: env.connectionSecretArn, SecretString: JSON.stringify(next) }));
+    await secrets.send(
+      new PutSecretValueCommand({
+        SecretId: env.connectionSecretArn,
+        SecretString: JSON.stringify(next),
+        // Naming AWSCURRENT keeps the write current (AWSPREVIOUS moves as usual); the kind labels move here.
+        VersionStages: ['AWSCURRENT', ...differing.map(connectionValuesChangedStage)],
+      }),
+    );
     deps.log({ event: 'connection-secret-written', user: next.DATABASE_USER, changed: differing });
     for (const kind of differing) changed.add(kind);
   }
@@ -129,16 +139,36 @@ export async function writeConnectionSecret(deps: RefreshDependencies): Promise<
 }
 
 /**
- * Forces a new deployment of each of `services` whose newest deployment is older than the current
- * connection values: a state check, not a memory of what this function did, so a duplicate event
- * restarts nothing twice and a run that failed half-way restarts what it had not. Services that do
- * not exist yet (the first deployment) start on the current values anyway.
+ * When the connection values of each kind last changed: the creation time of the version that holds
+ * the kind's `changed-<kind>` label, or, for a secret written before the labels, of the current version.
  */
-export async function restartStale(deps: RefreshDependencies, services: readonly string[], because: string): Promise<string[]> {
+export async function valuesChangedAt(deps: RefreshDependencies): Promise<Record<CredentialKind, number>> {
+  const { Versions = [] } = await deps.secrets.send(new ListSecretVersionIdsCommand({ SecretId: deps.env.connectionSecretArn }));
+  const createdWith = (stage: string) => Versions.find((version) => version.VersionStages?.includes(stage))?.CreatedDate?.getTime();
+  const kinds = Object.keys(deps.env.services) as CredentialKind[];
+  return Object.fromEntries(
+    kinds.map((kind) => [kind, createdWith(connectionValuesChangedStage(kind)) ?? createdWith('AWSCURRENT') ?? Date.now()]),
+  ) as Record<CredentialKind, number>;
+}
+
+/**
+ * Forces a new deployment of each service of `kinds` whose newest deployment is older than the last
+ * change of the connection values it uses (of any kind it uses): a state check, not a memory of what
+ * this function did, so a duplicate event restarts nothing twice and a run that failed half-way
+ * restarts what it had not. Services that do not exist yet (the first deployment) start on the
+ * current values anyway. A service is never restarted for another credential's change.
+ */
+export async function restartStale(deps: RefreshDependencies, kinds: readonly CredentialKind[], because: string): Promise<string[]> {
   const { env } = deps;
+  const services = [...new Set(kinds.flatMap((kind) => env.services[kind]))];
   if (services.length === 0) return [];
-  const written = await deps.secrets.send(new GetSecretValueCommand({ SecretId: env.connectionSecretArn }));
-  const valuesSince = written.CreatedDate?.getTime() ?? Date.now();
+  const changedAt = await valuesChangedAt(deps);
+  const valuesSince = (service: string) =>
+    Math.max(
+      ...(Object.keys(env.services) as CredentialKind[])
+        .filter((kind) => env.services[kind].includes(service))
+        .map((kind) => changedAt[kind]),
+    );
   const { services: described = [] } = await deps.ecs
     .send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }))
     // No cluster yet is no service yet.
@@ -148,7 +178,7 @@ export async function restartStale(deps: RefreshDependencies, services: readonly
     const found = described.find((candidate) => candidate.serviceName === service && candidate.status === 'ACTIVE');
     if (!found) continue;
     const newest = Math.max(0, ...(found.deployments ?? []).map((deployment) => deployment.createdAt?.getTime() ?? 0));
-    if (newest >= valuesSince) continue;
+    if (newest >= valuesSince(service)) continue;
     await deps.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service, forceNewDeployment: true }));
     deps.log({ event: 'restarted', service, because });
     restarted.push(service);
@@ -159,8 +189,7 @@ export async function restartStale(deps: RefreshDependencies, services: readonly
 /** At a deployment: the values written, and the running services that use changed ones restarted. */
 export async function atDeployment(deps: RefreshDependencies): Promise<{ changed: CredentialKind[]; restarted: string[] }> {
   const changed = await writeConnectionSecret(deps);
-  const services = [...new Set(changed.flatMap((kind) => deps.env.services[kind]))];
-  return { changed, restarted: await restartStale(deps, services, 'connection values changed at deployment') };
+  return { changed, restarted: await restartStale(deps, changed, 'connection values changed at deployment') };
 }
 
 /**
@@ -171,10 +200,9 @@ export async function atDeployment(deps: RefreshDependencies): Promise<{ changed
  */
 export async function afterRotation(deps: RefreshDependencies, kind: CredentialKind): Promise<{ restarted: string[]; tokenSet?: boolean }> {
   await writeConnectionSecret(deps);
-  const services = deps.env.services[kind];
-  const restarted = await restartStale(deps, services, `${kind} credentials rotated`);
+  const restarted = await restartStale(deps, [kind], `${kind} credentials rotated`);
   if (kind !== 'redis') return { restarted };
-  return { restarted, tokenSet: await setTokenOnceStable(deps, services) };
+  return { restarted, tokenSet: await setTokenOnceStable(deps, deps.env.services.redis) };
 }
 
 async function setTokenOnceStable(deps: RefreshDependencies, services: readonly string[]): Promise<boolean> {
@@ -225,13 +253,12 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
   // Only if the parser runs on exactly the current token: another refresh may have written the
   // connection secret meanwhile (then it restarts the parser and decides for itself).
   const { token } = await secretJson<{ token: string }>(deps.secrets, env.redisSecretArn);
-  const written = await deps.secrets.send(new GetSecretValueCommand({ SecretId: env.connectionSecretArn }));
-  const values = JSON.parse(written.SecretString ?? '{}') as Record<string, string>;
+  const values = await secretJson<Record<string, string>>(deps.secrets, env.connectionSecretArn);
+  // Since the Redis values last changed: a later write for the database leaves the parser as it is.
+  const redisValuesSince = (await valuesChangedAt(deps)).redis;
   const { services: described = [] } = await deps.ecs.send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }));
   const startedAfter = described.every((service) =>
-    (service.deployments ?? []).every(
-      (deployment) => (deployment.createdAt?.getTime() ?? 0) >= (written.CreatedDate?.getTime() ?? Infinity),
-    ),
+    (service.deployments ?? []).every((deployment) => (deployment.createdAt?.getTime() ?? 0) >= redisValuesSince),
   );
   if (values.REDIS_PASSWORD !== token || !startedAfter) {
     deps.log({ event: 'token-set-deferred', reason: 'the parser may not run on the current token yet' });

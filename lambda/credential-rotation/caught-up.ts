@@ -1,5 +1,6 @@
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { GetSecretValueCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
+import { connectionValuesChangedStage } from '../../lib/contract';
 import type { Secrets } from './rotation';
 
 export interface CaughtUpOptions {
@@ -7,6 +8,8 @@ export interface CaughtUpOptions {
   readonly ecs: Pick<ECSClient, 'send'>;
   /** The secret about to be rotated. */
   readonly rotatedSecretId: string;
+  /** The kind of credential it holds (`database`, `redis`): which values of the connection secret carry it. */
+  readonly kind: string;
   /** The services' connection secret (services stack), by name. */
   readonly connectionSecretId: string;
   readonly cluster: string;
@@ -17,9 +20,12 @@ export interface CaughtUpOptions {
 /**
  * Refuses to start a rotation while a service may still run on the credential it would change: a
  * rotation changes the login (or drops the token) that the *previous* rotation retired, which is safe
- * only once the connection values were rewritten after it and every task of those services started
- * after that. Otherwise (a refresh that failed, a rollout still going) the rotation fails here,
- * before anything changed, and its error alarm says why.
+ * only once the connection values of this credential were rewritten after it and every task of its
+ * services started after that. Otherwise (a refresh that failed, a rollout still going) the rotation
+ * fails here, before anything changed, and its error alarm says why.
+ *
+ * Only this credential's values count: a refresh after another credential's rotation rewrites the
+ * connection secret too, without restarting these services, and must not hold this rotation back.
  */
 export async function assertServicesCaughtUp(options: CaughtUpOptions): Promise<void> {
   const rotated = await options.secrets.send(new GetSecretValueCommand({ SecretId: options.rotatedSecretId, VersionStage: 'AWSCURRENT' }));
@@ -29,11 +35,14 @@ export async function assertServicesCaughtUp(options: CaughtUpOptions): Promise<
     .catch((error: Error) => (error.name === 'ResourceNotFoundException' ? undefined : Promise.reject(error)));
   // No connection secret: no service uses the credential yet.
   if (!versions) return;
-  const writtenAt = versions.Versions?.find((version) => version.VersionStages?.includes('AWSCURRENT'))?.CreatedDate?.getTime() ?? 0;
+  const withStage = (stage: string) => versions.Versions?.find((version) => version.VersionStages?.includes(stage));
+  // A secret written before the per-credential labels existed: its newest write, which is no earlier.
+  const changed = withStage(connectionValuesChangedStage(options.kind)) ?? withStage('AWSCURRENT');
+  const writtenAt = changed?.CreatedDate?.getTime() ?? 0;
   if (writtenAt < rotatedAt) {
     throw new Error(
-      `the services' connection values were not rewritten after the last rotation (${new Date(rotatedAt).toISOString()}): ` +
-        'run the connection refresh first (README, credentials); nothing was changed',
+      `the services' ${options.kind} connection values were not rewritten after the last rotation (${new Date(rotatedAt).toISOString()}): ` +
+        'run the connection refresh first (docs/architecture.md, Credentials and rotation); nothing was changed',
     );
   }
   const { services = [] } = await options.ecs
@@ -46,8 +55,8 @@ export async function assertServicesCaughtUp(options: CaughtUpOptions): Promise<
       deployments.length === 1 && deployments[0].rolloutState === 'COMPLETED' && (deployments[0].createdAt?.getTime() ?? 0) >= writtenAt;
     if (!current) {
       throw new Error(
-        `service ${service.serviceName} may still run tasks started before the current connection values (${new Date(writtenAt).toISOString()}): ` +
-          'wait for its deployment to complete, or run the connection refresh (README, credentials); nothing was changed',
+        `service ${service.serviceName} may still run tasks started before its current ${options.kind} connection values (${new Date(writtenAt).toISOString()}): ` +
+          'wait for its deployment to complete, or run the connection refresh (docs/architecture.md, Credentials and rotation); nothing was changed',
       );
     }
   }

@@ -33,6 +33,7 @@ const caughtUp = (secretId: string) => () =>
     secrets,
     ecs,
     rotatedSecretId: secretId,
+    kind: required(ROTATION.credentialKind),
     connectionSecretId: required(ROTATION.connectionSecretName),
     cluster: required(ROTATION.cluster),
     services: JSON.parse(required(ROTATION.services)) as string[],

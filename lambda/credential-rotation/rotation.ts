@@ -50,7 +50,7 @@ export async function secretJson<T>(
 /**
  * Runs one step of a rotation, after checking that the token is a version of the secret to rotate.
  * `beforeStart` runs before a rotation creates its new value (not on a rerun that has one): it may
- * refuse the rotation while nothing has changed yet.
+ * refuse the rotation while nothing has changed yet, which then leaves no pending version behind.
  */
 export async function rotate<T>(
   event: RotationEvent,
@@ -81,7 +81,17 @@ export async function rotate<T>(
           (error: Error) => (error.name === 'ResourceNotFoundException' ? false : Promise.reject(error)),
         );
       if (!existing) {
-        await beforeStart?.();
+        try {
+          await beforeStart?.();
+        } catch (error) {
+          // Secrets Manager labels the new version AWSPENDING before it calls this step; left there, the
+          // label makes every later rotation (and a CloudFormation update of the schedule) fail with
+          // "A previous rotation isn't complete". Refused before anything changed, nothing is pending.
+          await secrets.send(
+            new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }),
+          );
+          throw error;
+        }
         const pending = await rotator.create(current);
         await secrets.send(
           new PutSecretValueCommand({

@@ -28,6 +28,16 @@ export function connectionSecretName(envName: string): string {
   return `cs2analytics/${envName}/services/connections`;
 }
 
+/**
+ * Each service's part in Service Connect: the API calls the parser by name (http://parser:8001); web
+ * calls nothing inside (the browser reaches the API through the load balancer), so it has no proxy.
+ */
+export const SERVICE_CONNECT: Readonly<Record<ServiceName, 'client' | 'server' | undefined>> = {
+  web: undefined,
+  api: 'client',
+  parser: 'server',
+};
+
 /** Which services use which credential: they are restarted after its rotation. */
 export const SERVICES_USING: Readonly<Record<'database' | 'redis', readonly ServiceName[]>> = { database: ['api'], redis: ['parser'] };
 

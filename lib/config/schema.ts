@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { SERVICE_CONNECT_PROXY } from '../constructs/service-connect-proxy';
+import { SERVICE_CONNECT } from './names';
 
 /**
  * The configuration schema. Every field's message is written to finish the sentence
@@ -576,6 +578,13 @@ export const environmentSchema = z
           code: 'custom',
           path: ['services', name, 'minTasks'],
           message: `must not exceed services.${name}.maxTasks (${service.maxTasks})`,
+        });
+      }
+      if (SERVICE_CONNECT[name] && service.cpu <= SERVICE_CONNECT_PROXY.cpu) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'cpu'],
+          message: `must be at least 512: each ${name} task runs the Service Connect proxy, which takes ${SERVICE_CONNECT_PROXY.cpu} CPU units (ECS developer guide, Service Connect proxy)`,
         });
       }
       const memory = FARGATE_SIZES[service.cpu];

@@ -161,7 +161,7 @@ export class ConnectionSecret extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:ListSecretVersionIds'],
         resources: [this.secret.secretArn],
       }),
     );

@@ -14,6 +14,7 @@ import type { HealthProbe } from '../config/schema';
 import type { DemoFileSystem } from './demo-file-system';
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
+import { SERVICE_CONNECT_PROXY } from './service-connect-proxy';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
 /** The writable scratch directory of every container (its root file system is read-only). */
@@ -22,7 +23,7 @@ export const SCRATCH_PATH = '/tmp';
 export const DEMO_FILES_MOUNT_PATH = '/mnt/demos';
 
 /** The hard memory limit of the short container that prepares the scratch volume. */
-const VOLUME_INIT_MEMORY_MIB = 64;
+export const VOLUME_INIT_MEMORY_MIB = 64;
 
 export interface ServiceSizing {
   readonly cpu: number;
@@ -94,8 +95,13 @@ export interface FargateAppServiceProps {
   readonly demoFiles?: DemoFileSystem;
   /** The non-root `uid:gid` the container runs as; the demo files' owner where they are mounted. */
   readonly user: string;
-  /** Publish this service in Service Connect under its name (other services call http://<name>:<port>). @default false */
-  readonly serviceConnectServer?: boolean;
+  /**
+   * Service Connect: `client` calls the namespace's services by name; `server` also publishes this
+   * one under its name (others call http://<name>:<port>). Either way ECS adds its proxy to each task,
+   * and the task leaves it SERVICE_CONNECT_PROXY's CPU and memory.
+   * @default - not in Service Connect (no proxy)
+   */
+  readonly serviceConnect?: 'client' | 'server';
   /** Fargate ephemeral storage (scratch space). @default 20 GiB (Fargate's default) */
   readonly ephemeralStorageGiB?: number;
   /** How long a stopping container gets before SIGKILL. @default 30 seconds */
@@ -222,13 +228,16 @@ export class FargateAppService extends Construct {
         `(Fargate creates it root-owned, 0755); the application container runs as ${user} and starts after it exits`,
     );
 
+    const appContainer = appContainerSize(sizing, props.serviceConnect !== undefined);
     const healthCheck = healthCheckCommand(props.healthCheck ?? 'none', sizing.port, sizing.healthCheckPath);
     this.container = this.taskDefinition.addContainer('App', {
       containerName: name,
       image,
       essential: true,
-      // Hard limits of the task's containers add up to the task's memory.
-      memoryLimitMiB: sizing.memoryMiB - VOLUME_INIT_MEMORY_MIB,
+      // The containers' hard limits leave the Service Connect proxy its room: what they do not
+      // allocate is the proxy's, and an app that reaches its limit is stopped before the proxy starves.
+      memoryLimitMiB: appContainer.memoryMiB,
+      cpu: appContainer.cpu,
       // ECS Exec's agent writes to the root file system: AWS supports Exec only on a writable one.
       readonlyRootFilesystem: !props.execEnabled,
       environment: props.environment,
@@ -279,7 +288,10 @@ export class FargateAppService extends Construct {
       serviceName: ecsServiceName(envName, name),
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: sizing.minTasks,
+      // No DesiredCount: CloudFormation would set it again on every update of the service (a new
+      // image included), undoing autoscaling and the run-hours schedule. Left out, a new service
+      // starts one task and an update keeps the running count (AWS::ECS::Service, DesiredCount);
+      // the scalable target below raises a new service to its minimum when it is registered.
       vpcSubnets: props.subnets,
       securityGroups: props.securityGroups,
       assignPublicIp: false,
@@ -291,8 +303,8 @@ export class FargateAppService extends Construct {
       capacityProviderStrategies: [{ capacityProvider: sizing.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
       enableExecuteCommand: props.execEnabled ?? false,
       availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
-      serviceConnectConfiguration: {
-        services: props.serviceConnectServer ? [{ portMappingName: `${name}-http`, dnsName: name, port: sizing.port }] : undefined,
+      serviceConnectConfiguration: props.serviceConnect && {
+        services: props.serviceConnect === 'server' ? [{ portMappingName: `${name}-http`, dnsName: name, port: sizing.port }] : undefined,
         logDriver: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${name}-service-connect` }),
       },
     });
@@ -350,6 +362,28 @@ export class FargateAppService extends Construct {
       label: metricName,
     });
   }
+}
+
+/**
+ * The application container's CPU units and hard memory limit within its task: the task less the
+ * volume-init container's limit, and less the Service Connect proxy's share where the task has one.
+ * Throws when the task is too small to leave the app anything.
+ */
+export function appContainerSize(
+  sizing: Pick<ServiceSizing, 'cpu' | 'memoryMiB'>,
+  serviceConnect: boolean,
+): { cpu?: number; memoryMiB: number } {
+  const proxy = serviceConnect ? SERVICE_CONNECT_PROXY : { cpu: 0, memoryMiB: 0 };
+  const memoryMiB = sizing.memoryMiB - VOLUME_INIT_MEMORY_MIB - proxy.memoryMiB;
+  const cpu = sizing.cpu - proxy.cpu;
+  if (cpu <= 0 || memoryMiB <= 0) {
+    throw new Error(
+      `a task of ${sizing.cpu} CPU units and ${sizing.memoryMiB} MiB leaves its app nothing once the Service Connect proxy has ` +
+        `${proxy.cpu} CPU units and ${proxy.memoryMiB} MiB: give it more`,
+    );
+  }
+  // Without a proxy the app shares the task's CPU with nothing but the short init container.
+  return { cpu: serviceConnect ? cpu : undefined, memoryMiB };
 }
 
 /** The logical id of the cluster's ECS Exec log group, as cdk-nag names it in its findings. */

@@ -268,6 +268,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       secret: this.secret,
       hostedRotation: rotation,
       automaticallyAfter: Duration.days(settings.credentialRotationDays),
+      // A new rate must not rotate the master password in the middle of a deploy.
+      rotateImmediatelyOnUpdate: false,
     });
     // Only once bound to the secret does the hosted rotation have its security group.
     this.connections.allowDefaultPortFrom(rotation, 'Credential rotation');

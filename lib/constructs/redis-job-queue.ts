@@ -11,6 +11,17 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
 export const REDIS_PORT = 6379;
 
+/**
+ * The parameter-group family of an engine version (ElastiCache, "Parameter group families"): one per
+ * major version, named after the engine (`redis7`, `valkey7`, `valkey8`, ...). A new major takes a new
+ * group, which ElastiCache requires in the same modification as the version.
+ */
+export function cacheParameterGroupFamily(engine: string, engineVersion: string): string {
+  const major = /^(\d+)\./.exec(engineVersion)?.[1];
+  if (!major) throw new Error(`RedisJobQueue: engine version ${engineVersion} has no major version`);
+  return `${engine}${major}`;
+}
+
 export interface RedisJobQueueProps {
   readonly envName: string;
   readonly vpc: ec2.IVpc;
@@ -32,7 +43,7 @@ export interface RedisJobQueueProps {
  * The parser's job queue: an ElastiCache replication group (Redis OSS or Valkey), encrypted at rest
  * with the given key and in transit (TLS required), protected by an AUTH token generated in Secrets
  * Manager, Multi-AZ with automatic failover when configured, with daily snapshots standing in for
- * the original's persisted redis-data volume.
+ * the original's persisted redis-data volume, and a parameter group that never evicts a key.
  */
 export class RedisJobQueue extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
@@ -86,6 +97,15 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
       retain: retainData,
     });
 
+    // A job queue must never lose a job: the default groups' volatile-lru evicts keys with a TTL under
+    // memory pressure. With noeviction, writes that need memory fail (OOM) instead, which the producer
+    // sees and the memory alarm announces first (docs/operations.md, Redis memory).
+    const parameters = new elasticache.CfnParameterGroup(this, 'Parameters', {
+      cacheParameterGroupFamily: cacheParameterGroupFamily(settings.engine, settings.engineVersion),
+      description: `CS2 Analytics ${envName}: parser job queue, never evicts`,
+      properties: { 'maxmemory-policy': 'noeviction' },
+    });
+
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupId: `cs2analytics-${envName}-jobs`,
       replicationGroupDescription: `CS2 Analytics ${envName}: parser job queue`,
@@ -97,6 +117,7 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
       multiAzEnabled: settings.automaticFailover,
       port: REDIS_PORT,
       cacheSubnetGroupName: subnetGroup.ref,
+      cacheParameterGroupName: parameters.ref,
       securityGroupIds: [securityGroup.securityGroupId],
       atRestEncryptionEnabled: true,
       kmsKeyId: props.encryptionKey.keyArn,

@@ -36,6 +36,9 @@ export class RotationSchedule extends Construct {
       secretId: props.secret.secretArn,
       rotationLambdaArn: props.rotationFunction.functionArn,
       rotationRules: { scheduleExpression: `rate(${Duration.days(props.days).toDays()} days)` },
+      // An update (a new rate) must not rotate on the spot, in the middle of a deploy: Secrets Manager
+      // only tests the function (testSecret on a copy of the current value) and keeps the schedule.
+      rotateImmediatelyOnUpdate: false,
     });
     for (const dependency of props.after ?? []) this.node.addDependency(dependency);
   }

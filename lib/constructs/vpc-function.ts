@@ -167,12 +167,14 @@ export class VpcFunction extends Construct implements iam.IGrantable {
   /**
    * What a rotation function needs to refuse a rotation while the services still run on the
    * credential it would change (lambda/credential-rotation/caught-up.ts): when the connection secret
-   * was last written, and the services' deployments. By name: both live in the services stack,
+   * last changed the values of that credential (a staging label, read without decrypting), and the
+   * services' deployments. By name: both live in the services stack,
    * deployed after this one.
    */
   checkServicesBeforeRotating(envName: string, kind: keyof typeof SERVICES_USING): void {
     const services = SERVICES_USING[kind].map((service) => ecsServiceName(envName, service));
     this.function.addEnvironment(ROTATION.connectionSecretName, connectionSecretName(envName));
+    this.function.addEnvironment(ROTATION.credentialKind, kind);
     this.function.addEnvironment(ROTATION.cluster, clusterName(envName));
     this.function.addEnvironment(ROTATION.services, JSON.stringify(services));
     this.role.addToPolicy(

@@ -328,7 +328,7 @@ export class MonitoringStack extends Stack {
       jobQueue.metricNode(metricName, member, { statistic, label });
     jobQueue.memberClusterIds.forEach((member, index) => {
       this.alarm(`RedisMemory${index + 1}`, `redis-${index + 1}-memory`, {
-        description: `Redis node ${member} is near its memory limit: the job queue will evict or refuse writes.`,
+        description: `Redis node ${member} is near its memory limit: at 100 % it refuses writes (noeviction), and new parse jobs fail to queue.`,
         metric: cacheMetric('DatabaseMemoryUsagePercentage', member, 'Maximum'),
         threshold: thresholds.redisMemoryPercent,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -336,7 +336,7 @@ export class MonitoringStack extends Stack {
         missing: cloudwatch.TreatMissingData.BREACHING,
       });
       this.alarm(`RedisEvictions${index + 1}`, `redis-${index + 1}-evictions`, {
-        description: `Redis node ${member} evicted keys: parse jobs may have been lost.`,
+        description: `Redis node ${member} evicted keys, which its noeviction policy forbids: parse jobs may have been lost; check the parameter group.`,
         metric: jobQueue.metricNode('Evictions', member, { statistic: 'Sum', period: FIVE_MINUTES }),
         threshold: thresholds.redisEvictions,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

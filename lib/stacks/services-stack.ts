@@ -9,7 +9,7 @@ import { DATABASE_NAME } from '../constructs/postgres-database';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { DEMO_FILES_MOUNT_PATH, FargateAppService, SCRATCH_PATH, type FargateAppServiceProps } from '../constructs/fargate-app-service';
 import { CONNECTION_KEYS, ConnectionSecret } from '../constructs/connection-secret';
-import { clusterName as clusterNameOf, ecsServiceName, SERVICES_USING } from '../config/names';
+import { clusterName as clusterNameOf, ecsServiceName, SERVICE_CONNECT, SERVICES_USING } from '../config/names';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
 import { RotationSchedule } from '../constructs/rotation-schedule';
 import type { DataStack } from './data-stack';
@@ -197,6 +197,7 @@ export class ServicesStack extends Stack {
       healthCheck: services.api.healthCheck,
       securityGroups: [apiGroup, serviceTier],
       demoFiles: data.demoFiles,
+      serviceConnect: SERVICE_CONNECT.api,
       environment: {
         NODE_ENV: 'production',
         PORT: String(services.api.port),
@@ -220,7 +221,7 @@ export class ServicesStack extends Stack {
       scratchDirectories: [PARSER_SCRATCH_DIRECTORY],
       securityGroups: [parserGroup, serviceTier],
       demoFiles: data.demoFiles,
-      serviceConnectServer: true,
+      serviceConnect: SERVICE_CONNECT.parser,
       ephemeralStorageGiB: services.parser.ephemeralStorageGiB,
       stopTimeout: Duration.seconds(services.parser.stopTimeoutSeconds),
       environment: {

@@ -18,8 +18,9 @@ interface Version {
 
 /**
  * Secrets Manager faked at the SDK client boundary, with its version-stage rules: a new value
- * becomes AWSCURRENT (the old one AWSPREVIOUS) unless stages are given; a rotation starts by
- * registering a version id under AWSPENDING with no value; moving AWSCURRENT moves AWSPREVIOUS too.
+ * becomes AWSCURRENT (the old one AWSPREVIOUS) unless stages are given; a label given to a version
+ * leaves the others; a rotation starts by registering a version id under AWSPENDING with no value,
+ * and is refused while another version is still pending; moving AWSCURRENT moves AWSPREVIOUS too.
  */
 export class FakeSecretsManager {
   readonly client = new SecretsManagerClient({ region: 'eu-west-1' });
@@ -62,10 +63,19 @@ export class FakeSecretsManager {
         throw new Error('a version with this token exists with another value');
       const stages = VersionStages ?? ['AWSCURRENT'];
       if (stages.includes('AWSCURRENT')) this.moveCurrent(SecretId, id);
+      // A label names one version at a time: given to this one, it leaves the others.
+      for (const [other, version] of versions)
+        if (other !== id) version.stages = version.stages.filter((stage) => stage === 'AWSPREVIOUS' || !stages.includes(stage));
       versions.set(id, { value: SecretString!, stages: [...new Set([...(existing?.stages ?? []), ...stages])], created: new Date() });
       return { ARN: SecretId, VersionId: id };
     });
-    this.mock.on(UpdateSecretVersionStageCommand).callsFake(async ({ SecretId, VersionStage, MoveToVersionId }) => {
+    this.mock.on(UpdateSecretVersionStageCommand).callsFake(async ({ SecretId, VersionStage, MoveToVersionId, RemoveFromVersionId }) => {
+      if (!MoveToVersionId && RemoveFromVersionId) {
+        const version = this.versions(SecretId).get(RemoveFromVersionId);
+        if (!version?.stages.includes(VersionStage!)) throw new Error(`${VersionStage} is not on version ${RemoveFromVersionId}`);
+        version.stages = version.stages.filter((stage) => stage !== VersionStage);
+        return { ARN: SecretId };
+      }
       if (VersionStage !== 'AWSCURRENT') throw new Error('only AWSCURRENT moves here');
       this.moveCurrent(SecretId, MoveToVersionId!);
       const target = this.versions(SecretId).get(MoveToVersionId!)!;
@@ -90,6 +100,15 @@ export class FakeSecretsManager {
 
   /** What Secrets Manager does when a rotation starts: a new version id under AWSPENDING, no value yet. */
   startRotation(secretId: string): string {
+    // RotateSecret's refusal while an earlier rotation left its pending version behind.
+    if (
+      [...this.versions(secretId).values()].some(
+        (version) => version.stages.includes('AWSPENDING') && !version.stages.includes('AWSCURRENT'),
+      )
+    )
+      throw Object.assign(new Error("A previous rotation isn't complete. That rotation will be reattempted."), {
+        name: 'InvalidRequestException',
+      });
     const token = crypto.randomUUID();
     this.versions(secretId).set(token, { value: undefined as unknown as string, stages: ['AWSPENDING'], created: new Date() });
     return token;

@@ -61,6 +61,7 @@ export const FREE_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   'AWS::ECS::TaskDefinition': 'priced on the service that runs it',
   'AWS::EFS::AccessPoint': 'no charge',
   'AWS::EFS::MountTarget': 'no charge',
+  'AWS::ElastiCache::ParameterGroup': 'no charge',
   'AWS::ElastiCache::SubnetGroup': 'no charge',
   'AWS::ElasticLoadBalancingV2::Listener': 'priced on the load balancer',
   'AWS::ElasticLoadBalancingV2::ListenerRule': 'priced on the load balancer',
