@@ -369,6 +369,18 @@ describe('each bad value fails with a message naming the environment and the fie
       'dev: services.web.memoryMiB must be one of 512, 1024, 2048 with 256 CPU units (got 4096)',
     ],
     [
+      'a maintenance hour in the weekly database maintenance window',
+      'prod',
+      { 'maintenance.scheduleHourUtc': '4' },
+      "prod: maintenance.scheduleHourUtc must keep the daily pass (HH:30, up to 15 minutes) out of the database's weekly maintenance window (sun:04:30-sun:05:30 UTC), when RDS may restart the database (got 4)",
+    ],
+    [
+      'a maintenance hour in the credential rotation window',
+      'prod',
+      { 'maintenance.scheduleHourUtc': '0' },
+      'prod: maintenance.scheduleHourUtc must keep the daily pass out of the credential rotation window (00:00 to 01:00 UTC), when the master password it logs in with may change (got 0)',
+    ],
+    [
       'a task too small to leave the Service Connect proxy its CPU',
       'dev',
       { 'services.api.cpu': '256', 'services.api.memoryMiB': '512' },

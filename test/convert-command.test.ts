@@ -51,7 +51,7 @@ test("a failed conversion fails the command with the function's message", async 
 test('a skipped run (database not available) fails the command; an environment not deployed says so', async () => {
   lambda.on(InvokeCommand).resolves({
     StatusCode: 200,
-    Payload: payload({ status: 'skipped', reason: 'database cs2analytics-prod is backing-up, not available', tables: [] }),
+    Payload: payload({ status: 'skipped', reason: 'database cs2analytics-prod is rebooting, not serving', tables: [] }),
   });
   expect((await convertRemotely({ envName: 'prod' }, clients())).exitCode).toBe(1);
   cloudformation

@@ -5,6 +5,7 @@
  */
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as net from 'net';
 import { Client } from 'pg';
@@ -195,6 +196,25 @@ describe("the app's database logins, rotated one at a time", () => {
     expect(secrets.current<AppCredentials>(APP)).toMatchObject({ username: LOGINS[1], password: pending.password });
     expect(secrets.current(ARN(LOGINS[1]))).toEqual({ username: LOGINS[1], password: pending.password });
     expect(await loginWorks(LOGINS[1], pending.password!)).toBe(true);
+  });
+
+  test("runs while the master user's own rotation is half-way: its new password set in the database, not yet current", async () => {
+    const url = new URL(db.connectionString);
+    secrets.create(MASTER, { username: url.username, password: 'the-password-being-replaced' });
+    const masterToken = secrets.startRotation(MASTER);
+    await secrets.client.send(
+      new PutSecretValueCommand({
+        SecretId: MASTER,
+        ClientRequestToken: masterToken,
+        SecretString: JSON.stringify({ username: url.username, password: url.password }),
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    const token = secrets.startRotation(APP);
+    for (const name of STEPS) await step(token, name);
+    const current = secrets.current<AppCredentials>(APP);
+    expect(current.username).toBe(LOGINS[1]);
+    expect(await loginWorks(LOGINS[1], current.password!)).toBe(true);
   });
 
   test('a login the proxy does not accept yet fails the test step, and the current login stays current', async () => {

@@ -292,8 +292,11 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       const [, token] = byName(/JobQueueAuthToken/);
       expect(JSON.stringify(app.Properties.RotationLambdaARN)).toMatch(/AppCredentialsRotationFunction/);
       expect(JSON.stringify(token.Properties.RotationLambdaARN)).toMatch(/RedisTokenRotationFunction/);
-      expect(app.Properties.RotationRules).toEqual({ ScheduleExpression: `rate(${config.database.credentialRotationDays} days)` });
-      expect(token.Properties.RotationRules).toEqual({ ScheduleExpression: `rate(${config.cache.authTokenRotationDays} days)` });
+      // Within the first hour of the day (a rate() window starts at midnight UTC), clear of backups and maintenance.
+      expect(app.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)', Duration: '1h' });
+      expect(token.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)', Duration: '1h' });
+      // A changed rate must not rotate in the middle of a deploy.
+      expect([app, token].map((schedule) => schedule.Properties.RotateImmediatelyOnUpdate)).toEqual([false, false]);
       const ids = (type: string) =>
         Object.entries(all)
           .filter(([, resource]) => resource.Type === type)

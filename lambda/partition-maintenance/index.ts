@@ -57,7 +57,7 @@ async function deploymentRun(event: CustomResourceEvent): Promise<void> {
   // The answer is sent once, after the work: a SUCCESS that fails to arrive is not turned into FAILED.
   let answer: Parameters<typeof respondToCloudFormation>;
   try {
-    const deps = { env: readJobEnvironment(process.env), rds, secrets, connectWhileServing: true };
+    const deps = { env: readJobEnvironment(process.env), rds, secrets };
     const result = await runJob(deps);
     // The services log in as the app's roles: a deployment that cannot set them up fails.
     const roles = await syncAppRoles(deps);

@@ -41,16 +41,14 @@ export interface JobDependencies {
   readonly now?: Date;
   /** Where log lines and metric records go. @default console.log */
   readonly write?: (line: string) => void;
-  /**
-   * Also connect while the database is busy but serving: backing up, optimizing its storage (hours,
-   * after a storage change), changing its monitoring or log exports. The deployment's run does: it
-   * must set up the roles the services log in with. The daily pass waits for `available`.
-   * @default false
-   */
-  readonly connectWhileServing?: boolean;
 }
 
-/** Statuses in which RDS keeps the database serving connections, besides `available`. */
+/**
+ * Statuses in which RDS keeps the database serving connections, besides `available`: backing up (AWS
+ * Backup's daily recovery point may still run when the pass starts), optimizing its storage (hours,
+ * after a storage change), changing its monitoring or log exports. Every run connects then; only a
+ * database that is not serving (rebooting, upgrading, modifying) skips the pass.
+ */
 const SERVING_STATUSES = /^(backing-up|storage-optimization|configuring-[a-z-]+)$/;
 
 export type JobResult = PassSummary | { status: 'skipped'; reason: string };
@@ -241,8 +239,8 @@ function outputs(deps: JobDependencies) {
 async function connect(deps: JobDependencies, log: (event: Record<string, unknown>) => void): Promise<ClientConfig | { skipped: string }> {
   const { env } = deps;
   const status = await databaseStatus(deps);
-  if (status !== 'available' && !(deps.connectWhileServing && status !== undefined && SERVING_STATUSES.test(status))) {
-    const reason = `database ${env.databaseIdentifier} is ${status ?? 'not found'}, not available`;
+  if (status !== 'available' && !(status !== undefined && SERVING_STATUSES.test(status))) {
+    const reason = `database ${env.databaseIdentifier} is ${status ?? 'not found'}, not serving`;
     log({ event: 'skipped', reason });
     return { skipped: reason };
   }

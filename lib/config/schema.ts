@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SERVICE_CONNECT_PROXY } from '../constructs/service-connect-proxy';
 import { SERVICE_CONNECT } from './names';
+import { SCHEDULE, weeklyWindowMinutes } from './schedule';
 
 /**
  * The configuration schema. Every field's message is written to finish the sentence
@@ -281,11 +282,26 @@ export const archivalSchema = z.strictObject({
   thresholdMonths: integer(1, 120),
 });
 
+/** The hours whose HH:30 falls in the database's weekly maintenance window, ends included. */
+function maintenanceWindowHours(): number[] {
+  const { start, end } = weeklyWindowMinutes(SCHEDULE.databaseMaintenanceWindow);
+  return Array.from({ length: 24 }, (_, hour) => hour).filter((hour) => {
+    const pass = (Math.floor(start / 1440) * 1440 + hour * 60 + 30) % (7 * 1440);
+    return pass >= start && pass <= end;
+  });
+}
+
 export const maintenanceSchema = z.strictObject({
   /** Months created ahead of the current one (the alarm fires below 2). */
   futureMonths: integer(2, 24),
-  /** Hour (UTC) of the daily run. */
-  scheduleHourUtc: integer(0, 23),
+  /** Hour (UTC) of the daily run, at HH:30; not in the database's weekly maintenance window (lib/config/schedule.ts). */
+  scheduleHourUtc: integer(0, 23)
+    .refine((hour) => !maintenanceWindowHours().includes(hour), {
+      error: `must keep the daily pass (HH:30, up to 15 minutes) out of the database's weekly maintenance window (${SCHEDULE.databaseMaintenanceWindow} UTC), when RDS may restart the database`,
+    })
+    .refine((hour) => hour >= SCHEDULE.rotationWindowHours, {
+      error: `must keep the daily pass out of the credential rotation window (00:00 to 0${SCHEDULE.rotationWindowHours}:00 UTC), when the master password it logs in with may change`,
+    }),
   /** How long one DDL statement may wait for a lock before it backs off and retries. */
   lockTimeoutMs: integer(50, 5000),
   logRetentionDays: logRetentionDays(),

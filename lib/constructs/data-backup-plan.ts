@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import type { BackupSettings } from '../config/schema';
+import { SCHEDULE } from '../config/schedule';
 
 export interface DataBackupPlanProps {
   readonly envName: string;
@@ -63,9 +64,17 @@ export class DataBackupPlan extends Construct {
         deleteAfter: Duration.days(days),
         copyActions: copyVault ? [{ destinationBackupVault: copyVault, deleteAfter: Duration.days(days) }] : undefined,
       });
-    const rules = [rule('Daily', events.Schedule.cron({ minute: '0', hour: '3' }), settings.dailyRetentionDays)];
+    const rules = [
+      rule('Daily', events.Schedule.cron({ minute: '0', hour: String(SCHEDULE.backupPlanDailyHourUtc) }), settings.dailyRetentionDays),
+    ];
     if (settings.monthlyRetentionDays > 0) {
-      rules.push(rule('Monthly', events.Schedule.cron({ minute: '0', hour: '4', day: '1' }), settings.monthlyRetentionDays));
+      rules.push(
+        rule(
+          'Monthly',
+          events.Schedule.cron({ minute: '0', hour: String(SCHEDULE.backupPlanMonthlyHourUtc), day: '1' }),
+          settings.monthlyRetentionDays,
+        ),
+      );
     }
     this.plan = new backup.BackupPlan(this, 'Plan', {
       backupPlanName: `cs2analytics-${envName}-data`,

@@ -6,6 +6,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import type { AuroraDatabaseSettings } from '../config/schema';
 import { DATABASE_NAME, DATABASE_PORT, type BuiltDatabase, type DatabaseParts } from './postgres-engine-parts';
 import { parametersFor } from './postgres-parameters';
+import { SCHEDULE } from '../config/schedule';
 
 /**
  * The `aurora` engine mode of PostgresDatabase: an Aurora PostgreSQL cluster, its writer in the first
@@ -73,8 +74,8 @@ export function buildAuroraCluster(scope: Construct, settings: AuroraDatabaseSet
     storageEncrypted: true,
     storageEncryptionKey: props.encryptionKey,
     iamAuthentication: true,
-    backup: { retention: Duration.days(settings.backupRetentionDays), preferredWindow: '02:00-03:00' },
-    preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+    backup: { retention: Duration.days(settings.backupRetentionDays), preferredWindow: SCHEDULE.databaseBackupWindow },
+    preferredMaintenanceWindow: SCHEDULE.databaseMaintenanceWindow,
     cloudwatchLogsExports: ['postgresql'],
     copyTagsToSnapshot: true,
     deletionProtection: retainData,

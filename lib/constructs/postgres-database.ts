@@ -11,6 +11,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import { PASSWORD_EXCLUDED_CHARACTERS } from '../contract';
 import type { DatabaseSettings } from '../config/schema';
 import { postgresParameters } from './postgres-parameters';
+import { SCHEDULE } from '../config/schedule';
 import { configuredLogGroup, retainOrDestroy } from './retention';
 import { buildAuroraCluster } from './postgres-aurora-cluster';
 import { DATABASE_PORT, MASTER_USERNAME, PROXY_PORT, type DatabaseParts } from './postgres-engine-parts';
@@ -264,13 +265,19 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       vpc,
       vpcSubnets: props.rotationSubnets,
     });
-    new secretsmanager.RotationSchedule(this, 'CredentialRotation', {
+    const masterRotation = new secretsmanager.RotationSchedule(this, 'CredentialRotation', {
       secret: this.secret,
       hostedRotation: rotation,
       automaticallyAfter: Duration.days(settings.credentialRotationDays),
       // A new rate must not rotate the master password in the middle of a deploy.
       rotateImmediatelyOnUpdate: false,
     });
+    // The rotation window (from midnight UTC) that keeps rotations clear of backups and maintenance
+    // (lib/config/schedule.ts); CDK's RotationSchedule has no property for it.
+    (masterRotation.node.defaultChild as secretsmanager.CfnRotationSchedule).addPropertyOverride(
+      'RotationRules.Duration',
+      `${SCHEDULE.rotationWindowHours}h`,
+    );
     // Only once bound to the secret does the hosted rotation have its security group.
     this.connections.allowDefaultPortFrom(rotation, 'Credential rotation');
 

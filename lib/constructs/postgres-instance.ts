@@ -7,6 +7,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import type { InstanceDatabaseSettings } from '../config/schema';
 import { DATABASE_NAME, DATABASE_PORT, type BuiltDatabase, type DatabaseParts } from './postgres-engine-parts';
 import { parametersFor } from './postgres-parameters';
+import { SCHEDULE } from '../config/schedule';
 
 /**
  * The `instance` engine mode of PostgresDatabase: an RDS for PostgreSQL primary (Multi-AZ where
@@ -81,9 +82,9 @@ export function buildInstanceWithReplicas(scope: Construct, settings: InstanceDa
     maxAllocatedStorage: settings.maxAllocatedStorageGiB,
     iamAuthentication: true,
     backupRetention: Duration.days(settings.backupRetentionDays),
-    preferredBackupWindow: '02:00-03:00',
+    preferredBackupWindow: SCHEDULE.databaseBackupWindow,
     s3ExportRole: props.s3ExportRole,
-    preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+    preferredMaintenanceWindow: SCHEDULE.databaseMaintenanceWindow,
     removalPolicy,
   });
   (primary.node.defaultChild as CfnResource).node.addDependency(primaryLogs, upgradeLogs);

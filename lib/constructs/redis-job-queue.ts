@@ -8,6 +8,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import type { CacheSettings } from '../config/schema';
 import { configuredLogGroup, retainOrDestroy } from './retention';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SCHEDULE } from '../config/schedule';
 
 export const REDIS_PORT = 6379;
 
@@ -126,8 +127,8 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
       authToken: token.secretValueFromJson('token').unsafeUnwrap(),
       autoMinorVersionUpgrade: true,
       snapshotRetentionLimit: settings.snapshotRetentionDays,
-      snapshotWindow: settings.snapshotRetentionDays > 0 ? '02:00-03:00' : undefined,
-      preferredMaintenanceWindow: 'sun:04:30-sun:05:30',
+      snapshotWindow: settings.snapshotRetentionDays > 0 ? SCHEDULE.cacheSnapshotWindow : undefined,
+      preferredMaintenanceWindow: SCHEDULE.cacheMaintenanceWindow,
       logDeliveryConfigurations: [
         {
           destinationType: 'cloudwatch-logs',

@@ -9,6 +9,11 @@ export interface RotationScheduleProps {
   readonly rotationFunction: lambda.IFunction;
   readonly days: number;
   /**
+   * The rotation window's length: a rate() schedule's window starts at midnight UTC, and Secrets
+   * Manager rotates at a random time within it.
+   */
+  readonly windowHours: number;
+  /**
    * What must exist before the first rotation, which Secrets Manager starts as soon as the schedule
    * is created: whatever the rotation changes, and whatever reacts to it.
    * @default - nothing
@@ -35,7 +40,7 @@ export class RotationSchedule extends Construct {
     this.schedule = new secretsmanager.CfnRotationSchedule(this, 'Resource', {
       secretId: props.secret.secretArn,
       rotationLambdaArn: props.rotationFunction.functionArn,
-      rotationRules: { scheduleExpression: `rate(${Duration.days(props.days).toDays()} days)` },
+      rotationRules: { scheduleExpression: `rate(${Duration.days(props.days).toDays()} days)`, duration: `${props.windowHours}h` },
       // An update (a new rate) must not rotate on the spot, in the middle of a deploy: Secrets Manager
       // only tests the function (testSecret on a copy of the current value) and keeps the schedule.
       rotateImmediatelyOnUpdate: false,

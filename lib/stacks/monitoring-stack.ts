@@ -33,6 +33,13 @@ export interface MonitoringStackProps extends StackProps {
 const FIVE_MINUTES = Duration.minutes(5);
 const ONE_MINUTE = Duration.minutes(1);
 
+/**
+ * Minutes a service stopped by its run hours may take to serve again after its scheduled start:
+ * placing a task, pulling the image, the container health check's start period and the target
+ * group's healthy threshold. Alarms on targets and tasks of such a service wait this long.
+ */
+const SCHEDULED_START_MINUTES = 10;
+
 /** What the alarms watch, shared by the methods that build them per tier. */
 interface Watched {
   readonly config: EnvironmentConfig;
@@ -164,13 +171,30 @@ export class MonitoringStack extends Stack {
   private loadBalancerAlarms(watched: Watched): void {
     const { config, thresholds, services, alb } = watched;
     const requests = alb.metrics.requestCount({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const share = 'IF(requests > 0, 100 * (elb5xx + target5xx) / requests, 0)';
+    const scheduled = config.services.runHours !== undefined;
+    // Stopped by its run hours, the site answers 503 to whoever calls (crawlers included): counted
+    // only in the five minutes during which every service behind the load balancer was meant to run.
+    const desired = Object.fromEntries(
+      watched.appServices
+        .filter(({ name }) => name in services.targetGroups)
+        .map(({ name, app }) => [
+          `desired${name}`,
+          app.metricContainerInsights('DesiredTaskCount', 'Minimum').with({ period: FIVE_MINUTES }),
+        ]),
+    );
     const error5xx = new cloudwatch.MathExpression({
       label: '5xx %',
-      expression: 'IF(requests > 0, 100 * (elb5xx + target5xx) / requests, 0)',
+      expression: scheduled
+        ? `IF(${Object.keys(desired)
+            .map((id) => `FILL(${id}, 0) >= 1`)
+            .join(' AND ')}, ${share}, 0)`
+        : share,
       usingMetrics: {
         requests,
         elb5xx: alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum' }),
         target5xx: alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES, statistic: 'Sum' }),
+        ...(scheduled ? desired : {}),
       },
       period: FIVE_MINUTES,
     });
@@ -196,14 +220,27 @@ export class MonitoringStack extends Stack {
         evaluationPeriods: 3,
         missing: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+      const healthy = targetGroupHostCount(alb, targetGroup, 'HealthyHostCount', { period: ONE_MINUTE, statistic: 'Minimum' });
+      const app = watched.appServices.find((candidate) => candidate.name === name)!.app;
       this.alarm(`${name}NoHealthyTargets`, `${name}-no-healthy-targets`, {
-        description: `No healthy ${name} task (port ${port}) behind the load balancer: the ${name} is down.`,
-        metric: targetGroupHostCount(alb, targetGroup, 'HealthyHostCount', { period: ONE_MINUTE, statistic: 'Minimum' }),
+        description: scheduled
+          ? `No healthy ${name} task (port ${port}) behind the load balancer for ${SCHEDULED_START_MINUTES} minutes while tasks are desired: the ${name} is down (outside its run hours it has no task, on purpose).`
+          : `No healthy ${name} task (port ${port}) behind the load balancer: the ${name} is down.`,
+        // Where run hours empty the target group, only a group whose service is meant to run counts.
+        metric: scheduled
+          ? new cloudwatch.MathExpression({
+              label: 'healthy targets while tasks are desired',
+              expression: 'IF(FILL(desired, 0) >= 1, FILL(healthy, 0), 1)',
+              usingMetrics: { healthy, desired: app.metricContainerInsights('DesiredTaskCount', 'Minimum') },
+              period: ONE_MINUTE,
+            })
+          : healthy,
         threshold: 1,
         comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 2,
-        // Without data there is no healthy target to speak of: that is the outage itself.
-        missing: cloudwatch.TreatMissingData.BREACHING,
+        evaluationPeriods: scheduled ? SCHEDULED_START_MINUTES : 2,
+        // Always running, a group without data has no healthy target to speak of: the outage itself.
+        // Stopped by the schedule, it reports nothing, on purpose.
+        missing: scheduled ? cloudwatch.TreatMissingData.NOT_BREACHING : cloudwatch.TreatMissingData.BREACHING,
       });
     }
   }
@@ -211,9 +248,10 @@ export class MonitoringStack extends Stack {
   /** The ECS services: fewer tasks running than desired, and failed deployments. */
   private serviceAlarms(watched: Watched): void {
     const { config, appServices, undelivered } = watched;
+    const scheduled = config.services.runHours !== undefined;
     for (const { name, app } of appServices) {
       this.alarm(`${name}RunningBelowDesired`, `${name}-running-below-desired`, {
-        description: `Fewer ${name} tasks run than desired for 5 minutes (crash loop, capacity, image pull).`,
+        description: `Fewer ${name} tasks run than desired for ${scheduled ? SCHEDULED_START_MINUTES : 5} minutes (crash loop, capacity, image pull).`,
         metric: new cloudwatch.MathExpression({
           label: 'desired - running',
           expression: 'desired - running',
@@ -225,9 +263,11 @@ export class MonitoringStack extends Stack {
         }),
         threshold: 1,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 5,
-        // Container Insights reports every minute; silence means we cannot see the service.
-        missing: cloudwatch.TreatMissingData.BREACHING,
+        // A scheduled start takes its tasks from none to the minimum: they get the same time to run.
+        evaluationPeriods: scheduled ? SCHEDULED_START_MINUTES : 5,
+        // Container Insights reports every minute; silence means we cannot see the service, unless the
+        // run hours stopped it (a service without tasks may report nothing).
+        missing: scheduled ? cloudwatch.TreatMissingData.NOT_BREACHING : cloudwatch.TreatMissingData.BREACHING,
       });
     }
     new events.Rule(this, 'FailedDeployments', {

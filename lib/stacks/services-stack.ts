@@ -12,6 +12,7 @@ import { CONNECTION_KEYS, ConnectionSecret } from '../constructs/connection-secr
 import { clusterName as clusterNameOf, ecsServiceName, SERVICE_CONNECT, SERVICES_USING } from '../config/names';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
 import { RotationSchedule } from '../constructs/rotation-schedule';
+import { SCHEDULE } from '../config/schedule';
 import type { DataStack } from './data-stack';
 import type { NetworkStack } from './network-stack';
 import type { RegistryStack } from './registry-stack';
@@ -254,12 +255,14 @@ export class ServicesStack extends Stack {
       secret: data.appCredentials.secret,
       rotationFunction: data.appCredentials.rotationFunction.function,
       days: config.database.credentialRotationDays,
+      windowHours: SCHEDULE.rotationWindowHours,
       after: rotationsAfter,
     });
     new RotationSchedule(this, 'RedisTokenRotation', {
       secret: jobQueue.authToken,
       rotationFunction: data.redisTokenRotation.rotationFunction.function,
       days: config.cache.authTokenRotationDays,
+      windowHours: SCHEDULE.rotationWindowHours,
       after: rotationsAfter,
     });
 

@@ -86,9 +86,9 @@ export const COST_LEVERS: readonly CostLever[] = [
     }),
     tradeOff:
       `no site, API or parsing outside the hours (${runHoursOfDev()} in dev); the load balancer, database ` +
-      'and cache keep running (and costing); the no-healthy-targets and running-below-desired alarms go off while stopped (dev ' +
-      'has no alarm e-mails); a deploy outside the hours ' +
-      'starts the services until the next stop',
+      'and cache keep running (and costing); the target and task alarms count only while tasks are meant to run, and give a ' +
+      'scheduled start 10 minutes (an outage is reported that much later); a deploy outside the hours leaves the services ' +
+      'stopped, unless it changes their task counts (the scalable target is registered again and starts them until the next stop)',
   },
   {
     name: `RDS for PostgreSQL db.${devDatabase().instanceType} instead of Aurora db.t4g.medium`,
