@@ -13,7 +13,11 @@ const transform = {
 };
 
 /** The test files that use the PostgreSQL server (test/support/postgres.ts). */
-const DATABASE_TESTS = ['<rootDir>/test/credential-rotation.test.ts', '<rootDir>/test/partition-maintenance/'];
+const DATABASE_TESTS = [
+  '<rootDir>/test/credential-rotation.test.ts',
+  '<rootDir>/test/postgres-parameters.test.ts',
+  '<rootDir>/test/partition-maintenance/',
+];
 
 const common = { testEnvironment: 'node', rootDir: __dirname, roots: ['<rootDir>/test'], transform };
 

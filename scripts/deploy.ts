@@ -9,17 +9,20 @@
  * Steps: synthesize once (every validator runs) into cdk.out/<env>; list the stacks the selection
  * takes, with the CLI's own selection; refuse example values (deploy); check that the credentials
  * are the environment's account; check that every configured image is in ECR (deploy); then run the
- * CDK CLI on that same synthesized assembly. Exit 0: done; 1: refused or failed; 2: bad arguments.
+ * CDK CLI on that same synthesized assembly; after a deploy, name the database instances whose static
+ * parameter changes wait for a restart (npm run reboot). Exit 0: done; 1: refused or failed; 2: bad arguments.
  */
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { STSClient } from '@aws-sdk/client-sts';
 import { spawnSync, type SpawnSyncOptions } from 'child_process';
 import * as path from 'path';
-import { STACK_IDS, type StackId } from '../lib/config/names';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { databaseIdentifier, STACK_IDS, type StackId } from '../lib/config/names';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { runMain } from './lib/run-main';
 import type { EnvironmentConfig } from '../lib/config/schema';
 import { accountProblems, imageProblems, placeholderProblems } from './lib/preflight';
+import { rebootPlan, type RebootStep } from './lib/database-reboot';
 
 const ROOT = path.join(__dirname, '..');
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
@@ -149,7 +152,22 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   const cdk = run([args.command, '--app', assembly, ...selectors, ...args.cdkOptions], { stdio: 'inherit' });
+  if (cdk.status === 0 && args.command === 'deploy' && (args.stacks === undefined || args.stacks.includes('Data'))) {
+    // CloudFormation changes parameter groups, never restarts: say what waits, and how to apply it.
+    const plan = await rebootPlan(new RDSClient({ region: config.region }), config.database.engine, databaseIdentifier(args.envName));
+    const notice = pendingRebootNotice(args.envName, plan);
+    if (notice) console.log(notice);
+  }
   return cdk.status ?? 1;
+}
+
+/** After a deploy: the instances whose static parameter changes wait for a restart, and the command that applies them. */
+export function pendingRebootNotice(envName: string, plan: readonly RebootStep[]): string | undefined {
+  if (plan.length === 0) return undefined;
+  return (
+    `${plan.length} database instance(s) keep static parameter changes pending until they restart (${plan.map((step) => step.instance).join(', ')}): ` +
+    `apply them with npm run reboot -- --env ${envName} (--dry-run first says what each restart interrupts)`
+  );
 }
 
 runMain(module, main);

@@ -11,6 +11,11 @@ export function repositoryName(envName: string, service: ServiceName): string {
   return `cs2analytics-${envName}/${service}`;
 }
 
+/** The database: the Aurora cluster's identifier, or the RDS primary's (its replicas add `-replica-<n>`). */
+export function databaseIdentifier(envName: string): string {
+  return `cs2analytics-${envName}`;
+}
+
 /** The ECS cluster of an environment, and a service's name in it. */
 export function clusterName(envName: string): string {
   return `cs2analytics-${envName}`;

@@ -12,6 +12,7 @@ import { PASSWORD_EXCLUDED_CHARACTERS } from '../contract';
 import type { DatabaseSettings } from '../config/schema';
 import { postgresParameters } from './postgres-parameters';
 import { SCHEDULE } from '../config/schedule';
+import { databaseIdentifier } from '../config/names';
 import { configuredLogGroup, retainOrDestroy } from './retention';
 import { buildAuroraCluster } from './postgres-aurora-cluster';
 import { DATABASE_PORT, MASTER_USERNAME, PROXY_PORT, type DatabaseParts } from './postgres-engine-parts';
@@ -170,7 +171,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     const { settings, vpc, envName } = props;
     const retainData = props.retainData ?? true;
     this.engine = settings.engine;
-    this.identifier = `cs2analytics-${envName}`;
+    this.identifier = databaseIdentifier(envName);
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,

@@ -21,6 +21,11 @@ export interface PostgresParameter {
   readonly scope: ParameterScope;
   /** RDS for PostgreSQL only (Aurora manages it itself or does not offer it). */
   readonly instanceEngineOnly?: boolean;
+  /**
+   * Static: a change waits for the next restart of each instance ("pending-reboot"; PostgreSQL's
+   * `postmaster` context). CloudFormation restarts nothing: `npm run reboot` applies it.
+   */
+  readonly static?: boolean;
   readonly why: string;
 }
 
@@ -34,6 +39,7 @@ export function postgresParameters(maxConnections: number): readonly PostgresPar
       name: 'shared_preload_libraries',
       value: 'pg_stat_statements',
       scope: 'cluster',
+      static: true,
       why: 'per-query statistics (CREATE EXTENSION pg_stat_statements)',
     },
     {
@@ -42,7 +48,13 @@ export function postgresParameters(maxConnections: number): readonly PostgresPar
       scope: 'cluster',
       why: 'count statements run inside functions too (the partition functions)',
     },
-    { name: 'pg_stat_statements.max', value: '10000', scope: 'cluster', why: "room for the API's many distinct analytics queries" },
+    {
+      name: 'pg_stat_statements.max',
+      value: '10000',
+      scope: 'cluster',
+      static: true,
+      why: "room for the API's many distinct analytics queries",
+    },
     { name: 'track_io_timing', value: '1', scope: 'cluster', why: 'I/O time per query in pg_stat_statements and EXPLAIN' },
     {
       name: 'log_min_duration_statement',
@@ -70,6 +82,7 @@ export function postgresParameters(maxConnections: number): readonly PostgresPar
       name: 'max_connections',
       value: String(maxConnections),
       scope: 'instance',
+      static: true,
       why: "fixed so that RDS Proxy's percentages map onto the original PgBouncer pool sizes",
     },
 
@@ -125,6 +138,13 @@ export function postgresParameters(maxConnections: number): readonly PostgresPar
     },
   ];
 }
+
+/** The names of the static parameters: a change applies at the next restart of each instance. */
+export const STATIC_PARAMETER_NAMES: ReadonlySet<string> = new Set(
+  postgresParameters(100)
+    .filter((parameter) => parameter.static)
+    .map((parameter) => parameter.name),
+);
 
 /** The parameters of one parameter group, as the CDK parameter-group `parameters` map. */
 export function parametersFor(
