@@ -1,14 +1,16 @@
 /**
  * What happens if the configuration changes: synthesizes the environment as configured and with the
- * overrides (offline, no validators, no bundling), and reports per stack what is added, removed,
- * updated in place and replaced. Exit 2 when a resource that holds data or has a fixed name would be
- * replaced or removed; 0 otherwise; 1 on a bad configuration.
+ * overrides (offline, no validators, no bundling), and prints the verdict first (safe, restarts
+ * tasks, reboot or failover, replaces data, refused), then what happens, grouped by cause. Exit 2
+ * when data is replaced or removed or CloudFormation would refuse the update; 0 otherwise; 1 on a
+ * bad configuration.
  *
  *   npm run impact -- --env <env> [-c <field>=<value> ...]
  */
 import { ConfigError, loadConfig } from '../lib/config/load';
+import { replacementReason } from '../lib/config/schema';
 import { synthesizeTemplates } from './lib/cloud-assembly';
-import { compareStacks, formatImpact } from './lib/impact';
+import { analyzeImpact, dangers, formatImpact } from './lib/impact';
 import { runMain } from './lib/run-main';
 
 /** The stand-in account both syntheses use: only the difference between them matters. */
@@ -44,9 +46,14 @@ export async function main(argv: readonly string[], synthesize: typeof synthesiz
   try {
     const before = synthesize(loadConfig({ envName, defaultAccount: ACCOUNT }));
     const after = synthesize(loadConfig({ envName, overrides, defaultAccount: ACCOUNT }));
-    const impacts = compareStacks(before, after);
-    console.log(formatImpact(impacts));
-    return impacts.some((impact) => impact.flagged.length > 0) ? 2 : 0;
+    const impact = analyzeImpact(before, after);
+    console.log(formatImpact(impact, envName));
+    // What the schema says of a field whose change replaces or refuses: how to get there instead.
+    for (const field of Object.keys(overrides)) {
+      const reason = replacementReason(field);
+      if (reason) console.log(`\n${field}: ${reason}`);
+    }
+    return dangers(impact).length > 0 ? 2 : 0;
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

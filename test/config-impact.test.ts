@@ -10,7 +10,7 @@ import * as path from 'path';
 import { loadConfig } from '../lib/config/load';
 import { replacementReason, type EnvironmentName } from '../lib/config/schema';
 import { fieldVariants, type FieldVariant } from '../scripts/lib/config-variants';
-import { compareStacks, formatImpact } from '../scripts/lib/impact';
+import { analyzeImpact, dangers, formatImpact } from '../scripts/lib/impact';
 import { main as impact } from '../scripts/impact';
 import { runInProcess } from './support/command';
 import { cdkJsonContext, TEST_ACCOUNT } from './support/context';
@@ -53,8 +53,8 @@ const BATCH = 100;
 
 function flaggedBy(envName: EnvironmentName, base: Map<string, unknown>, overrides: Record<string, unknown>): string[] {
   const after = templatesForConfig(loadConfig({ envName, overrides, defaultAccount: TEST_ACCOUNT }));
-  return compareStacks(base as Map<string, any>, after).flatMap((impact) =>
-    impact.flagged.map((flag) => `${impact.stackName} ${flag.type} ${flag.logicalId}: ${flag.reason}`),
+  return dangers(analyzeImpact(base as Map<string, any>, after)).map(
+    (effect) => `${effect.stackName} ${effect.type} ${effect.logicalId}: ${effect.verdict}: ${effect.detail}`,
   );
 }
 
@@ -149,12 +149,14 @@ describe.each(CASES)('config impact in %s', (_name, envName, baseOverrides) => {
 
 test('the fields marked replacing say why, and docs/configuration.md lists them', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'docs', 'configuration.md'), 'utf8');
-  const marked = ['account', 'region', 'retainData', 'network.cidr', 'network.availabilityZones', 'database.engine', 'cache.engine'];
+  const marked = ['account', 'region', 'retainData', 'network.cidr', 'network.availabilityZones', 'database.engine'];
   for (const field of marked) {
     expect(replacementReason(field)?.length).toBeGreaterThan(40);
     expect(readme).toContain(`| \`${field}\` |`);
   }
   expect(replacementReason('database.readers')).toBeUndefined();
+  // Redis OSS to Valkey is an upgrade in place now; the way back is refused by the report itself.
+  expect(replacementReason('cache.engine')).toBeUndefined();
 });
 
 describe('cross-stack references', () => {
@@ -169,7 +171,7 @@ describe('cross-stack references', () => {
     const flags = flaggedBy('prod', templatesAsConfigured('prod'), { 'network.cidr': '10.40.0.0/16' });
     expect(flags).toContainEqual(
       expect.stringMatching(
-        /^Cs2Analytics-prod-data AWS::EC2::SecurityGroup \w+: keeps the old value of Vpc\w+ from Cs2Analytics-prod-network, which is replaced or removed/,
+        /^Cs2Analytics-prod-data AWS::EC2::SecurityGroup \w+: refused: keeps the old value of what Cs2Analytics-prod-network replaces or removes \(Vpc\w+\)/,
       ),
     );
   });
@@ -183,27 +185,39 @@ describe('npm run impact', () => {
   test('an unchanged stack is not reported, and no change at all says so', () => {
     const template = { Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'alarms' } } } };
     const same = new Map([['Unchanged', template]]);
-    expect(compareStacks(same, new Map([['Unchanged', structuredClone(template)]]))).toEqual([]);
-    expect(formatImpact([])).toContain('No stack changes.');
-    const changed = compareStacks(
+    const none = analyzeImpact(same, new Map([['Unchanged', structuredClone(template)]]));
+    expect(none).toEqual({ verdict: 'safe', effects: [] });
+    expect(formatImpact(none, 'dev')).toBe('dev: safe: no stack changes.');
+    const changed = analyzeImpact(
       same,
       new Map([['Unchanged', { Resources: { ...template.Resources, Queue: { Type: 'AWS::SQS::Queue' } } }]]),
     );
-    expect(changed.map((impact) => [impact.stackName, impact.added.length])).toEqual([['Unchanged', 1]]);
+    expect(changed.effects.map((effect) => [effect.stackName, effect.logicalId, effect.change, effect.verdict])).toEqual([
+      ['Unchanged', 'Queue', 'added', 'safe'],
+    ]);
   });
 
   test('exits 2 on a flagged change and 0 otherwise, printing per stack what happens', async () => {
     // The command's main function, in-process: the same code as the npm script, without two more processes.
-    const dangerous = await runInProcess(
-      (argv) => impact(argv, templatesForConfig),
-      ['--env', 'dev', '-c', 'cache.engine=valkey', '-c', 'cache.engineVersion=7.2'],
-    );
+    const dangerous = await runInProcess((argv) => impact(argv, templatesForConfig), ['--env', 'prod', '-c', 'network.cidr=10.40.0.0/16']);
     expect(dangerous.status).toBe(2);
-    expect(dangerous.stdout).toMatch(/Cs2Analytics-dev-data: \d+ added, \d+ removed, \d+ updated in place, \d+ replaced/);
-    expect(dangerous.stdout).toMatch(/DANGER AWS::ElastiCache::ReplicationGroup \w+: replaced \(Engine changed\), and it holds data/);
+    // The verdict first; then one cause, not one line per resource that follows from it.
+    const lines = dangerous.stdout.split('\n');
+    expect(lines[0]).toBe('prod: refused: CloudFormation would stop this update and roll it back');
+    expect(lines.filter((line) => /^(refused|replaces data|reboot or failover|restarts tasks|safe)[: ]/.test(line))).toEqual([
+      expect.stringMatching(/^refused: Cs2Analytics-prod-network\/Vpc\w+ \(AWS::EC2::VPC\) replaced \(CidrBlock changed\)$/),
+    ]);
+    expect(dangerous.stdout).toMatch(/^ {2}refused \(\d+\): keeps the old value of what Cs2Analytics-prod-network replaces or removes/m);
+    expect(dangerous.stdout).toContain('network.cidr: the VPC and every subnet are replaced');
     const harmless = await runInProcess((argv) => impact(argv, templatesForConfig), ['--env', 'dev', '-c', 'services.web.maxTasks=3']);
     expect(harmless.status).toBe(0);
-    expect(harmless.stdout).toMatch(/~ AWS::ApplicationAutoScaling::ScalableTarget/);
+    expect(harmless.stdout).toMatch(/^dev: safe: applied in place, without interruption\n/);
+    expect(harmless.stdout).toMatch(/WebServiceTaskCountTarget\w+ \(AWS::ApplicationAutoScaling::ScalableTarget\) updated in place/);
+    // A new image: a rolling restart of that service, nothing else.
+    const image = await runInProcess((argv) => impact(argv, templatesForConfig), ['--env', 'prod', '-c', 'images.api.tag=1.4.2']);
+    expect(image.status).toBe(0);
+    expect(image.stdout.split('\n')[0]).toBe('prod: restarts tasks: services roll to new tasks (no downtime)');
+    expect(image.stdout).not.toMatch(/replaced \(/);
   });
 
   test('runs through npm, and a bad configuration exits 1 naming the environment and the field', async () => {

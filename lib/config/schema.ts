@@ -144,7 +144,10 @@ export const databaseSchema = z.strictObject({
    */
   engine: replacing(
     oneOf(['aurora', 'instance']),
-    'an Aurora cluster and an RDS instance are different resources: one is deleted (a final snapshot where retainData) and the other created empty; migrate by restoring a snapshot',
+    'refused: the other engine is another, empty database, and its master secret would take the name the current one holds ' +
+      '(CloudFormation creates it first, and fails). Move the data instead: deploy the environment with the new engine in another ' +
+      'account or region (account, region), load it there (RDS to Aurora: restore a snapshot of the instance as an Aurora cluster; ' +
+      'Aurora to RDS: pg_dump and pg_restore, or AWS DMS), point the domain at it, then destroy the old environment',
   ),
   /** Full PostgreSQL version, minor pinned, e.g. 17.6. */
   postgresVersion: text(/^17\.\d+$/, 'a PostgreSQL 17 version with its minor, e.g. 17.6'),
@@ -201,11 +204,11 @@ const CACHE_ENGINE_VERSIONS = { redis: ['7.0', '7.1'], valkey: ['7.2', '8.0', '8
 >;
 
 export const cacheSchema = z.strictObject({
-  /** Redis OSS (the original) or Valkey, its open-source successor. */
-  engine: replacing(
-    oneOf(['redis', 'valkey']),
-    'CloudFormation replaces the replication group to change its engine, losing queued jobs; ElastiCache can upgrade Redis OSS to Valkey in place: do that first, then change the config',
-  ),
+  /**
+   * Redis OSS (the original) or Valkey, its open-source successor. Redis OSS to Valkey is an upgrade in
+   * place (with a Valkey version); ElastiCache has no way back, so the impact report refuses that one.
+   */
+  engine: oneOf(['redis', 'valkey']),
   /** Redis OSS 7.x or Valkey 7.2 / 8.x. */
   engineVersion: text(/^\d+\.\d+$/, 'a major.minor engine version, e.g. 7.1'),
   nodeType: text(CACHE_NODE_TYPE, 'an ElastiCache node type, e.g. cache.t4g.small')

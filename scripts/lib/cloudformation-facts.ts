@@ -72,3 +72,57 @@ export function fixedName(type: string, properties: Record<string, unknown> = {}
   if (raw === undefined || /AWS::StackId|"Fn::GetAtt"|"Ref":"(?!AWS::)/.test(JSON.stringify(raw))) return undefined;
   return typeof raw === 'string' ? raw : JSON.stringify(raw);
 }
+
+/**
+ * Properties the CDK's specification (the one the diff library reads) still calls replacing, which
+ * CloudFormation updates in place now: their resource type's registry schema no longer lists them in
+ * `createOnlyProperties`. Why, per property.
+ */
+export const SPEC_CORRECTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'AWS::ElastiCache::ReplicationGroup': {
+    Engine:
+      'updated in place since 2024 (the registry schema dropped it from createOnlyProperties): ElastiCache upgrades Redis OSS ' +
+      'to Valkey without downtime (ElastiCache user guide, "How to upgrade from Redis OSS to Valkey")',
+  },
+};
+
+/**
+ * Updates in place that interrupt what the resource serves ("Update requires: Some interruptions" in
+ * the CloudFormation template reference, or an outage the service's own guide describes), with what
+ * the applications notice. CloudFormation applies RDS and ElastiCache changes during the deploy.
+ */
+export const INTERRUPTING_UPDATES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'AWS::RDS::DBInstance': {
+    DBInstanceClass:
+      'the instance restarts on its new class during the deploy: minutes without it (a writer: writes wait; a Multi-AZ RDS primary fails over to its standby first, typically 60-120 s)',
+    EngineVersion: 'the instance restarts on the new version during the deploy (a Multi-AZ standby with it): minutes down',
+    StorageType: 'a brief outage when the change starts',
+    DBParameterGroupName: 'the instance restarts when the new group holds static parameters',
+  },
+  'AWS::RDS::DBCluster': {
+    EngineVersion:
+      'the whole cluster upgrades at once during the deploy: every instance restarts, writes refused for tens of seconds or more',
+  },
+  'AWS::ElastiCache::ReplicationGroup': {
+    CacheNodeType: 'the nodes are replaced online: a few seconds of interruption at the switch (ElastiCache, "Scaling")',
+    EngineVersion: 'writes pause for seconds during a failover and connections are reset; a single node is unavailable during the upgrade',
+    Engine:
+      'upgraded in place to Valkey: connections are reset, no downtime from Redis OSS 5.0.6 (ElastiCache, "How to upgrade from Redis OSS to Valkey")',
+  },
+  'AWS::EC2::Instance': { InstanceType: 'the instance stops and starts: what it serves (the NAT instance: egress) stops meanwhile' },
+};
+
+/**
+ * The properties of an ECS service whose update starts a new deployment (UpdateService: "a new
+ * deployment is triggered"); others (capacity providers, ECS Exec, deployment settings) apply to
+ * tasks started later.
+ */
+export const ECS_DEPLOYING_PROPERTIES: ReadonlySet<string> = new Set([
+  'TaskDefinition',
+  'NetworkConfiguration',
+  'ServiceConnectConfiguration',
+  'LoadBalancers',
+  'PlatformVersion',
+  'ServiceRegistries',
+  'VolumeConfigurations',
+]);

@@ -101,8 +101,8 @@ export const COST_LEVERS: readonly CostLever[] = [
     tradeOff:
       "one instance with 1 GiB of memory and burstable CPU instead of Aurora's storage (six copies over three AZs, fast " +
       'replicas); the same PostgreSQL version behind the same proxy, endpoints and secrets, so the applications see no ' +
-      'difference. Switching an environment already deployed replaces its database (destroy its data stack first: the ' +
-      'secret and identifiers keep their names)',
+      'difference. An environment already deployed cannot switch by a deploy (npm run impact refuses it and says how to ' +
+      'move the data)',
   },
 ];
 
