@@ -16,6 +16,7 @@ const transform = {
 const DATABASE_TESTS = [
   '<rootDir>/test/credential-rotation.test.ts',
   '<rootDir>/test/postgres-parameters.test.ts',
+  '<rootDir>/test/timeline-rotations.test.ts',
   '<rootDir>/test/partition-maintenance/',
 ];
 

@@ -4,10 +4,9 @@
  * restarts; Secrets Manager, ElastiCache and ECS faked at the SDK client boundary.
  */
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { DescribeReplicationGroupsCommand, ElastiCacheClient, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import * as net from 'net';
 import { Client } from 'pg';
 import { handler as refreshHandler, requestedKind, rotatedSecret } from '../lambda/credential-refresh/index';
 import {
@@ -26,6 +25,7 @@ import { redisTokenRotator } from '../lambda/credential-rotation/redis-token';
 import { rotate, type RotationStep } from '../lambda/credential-rotation/rotation';
 import { responseEndpoint } from './support/cloudformation-response';
 import { FakeSecretsManager } from './support/fake-secrets-manager';
+import { fakeElastiCache, RedisStandIn } from './support/redis-standin';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-AbCdEf`;
@@ -46,48 +46,6 @@ function localRedisRotator(secrets: FakeSecretsManager, redis: RedisStandIn) {
   });
 }
 const quiet = () => undefined;
-
-/** A Redis stand-in for ElastiCache: answers AUTH with the tokens the fake ElastiCache API set. */
-class RedisStandIn {
-  tokens: string[] = [];
-  server = net.createServer((socket) => {
-    let buffer = '';
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString();
-      const parts = buffer.split('\r\n');
-      if (parts.length < 6) return;
-      socket.write(parts[2] === 'AUTH' && this.tokens.includes(parts[4]) ? '+OK\r\n' : '-WRONGPASS invalid username-password pair\r\n');
-      buffer = '';
-    });
-  });
-  port = 0;
-  async start() {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-  stop() {
-    this.server.close();
-  }
-}
-
-/** ElastiCache faked: ROTATE adds a token (two at most, the oldest goes), SET keeps one; status as set. */
-function fakeElastiCache(redis: RedisStandIn) {
-  const mock = mockClient(ElastiCacheClient);
-  const state = { status: 'available', modifications: [] as string[] };
-  mock
-    .on(DescribeReplicationGroupsCommand)
-    .callsFake(async () => ({ ReplicationGroups: [{ ReplicationGroupId: 'jobs', Status: state.status }] }));
-  mock.on(ModifyReplicationGroupCommand).callsFake(async ({ AuthToken, AuthTokenUpdateStrategy }) => {
-    state.modifications.push(AuthTokenUpdateStrategy!);
-    if (AuthTokenUpdateStrategy === 'ROTATE') redis.tokens = [...redis.tokens, AuthToken!].slice(-2);
-    if (AuthTokenUpdateStrategy === 'SET') {
-      if (!redis.tokens.includes(AuthToken!)) throw new Error('SET must name the last rotated token');
-      redis.tokens = [AuthToken!];
-    }
-    return {};
-  });
-  return { mock, state };
-}
 
 describe("the app's database logins, rotated one at a time", () => {
   const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
