@@ -1,118 +1,20 @@
 /**
- * Day-2 deploys: for every field of every environment's config, a change to another valid value
- * (derived from the schema) must not replace or remove anything that holds data or has a fixed name,
- * unless the schema marks the field as replacing, with the reason. The changes are synthesized in
- * batches (a batch that flags something is split until the field is found).
+ * The impact report itself, and what it says of the changes that matter most; every field of every
+ * environment is changed and judged in test/config-changes/ (one file per environment).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../lib/config/load';
 import { replacementReason, type EnvironmentName } from '../lib/config/schema';
-import { fieldVariants, type FieldVariant } from '../scripts/lib/config-variants';
 import { analyzeImpact, dangers, formatImpact } from '../scripts/lib/impact';
 import { main as impact } from '../scripts/impact';
 import { runInProcess } from './support/command';
 import { cdkJsonContext, TEST_ACCOUNT } from './support/context';
 import { templatesForConfig } from './support/synthesized';
+import { documentedChanges, misdocumented, type FieldImpact } from './support/field-impacts';
 
 const ROOT = path.join(__dirname, '..');
-
-const CASES: [string, EnvironmentName, Record<string, unknown>][] = [
-  ['dev', 'dev', {}],
-  ['staging', 'staging', {}],
-  ['prod', 'prod', {}],
-  [
-    'prod in instance mode',
-    'prod',
-    {
-      'database.engine': 'instance',
-      'database.readers': 2,
-      'database.multiAz': true,
-      'database.allocatedStorageGiB': 100,
-      'database.maxAllocatedStorageGiB': 1000,
-    },
-  ],
-];
-
-/** Fields the schema leaves no other value for, on their own. */
-const NO_OTHER_VALUE: Record<string, string> = {
-  region: 'the availability zones must lie in the region (and a region is marked replacing)',
-  retainData: 'only dev may set it to false',
-  'loadBalancer.allowPlainHttp': 'must stay true while no loadBalancer.domainName is set',
-  'database.engine':
-    'the other engine adds or drops the instance-only settings (multiAz, storage) with it; the switch is marked replacing, ' +
-    'and its impact is the replacement of the database',
-};
-
-/**
- * As many changes at once as set disjoint fields: a synthesis costs the same for one change or many,
- * and a batch that flags anything (or is not a valid config together) is split until the field is found.
- */
-const BATCH = 100;
-
-function flaggedBy(envName: EnvironmentName, base: Map<string, unknown>, overrides: Record<string, unknown>): string[] {
-  const after = templatesForConfig(loadConfig({ envName, overrides, defaultAccount: TEST_ACCOUNT }));
-  return dangers(analyzeImpact(base as Map<string, any>, after)).map(
-    (effect) => `${effect.stackName} ${effect.type} ${effect.logicalId}: ${effect.verdict}: ${effect.detail}`,
-  );
-}
-
-/** The variants whose change flags something, found by splitting flagged batches. */
-function offenders(
-  envName: EnvironmentName,
-  base: Map<string, unknown>,
-  baseOverrides: Record<string, unknown>,
-  variants: FieldVariant[],
-): string[] {
-  if (variants.length === 0) return [];
-  const overrides = Object.assign({ ...baseOverrides }, ...variants.map((variant) => variant.overrides));
-  let flags: string[];
-  try {
-    flags = flaggedBy(envName, base, overrides);
-  } catch {
-    flags = ['(the combined change is not a valid config)'];
-  }
-  if (flags.length === 0) return [];
-  if (variants.length === 1)
-    return [`${variants[0].field} ${JSON.stringify(variants[0].from)} -> ${JSON.stringify(variants[0].to)}: ${flags.join('; ')}`];
-  const half = Math.ceil(variants.length / 2);
-  return [
-    ...offenders(envName, base, baseOverrides, variants.slice(0, half)),
-    ...offenders(envName, base, baseOverrides, variants.slice(half)),
-  ];
-}
-
-/** Whether the overrides make a valid config together (cross-field rules included). */
-function validTogether(envName: EnvironmentName, overrides: Record<string, unknown>): boolean {
-  try {
-    loadConfig({ envName, overrides, defaultAccount: TEST_ACCOUNT });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Batches of variants that set disjoint fields and make a valid config together (checking costs
- * a millisecond, a synthesis half a second), so that a batch is split only when it flags something.
- */
-function batches(envName: EnvironmentName, baseOverrides: Record<string, unknown>, variants: FieldVariant[]): FieldVariant[][] {
-  const result: FieldVariant[][] = [];
-  const merged = (batch: FieldVariant[]) => Object.assign({ ...baseOverrides }, ...batch.map((variant) => variant.overrides));
-  for (const variant of variants) {
-    const keys = Object.keys(variant.overrides);
-    const batch = result.find(
-      (candidate) =>
-        candidate.length < BATCH &&
-        candidate.every((other) => keys.every((key) => !(key in other.overrides))) &&
-        validTogether(envName, merged([...candidate, variant])),
-    );
-    if (batch) batch.push(variant);
-    else result.push([variant]);
-  }
-  return result;
-}
 
 /** The templates of an environment as configured, synthesized once per file. */
 const asConfigured = new Map<EnvironmentName, Map<string, unknown>>();
@@ -125,38 +27,41 @@ function templatesAsConfigured(envName: EnvironmentName): Map<string, unknown> {
   return templates;
 }
 
-describe.each(CASES)('config impact in %s', (_name, envName, baseOverrides) => {
-  const { base, variants, withoutVariant } = fieldVariants(envName, baseOverrides, TEST_ACCOUNT);
-
-  test('every field the config sets has another valid value, or a reason why not', () => {
-    expect(withoutVariant.filter((field) => !(field in NO_OTHER_VALUE))).toEqual([]);
-    expect(variants.length).toBeGreaterThan(80);
-  });
-
-  test('no unmarked field replaces or removes what holds data or has a fixed name', () => {
-    const baseTemplates = Object.keys(baseOverrides).length === 0 ? templatesAsConfigured(envName) : templatesForConfig(base);
-    const overridesOf = (variant: FieldVariant) => ({
-      ...variant,
-      overrides: Object.fromEntries(Object.entries(variant.overrides).filter(([key]) => !(key in baseOverrides))),
-    });
-    const unmarked = variants
-      .filter((variant) => Object.keys(overridesOf(variant).overrides).every((field) => !replacementReason(field)))
-      .map(overridesOf);
-    const found = batches(envName, baseOverrides, unmarked).flatMap((batch) => offenders(envName, baseTemplates, baseOverrides, batch));
-    expect(found).toEqual([]);
-  });
-});
+function flaggedBy(envName: EnvironmentName, base: Map<string, unknown>, overrides: Record<string, unknown>): string[] {
+  const after = templatesForConfig(loadConfig({ envName, overrides, defaultAccount: TEST_ACCOUNT }));
+  return dangers(analyzeImpact(base as Map<string, any>, after)).map(
+    (effect) => `${effect.stackName} ${effect.type} ${effect.logicalId}: ${effect.verdict}: ${effect.detail}`,
+  );
+}
 
 test('the fields marked replacing say why, and docs/configuration.md lists them', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'docs', 'configuration.md'), 'utf8');
   const marked = ['account', 'region', 'retainData', 'network.cidr', 'network.availabilityZones', 'database.engine'];
   for (const field of marked) {
     expect(replacementReason(field)?.length).toBeGreaterThan(40);
-    expect(readme).toContain(`| \`${field}\` |`);
+    expect(readme).toContain(`| \`${field}\` | ${replacementReason(field)} |`);
   }
   expect(replacementReason('database.readers')).toBeUndefined();
   // Redis OSS to Valkey is an upgrade in place now; the way back is refused by the report itself.
   expect(replacementReason('cache.engine')).toBeUndefined();
+});
+
+test('the field-changes check fails on a table that calls a restart safe, or leaves a field out', () => {
+  const impacts: FieldImpact[] = [
+    { variant: { field: 'database.maxConnections', from: 250, to: 500, overrides: {} }, verdict: 'reboot or failover', dangers: [] },
+    { variant: { field: 'cache.engineVersion', from: '7.1', to: '7.0', overrides: {} }, verdict: 'refused', dangers: [] },
+    { variant: { field: 'images.api.tag', from: '0.1.0', to: '0.1.02', overrides: {} }, verdict: 'restarts tasks', dangers: [] },
+  ];
+  const table = new Map([
+    ['database.maxConnections', new Map([['prod', 'safe']])],
+    ['cache.engineVersion', new Map([['prod', 'refused (down)']])],
+  ]);
+  expect(misdocumented(impacts, table, 'prod')).toEqual([
+    '`database.maxConnections` in prod: reboot or failover, where the table says safe',
+    '`images.api.tag` in prod: restarts tasks, where the table says nothing',
+  ]);
+  // The committed table has every field of every environment: checked in test/config-changes/.
+  expect(documentedChanges().get('database.maxConnections')?.get('prod')).toBe('reboot or failover');
 });
 
 describe('cross-stack references', () => {

@@ -96,12 +96,17 @@ export class DemoFileSystem extends Construct implements ec2.IConnectable {
   }
 
   /** Lets a task role mount and write the demo files through the access point, over TLS. */
-  grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
-      resourceArns: [this.fileSystem.fileSystemArn],
-      conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn } },
-    });
+  grantReadWrite(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // Named after the access point's POSIX user, which is what replaces the access point: a grant
+        // in another stack then changes with it and reads the new ARN (a weak cross-stack reference is
+        // resolved only when the resource that holds it is updated).
+        sid: `DemoFilesAs${this.posixUser.uid}Group${this.posixUser.gid}`,
+        actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+        resources: [this.fileSystem.fileSystemArn],
+        conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn } },
+      }),
+    );
   }
 }

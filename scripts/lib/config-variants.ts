@@ -4,9 +4,9 @@ import { EFS_TRANSITION_DAYS, FARGATE_SIZES, LOG_RETENTION_DAYS, type Environmen
 /**
  * For every field an environment's config sets, another valid value: the next enum value, a number
  * within range, the boolean flipped, a list with one fewer or one more item, a string changed within
- * its pattern. Validity is the schema's own (a whole config is loaded with the change); where a
- * change alone breaks a rule across fields (a Fargate CPU size needs another memory size), the
- * fields named in the errors are changed too, and the variant says so.
+ * its pattern. Validity is the schema's own (a whole config is loaded with the change); a change of
+ * the field alone is preferred, and only where none is valid (a Fargate CPU size needs another memory
+ * size) are the fields named in the errors changed too, and the variant says so.
  */
 
 export interface FieldVariant {
@@ -134,7 +134,16 @@ export function fieldVariants(envName: string, baseOverrides: Readonly<Record<st
   for (const [field, value] of configFields(base)) {
     const enumValues = typeof value === 'string' ? enumValuesOf(envName, field, account) : undefined;
     let found: FieldVariant | undefined;
-    for (const candidate of candidatesFor(value, enumValues)) {
+    const candidates = candidatesFor(value, enumValues);
+    // A change of the field alone first: a repair of other fields would be judged with it.
+    const alone = candidates.find(
+      (candidate) => !(tryLoad(envName, { ...baseOverrides, [field]: candidate }, account) instanceof ConfigError),
+    );
+    if (alone !== undefined) {
+      variants.push({ field, from: value, to: alone, overrides: { ...baseOverrides, [field]: alone } });
+      continue;
+    }
+    for (const candidate of candidates) {
       let overrides: Record<string, unknown> = { ...baseOverrides, [field]: candidate };
       let result = tryLoad(envName, overrides, account);
       // Repair other fields the change invalidates, at most twice.

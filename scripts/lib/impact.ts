@@ -322,6 +322,12 @@ function judgeUpdate(change: Direct, oldProperties: any, newProperties: any): { 
       };
     }
   }
+  if (properties.includes('EngineVersion') && isDowngrade(oldProperties.EngineVersion, newProperties.EngineVersion)) {
+    return {
+      verdict: 'refused',
+      detail: `EngineVersion ${oldProperties.EngineVersion} to ${newProperties.EngineVersion}: RDS and ElastiCache upgrade an engine, never downgrade it in place; restore a snapshot instead`,
+    };
+  }
   const interrupting = properties.map((property) => INTERRUPTING_UPDATES[type]?.[property]).filter((why): why is string => !!why);
   if (interrupting.length > 0) return { verdict: 'reboot or failover', detail: `${inPlace}: ${[...new Set(interrupting)].join('; ')}` };
   if (type === 'AWS::ApplicationAutoScaling::ScalableTarget') {
@@ -405,6 +411,17 @@ function idsByStack(effects: readonly Effect[], limit = 8): string {
 /** The detail of an effect with the logical ids it names taken out: effects alike read alike. */
 function reasonClass(effect: Effect): string {
   return effect.detail.replace(/ \([A-Za-z0-9, ]+\)(?=:)/g, '');
+}
+
+/** Whether a dotted version goes down (`17.10` to `17.9`, `7.1` to `7.0`). */
+function isDowngrade(before: unknown, after: unknown): boolean {
+  if (typeof before !== 'string' || typeof after !== 'string') return false;
+  const [a, b] = [before.split('.').map(Number), after.split('.').map(Number)];
+  for (let index = 0; index < Math.max(a.length, b.length); index++) {
+    const difference = (b[index] ?? 0) - (a[index] ?? 0);
+    if (difference !== 0) return difference < 0;
+  }
+  return false;
 }
 
 /** The report `npm run impact` prints: the verdict first, then what happens grouped by cause, worst first. */

@@ -1,0 +1,3 @@
+import { describeConfigChanges } from '../support/config-changes-suite';
+
+describeConfigChanges('dev');
