@@ -124,8 +124,8 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     });
     expect(service('api').Properties.ServiceConnectConfiguration).toMatchObject({ Enabled: true });
     expect(service('api').Properties.ServiceConnectConfiguration.Services).toBeUndefined();
-    // Web calls nothing inside the cluster: no proxy in its tasks.
-    expect(service('web').Properties.ServiceConnectConfiguration).toBeUndefined();
+    // Web calls nothing inside the cluster: no proxy in its tasks, said explicitly (ECS keeps a configuration an update leaves out).
+    expect(service('web').Properties.ServiceConnectConfiguration).toEqual({ Enabled: false });
     expect(container('api').Environment).toContainEqual({ Name: 'PARSER_URL', Value: 'http://parser:8001' });
     const parserGroup = groupId(/parser tasks/);
     const toParser = ingress.filter((rule) => rule.GroupId?.['Fn::GetAtt']?.[0] === parserGroup);

@@ -84,6 +84,20 @@ const SCENARIOS: [string, (world: RotationWorld) => Promise<void>][] = [
     },
   ],
   [
+    'a Redis rotation and its refresh done while the database refresh writes (it read the credentials before)',
+    async (w) => {
+      for (let cycle = 0; cycle < 2; cycle++) {
+        await w.rotate('database');
+        w.secrets.beforeOnce.set(`PutSecretValue:${w.refreshDependencies().env.connectionSecretArn}`, async () => {
+          await w.rotate('redis');
+          await w.refresh('redis');
+        });
+        await w.refresh('database');
+        await w.settle();
+      }
+    },
+  ],
+  [
     'both rotations, then both refreshes at once',
     async (w) => {
       for (let cycle = 0; cycle < 2; cycle++) {

@@ -80,7 +80,7 @@ test('containers under load, whatever the config: the smallest tasks the schema 
     [...templates].map(([stackName, template]) => ({ stackName, template, dependencies: [] })),
     { account: TEST_ACCOUNT, region: config.region },
   );
-  expect(model.resources('AWS::ECS::Service').filter((service) => service.properties.ServiceConnectConfiguration)).toHaveLength(2);
+  expect(model.resources('AWS::ECS::Service').filter((service) => service.properties.ServiceConnectConfiguration?.Enabled)).toHaveLength(2);
   expect(sidecarRoomViolations(model)).toEqual([]);
   // Below that, the configuration itself refuses: a 256-unit task would leave its app nothing.
   expect(() =>
@@ -127,6 +127,15 @@ describe('each timeline check fails on a variant with its fault', () => {
     );
     expect(violations).toContainEqual(
       expect.stringMatching(/^rotation by Cs2Analytics-dev-data-AppCredentialsRotationFunction\w+ .* in the maintenance window of/),
+    );
+    // An Aurora instance without a window of its own: RDS picks one at random, any night.
+    const randomWindow = withFault('staging', (templates) => {
+      for (const [, instance] of resourcesOf(templates.data, 'AWS::RDS::DBInstance')) delete instance.Properties.PreferredMaintenanceWindow;
+    });
+    expect(jobWindowViolations(randomWindow)).toContainEqual(
+      expect.stringMatching(
+        /^Cs2Analytics-staging-maintenance\/PartitionMaintenanceFunction\w+ .* in the maintenance window of .*DatabaseClusterWriter\w+ .*, which RDS picks at random/,
+      ),
     );
   });
 

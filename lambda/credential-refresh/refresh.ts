@@ -120,8 +120,10 @@ export async function writeConnectionSecret(deps: RefreshDependencies): Promise<
   const { env, secrets } = deps;
   const changed = new Set<CredentialKind>();
   for (let attempt = 0; attempt < 5; attempt++) {
-    const next = await currentValues(deps);
+    // What is written first, the credentials then: a refresh that wrote meanwhile wrote credentials at
+    // least as new as those read before it, so this one's view is never older than what it compares with.
     const current = await secretJson<Record<string, string>>(secrets, env.connectionSecretArn).catch(() => ({}) as Record<string, string>);
+    const next = await currentValues(deps);
     const differing = (Object.keys(KEYS_OF) as CredentialKind[]).filter((kind) => KEYS_OF[kind].some((key) => current[key] !== next[key]));
     if (differing.length === 0) return [...changed];
     await secrets.send(
@@ -199,8 +201,10 @@ export async function atDeployment(deps: RefreshDependencies): Promise<{ changed
  * stops working.
  */
 export async function afterRotation(deps: RefreshDependencies, kind: CredentialKind): Promise<{ restarted: string[]; tokenSet?: boolean }> {
-  await writeConnectionSecret(deps);
-  const restarted = await restartStale(deps, [kind], `${kind} credentials rotated`);
+  // Another refresh may have moved another credential's label meanwhile (a write that raced it): the
+  // services of every kind this one wrote are checked too, so none is left older than its values.
+  const changed = await writeConnectionSecret(deps);
+  const restarted = await restartStale(deps, [...new Set([kind, ...changed])], `${kind} credentials rotated`);
   if (kind !== 'redis') return { restarted };
   return { restarted, tokenSet: await setTokenOnceStable(deps, deps.env.services.redis) };
 }

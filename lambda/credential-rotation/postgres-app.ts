@@ -1,6 +1,7 @@
 import { GetRandomPasswordCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Client, type ClientConfig } from 'pg';
 import { LOGIN_PASSWORDS_LOCK_KEY, PASSWORD_EXCLUDED_CHARACTERS } from '../../lib/contract';
+import { connectAsMaster } from '../shared/master-login';
 import { secretJson, waitFor, type Rotator, type Secrets } from './rotation';
 
 /**
@@ -84,39 +85,6 @@ async function loginWorks(config: ClientConfig): Promise<boolean> {
   }
 }
 
-/** PostgreSQL's invalid_password: the server refused the credentials. */
-const INVALID_PASSWORD = '28P01';
-
-/**
- * A session as the master user. The master user's own rotation runs in the same window, and sets the
- * new password in the database before it moves AWSCURRENT to it: in between, only the pending value
- * works (and, should it fail half-way, the previous one may). So when the current value is refused,
- * the pending and then the previous ones are tried, as AWS's rotation templates connect.
- */
-export async function connectAsMaster(
-  secrets: Secrets,
-  masterSecretId: string,
-  configFor: (user: string, password: string) => ClientConfig,
-): Promise<Client> {
-  let refused: Error | undefined;
-  for (const stage of ['AWSCURRENT', 'AWSPENDING', 'AWSPREVIOUS']) {
-    const master = await secretJson<{ username?: string; password?: string }>(secrets, masterSecretId, { VersionStage: stage }).catch(
-      (error: Error) => (error.name === 'ResourceNotFoundException' ? undefined : Promise.reject(error)),
-    );
-    if (!master?.username || !master.password) continue;
-    const client = new Client(configFor(master.username, master.password));
-    try {
-      await client.connect();
-      return client;
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      if ((error as { code?: string }).code !== INVALID_PASSWORD) throw error;
-      refused = error as Error;
-    }
-  }
-  throw refused ?? new Error(`the secret ${masterSecretId} holds no master credentials`);
-}
-
 export function postgresAppRotator(options: PostgresAppOptions): Rotator<AppCredentials> {
   const { secrets } = options;
   return {
@@ -132,7 +100,7 @@ export function postgresAppRotator(options: PostgresAppOptions): Rotator<AppCred
       if (pending.username === current.username)
         throw new Error(`refusing to change the password of ${pending.username}, the login in use`);
       const direct = connection(options, pending.host, pending.port, pending.dbname, pending.username, pending.password!);
-      const client = await connectAsMaster(secrets, pending.masterarn, (user, password) =>
+      const { client } = await connectAsMaster(secrets, pending.masterarn, (user, password) =>
         connection(options, pending.host, pending.port, pending.dbname, user, password),
       );
       try {

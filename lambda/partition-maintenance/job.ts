@@ -1,6 +1,7 @@
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, type ClientConfig } from 'pg';
+import { connectAsMaster } from '../shared/master-login';
 import { ensureAppRoles, syncLoginPasswords } from './app-roles';
 import { installSql } from './install';
 import { logEvent, runConversion, runMaintenance, type ConversionOutcome } from './maintain';
@@ -244,19 +245,19 @@ async function connect(deps: JobDependencies, log: (event: Record<string, unknow
     log({ event: 'skipped', reason });
     return { skipped: reason };
   }
-  const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: env.databaseSecretArn }));
-  const credentials = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
-  if (!credentials.username || !credentials.password) throw new Error('the database secret has no username or password');
-  return {
+  // A deploy may run while the master password rotates: the login that works, found once.
+  const { client, config } = await connectAsMaster(deps.secrets, env.databaseSecretArn, (user, password) => ({
     host: env.databaseHost,
     port: env.databasePort,
     database: env.databaseName,
-    user: credentials.username,
-    password: credentials.password,
+    user,
+    password,
     // NODE_EXTRA_CA_CERTS points Node at the RDS CA bundle of the Lambda runtime.
     ssl: env.databaseTls === 'verify-full' ? { rejectUnauthorized: true, servername: env.databaseHost } : false,
     connectionTimeoutMillis: 10_000,
-  };
+  }));
+  await client.end();
+  return config;
 }
 
 async function databaseStatus(deps: JobDependencies): Promise<string | undefined> {

@@ -309,6 +309,12 @@ export class FargateAppService extends Construct {
       },
     });
 
+    if (!props.serviceConnect) {
+      // Said out loud: ECS keeps a service's Service Connect configuration when an update leaves it
+      // out, so a service that had one (web, before) would keep its proxy, now with no room for it.
+      (this.service.node.defaultChild as ecs.CfnService).addPropertyOverride('ServiceConnectConfiguration', { Enabled: false });
+    }
+
     // The grants above are complete once the service exists (ECS Exec grants the task role then).
     acknowledge(
       executionRole.policy!,

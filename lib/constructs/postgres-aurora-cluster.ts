@@ -50,6 +50,9 @@ export function buildAuroraCluster(scope: Construct, settings: AuroraDatabaseSet
     // an automatic upgrade would make the next deploy ask to go back to the pinned minor, and fail.
     autoMinorVersionUpgrade: false,
     caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+    // Aurora patches each instance in the instance's own window, which RDS would otherwise pick at
+    // random in the region's night: the cluster's, clear of rotations and the daily pass.
+    preferredMaintenanceWindow: SCHEDULE.databaseMaintenanceWindow,
     ...insights,
   });
   const logGroup = exportLogGroup('PostgresLogs', `/aws/rds/cluster/${identifier}/postgresql`);

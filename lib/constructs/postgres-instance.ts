@@ -121,6 +121,8 @@ export function buildInstanceWithReplicas(scope: Construct, settings: InstanceDa
       storageType: rds.StorageType.GP3,
       multiAz: settings.multiAz,
       availabilityZone: settings.multiAz ? undefined : readerZone(index),
+      // Patched in the same window as the primary, not at a time RDS picks at random.
+      preferredMaintenanceWindow: SCHEDULE.databaseMaintenanceWindow,
       // A replica holds nothing the primary does not: no final snapshot, but still protected
       // from deletion while retainData is on (lower `readers` after turning protection off).
       removalPolicy: RemovalPolicy.DESTROY,

@@ -107,7 +107,7 @@ export const INTERRUPTING_UPDATES: Readonly<Record<string, Readonly<Record<strin
     CacheNodeType: 'the nodes are replaced online: a few seconds of interruption at the switch (ElastiCache, "Scaling")',
     EngineVersion: 'writes pause for seconds during a failover and connections are reset; a single node is unavailable during the upgrade',
     Engine:
-      'upgraded in place to Valkey: connections are reset, no downtime from Redis OSS 5.0.6 (ElastiCache, "How to upgrade from Redis OSS to Valkey")',
+      'upgraded in place to Valkey: connections are reset, and no downtime when upgrading from Redis OSS 5.0.6 or later (ElastiCache, "How to upgrade from Redis OSS to Valkey")',
   },
   'AWS::EC2::Instance': { InstanceType: 'the instance stops and starts: what it serves (the NAT instance: egress) stops meanwhile' },
 };

@@ -18,7 +18,8 @@ import {
  * - RDS for PostgreSQL: the primary first (with a failover to its standby where Multi-AZ, typically
  *   60-120 seconds of refused writes; a restart of a few minutes without one), then each replica. A
  *   replica whose limits are lower than the restarted primary's pauses its replay until it restarts
- *   too (PostgreSQL 14 and later), so either direction of a change applies in this order.
+ *   too (PostgreSQL 14 and later), so either direction of a change applies in this order; for a
+ *   raise, the replicas serve reads that lag until their own restart, a few minutes later.
  */
 
 export type Engine = 'aurora' | 'instance';

@@ -131,6 +131,7 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     expect(rds.commandCalls(DescribeDBClustersCommand)[0].args[0].input).toEqual({ DBClusterIdentifier: 'cs2analytics-dev' });
     expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({
       SecretId: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db',
+      VersionStage: 'AWSCURRENT',
     });
     expect(
       (await partitionMonths(client, { schema: 'public', table: 'GameEvent', column: 'createdAt', qualified: '"public"."GameEvent"' }))
@@ -353,6 +354,22 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
       Reason: 'the stack is rolling back: the database keeps what it has',
     });
     expect(rds.calls()).toHaveLength(0);
+  });
+
+  test("logs in while the master user's own rotation is half-way: the pending password, when the current one is refused", async () => {
+    const handler = await load();
+    const master = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db';
+    // The value the secret holds as current (and as plain GetSecretValue returns it) is refused.
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ username: 'postgres', password: 'the-password-being-replaced' }) });
+    secrets.on(GetSecretValueCommand, { SecretId: master, VersionStage: 'AWSCURRENT' }).resolves({
+      SecretString: JSON.stringify({ username: 'postgres', password: 'the-password-being-replaced' }),
+    });
+    secrets.on(GetSecretValueCommand, { SecretId: master, VersionStage: 'AWSPENDING' }).resolves({
+      SecretString: JSON.stringify({ username: 'postgres', password: 'postgres' }),
+    });
+    await expect(handler({ source: 'aws.events' })).resolves.toMatchObject({ status: 'succeeded' });
   });
 
   test('answers CloudFormation FAILED when it cannot reach the database, and SUCCESS on delete', async () => {

@@ -228,14 +228,20 @@ function modifies(model: TemplateModel, job: Job, group: ModelResource): boolean
 export function unavailabilities(model: TemplateModel): Unavailability[] {
   const found: Unavailability[] = [];
   for (const database of model.resources('AWS::RDS::DBCluster', 'AWS::RDS::DBInstance')) {
-    if (database.type === 'AWS::RDS::DBInstance' && database.properties.DBClusterIdentifier !== undefined) continue;
+    // An Aurora instance is reached through its cluster's security groups.
+    const cluster = database.properties.DBClusterIdentifier
+      ? model
+          .resources('AWS::RDS::DBCluster')
+          .find((candidate) => model.referenceOf(database.stack, database.properties.DBClusterIdentifier)?.target === candidate)
+      : undefined;
     const window = database.properties.PreferredMaintenanceWindow;
-    if (window)
-      found.push({
-        what: `the maintenance window of ${TemplateModel.describe(database)} (${window}: RDS may restart it)`,
-        spans: windowSpans(window),
-        stops: { connectsTo: database },
-      });
+    found.push({
+      what: window
+        ? `the maintenance window of ${TemplateModel.describe(database)} (${window}: RDS may restart it)`
+        : `the maintenance window of ${TemplateModel.describe(database)}, which RDS picks at random (none in the template)`,
+      spans: window ? windowSpans(window) : [{ start: 0, end: WEEK }],
+      stops: { connectsTo: cluster ?? database },
+    });
   }
   for (const group of model.resources('AWS::ElastiCache::ReplicationGroup')) {
     for (const [property, meaning] of [

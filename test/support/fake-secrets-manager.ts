@@ -29,7 +29,7 @@ export class FakeSecretsManager {
   /** Calls to make fail once: `PutSecretValue:<secret>` etc. */
   readonly failOnce = new Set<string>();
   /** Something that happens once just before a call (another process acting meanwhile): `PutSecretValue:<secret>`. */
-  readonly beforeOnce = new Map<string, () => void>();
+  readonly beforeOnce = new Map<string, () => void | Promise<void>>();
 
   constructor() {
     this.mock.on(DescribeSecretCommand).callsFake(async ({ SecretId }) => ({
@@ -55,7 +55,7 @@ export class FakeSecretsManager {
       })),
     }));
     this.mock.on(PutSecretValueCommand).callsFake(async ({ SecretId, ClientRequestToken, SecretString, VersionStages }) => {
-      this.maybeFail(`PutSecretValue:${SecretId}`);
+      await this.maybeFail(`PutSecretValue:${SecretId}`);
       const versions = this.versions(SecretId);
       const id = ClientRequestToken ?? crypto.randomUUID();
       const existing = versions.get(id);
@@ -141,11 +141,11 @@ export class FakeSecretsManager {
     }
   }
 
-  private maybeFail(call: string): void {
+  private async maybeFail(call: string): Promise<void> {
     const before = this.beforeOnce.get(call);
     if (before) {
       this.beforeOnce.delete(call);
-      before();
+      await before();
     }
     if (this.failOnce.delete(call)) throw Object.assign(new Error(`injected failure of ${call}`), { name: 'InternalServiceError' });
   }
