@@ -26,7 +26,7 @@ import { rotate, type RotationStep } from '../lambda/credential-rotation/rotatio
 import { responseEndpoint } from './support/cloudformation-response';
 import { FakeSecretsManager } from './support/fake-secrets-manager';
 import { fakeElastiCache, RedisStandIn } from './support/redis-standin';
-import { createTestDatabase, type TestDatabase } from './support/postgres';
+import { createTestDatabase, dropRoles, loginWorks as canLogIn, type TestDatabase } from './support/postgres';
 
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-AbCdEf`;
 const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
@@ -56,20 +56,7 @@ describe("the app's database logins, rotated one at a time", () => {
   const APP = ARN('app');
   const MASTER = ARN('master');
 
-  const loginWorks = async (user: string, password: string) => {
-    const url = new URL(db.connectionString);
-    url.username = user;
-    url.password = password;
-    const client = new Client({ connectionString: url.toString() });
-    try {
-      await client.connect();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
+  const loginWorks = (user: string, password: string) => canLogIn(db.connectionString, user, password);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -103,11 +90,7 @@ describe("the app's database logins, rotated one at a time", () => {
   afterAll(async () => {
     await admin.end();
     await db.drop();
-    const cleanup = await createTestDatabase();
-    const client = await cleanup.connect();
-    for (const login of LOGINS) await client.query(`DROP ROLE IF EXISTS "${login}"`);
-    await client.end();
-    await cleanup.drop();
+    await dropRoles(LOGINS);
   });
 
   const rotator = () => postgresAppRotator({ secrets: secrets.client, tls: 'disable', proxyWaitMs: 0, sleep: noSleep });

@@ -11,34 +11,10 @@ import { crossStackReferenceViolations } from './rehearsal/cross-stack-reference
 import { DeliveryRehearsal, type DeliveryResult } from './rehearsal/delivery';
 import type { NetworkNode } from './rehearsal/network';
 import { teardownViolations } from './rehearsal/teardown';
-import { TemplateModel, type Json, type StackModel } from './rehearsal/template-model';
-import { TEST_ACCOUNT } from './support/context';
+import type { Json } from './rehearsal/template-model';
 import { stackOf, synthesized } from './support/synthesized';
 import { VARIANTS } from './support/variants';
-
-const models = new Map<string, TemplateModel>();
-
-function modelOf(variant: string): TemplateModel {
-  let model = models.get(variant);
-  if (!model) {
-    const { outdir, config } = synthesized(variant);
-    model = TemplateModel.fromAssembly(outdir, { account: TEST_ACCOUNT, region: config.region });
-    models.set(variant, model);
-  }
-  return model;
-}
-
-/** The same templates with a fault put back in: `mutate` edits a deep copy of every stack's template. */
-function withFault(variant: string, mutate: (templates: Record<string, Json>) => void): TemplateModel {
-  const original = modelOf(variant);
-  const stacks: StackModel[] = original.stacks.map((stack) => ({ ...stack, template: structuredClone(stack.template) }));
-  mutate(Object.fromEntries(stacks.map((stack) => [stack.stackName.split('-').pop()!, stack.template])));
-  return new TemplateModel(stacks, { account: original.account, region: original.region });
-}
-
-function resourcesOf(template: Json, type: string): [string, Json][] {
-  return Object.entries<Json>(template.Resources).filter(([, resource]) => resource.Type === type);
-}
+import { modelOf, resourcesOf, withFault } from './support/rehearsal-models';
 
 /** The issue's connection table: API and parser are the data tier's clients (proxy, replicas, Redis, EFS). */
 const intended = (from: NetworkNode, to: NetworkNode) =>

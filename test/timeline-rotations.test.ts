@@ -5,7 +5,7 @@
  */
 import { Client } from 'pg';
 import { RotationWorld, type WorldOptions } from './rehearsal/rotation-cycles';
-import { createTestDatabase, type TestDatabase } from './support/postgres';
+import { createTestDatabase, dropRoles, type TestDatabase } from './support/postgres';
 import { RedisStandIn } from './support/redis-standin';
 
 const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
@@ -26,11 +26,7 @@ afterAll(async () => {
   redis.stop();
   await admin.end();
   await db.drop();
-  const cleanup = await createTestDatabase();
-  const client = await cleanup.connect();
-  for (const login of LOGINS) await client.query(`DROP ROLE IF EXISTS "${login}"`);
-  await client.end();
-  await cleanup.drop();
+  await dropRoles(LOGINS);
 });
 
 afterEach(() => world?.dispose());

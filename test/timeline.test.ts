@@ -10,35 +10,12 @@
 import { deployCountViolations } from './rehearsal/scaling';
 import { jobWindowViolations, scheduleAlarmViolations, scheduledJobs } from './rehearsal/schedules';
 import { sidecarRoomViolations } from './rehearsal/sidecars';
-import { TemplateModel, type Json, type StackModel } from './rehearsal/template-model';
+import { TemplateModel, type Json } from './rehearsal/template-model';
 import { TEST_ACCOUNT } from './support/context';
-import { synthesized, templatesForConfig } from './support/synthesized';
+import { templatesForConfig } from './support/synthesized';
 import { loadConfig } from '../lib/config/load';
 import { VARIANTS } from './support/variants';
-
-const models = new Map<string, TemplateModel>();
-
-function modelOf(variant: string): TemplateModel {
-  let model = models.get(variant);
-  if (!model) {
-    const { outdir, config } = synthesized(variant);
-    model = TemplateModel.fromAssembly(outdir, { account: TEST_ACCOUNT, region: config.region });
-    models.set(variant, model);
-  }
-  return model;
-}
-
-/** The same templates with a fault put back in: `mutate` edits a deep copy of every stack's template. */
-function withFault(variant: string, mutate: (templates: Record<string, Json>) => void): TemplateModel {
-  const original = modelOf(variant);
-  const stacks: StackModel[] = original.stacks.map((stack) => ({ ...stack, template: structuredClone(stack.template) }));
-  mutate(Object.fromEntries(stacks.map((stack) => [stack.stackName.split('-').pop()!, stack.template])));
-  return new TemplateModel(stacks, { account: original.account, region: original.region });
-}
-
-function resourcesOf(template: Json, type: string): [string, Json][] {
-  return Object.entries<Json>(template.Resources).filter(([, resource]) => resource.Type === type);
-}
+import { modelOf, resourcesOf, withFault } from './support/rehearsal-models';
 
 describe.each(VARIANTS.map((variant) => variant.name))('timeline of %s', (variant) => {
   const model = () => modelOf(variant);

@@ -10,7 +10,6 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Client } from 'pg';
 import { afterRotation, atDeployment, type CredentialKind, type RefreshDependencies } from '../../lambda/credential-refresh/refresh';
 import { assertServicesCaughtUp } from '../../lambda/credential-rotation/caught-up';
 import { postgresAppRotator, type AppCredentials } from '../../lambda/credential-rotation/postgres-app';
@@ -18,6 +17,7 @@ import { redisAcceptsToken } from '../../lambda/credential-rotation/redis-auth';
 import { redisTokenRotator } from '../../lambda/credential-rotation/redis-token';
 import { rotate, type Rotator, type RotationStep } from '../../lambda/credential-rotation/rotation';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
+import { loginWorks } from '../support/postgres';
 import { fakeElastiCache, type RedisStandIn } from '../support/redis-standin';
 
 const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
@@ -210,7 +210,10 @@ export class RotationWorld {
   async assertTasksLogIn(when: string): Promise<void> {
     for (const [name, service] of this.services) {
       for (const task of service.tasks) {
-        if (service.kinds.includes('database') && !(await this.loginWorks(task.values.DATABASE_USER, task.values.DATABASE_PASSWORD)))
+        if (
+          service.kinds.includes('database') &&
+          !(await loginWorks(this.options.databaseUrl, task.values.DATABASE_USER, task.values.DATABASE_PASSWORD))
+        )
           throw new Error(`after the ${when}, a running ${name} task's database login ${task.values.DATABASE_USER} is refused`);
         if (
           service.kinds.includes('redis') &&
@@ -218,21 +221,6 @@ export class RotationWorld {
         )
           throw new Error(`after the ${when}, a running ${name} task's Redis token is refused`);
       }
-    }
-  }
-
-  private async loginWorks(user: string, password: string): Promise<boolean> {
-    const url = new URL(this.url.toString());
-    url.username = user;
-    url.password = password;
-    const client = new Client({ connectionString: url.toString() });
-    try {
-      await client.connect();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
     }
   }
 

@@ -13,6 +13,7 @@ import { fieldVariants, type FieldVariant } from '../../scripts/lib/config-varia
 import { analyzeImpact, dangers, VERDICTS, type Verdict } from '../../scripts/lib/impact';
 import { TEST_ACCOUNT } from './context';
 import { templatesForConfig } from './synthesized';
+import { VARIANTS } from './variants';
 
 export interface ConfigCase {
   readonly name: string;
@@ -30,13 +31,7 @@ export const CONFIG_CASES: readonly ConfigCase[] = [
     name: 'prod in instance mode',
     envName: 'prod',
     column: 'prod, instance engine',
-    overrides: {
-      'database.engine': 'instance',
-      'database.readers': 2,
-      'database.multiAz': true,
-      'database.allocatedStorageGiB': 100,
-      'database.maxAllocatedStorageGiB': 1000,
-    },
+    overrides: { ...VARIANTS.find((variant) => variant.name === 'prod-instance')!.overrides },
   },
 ];
 

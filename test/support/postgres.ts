@@ -43,3 +43,31 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** Whether `user` can log in with `password` to the database of `connectionString`. */
+export async function loginWorks(connectionString: string, user: string, password: string): Promise<boolean> {
+  const url = new URL(connectionString);
+  url.username = user;
+  url.password = password;
+  const client = new Client({ connectionString: url.toString() });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Drops roles a test file created (roles belong to the whole server, not to its database). */
+export async function dropRoles(roles: readonly string[]): Promise<void> {
+  const cleanup = await createTestDatabase();
+  const client = await cleanup.connect();
+  try {
+    for (const role of roles) await client.query(`DROP ROLE IF EXISTS "${role}"`);
+  } finally {
+    await client.end();
+    await cleanup.drop();
+  }
+}
