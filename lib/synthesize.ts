@@ -1,12 +1,12 @@
 import { App } from 'aws-cdk-lib';
-import type { Cs2AnalyticsStage } from './app-stage';
 import { FAIL_ON_FINDINGS_CONTEXT, type ComplianceGateOptions } from './compliance/gates';
+import { STACK_IDS, stackName, type StackId } from './config/names';
 import type { EnvironmentConfig } from './config/schema';
 import { buildCs2AnalyticsApp } from './cs2-analytics-app';
 
 export interface SynthesizedStack {
-  /** Construct id inside the stage, e.g. `Network`. */
-  readonly id: string;
+  /** Which of the environment's stacks it is, e.g. `Network`. */
+  readonly id: StackId;
   readonly stackName: string;
   readonly templateFile: string;
   readonly terminationProtection: boolean;
@@ -37,19 +37,20 @@ export function synthesizeEnvironment(
   options: SynthesisOptions = {},
 ): SynthesisResult {
   const app = new App({ outdir, context, postCliContext: FAIL_ON_FINDINGS_CONTEXT });
-  const stage: Cs2AnalyticsStage = buildCs2AnalyticsApp(app, config, options.compliance);
+  buildCs2AnalyticsApp(app, config, options.compliance);
   let error: string | undefined;
   try {
     app.synth();
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   }
-  const assembly = stage.synth();
+  // Synthesized already (or failed in validation, after the templates were written): the same assembly.
+  const assembly = app.synth();
   return {
     outdir,
     error,
     stacks: assembly.stacks.map((stack) => ({
-      id: stack.hierarchicalId.split('/').pop() ?? stack.hierarchicalId,
+      id: STACK_IDS.find((id) => stackName(config.envName, id) === stack.stackName)!,
       stackName: stack.stackName,
       templateFile: stack.templateFullPath,
       terminationProtection: stack.terminationProtection ?? false,

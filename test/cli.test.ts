@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cdkJsonApp } from '../scripts/lib/cdk-json';
+import { main as synth, parseSynthArguments } from '../scripts/synth';
+import { runInProcess } from './support/command';
 import { cdkJsonContext } from './support/context';
 
 const root = path.join(__dirname, '..');
@@ -44,4 +46,20 @@ test('an unknown environment fails the app', () => {
   const result = runApp({ env: 'production' });
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('unknown environment "production"');
+});
+
+test('npm run synth takes the environment as --env <env> or --env=<env> (dev without), and refuses what it does not know', async () => {
+  expect(parseSynthArguments([])).toEqual({ envName: 'dev', context: [] });
+  expect(parseSynthArguments(['--env', 'prod', '-c', 'images.api.tag=1.4.2'])).toEqual({
+    envName: 'prod',
+    context: ['images.api.tag=1.4.2'],
+  });
+  expect(parseSynthArguments(['--env=staging'])).toEqual({ envName: 'staging', context: [] });
+  expect(() => parseSynthArguments(['--env', 'qa'])).toThrow('unknown environment qa: choose from dev, staging, prod');
+  expect(() => parseSynthArguments(['-c', 'env=prod'])).toThrow('-c takes <field>=<value> (the environment is --env): got env=prod');
+  const unknown = await runInProcess(synth, ['--env', 'prod', '--all']);
+  expect(unknown).toMatchObject({
+    status: 2,
+    stderr: 'unknown option --all\nusage: npm run synth -- [--env <env>] [-c <field>=<value> ...]\n',
+  });
 });

@@ -369,6 +369,12 @@ describe('each bad value fails with a message naming the environment and the fie
       'dev: services.web.memoryMiB must be one of 512, 1024, 2048 with 256 CPU units (got 4096)',
     ],
     [
+      'Redis replicas without failover',
+      'prod',
+      { 'cache.automaticFailover': 'false' },
+      'prod: cache.automaticFailover must be true when cache.nodes is more than 1 with Redis OSS (got 2 nodes): a replica is there to fail over to (got false)',
+    ],
+    [
       'a maintenance hour in the weekly database maintenance window',
       'prod',
       { 'maintenance.scheduleHourUtc': '4' },

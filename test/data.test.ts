@@ -574,7 +574,7 @@ describe('stateful resources keep their logical ids (a rename would replace them
 });
 
 test('stacks depend one way: data on network, never the reverse', () => {
-  const manifest = require(`${synthesized('prod').outdir}/assembly-prod/manifest.json`);
+  const manifest = require(`${synthesized('prod').outdir}/manifest.json`);
   const artifact = (suffix: string) =>
     Object.entries(manifest.artifacts as Record<string, any>).find(([id]) => id.startsWith(`prod${suffix}`) && !id.endsWith('.assets'))!;
   const [networkId, network] = artifact('Network');

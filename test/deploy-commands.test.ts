@@ -93,3 +93,61 @@ test.each(commands.map((argv) => [argv.join(' '), argv] as const))(
     expect(result.stdout + result.stderr).not.toMatch(/deploying|destroying|Stack ARN/);
   },
 );
+
+/** The README's plain CDK CLI lines (its second block in "Deploy an environment"), as argv. */
+function readmePlainCdkCommands(): string[][] {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Deploy an environment'), readme.indexOf('### First deploy'));
+  const blocks = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((match) => match[1]);
+  return blocks[1]
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line.startsWith('npx cdk '))
+    .map((line) => line.split(/\s+/));
+}
+
+/** What the CDK CLI selects for a command line, listed from the synthesized assembly of its environment. */
+function selection(argv: string[]): { status: number; stacks: string[]; stderr: string } {
+  const envName = argv.find((argument) => argument.startsWith('env='))?.slice('env='.length) ?? 'dev';
+  const selectors = argv.slice(3).filter((argument, index, all) => !argument.startsWith('-') && all[index - 1] !== '-c');
+  const result = spawnSync(path.join(root, 'node_modules', '.bin', 'cdk'), ['ls', '--app', synthesized(envName).outdir, ...selectors], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const stacks = result.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.replace(/ \(.*\)$/, ''));
+  return { status: result.status ?? -1, stacks, stderr: result.stderr };
+}
+
+test("the README's plain CDK commands select the environment's stacks: all of them with --all (or no stack), one by its path", () => {
+  const lines = readmePlainCdkCommands();
+  expect(lines.map((argv) => argv[2])).toEqual(['ls', 'diff', 'deploy', 'deploy', 'destroy']);
+  const every = (envName: string) =>
+    synthesized(envName)
+      .stacks.map((stack) => `${envName}/${stack.id}`)
+      .sort();
+  for (const argv of lines) {
+    const envName = argv.find((argument) => argument.startsWith('env='))!.slice('env='.length);
+    const named = argv.slice(3).find((argument) => /^\w+\/\w+$/.test(argument));
+    const { status, stacks } = selection(argv);
+    expect(status).toBe(0);
+    if (!named) expect(stacks.sort()).toEqual(every(envName));
+    // One stack, with those it depends on (the CLI deploys them first, unchanged ones untouched).
+    else expect(stacks).toEqual(['prod/Network', named]);
+  }
+  // A CloudFormation name is not a path: the CLI says so, and selects nothing.
+  const byName = spawnSync(
+    path.join(root, 'node_modules', '.bin', 'cdk'),
+    ['deploy', 'Cs2Analytics-prod-data', '--app', synthesized('prod').outdir],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: withoutCredentials('prod'),
+    },
+  );
+  expect(byName.status).not.toBe(0);
+  expect(byName.stderr).toContain('No stacks match the name(s) Cs2Analytics-prod-data');
+});

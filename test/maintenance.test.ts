@@ -199,7 +199,7 @@ describe.each(VARIANTS)('partition archive in %s', (variant) => {
 });
 
 test('the maintenance stack depends on the stateful stacks, never the reverse; the services on it (they log in as the roles it sets up)', () => {
-  const manifest = require(`${synthesized('prod').outdir}/assembly-prod/manifest.json`);
+  const manifest = require(`${synthesized('prod').outdir}/manifest.json`);
   const artifacts = Object.entries(manifest.artifacts as Record<string, { dependencies?: string[] }>).filter(
     ([id]) => !id.endsWith('.assets'),
   );

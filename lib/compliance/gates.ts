@@ -9,9 +9,9 @@ export { ControlTowerChecks } from './control-tower';
 
 /**
  * App context that makes a finding fail the app itself. The CDK CLI asks apps to leave validation
- * reporting to it, but then reports only on the stacks it selected, and a plain `cdk synth` selects
- * none inside a Stage: without this, such a synth would pass with findings. Give it as
- * `postCliContext`, so that it wins over the CLI's context.
+ * reporting to it, but then reports only on the stacks it selected: without this, `cdk deploy
+ * prod/Services` would pass with a finding in another stack of the app. Give it as `postCliContext`,
+ * so that it wins over the CLI's context.
  */
 export const FAIL_ON_FINDINGS_CONTEXT = { '@aws-cdk/core:failSynthOnValidationErrors': true } as const;
 

@@ -546,6 +546,15 @@ export const environmentSchema = z
         message: `must not exceed database.proxy.maxConnectionsPercent (${database.proxy.maxConnectionsPercent})`,
       });
     }
+    if (!cache.automaticFailover && cache.nodes > 1 && cache.engine === 'redis') {
+      // CloudFormation's template rules (E3026, which the synth gates run) refuse a Redis OSS group
+      // with replicas and no failover.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache', 'automaticFailover'],
+        message: `must be true when cache.nodes is more than 1 with Redis OSS (got ${cache.nodes} nodes): a replica is there to fail over to`,
+      });
+    }
     if (cache.automaticFailover && cache.nodes < 2) {
       ctx.addIssue({
         code: 'custom',

@@ -3,7 +3,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Cs2AnalyticsStage } from '../../lib/app-stage';
+import { Cs2AnalyticsEnvironment } from '../../lib/environment';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import { cdkJsonContext } from './cdk-json';
 
@@ -20,10 +20,13 @@ export function synthesizeTemplates(config: EnvironmentConfig): Map<string, any>
     // about a fifth of a synthesis).
     const app = new App({
       outdir,
+      // Templates to compare, not to deploy: the validators run on the deploy's own synth.
+      builtinCloudFormationValidation: false,
       stackTraces: false,
       context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], [cxapi.DISABLE_CREATION_STACK_TRACES]: true },
     });
-    const assembly = new Cs2AnalyticsStage(app, config.envName, { config }).synth();
+    new Cs2AnalyticsEnvironment(app, { config });
+    const assembly = app.synth();
     return new Map(assembly.stacks.map((stack) => [stack.stackName, stack.template]));
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });

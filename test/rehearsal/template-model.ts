@@ -62,7 +62,7 @@ export class TemplateModel {
   readonly partition: string;
   private readonly byStack = new Map<string, Map<string, ModelResource>>();
 
-  /** Reads a synthesized environment: the stage's nested cloud assembly under `outdir`. */
+  /** Reads a synthesized environment: the cloud assembly under `outdir` (or a Stage's nested one in it). */
   static fromAssembly(outdir: string, context: ModelContext): TemplateModel {
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
     const nested = Object.values<Json>(manifest.artifacts).find((artifact) => artifact.type === 'cdk:cloud-assembly');

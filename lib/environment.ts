@@ -1,5 +1,5 @@
-import { Stage, Tags, type StageProps } from 'aws-cdk-lib';
-import type { Construct } from 'constructs';
+import { Tags, type Environment } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { stackName, type StackId } from './config/names';
 import type { EnvironmentConfig } from './config/schema';
 import { DataStack } from './stacks/data-stack';
@@ -9,14 +9,22 @@ import { NetworkStack } from './stacks/network-stack';
 import { RegistryStack } from './stacks/registry-stack';
 import { ServicesStack } from './stacks/services-stack';
 
-export interface Cs2AnalyticsStageProps extends StageProps {
+export interface Cs2AnalyticsEnvironmentProps {
   readonly config: EnvironmentConfig;
+  /** Where the stacks deploy. @default - the config's account and region */
+  readonly env?: Environment;
 }
 
 export const APP_TAG = 'cs2-analytics';
 
-/** One deployable environment of CS2 Analytics: every stack, wired together with typed props. */
-export class Cs2AnalyticsStage extends Stage {
+/**
+ * One deployable environment of CS2 Analytics: every stack, wired together with typed props. The
+ * stacks are in the app's own cloud assembly, not a Stage's, so that the CDK CLI selects them as its
+ * users expect (`cdk ls`, `cdk diff`, `cdk deploy --all`, `cdk deploy prod/Data`); an app holds one
+ * environment (bin/app.ts chooses it with `-c env=<name>`). The CLI selects stacks by construct path
+ * (`<env>/<Tier>`); CloudFormation names them `Cs2Analytics-<env>-<tier>`.
+ */
+export class Cs2AnalyticsEnvironment {
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly registry: RegistryStack;
@@ -24,25 +32,27 @@ export class Cs2AnalyticsStage extends Stage {
   readonly maintenance: MaintenanceStack;
   readonly monitoring: MonitoringStack;
 
-  constructor(scope: Construct, id: string, props: Cs2AnalyticsStageProps) {
-    super(scope, id, {
-      ...props,
-      env: props.env ?? { account: props.config.account, region: props.config.region },
-    });
+  constructor(scope: Construct, props: Cs2AnalyticsEnvironmentProps) {
     const { config } = props;
+    const env = props.env ?? { account: config.account, region: config.region };
     const nameOf = (id: StackId) => stackName(config.envName, id);
     const tags = { app: APP_TAG, env: config.envName, owner: config.owner };
     // Stack tags reach every resource CloudFormation can tag, including those CDK cannot see.
-    const stateful = { terminationProtection: config.terminationProtection, tags };
+    const stateful = { env, terminationProtection: config.terminationProtection, tags };
+    const stateless = { env, tags };
+    // The stacks' construct paths (`<env>/<Tier>`) stay what they were under a Stage: logical ids that
+    // CDK derives from another construct's full path (security-group rules, the master secret) keep
+    // their values.
+    const root = new Construct(scope, config.envName);
 
-    this.network = new NetworkStack(this, 'Network', {
+    this.network = new NetworkStack(root, 'Network', {
       ...stateful,
       stackName: nameOf('Network'),
       description: `CS2 Analytics ${config.envName}: VPC, endpoints, flow logs (stateful)`,
       config,
     });
 
-    this.data = new DataStack(this, 'Data', {
+    this.data = new DataStack(root, 'Data', {
       ...stateful,
       stackName: nameOf('Data'),
       description: `CS2 Analytics ${config.envName}: PostgreSQL + RDS Proxy, Redis, EFS demo files (stateful)`,
@@ -50,15 +60,15 @@ export class Cs2AnalyticsStage extends Stage {
       network: this.network,
     });
 
-    this.registry = new RegistryStack(this, 'Registry', {
+    this.registry = new RegistryStack(root, 'Registry', {
       ...stateful,
       stackName: nameOf('Registry'),
       description: `CS2 Analytics ${config.envName}: ECR repositories of web, API and parser (stateful)`,
       config,
     });
 
-    this.services = new ServicesStack(this, 'Services', {
-      tags,
+    this.services = new ServicesStack(root, 'Services', {
+      ...stateless,
       stackName: nameOf('Services'),
       description: `CS2 Analytics ${config.envName}: ECS cluster, load balancer, web, API and parser (stateless)`,
       config,
@@ -67,8 +77,8 @@ export class Cs2AnalyticsStage extends Stage {
       registry: this.registry,
     });
 
-    this.maintenance = new MaintenanceStack(this, 'Maintenance', {
-      tags,
+    this.maintenance = new MaintenanceStack(root, 'Maintenance', {
+      ...stateless,
       stackName: nameOf('Maintenance'),
       description: `CS2 Analytics ${config.envName}: monthly partition maintenance job (stateless)`,
       config,
@@ -80,8 +90,8 @@ export class Cs2AnalyticsStage extends Stage {
     // sets up: it deploys first.
     this.services.addStackDependency(this.maintenance);
 
-    this.monitoring = new MonitoringStack(this, 'Monitoring', {
-      tags,
+    this.monitoring = new MonitoringStack(root, 'Monitoring', {
+      ...stateless,
       stackName: nameOf('Monitoring'),
       description: `CS2 Analytics ${config.envName}: dashboard, alarms and their topic (stateless)`,
       config,
@@ -90,6 +100,8 @@ export class Cs2AnalyticsStage extends Stage {
       maintenance: this.maintenance,
     });
 
-    for (const [key, value] of Object.entries(tags)) Tags.of(this).add(key, value);
+    for (const stack of [this.network, this.data, this.registry, this.services, this.maintenance, this.monitoring]) {
+      for (const [key, value] of Object.entries(tags)) Tags.of(stack).add(key, value);
+    }
   }
 }
