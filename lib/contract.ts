@@ -13,6 +13,9 @@ export const LOGIN_PASSWORDS_LOCK_KEY = 7_210_351_000_002;
 /** Characters generated passwords leave out: those that need escaping in URLs, shells or SQL literals. */
 export const PASSWORD_EXCLUDED_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
 
+/** The services stack's custom resource that has the partition-maintenance function convert the tables after the migrations. */
+export const TABLE_CONVERSION_RESOURCE_TYPE = 'Custom::TableConversion';
+
 /** Where the partition-maintenance function publishes its metrics (embedded metric format). */
 export const MAINTENANCE_METRICS_NAMESPACE = 'CS2Analytics/PartitionMaintenance';
 

@@ -67,6 +67,15 @@ export class Cs2AnalyticsEnvironment {
       config,
     });
 
+    this.maintenance = new MaintenanceStack(root, 'Maintenance', {
+      ...stateless,
+      stackName: nameOf('Maintenance'),
+      description: `CS2 Analytics ${config.envName}: monthly partition maintenance job (stateless)`,
+      config,
+      network: this.network,
+      data: this.data,
+    });
+
     this.services = new ServicesStack(root, 'Services', {
       ...stateless,
       stackName: nameOf('Services'),
@@ -75,15 +84,7 @@ export class Cs2AnalyticsEnvironment {
       network: this.network,
       data: this.data,
       registry: this.registry,
-    });
-
-    this.maintenance = new MaintenanceStack(root, 'Maintenance', {
-      ...stateless,
-      stackName: nameOf('Maintenance'),
-      description: `CS2 Analytics ${config.envName}: monthly partition maintenance job (stateless)`,
-      config,
-      network: this.network,
-      data: this.data,
+      maintenance: this.maintenance,
     });
 
     // The services log in as the app's database roles, which the maintenance stack's deploy-time run

@@ -36,7 +36,7 @@ function flaggedBy(envName: EnvironmentName, base: Map<string, unknown>, overrid
 
 test('the fields marked replacing say why, and docs/configuration.md lists them', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'docs', 'configuration.md'), 'utf8');
-  const marked = ['account', 'region', 'retainData', 'network.cidr', 'network.availabilityZones', 'database.engine'];
+  const marked = ['account', 'region', 'retainData', 'network.cidr', 'network.availabilityZones', 'database.engine', 'migrations.enabled'];
   for (const field of marked) {
     expect(replacementReason(field)?.length).toBeGreaterThan(40);
     expect(readme).toContain(`| \`${field}\` | ${replacementReason(field)} |`);

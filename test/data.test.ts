@@ -526,6 +526,7 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
         'PartitionArchiveBucketName',
         'RedisAuthTokenSecretArn',
         'RedisEndpoint',
+        'ServiceTierSecurityGroupId',
       ].sort(),
     );
     const reader = JSON.stringify(outputs.DatabaseReaderEndpoint.Value);

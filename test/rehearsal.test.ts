@@ -11,6 +11,7 @@ import { crossStackReferenceViolations } from './rehearsal/cross-stack-reference
 import { DeliveryRehearsal, type DeliveryResult } from './rehearsal/delivery';
 import type { NetworkNode } from './rehearsal/network';
 import { teardownViolations } from './rehearsal/teardown';
+import { deployOrderViolations } from './rehearsal/deploy-order';
 import type { Json } from './rehearsal/template-model';
 import { stackOf, synthesized } from './support/synthesized';
 import { VARIANTS } from './support/variants';
@@ -41,6 +42,12 @@ describe.each(VARIANTS.map((variant) => variant.name))('deploy rehearsal of %s',
 
   test('creation order: whatever uses a role is created after every policy attached to it', () => {
     expect(creationOrderViolations(model())).toEqual([]);
+  });
+
+  test('schema first: roles, migrations, the conversion after them, then the services that run the migrated task definition', () => {
+    // Not vacuous: every environment migrates at deploy.
+    expect(modelOf(variant).resources('Custom::DeployTimeTask')).toHaveLength(1);
+    expect(deployOrderViolations(model())).toEqual([]);
   });
 
   test('cross-stack references: every Fn::GetStackOutput sits where CloudFormation resolves it', () => {
@@ -134,6 +141,22 @@ describe('each rehearsal check fails on a variant with its fault', () => {
     expect(users.some((user) => /AWS::RDS::DBProxy/.test(user))).toBe(true);
     expect(users.some((user) => /AWS::EC2::FlowLog/.test(user))).toBe(true);
     expect(users.some((user) => /AWS::ECS::TaskDefinition/.test(user))).toBe(true);
+  });
+
+  test('schema first: an API service that does not wait for the migrations and the conversion', () => {
+    const faulty = withFault('dev', (templates) => {
+      for (const [, service] of resourcesOf(templates.services, 'AWS::ECS::Service')) {
+        service.DependsOn = [service.DependsOn ?? []].flat().filter((id: string) => !/^(Migrations|TableConversion)/.test(id));
+      }
+    });
+    expect(deployOrderViolations(faulty)).toEqual([
+      expect.stringMatching(
+        /ApiService\w+ \(AWS::ECS::Service\) may start new tasks before .*MigrationsRun\w+ \(Custom::DeployTimeTask\)$/,
+      ),
+      expect.stringMatching(
+        /ApiService\w+ \(AWS::ECS::Service\) may start new tasks before .*TableConversion\w* \(Custom::TableConversion\)$/,
+      ),
+    ]);
   });
 
   test('cross-stack references: a repository name split out of its ARN, a reference in a condition and in an output', () => {

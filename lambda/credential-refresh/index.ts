@@ -6,7 +6,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { isCustomResourceEvent, respondToCloudFormation } from '../partition-maintenance/cloudformation';
+import { isCustomResourceEvent, respondToCloudFormation } from '../shared/cloudformation';
 import {
   afterRotation,
   atDeployment,

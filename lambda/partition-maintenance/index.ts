@@ -6,9 +6,10 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { isCustomResourceEvent, respondToCloudFormation, stackIsRollingBack, type CustomResourceEvent } from './cloudformation';
+import { isCustomResourceEvent, respondToCloudFormation, stackIsRollingBack, type CustomResourceEvent } from '../shared/cloudformation';
 import { readJobEnvironment, runConversionJob, runJob, syncAppRoles, type ConversionResult, type JobResult } from './job';
 import { logEvent } from './maintain';
+import { TABLE_CONVERSION_RESOURCE_TYPE } from '../../lib/contract';
 
 const rds = new RDSClient({});
 const secrets = new SecretsManagerClient({});
@@ -26,7 +27,8 @@ function isConvertRequest(event: unknown): event is ConvertRequest {
 }
 
 export async function handler(event: unknown): Promise<JobResult | ConversionResult | void> {
-  if (isCustomResourceEvent(event)) return deploymentRun(event);
+  if (isCustomResourceEvent(event))
+    return event.ResourceType === TABLE_CONVERSION_RESOURCE_TYPE ? conversionAfterMigrations(event) : deploymentRun(event);
   if (isConvertRequest(event)) {
     const result = await runConversionJob({ env: readJobEnvironment(process.env), rds, secrets }, event.table);
     // A failed conversion fails the invocation, so that the caller's command fails too.
@@ -65,6 +67,33 @@ async function deploymentRun(event: CustomResourceEvent): Promise<void> {
     answer = [event, 'SUCCESS', reason, { Status: result.status, AppRoles: roles }];
   } catch (error) {
     logEvent({ event: 'deployment-run-failed', error: (error as Error).message });
+    answer = [event, 'FAILED', (error as Error).message];
+  }
+  await respondToCloudFormation(...answer);
+}
+
+/**
+ * Right after the deployment's migrations: converts the tables they created plain (the first
+ * deploy's empty `"GameEvent"` at once; one that holds rows only where convertPlainTables says so).
+ * A conversion that fails fails the deployment; nothing runs while the stack rolls back.
+ */
+async function conversionAfterMigrations(event: CustomResourceEvent): Promise<void> {
+  if (event.RequestType === 'Delete') return respondToCloudFormation(event, 'SUCCESS', 'nothing to remove: the tables stay partitioned');
+  if (event.RequestType === 'Update' && (await stackIsRollingBack(cloudFormation, event))) {
+    return respondToCloudFormation(event, 'SUCCESS', 'the stack is rolling back: the tables stay as they are');
+  }
+  let answer: Parameters<typeof respondToCloudFormation>;
+  try {
+    const result = await runConversionJob({ env: readJobEnvironment(process.env), rds, secrets }, undefined, { atDeployment: true });
+    const summary = result.tables.map((table) => `${table.table}: ${table.status}`).join('; ');
+    answer =
+      result.status === 'failed'
+        ? [event, 'FAILED', `conversion failed: ${JSON.stringify(result.tables.filter((table) => table.status === 'failed'))}`]
+        : result.status === 'skipped'
+          ? [event, 'FAILED', `conversion could not run: ${result.reason}; deploy again once the writer is available`]
+          : [event, 'SUCCESS', summary || 'no table to convert'];
+  } catch (error) {
+    logEvent({ event: 'conversion-run-failed', error: (error as Error).message });
     answer = [event, 'FAILED', (error as Error).message];
   }
   await respondToCloudFormation(...answer);

@@ -201,7 +201,11 @@ export interface ConversionResult {
  * The one-time conversion, run where the database is (an operator's `npm run convert`): every
  * configured table, or the one named `schema.table`.
  */
-export async function runConversionJob(deps: JobDependencies, only?: string): Promise<ConversionResult> {
+export async function runConversionJob(
+  deps: JobDependencies,
+  only?: string,
+  options: { atDeployment?: boolean } = {},
+): Promise<ConversionResult> {
   const { env } = deps;
   const { log } = outputs(deps);
   const tables = env.tables.filter((table) => only === undefined || `${table.schema}.${table.table}` === only);
@@ -216,6 +220,7 @@ export async function runConversionJob(deps: JobDependencies, only?: string): Pr
     now: deps.now,
     retry: env.lockTimeoutMs ? { lockTimeoutMs: env.lockTimeoutMs } : undefined,
     log,
+    atDeployment: options.atDeployment,
   });
   const result: ConversionResult = {
     status: outcomes.some((outcome) => outcome.status === 'failed') ? 'failed' : 'succeeded',

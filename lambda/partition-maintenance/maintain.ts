@@ -27,6 +27,10 @@ export async function runMaintenance(connection: ClientConfig, options: PassOpti
 export type ConversionOutcome =
   | { readonly table: string; readonly status: 'converted'; readonly report: ConvertReport }
   | { readonly table: string; readonly status: 'already partitioned' }
+  /** At deploy time: the migrations did not create it (yet). */
+  | { readonly table: string; readonly status: 'absent' }
+  /** At deploy time: it holds rows and converting it is left to the operator (convertIfPlain off). */
+  | { readonly table: string; readonly status: 'kept plain'; readonly reason: string }
   | { readonly table: string; readonly status: 'failed'; readonly error: string };
 
 /**
@@ -37,7 +41,18 @@ export type ConversionOutcome =
 export async function runConversion(
   connection: ClientConfig,
   tables: readonly TableSettings[],
-  options: { now?: Date; retry?: Partial<RetryPolicy>; log?: (event: Record<string, unknown>) => void } = {},
+  options: {
+    now?: Date;
+    retry?: Partial<RetryPolicy>;
+    log?: (event: Record<string, unknown>) => void;
+    /**
+     * The deployment's run, right after the migrations: a table they did not create is no failure,
+     * and one that holds rows is converted only where the table's convertIfPlain says so (building its
+     * unique index reads the whole table: the operator picks that moment, `npm run convert`). An empty
+     * table, as the first deploy's migrations leave it, converts at once.
+     */
+    atDeployment?: boolean;
+  } = {},
 ): Promise<ConversionOutcome[]> {
   const client = new Client({ ...connection, application_name: 'cs2-partition-maintenance' });
   await client.connect();
@@ -55,6 +70,21 @@ export async function runConversion(
         if (kind[0]?.kind === 'p') {
           outcomes.push({ table: name, status: 'already partitioned' });
           continue;
+        }
+        if (options.atDeployment && kind[0] === undefined) {
+          outcomes.push({ table: name, status: 'absent' });
+          continue;
+        }
+        if (options.atDeployment && !table.convertIfPlain && kind[0]?.kind === 'r') {
+          const { rows: any } = await client.query(`SELECT EXISTS (SELECT 1 FROM ${name}) AS found`);
+          if (any[0].found) {
+            outcomes.push({
+              table: name,
+              status: 'kept plain',
+              reason: 'it holds rows and maintenance.convertPlainTables is off: npm run convert',
+            });
+            continue;
+          }
         }
         try {
           const report = await convertToPartitioned(client, { ...table, now: options.now, retry: options.retry });

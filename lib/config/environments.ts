@@ -22,6 +22,9 @@ const PGBOUNCER_EQUIVALENT_POOL = {
 /** The table the original partitioning SQL was written for, as Prisma names it. */
 const GAME_EVENTS = [{ schema: 'public', table: 'GameEvent', column: 'createdAt' }];
 
+/** The app's Prisma migrations, at every deploy that changes the API image (README, First deploy). */
+const MIGRATIONS = { enabled: true, command: ['npx', 'prisma', 'migrate', 'deploy'], timeoutMinutes: 30 };
+
 /** Image tags: override per deploy with -c images.api.tag=1.4.2 (tags are immutable in ECR). */
 const IMAGES = { web: { tag: '0.1.0' }, api: { tag: '0.1.0' }, parser: { tag: '0.1.0' } };
 
@@ -92,6 +95,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       tables: GAME_EVENTS,
     },
     images: IMAGES,
+    migrations: MIGRATIONS,
     loadBalancer: { allowPlainHttp: true, idleTimeoutSeconds: 600, waf: false, deletionProtection: false, accessLogRetentionDays: 30 },
     monitoring: {
       alarmEmails: [],
@@ -186,6 +190,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       tables: GAME_EVENTS,
     },
     images: IMAGES,
+    migrations: MIGRATIONS,
     loadBalancer: { allowPlainHttp: true, idleTimeoutSeconds: 600, waf: true, deletionProtection: false, accessLogRetentionDays: 90 },
     monitoring: {
       alarmEmails: [],
@@ -278,6 +283,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       tables: GAME_EVENTS,
     },
     images: IMAGES,
+    migrations: MIGRATIONS,
     loadBalancer: {
       allowPlainHttp: false,
       domainName: 'cs2.example.com',

@@ -54,5 +54,24 @@ export function stackName(envName: string, id: StackId): string {
   return `Cs2Analytics-${envName}-${id.toLowerCase()}`;
 }
 
+/**
+ * The outputs operators and the commands read (docs/operations.md, Operator outputs): what
+ * `aws ecs run-task` needs, where the logs are, and the public URL. Each in the stack that holds it
+ * (an output cannot pass on another stack's value: a weak reference is not resolved there).
+ */
+export const OPERATOR_OUTPUTS = {
+  url: { stack: 'Services', name: 'Url' },
+  cluster: { stack: 'Services', name: 'ClusterName' },
+  apiTaskDefinitionFamily: { stack: 'Services', name: 'ApiTaskDefinitionFamily' },
+  apiContainer: { stack: 'Services', name: 'ApiContainerName' },
+  apiSecurityGroup: { stack: 'Services', name: 'ApiSecurityGroupId' },
+  apiCapacityProvider: { stack: 'Services', name: 'ApiCapacityProvider' },
+  webLogGroup: { stack: 'Services', name: 'WebLogGroupName' },
+  apiLogGroup: { stack: 'Services', name: 'ApiLogGroupName' },
+  parserLogGroup: { stack: 'Services', name: 'ParserLogGroupName' },
+  privateSubnets: { stack: 'Network', name: 'PrivateSubnetIds' },
+  serviceTierSecurityGroup: { stack: 'Data', name: 'ServiceTierSecurityGroupId' },
+} as const satisfies Record<string, { readonly stack: StackId; readonly name: string }>;
+
 /** The maintenance stack's output naming the partition-maintenance function. */
 export const PARTITION_MAINTENANCE_FUNCTION_OUTPUT = 'PartitionMaintenanceFunctionName';

@@ -402,6 +402,26 @@ export const servicesSchema = z.strictObject({
   }),
 });
 
+/**
+ * The app's schema migrations, run at deploy time in a one-off task of the API's image and settings,
+ * before any new API task serves (the first deploy, and every deploy that changes the API image).
+ */
+export const migrationsSchema = z.strictObject({
+  /** Off: nothing migrates at deploy (run `npm run migrate` yourself). */
+  enabled: replacing(
+    flag(),
+    'turned off, the functions that ran the migrations go, and with them their logs (kept where retainData is on); turned on, the next deploy runs them',
+  ),
+  /** The command, exec form, in the API's container, e.g. ["npx", "prisma", "migrate", "deploy"]. */
+  command: z
+    // A command argument may hold any character but NUL, which this excludes on purpose.
+    // eslint-disable-next-line no-control-regex
+    .array(text(/^[^\u0000]{1,1024}$/, 'a command argument of 1 to 1024 characters'), { error: 'must be a list of command arguments' })
+    .min(1, { error: 'must name a command' }),
+  /** How long the migrations may run before the deploy fails (a custom resource waits an hour at most). */
+  timeoutMinutes: integer(1, 55),
+});
+
 const IMAGE_TAG = text(/^[\w][\w.-]{0,127}$/, 'a Docker image tag, e.g. 1.4.2');
 
 export const imagesSchema = z.strictObject({
@@ -485,6 +505,7 @@ export const environmentSchema = z
     archival: archivalSchema,
     maintenance: maintenanceSchema,
     images: imagesSchema,
+    migrations: migrationsSchema,
     loadBalancer: loadBalancerSchema,
     services: servicesSchema,
     monitoring: monitoringSchema,
@@ -655,6 +676,7 @@ export type MaintenanceSettings = z.output<typeof maintenanceSchema>;
 export type ServicesSettings = z.output<typeof servicesSchema>;
 export type LoadBalancerSettings = z.output<typeof loadBalancerSchema>;
 export type ImagesSettings = z.output<typeof imagesSchema>;
+export type MigrationsSettings = z.output<typeof migrationsSchema>;
 export type MonitoringSettings = z.output<typeof monitoringSchema>;
 
 /** What an environment file declares. */

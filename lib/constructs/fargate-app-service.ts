@@ -142,19 +142,21 @@ export class FargateAppService extends Construct {
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
   readonly scaling: ecs.ScalableTaskCount;
+  /** Where its containers log: the application under the stream prefix of its name. */
+  readonly logGroup: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: FargateAppServiceProps) {
     super(scope, id);
     const { sizing, name, envName } = props;
     const stack = Stack.of(this);
 
-    const logGroup = configuredLogGroup(this, 'Logs', {
+    const logGroup = (this.logGroup = configuredLogGroup(this, 'Logs', {
       envName: envName,
       retentionField: 'services.logRetentionDays',
       retentionDays: props.logRetentionDays,
       encryptionKey: props.logsKey,
       retain: props.retainLogs,
-    });
+    }));
 
     // Both roles get their permissions from the grants of what they use: the image and the log
     // driver grant the execution role, the demo files and ECS Exec the task role.

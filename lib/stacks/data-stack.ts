@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { OPERATOR_OUTPUTS } from '../config/names';
 import { BackupResource } from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -157,5 +158,10 @@ export class DataStack extends Stack {
     output('DemoFilesFileSystemId', this.demoFiles.fileSystem.fileSystemId, 'EFS file system of the demo files');
     output('PartitionArchiveBucketName', this.archiveBucket.bucketName, 'S3 bucket of the archived monthly partitions');
     output('DemoFilesAccessPointId', this.demoFiles.accessPoint.accessPointId, 'EFS access point the containers mount');
+    output(
+      OPERATOR_OUTPUTS.serviceTierSecurityGroup.name,
+      this.serviceTierSecurityGroup.securityGroupId,
+      'The security group of the API and parser tasks that reaches the proxy, Redis and EFS (npm run migrate, aws ecs run-task)',
+    );
   }
 }

@@ -1,4 +1,5 @@
-import { CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
+import { OPERATOR_OUTPUTS } from '../config/names';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -154,6 +155,10 @@ export class NetworkStack extends Stack {
       privateWithEgress: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       isolated: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     };
+    new CfnOutput(this, OPERATOR_OUTPUTS.privateSubnets.name, {
+      value: vpc.selectSubnets(this.subnets.privateWithEgress).subnetIds.join(','),
+      description: 'Private subnets (with egress) where the tasks run, comma-separated (npm run migrate, aws ecs run-task)',
+    });
   }
 
   /**

@@ -1,19 +1,23 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
-import type { Construct } from 'constructs';
+import type { Construct, IDependable } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
 import { DATABASE_NAME } from '../constructs/postgres-database';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { DEMO_FILES_MOUNT_PATH, FargateAppService, SCRATCH_PATH, type FargateAppServiceProps } from '../constructs/fargate-app-service';
 import { CONNECTION_KEYS, ConnectionSecret } from '../constructs/connection-secret';
-import { clusterName as clusterNameOf, ecsServiceName, SERVICE_CONNECT, SERVICES_USING } from '../config/names';
+import { clusterName as clusterNameOf, ecsServiceName, SERVICE_CONNECT, OPERATOR_OUTPUTS, SERVICES_USING } from '../config/names';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
 import { RotationSchedule } from '../constructs/rotation-schedule';
+import { DeployTimeTask } from '../constructs/deploy-time-task';
+import { TABLE_CONVERSION_RESOURCE_TYPE } from '../contract';
 import { SCHEDULE } from '../config/schedule';
 import type { DataStack } from './data-stack';
+import type { MaintenanceStack } from './maintenance-stack';
 import type { NetworkStack } from './network-stack';
 import type { RegistryStack } from './registry-stack';
 import { configuredLogGroup, retainOrDestroy } from '../constructs/retention';
@@ -39,6 +43,8 @@ export interface ServicesStackProps extends StackProps {
   >;
   /** Only what this stack uses of it. */
   readonly registry: Pick<RegistryStack, 'repositories'>;
+  /** Only what this stack uses of it: the function that converts the tables after the migrations. */
+  readonly maintenance: Pick<MaintenanceStack, 'job'>;
 }
 
 /**
@@ -55,16 +61,20 @@ export class ServicesStack extends Stack {
   /** The services' connection values, rewritten after each rotation. */
   readonly connections: ConnectionSecret;
   readonly targetGroups: { readonly web: elbv2.ApplicationTargetGroup; readonly api: elbv2.ApplicationTargetGroup };
+  /** The deploy-time migrations and the table conversion after them, when configured: the API starts after. */
+  readonly schemaReady?: IDependable;
+  /** Encrypts this stack's logs. */
+  private readonly logsKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, props);
     const { config, network, data, registry } = props;
     const { envName, services } = config;
-    const key = new EncryptionKey(this, 'Key', {
+    const key = (this.logsKey = new EncryptionKey(this, 'Key', {
       purpose: `CS2 Analytics ${envName} services: container logs, ECS Exec sessions, WAF logs`,
       forCloudWatchLogs: true,
       removalPolicy: retainOrDestroy(config.retainData),
-    }).key;
+    }).key);
 
     const execLogGroup = configuredLogGroup(this, 'ExecSessionLogs', {
       envName: envName,
@@ -237,6 +247,9 @@ export class ServicesStack extends Stack {
     });
     // The API finds the parser through Service Connect, as a client of the namespace.
     this.api.service.node.addDependency(this.parser.service);
+    this.schemaReady = this.migrateThenConvert(props, [apiGroup, serviceTier]);
+    // No new API task serves before the schema it expects is there.
+    if (this.schemaReady) this.api.service.node.addDependency(this.schemaReady);
     for (const service of [this.web, this.api, this.parser]) service.service.node.addDependency(connections.written);
     // The refresh looks the services up in the cluster.
     connections.written.node.addDependency(cluster);
@@ -293,7 +306,24 @@ export class ServicesStack extends Stack {
       service.scaling.scaleOnRequestCount('Requests', { requestsPerTarget: 500, targetGroup: targets });
     }
 
-    new CfnOutput(this, 'Url', { value: this.loadBalancer.url, description: 'Public URL of CS2 Analytics' });
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output(OPERATOR_OUTPUTS.url.name, this.loadBalancer.url, 'Public URL of CS2 Analytics');
+    output(OPERATOR_OUTPUTS.cluster.name, cluster.clusterName, 'The ECS cluster of web, API and parser');
+    output(
+      OPERATOR_OUTPUTS.apiTaskDefinitionFamily.name,
+      this.api.taskDefinition.family,
+      'The API task definition family: its latest revision runs the migrations (npm run migrate)',
+    );
+    output(OPERATOR_OUTPUTS.apiContainer.name, this.api.container.containerName, "The API task's application container");
+    output(
+      OPERATOR_OUTPUTS.apiSecurityGroup.name,
+      apiGroup.securityGroupId,
+      "The API tasks' own security group (with the data stack's ServiceTierSecurityGroupId, which reaches the proxy, Redis and EFS)",
+    );
+    output(OPERATOR_OUTPUTS.apiCapacityProvider.name, services.api.spot ? 'FARGATE_SPOT' : 'FARGATE', 'Where the API tasks run');
+    output(OPERATOR_OUTPUTS.webLogGroup.name, this.web.logGroup.logGroupName, 'Log group of the web containers');
+    output(OPERATOR_OUTPUTS.apiLogGroup.name, this.api.logGroup.logGroupName, 'Log group of the API containers and the migrations');
+    output(OPERATOR_OUTPUTS.parserLogGroup.name, this.parser.logGroup.logGroupName, 'Log group of the parser containers');
     for (const [name, service] of [
       ['Web', this.web],
       ['Api', this.api],
@@ -309,5 +339,46 @@ export class ServicesStack extends Stack {
       description:
         'Rewrites the connection secret and restarts the services that use a rotated credential (docs/architecture.md, Credentials and rotation)',
     });
+  }
+
+  /**
+   * The app's migrations in a one-off task of the API's task definition (its image, secrets, network),
+   * at the first deploy and whenever that definition changes, then the conversion of the tables they
+   * created plain (the maintenance function, as a custom resource): each fails the deploy when it fails.
+   */
+  private migrateThenConvert(props: ServicesStackProps, apiGroups: ec2.ISecurityGroup[]): IDependable | undefined {
+    const { config, network, maintenance } = props;
+    if (!config.migrations.enabled) return undefined;
+    const migrations = new DeployTimeTask(this, 'Migrations', {
+      envName: config.envName,
+      purpose: "runs the app's schema migrations",
+      vpc: network.vpc,
+      subnets: network.subnets.privateWithEgress,
+      cluster: this.cluster,
+      taskDefinition: this.api.taskDefinition,
+      container: this.api.container,
+      command: config.migrations.command,
+      taskSecurityGroups: apiGroups,
+      capacityProvider: config.services.api.spot ? 'FARGATE_SPOT' : 'FARGATE',
+      logGroup: this.api.logGroup,
+      streamPrefix: this.api.container.containerName,
+      timeout: Duration.minutes(config.migrations.timeoutMinutes),
+      logsKey: this.logsKey,
+      logRetentionDays: config.services.logRetentionDays,
+      logRetentionField: 'services.logRetentionDays',
+      retainLogs: config.retainData,
+    });
+    // The task reads the connection values when it starts.
+    migrations.node.addDependency(this.connections.written);
+    const conversion = new CustomResource(this, 'TableConversion', {
+      serviceToken: maintenance.job.function.functionArn,
+      resourceType: TABLE_CONVERSION_RESOURCE_TYPE,
+      // Not CloudFormation's hour: a conversion that never answers fails the deploy after this.
+      serviceTimeout: Duration.minutes(20),
+      // Again after each migration run: the same changes run both.
+      properties: { TaskDefinition: this.api.taskDefinition.taskDefinitionArn, Command: JSON.stringify(config.migrations.command) },
+    });
+    conversion.node.addDependency(migrations);
+    return conversion;
   }
 }

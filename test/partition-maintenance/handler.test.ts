@@ -177,6 +177,44 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     await expect(handler({})).rejects.toThrow('is not partitioned: convert it first');
   });
 
+  test.each([
+    ['the empty table the first migrations create: converted at once', 0, '"public"."GameEvent": converted'],
+    ['a table that holds rows, convertPlainTables off: kept plain for npm run convert', 3, '"public"."GameEvent": kept plain'],
+  ])('right after the deploy-time migrations, %s', async (_name, rowsPerMonth, reason) => {
+    const handler = await load();
+    await client.query('DROP TABLE "GameEvent"');
+    await createPrismaGameEvents(client, rowsPerMonth);
+    const endpoint = await responseEndpoint();
+    try {
+      await handler({
+        ...customResourceEvent(endpoint.url, 'Create'),
+        LogicalResourceId: 'TableConversion',
+        ResourceType: 'Custom::TableConversion',
+      });
+      expect(await endpoint.received).toMatchObject({ Status: 'SUCCESS', Reason: reason });
+    } finally {
+      endpoint.close();
+    }
+    const { rows } = await client.query(`SELECT relkind::text AS kind FROM pg_class WHERE relname = 'GameEvent'`);
+    expect(rows[0].kind).toBe(rowsPerMonth === 0 ? 'p' : 'r');
+  });
+
+  test('right after the deploy-time migrations, a table they did not create is no failure', async () => {
+    const handler = await load();
+    await client.query('DROP TABLE "GameEvent"');
+    const endpoint = await responseEndpoint();
+    try {
+      await handler({
+        ...customResourceEvent(endpoint.url, 'Update'),
+        LogicalResourceId: 'TableConversion',
+        ResourceType: 'Custom::TableConversion',
+      });
+      expect(await endpoint.received).toMatchObject({ Status: 'SUCCESS', Reason: '"public"."GameEvent": absent' });
+    } finally {
+      endpoint.close();
+    }
+  });
+
   test('a table the app has not created yet is waiting: a metric, not an error', async () => {
     const handler = await load();
     Object.assign(process.env, {

@@ -67,6 +67,8 @@ export const FREE_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   'AWS::ElasticLoadBalancingV2::ListenerRule': 'priced on the load balancer',
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'priced on the load balancer',
   'AWS::Events::Rule': 'scheduled rules and AWS service events on the default bus have no charge',
+  'AWS::StepFunctions::StateMachine':
+    "the deploy-time task's waiter: a few hundred state transitions per deploy at most (a tenth of a US cent), no standing charge",
   'AWS::IAM::InstanceProfile': 'no charge',
   'AWS::IAM::ManagedPolicy': 'no charge',
   'AWS::IAM::Policy': 'no charge',

@@ -1,6 +1,6 @@
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
-/** The few fields of a CloudFormation custom-resource request this function uses. */
+/** The few fields of a CloudFormation custom-resource request the functions use (ResourceType says which kind). */
 export interface CustomResourceEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly ResponseURL: string;
@@ -8,6 +8,8 @@ export interface CustomResourceEvent {
   readonly RequestId: string;
   readonly LogicalResourceId: string;
   readonly PhysicalResourceId?: string;
+  readonly ResourceType?: string;
+  readonly ResourceProperties?: Record<string, unknown>;
 }
 
 export function isCustomResourceEvent(event: unknown): event is CustomResourceEvent {
@@ -25,7 +27,7 @@ export async function respondToCloudFormation(
   const body = JSON.stringify({
     Status: status,
     Reason: reason.slice(0, 1000),
-    PhysicalResourceId: event.PhysicalResourceId ?? `partition-maintenance-${event.LogicalResourceId}`,
+    PhysicalResourceId: event.PhysicalResourceId ?? `cs2analytics-${event.LogicalResourceId}`,
     StackId: event.StackId,
     RequestId: event.RequestId,
     LogicalResourceId: event.LogicalResourceId,
@@ -59,7 +61,10 @@ const RESPONSE_BACKOFF_MS = 1000;
  * properties, and a failure there leaves the stack UPDATE_ROLLBACK_FAILED: such an Update must
  * succeed. An error asking counts as "not rolling back" (the caller does its work as usual).
  */
-export async function stackIsRollingBack(cloudFormation: CloudFormationClient, event: CustomResourceEvent): Promise<boolean> {
+export async function stackIsRollingBack(
+  cloudFormation: CloudFormationClient,
+  event: Pick<CustomResourceEvent, 'StackId'>,
+): Promise<boolean> {
   try {
     const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: event.StackId }));
     return /ROLLBACK_IN_PROGRESS$/.test(Stacks?.[0]?.StackStatus ?? '');

@@ -1,0 +1,287 @@
+import { Aws, CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { configuredLogGroup } from './retention';
+import { ServiceRole } from './service-role';
+import { VpcFunction, vpcFunctionStatements } from './vpc-function';
+
+export interface DeployTimeTaskProps {
+  readonly envName: string;
+  /** What the task does, for descriptions and messages. */
+  readonly purpose: string;
+  readonly vpc: ec2.IVpc;
+  /** Private subnets with egress: where the task and the functions that watch it run. */
+  readonly subnets: ec2.SubnetSelection;
+  readonly cluster: ecs.ICluster;
+  /** The task definition to run (its revision: a new one runs the task again). */
+  readonly taskDefinition: ecs.TaskDefinition;
+  /** The container whose command is replaced and whose exit code decides. */
+  readonly container: ecs.ContainerDefinition;
+  /** The command, exec form. */
+  readonly command: readonly string[];
+  /** The task's security groups. */
+  readonly taskSecurityGroups: readonly ec2.ISecurityGroup[];
+  /** `FARGATE` or `FARGATE_SPOT`. */
+  readonly capacityProvider: string;
+  /** The container's log group and awslogs stream prefix: a failure quotes the task's last lines. */
+  readonly logGroup: logs.ILogGroup;
+  readonly streamPrefix: string;
+  /** How long the task may run before the deployment fails: at most 55 minutes (a custom resource's hour). */
+  readonly timeout: Duration;
+  /** Encrypts the functions' logs and the waiter's. */
+  readonly logsKey: kms.IKey;
+  readonly logRetentionDays: number;
+  readonly logRetentionField: string;
+  readonly retainLogs: boolean;
+  /**
+   * Values whose change runs the task again, besides the task definition's revision and the command.
+   * @default - none
+   */
+  readonly runAgainWhen?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Runs one ECS task to completion during a deployment, whenever its task definition or command
+ * changes: the deployment waits for it, fails with its exit code and its last log lines when it
+ * fails, and whatever depends on this construct is created or updated only after it succeeded. The
+ * wait may outlast one Lambda invocation: aws-cdk-lib's custom-resource Provider asks `isComplete`
+ * every 30 seconds up to `timeout`. While the stack rolls back, nothing runs.
+ */
+export class DeployTimeTask extends Construct {
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: DeployTimeTaskProps) {
+    super(scope, id);
+    if (props.timeout.toMinutes() > 55)
+      throw new Error(`${this.node.path}: timeout must be at most 55 minutes (got ${props.timeout.toMinutes()})`);
+    if (props.command.length === 0) throw new Error(`${this.node.path}: command must not be empty`);
+    const stack = Stack.of(this);
+    const functionGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc: props.vpc,
+      description: `${props.purpose} (${props.envName}): the functions that start and watch the task reach the ECS and Logs APIs`.replace(
+        /'/g,
+        '',
+      ),
+      allowAllOutbound: false,
+    });
+    functionGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the AWS APIs');
+    const common = {
+      envName: props.envName,
+      code: { folder: 'deploy-time-task', handler: '' },
+      vpc: props.vpc,
+      subnets: props.subnets,
+      securityGroups: [functionGroup],
+      logsKey: props.logsKey,
+      logRetentionDays: props.logRetentionDays,
+      logRetentionField: props.logRetentionField,
+      retainLogs: props.retainLogs,
+      timeout: Duration.minutes(1),
+      invokedSynchronouslyBy: 'The custom-resource Provider framework',
+    };
+    const start = new VpcFunction(this, 'Start', {
+      ...common,
+      purpose: `starts the task that ${props.purpose}`,
+      code: { folder: 'deploy-time-task', handler: 'onEvent' },
+    });
+    const watch = new VpcFunction(this, 'Watch', {
+      ...common,
+      purpose: `watches the task that ${props.purpose}`,
+      code: { folder: 'deploy-time-task', handler: 'isComplete' },
+    });
+
+    const definition = props.taskDefinition;
+    start.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:RunTask'],
+        resources: [definition.taskDefinitionArn],
+        conditions: { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } },
+      }),
+    );
+    start.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [definition.taskRole.roleArn, ...(definition.executionRole ? [definition.executionRole.roleArn] : [])],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
+    start.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }));
+    watch.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeTasks'],
+        resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${props.cluster.clusterName}/*` })],
+      }),
+    );
+    watch.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:GetLogEvents'],
+        resources: [`${props.logGroup.logGroupArn.replace(/:\*$/, '')}:log-stream:${props.streamPrefix}/*`],
+      }),
+    );
+
+    const frameworkLogs = configuredLogGroup(this, 'ProviderLogs', {
+      envName: props.envName,
+      retentionField: props.logRetentionField,
+      retentionDays: props.logRetentionDays,
+      encryptionKey: props.logsKey,
+      retain: props.retainLogs,
+    });
+    // The framework's functions get roles like this project's own (one managed policy each, nothing
+    // AWS-managed), which the framework then grants what it invokes.
+    const frameworkRole = (roleId: string, what: string) =>
+      new ServiceRole(this, roleId, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `${props.purpose} (${props.envName}): the custom-resource framework's ${what}`,
+        statements: vpcFunctionStatements(frameworkLogs),
+      });
+    const onEventRole = frameworkRole('FrameworkOnEventRole', 'function that starts a run');
+    const waitRole = frameworkRole('FrameworkWaitRole', 'functions that wait for a run and time it out');
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: start.function,
+      isCompleteHandler: watch.function,
+      queryInterval: Duration.seconds(30),
+      totalTimeout: props.timeout,
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [functionGroup],
+      logGroup: frameworkLogs,
+      frameworkOnEventRole: onEventRole.role,
+      frameworkCompleteAndTimeoutRole: waitRole.role,
+      disableWaiterStateMachineLogging: false,
+      waiterStateMachineLogOptions: { destination: frameworkLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      providerFunctionEnvEncryption: props.logsKey,
+    });
+
+    const subnetIds = props.vpc.selectSubnets(props.subnets).subnetIds;
+    this.resource = new CustomResource(this, 'Run', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::DeployTimeTask',
+      // The Provider answers within its total timeout; CloudFormation waits a little longer.
+      serviceTimeout: Duration.minutes(props.timeout.toMinutes() + 5),
+      properties: {
+        Cluster: props.cluster.clusterName,
+        TaskDefinition: definition.taskDefinitionArn,
+        Container: props.container.containerName,
+        Command: JSON.stringify(props.command),
+        Subnets: stack.toJsonString(subnetIds),
+        SecurityGroups: stack.toJsonString(props.taskSecurityGroups.map((group) => group.securityGroupId)),
+        CapacityProvider: props.capacityProvider,
+        LogGroup: props.logGroup.logGroupName,
+        StreamPrefix: props.streamPrefix,
+        ...props.runAgainWhen,
+      },
+    });
+    this.acknowledgeFramework(provider, [onEventRole, waitRole]);
+    // Invoking a function grants its versions and aliases too (`<arn>:*`): the framework's own grant.
+    const invokeFindings = (functions: readonly VpcFunction[]) =>
+      functions.map(
+        (fn) =>
+          `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      );
+    for (const role of [onEventRole, waitRole]) {
+      for (const finding of invokeFindings([start, watch])) {
+        acknowledge(
+          role.policy!,
+          finding,
+          "The custom-resource framework's grant to invoke the start and watch functions, which covers their versions (<arn>:*)",
+        );
+      }
+    }
+    const waiterPolicy = provider.node.tryFindChild('waiter-state-machine')?.node.tryFindChild('Role')?.node.tryFindChild('DefaultPolicy');
+    if (waiterPolicy) {
+      for (const id of ['framework-isComplete', 'framework-onTimeout']) {
+        const fn = provider.node.findChild(id).node.defaultChild as lambda.CfnFunction;
+        acknowledge(
+          waiterPolicy,
+          `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn)}.Arn>:*]`,
+          "The custom-resource framework's grant to its waiter to invoke its functions, which covers their versions (<arn>:*)",
+        );
+      }
+    }
+    acknowledge(
+      watch.role.policy!,
+      `AwsSolutions::AwsSolutions-IAM5[Resource::arn:${pseudo(stack.partition, 'Partition')}:ecs:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}:task/<${stack.getLogicalId(props.cluster.node.defaultChild as ecs.CfnCluster)}>/*]`,
+      "A run's task ARN is known only once it started: the watch may describe the cluster's tasks",
+    );
+    acknowledge(
+      watch.role.policy!,
+      `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(props.logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:${props.streamPrefix}/*]`,
+      "A run's log stream is named after its task: the watch may read the container's streams of that log group, to quote a failure's last lines",
+    );
+  }
+
+  /**
+   * The Provider framework's own functions and waiter, which aws-cdk-lib builds: traced and sized like
+   * this project's functions where a property allows it, and acknowledged where it does not.
+   */
+  private acknowledgeFramework(provider: cr.Provider, roles: readonly ServiceRole[]): void {
+    for (const id of ['framework-onEvent', 'framework-isComplete', 'framework-onTimeout']) {
+      const fn = provider.node.tryFindChild(id);
+      if (!fn) continue;
+      const resource = fn.node.defaultChild as lambda.CfnFunction;
+      resource.tracingConfig = { mode: 'Active' };
+      resource.memorySize = 256;
+      for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', 'Serverless::Serverless-LambdaDLQ']) {
+        acknowledge(
+          fn,
+          rule,
+          'A custom-resource framework function: CloudFormation and the waiter invoke it synchronously and handle its failure (the deployment fails); a dead-letter queue would never receive anything',
+        );
+      }
+      acknowledge(
+        fn,
+        'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
+        'No reserved concurrency on purpose: it runs once per deployment, and any reservation fails to deploy on new accounts whose concurrency quota is 10',
+      );
+      acknowledge(
+        fn,
+        'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        'The function runs in the private subnets of the network stack (the Provider is given the VPC); their ids arrive as cross-stack references, which this control cannot follow to a literal subnet id',
+      );
+    }
+    for (const role of roles) {
+      acknowledge(
+        role.policy!,
+        'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        'Only the VPC network-interface actions Lambda needs to run in the VPC and X-Ray trace publishing use *: neither supports resource-level permissions',
+      );
+    }
+    const waiter = provider.node.tryFindChild('waiter-state-machine');
+    if (waiter) {
+      for (const rule of [
+        'AwsSolutions::AwsSolutions-SF2',
+        'Serverless::Serverless-StepFunctionStateMachineXray',
+        'cdk-validator-cfnguard::step_functions_state_machine_tracing_enabled_check',
+      ]) {
+        acknowledge(
+          waiter,
+          rule,
+          "The custom-resource framework's waiter only calls isComplete every 30 seconds; the functions it calls are traced themselves, and aws-cdk-lib offers no tracing switch for it",
+        );
+      }
+      const policy = waiter.node.tryFindChild('Role')?.node.tryFindChild('DefaultPolicy') ?? waiter;
+      acknowledge(
+        policy,
+        'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
+        "The custom-resource framework writes its waiter's role as an inline policy; it grants only invoking the framework's two functions and writing the waiter's log",
+      );
+      acknowledge(
+        policy,
+        'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        "CloudWatch Logs' log-delivery actions for a state machine's logging support no resource-level permission (the framework grants them on *)",
+      );
+    }
+  }
+}
+
+/** cdk-nag names an unresolved account, region or partition by its pseudo parameter. */
+function pseudo(value: string, name: string): string {
+  return Token.isUnresolved(value) ? `<AWS::${name}>` : value;
+}

@@ -1,0 +1,140 @@
+/**
+ * Runs the app's migrations now, as every deploy that changes the API image does: a one-off task of
+ * the API's task definition (its latest revision: its image, secrets and network) with the
+ * configured command (`migrations.command`), waited for, its exit code and last log lines printed.
+ *
+ *   npm run migrate -- --env <env>
+ *
+ * Exit 0: the migrations succeeded; 1: they failed (or the environment is not deployed); 2: bad
+ * arguments or configuration.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { startTask, taskOutcome, type TaskRunDependencies, type TaskRunProperties } from '../lambda/deploy-time-task/task-run';
+import { OPERATOR_OUTPUTS, stackName } from '../lib/config/names';
+import { ConfigError, loadConfig } from '../lib/config/load';
+import { runMain } from './lib/run-main';
+
+const USAGE = 'usage: npm run migrate -- --env <env>';
+
+export interface MigrateDependencies extends TaskRunDependencies {
+  readonly cloudformation: Pick<CloudFormationClient, 'send'>;
+  readonly log: (line: string) => void;
+  /** Where a failure is said. @default log */
+  readonly error?: (line: string) => void;
+  readonly intervalMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The environment's operator outputs (OPERATOR_OUTPUTS), by key, read from the stacks that hold them;
+ * throws naming the stack that is not deployed, or the outputs a stack deployed before them lacks.
+ */
+export async function operatorOutputs(
+  cloudformation: Pick<CloudFormationClient, 'send'>,
+  envName: string,
+): Promise<Record<keyof typeof OPERATOR_OUTPUTS, string>> {
+  const found: Partial<Record<keyof typeof OPERATOR_OUTPUTS, string>> = {};
+  const missing: string[] = [];
+  for (const stack of [...new Set(Object.values(OPERATOR_OUTPUTS).map((output) => output.stack))]) {
+    const name = stackName(envName, stack);
+    const { Stacks = [] } = await cloudformation.send(new DescribeStacksCommand({ StackName: name })).catch((error: Error) => {
+      throw new Error(`${name} is not deployed (${error.message}): deploy the environment first`);
+    });
+    const values = new Map((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
+    for (const [key, output] of Object.entries(OPERATOR_OUTPUTS)) {
+      if (output.stack !== stack) continue;
+      const value = values.get(output.name);
+      if (value === undefined) missing.push(`${name} ${output.name}`);
+      else found[key as keyof typeof OPERATOR_OUTPUTS] = value;
+    }
+  }
+  if (missing.length > 0) throw new Error(`no output ${missing.join(', ')}: deploy the environment first`);
+  return found as Record<keyof typeof OPERATOR_OUTPUTS, string>;
+}
+
+export async function migrate(envName: string, command: readonly string[], deps: MigrateDependencies): Promise<number> {
+  let outputs: Record<keyof typeof OPERATOR_OUTPUTS, string>;
+  try {
+    outputs = await operatorOutputs(deps.cloudformation, envName);
+  } catch (error) {
+    (deps.error ?? deps.log)((error as Error).message);
+    return 1;
+  }
+  const container = outputs.apiContainer;
+  const properties: TaskRunProperties = {
+    Cluster: outputs.cluster,
+    // The family alone runs its latest active revision: the one the API service was last deployed with.
+    TaskDefinition: outputs.apiTaskDefinitionFamily,
+    Container: container,
+    Command: JSON.stringify(command),
+    Subnets: JSON.stringify(outputs.privateSubnets.split(',')),
+    SecurityGroups: JSON.stringify([outputs.apiSecurityGroup, outputs.serviceTierSecurityGroup]),
+    CapacityProvider: outputs.apiCapacityProvider,
+    LogGroup: outputs.apiLogGroup,
+    StreamPrefix: container,
+  };
+  const taskArn = await startTask(deps, properties, 'npm-run-migrate');
+  deps.log(
+    `started ${command.join(' ')} in ${taskArn}; its log: ${properties.LogGroup}, stream ${container}/${container}/${taskArn.split('/').pop()}`,
+  );
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  try {
+    for (;;) {
+      const outcome = await taskOutcome(deps, properties, taskArn);
+      if (outcome.done) break;
+      await sleep(deps.intervalMs ?? 10_000);
+    }
+  } catch (error) {
+    (deps.error ?? deps.log)((error as Error).message);
+    return 1;
+  }
+  deps.log('migrations succeeded (exit code 0)');
+  return 0;
+}
+
+export async function main(argv: readonly string[], clients?: Omit<MigrateDependencies, 'log' | 'error'>): Promise<number> {
+  let envName: string | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (argument === '--env') envName = argv[++index];
+    else if (argument.startsWith('--env=')) envName = argument.slice('--env='.length);
+    else if (argument === '--help' || argument === '-h') {
+      console.log(USAGE);
+      return 0;
+    } else {
+      console.error(`unknown option ${argument}\n${USAGE}`);
+      return 2;
+    }
+  }
+  if (!envName) {
+    console.error(`--env is required\n${USAGE}`);
+    return 2;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ envName });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const region = config.region;
+  return migrate(envName, config.migrations.command, {
+    cloudformation: clients?.cloudformation ?? new CloudFormationClient({ region }),
+    ecs: clients?.ecs ?? new ECSClient({ region }),
+    logs: clients?.logs ?? new CloudWatchLogsClient({ region }),
+    intervalMs: clients?.intervalMs,
+    sleep: clients?.sleep,
+    log: (line) => console.log(line),
+    error: (line) => console.error(line),
+  }).catch((error: Error) => {
+    console.error(error.message);
+    return 1;
+  });
+}
+
+runMain(module, main);
