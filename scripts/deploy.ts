@@ -1,8 +1,8 @@
 /**
- * The deploy, diff and destroy commands of an environment: they select exactly its stacks (the CDK
- * CLI's `--all` does not look inside a Stage) and run the preflight before anything changes in AWS.
+ * The deploy, diff and destroy commands of an environment: they select exactly its stacks and run
+ * the preflight before anything changes in AWS, and the deploy ends with npm run verify.
  *
- *   npm run deploy  -- --env <env> [--stacks <stack>[,<stack>]] [-c <field>=<value> ...] [-- <cdk options>]
+ *   npm run deploy  -- --env <env> [--stacks <stack>[,<stack>]] [-c <field>=<value> ...] [--no-verify] [-- <cdk options>]
  *   npm run diff    -- --env <env> [...]
  *   npm run destroy -- --env <env> [...]
  *
@@ -10,7 +10,8 @@
  * takes, with the CLI's own selection; refuse example values (deploy); check that the credentials
  * are the environment's account; check that every configured image is in ECR (deploy); then run the
  * CDK CLI on that same synthesized assembly; after a deploy, name the database instances whose static
- * parameter changes wait for a restart (npm run reboot). Exit 0: done; 1: refused or failed; 2: bad arguments.
+ * parameter changes wait for a restart (npm run reboot), then verify the environment (when every
+ * stack was deployed). Exit 0: done; 1: refused, failed or not verified; 2: bad arguments.
  */
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -23,6 +24,7 @@ import { runMain } from './lib/run-main';
 import type { EnvironmentConfig } from '../lib/config/schema';
 import { accountProblems, imageProblems, placeholderProblems } from './lib/preflight';
 import { rebootPlan, type RebootStep } from './lib/database-reboot';
+import { verify } from './verify';
 
 const ROOT = path.join(__dirname, '..');
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
@@ -40,6 +42,8 @@ export interface DeployArguments {
   readonly context: readonly string[];
   /** Options after `--`, for the CDK CLI (e.g. --require-approval never). */
   readonly cdkOptions: readonly string[];
+  /** Run npm run verify after a deploy (off with --no-verify). */
+  readonly verify: boolean;
 }
 
 export function parseDeployArguments(argv: readonly string[]): DeployArguments {
@@ -47,6 +51,7 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments {
   if (!COMMANDS.includes(command as Command)) throw new UsageError(`unknown command ${command}: use deploy, diff or destroy`);
   let envName: string | undefined;
   let stacks: StackId[] | undefined;
+  let verify = command === 'deploy';
   const context: string[] = [];
   const cdkOptions: string[] = [];
   for (let index = 0; index < rest.length; index++) {
@@ -61,6 +66,11 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments {
       break;
     } else if (argument === '--env') {
       envName = value();
+    } else if (argument.startsWith('--env=')) {
+      envName = argument.slice('--env='.length);
+    } else if (argument === '--no-verify') {
+      if (command !== 'deploy') throw new UsageError('--no-verify is an option of deploy');
+      verify = false;
     } else if (argument === '--stacks') {
       stacks = value()
         .split(',')
@@ -82,7 +92,7 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments {
     }
   }
   if (!envName) throw new UsageError('--env is required');
-  return { command: command as Command, envName, stacks, context, cdkOptions };
+  return { command: command as Command, envName, stacks, context, cdkOptions, verify };
 }
 
 /** The stack patterns that select the environment's stacks inside its Stage. */
@@ -103,9 +113,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     config = loadConfig({ envName: args.envName, overrides });
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(
-        `${error.message ? `${error.message}\n` : ''}usage: npm run deploy|diff|destroy -- --env <env> [--stacks <stack>,...] [-c <field>=<value> ...] [-- <cdk options>]`,
-      );
+      const usage =
+        'usage: npm run deploy|diff|destroy -- --env <env> [--stacks <stack>,...] [-c <field>=<value> ...] [--no-verify] [-- <cdk options>]';
+      if (error.message === '') {
+        console.log(usage);
+        return 0;
+      }
+      console.error(`${error.message}\n${usage}`);
       return 2;
     }
     if (error instanceof ConfigError) {
@@ -152,20 +166,47 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   const cdk = run([args.command, '--app', assembly, ...selectors, ...args.cdkOptions], { stdio: 'inherit' });
-  if (cdk.status === 0 && args.command === 'deploy' && (args.stacks === undefined || args.stacks.includes('Data'))) {
+  if (cdk.status !== 0 || args.command !== 'deploy') return cdk.status ?? 1;
+  return afterDeploy(args, config, { rds: new RDSClient({ region: config.region }), verify: (checked) => verify(checked) });
+}
+
+export interface AfterDeployDependencies {
+  readonly rds: Pick<RDSClient, 'send'>;
+  /** npm run verify's checks and printout; the exit code. */
+  readonly verify: (config: EnvironmentConfig) => Promise<number>;
+}
+
+/**
+ * After a deploy that succeeded: the database instances whose static parameter changes wait for a
+ * restart, then verify (when every stack was deployed and changed, and not turned off). The exit code.
+ */
+export async function afterDeploy(
+  args: Pick<DeployArguments, 'envName' | 'stacks' | 'cdkOptions' | 'verify'>,
+  config: EnvironmentConfig,
+  deps: AfterDeployDependencies,
+): Promise<number> {
+  if (args.stacks === undefined || args.stacks.includes('Data')) {
     // CloudFormation changes parameter groups, never restarts: say what waits, and how to apply it.
     try {
-      const plan = await rebootPlan(new RDSClient({ region: config.region }), config.database.engine, databaseIdentifier(args.envName));
+      const plan = await rebootPlan(deps.rds, config.database.engine, databaseIdentifier(args.envName));
       const notice = pendingRebootNotice(args.envName, plan);
       if (notice) console.log(notice);
     } catch (error) {
-      // The deploy itself succeeded (a change set not executed, no rds:Describe* permission): say so, exit 0.
+      // The deploy itself succeeded (a change set not executed, no rds:Describe* permission): say so.
       console.error(
         `could not check for parameter changes waiting for a reboot (${(error as Error).message}): run npm run reboot -- --env ${args.envName} --dry-run`,
       );
     }
   }
-  return cdk.status ?? 1;
+  if (!args.verify) return 0;
+  if (args.cdkOptions.some((option) => option === '--no-execute' || option.startsWith('--method=prepare'))) return 0;
+  if (args.stacks !== undefined) {
+    console.log(`some stacks only: once every stack is deployed, check the environment with npm run verify -- --env ${args.envName}`);
+    return 0;
+  }
+  const status = await deps.verify(config);
+  if (status !== 0) console.error(`the deploy of ${args.envName} succeeded, but the environment failed verify (above)`);
+  return status;
 }
 
 /** After a deploy: the instances whose static parameter changes wait for a restart, and the command that applies them. */

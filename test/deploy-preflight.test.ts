@@ -4,7 +4,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../lib/config/load';
 import { findPlaceholders } from '../lib/config/placeholders';
 import { accountProblems, imageProblems, placeholderProblems } from '../scripts/lib/preflight';
-import { parseDeployArguments, stackSelectors } from '../scripts/deploy';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { afterDeploy, parseDeployArguments, stackSelectors } from '../scripts/deploy';
+import { runInProcess } from './support/command';
 
 const ACCOUNT = '210987654321';
 const sts = mockClient(STSClient);
@@ -119,7 +121,10 @@ describe('arguments', () => {
       stacks: undefined,
       context: ['images.api.tag=1.4.2'],
       cdkOptions: ['--require-approval', 'never'],
+      verify: false,
     });
+    expect(parseDeployArguments(['deploy', '--env=prod']).verify).toBe(true);
+    expect(parseDeployArguments(['deploy', '--env', 'prod', '--no-verify']).verify).toBe(false);
   });
 
   test('refuse what they cannot mean', () => {
@@ -127,5 +132,48 @@ describe('arguments', () => {
     expect(() => parseDeployArguments(['deploy', '--env', 'dev', '--stacks', 'database'])).toThrow('unknown stack database');
     expect(() => parseDeployArguments(['deploy', '--env', 'dev', '-c', 'env=prod'])).toThrow('the environment is --env');
     expect(() => parseDeployArguments(['upgrade', '--env', 'dev'])).toThrow('unknown command upgrade');
+    expect(() => parseDeployArguments(['diff', '--env', 'dev', '--no-verify'])).toThrow('--no-verify is an option of deploy');
+  });
+});
+
+describe('after a deploy that succeeded', () => {
+  const rds = mockClient(RDSClient);
+  beforeEach(() => {
+    rds.reset();
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+  });
+  const deployed = async (argv: string[], verifyStatus = 0) => {
+    const verified: string[] = [];
+    const args = parseDeployArguments(argv);
+    const result = await runInProcess(
+      () =>
+        afterDeploy(args, config(args.envName), {
+          rds: new RDSClient({}),
+          verify: async (checked) => {
+            verified.push(checked.envName);
+            return verifyStatus;
+          },
+        }),
+      [],
+    );
+    return { ...result, verified };
+  };
+
+  test('a deploy of every stack ends with verify, whose verdict is the exit code', async () => {
+    expect(await deployed(['deploy', '--env', 'staging'])).toMatchObject({ status: 0, verified: ['staging'] });
+    const failed = await deployed(['deploy', '--env', 'staging'], 1);
+    expect(failed).toMatchObject({ status: 1, verified: ['staging'] });
+    expect(failed.stderr).toBe('the deploy of staging succeeded, but the environment failed verify (above)\n');
+  });
+
+  test('--no-verify, a change set not executed, or some stacks only: no verify', async () => {
+    expect(await deployed(['deploy', '--env', 'staging', '--no-verify'])).toMatchObject({ status: 0, verified: [] });
+    expect(await deployed(['deploy', '--env', 'staging', '--', '--no-execute'])).toMatchObject({ status: 0, verified: [] });
+    const registry = await deployed(['deploy', '--env', 'staging', '--stacks', 'registry']);
+    expect(registry).toMatchObject({ status: 0, verified: [] });
+    expect(registry.stdout).toBe(
+      'some stacks only: once every stack is deployed, check the environment with npm run verify -- --env staging\n',
+    );
   });
 });

@@ -25,6 +25,10 @@ const VALUES: Record<keyof typeof OPERATOR_OUTPUTS, string> = {
   webLogGroup: 'web-logs',
   apiLogGroup: 'api-logs',
   parserLogGroup: 'parser-logs',
+  webService: 'cs2analytics-prod-web',
+  apiService: 'cs2analytics-prod-api',
+  parserService: 'cs2analytics-prod-parser',
+  maintenanceFunction: 'cs2analytics-prod-maintenance',
   privateSubnets: 'subnet-a,subnet-b,subnet-c',
   serviceTierSecurityGroup: 'sg-tier',
 };

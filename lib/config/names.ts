@@ -69,9 +69,13 @@ export const OPERATOR_OUTPUTS = {
   webLogGroup: { stack: 'Services', name: 'WebLogGroupName' },
   apiLogGroup: { stack: 'Services', name: 'ApiLogGroupName' },
   parserLogGroup: { stack: 'Services', name: 'ParserLogGroupName' },
+  webService: { stack: 'Services', name: 'WebServiceName' },
+  apiService: { stack: 'Services', name: 'ApiServiceName' },
+  parserService: { stack: 'Services', name: 'ParserServiceName' },
+  maintenanceFunction: { stack: 'Maintenance', name: 'PartitionMaintenanceFunctionName' },
   privateSubnets: { stack: 'Network', name: 'PrivateSubnetIds' },
   serviceTierSecurityGroup: { stack: 'Data', name: 'ServiceTierSecurityGroupId' },
 } as const satisfies Record<string, { readonly stack: StackId; readonly name: string }>;
 
 /** The maintenance stack's output naming the partition-maintenance function. */
-export const PARTITION_MAINTENANCE_FUNCTION_OUTPUT = 'PartitionMaintenanceFunctionName';
+export const PARTITION_MAINTENANCE_FUNCTION_OUTPUT = OPERATOR_OUTPUTS.maintenanceFunction.name;

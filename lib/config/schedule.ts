@@ -9,6 +9,13 @@
  *   HH:30        the daily partition maintenance (maintenance.scheduleHourUtc), at most 15 minutes
  *   Sun 04:30-05:30  RDS and ElastiCache maintenance (patches may restart the database or a node)
  */
+/**
+ * Minutes a service stopped by its run hours may take to serve again after its scheduled start:
+ * placing a task, pulling the image, the container health check's start period and the target
+ * group's healthy threshold. Alarms on targets and tasks of such a service wait this long.
+ */
+export const SCHEDULED_START_MINUTES = 10;
+
 export const SCHEDULE = {
   /** Secrets Manager's rotation window: a rate() schedule's window starts at midnight; this many hours long. */
   rotationWindowHours: 1,

@@ -13,6 +13,9 @@ import { configuredLogGroup } from './retention';
 import { ServiceRole } from './service-role';
 import { VpcFunction, vpcFunctionStatements } from './vpc-function';
 
+/** The CloudFormation type of a DeployTimeTask's run: its status and reason are the last run's. */
+export const DEPLOY_TIME_TASK_RESOURCE_TYPE = 'Custom::DeployTimeTask';
+
 export interface DeployTimeTaskProps {
   readonly envName: string;
   /** What the task does, for descriptions and messages. */
@@ -162,7 +165,7 @@ export class DeployTimeTask extends Construct {
     const subnetIds = props.vpc.selectSubnets(props.subnets).subnetIds;
     this.resource = new CustomResource(this, 'Run', {
       serviceToken: provider.serviceToken,
-      resourceType: 'Custom::DeployTimeTask',
+      resourceType: DEPLOY_TIME_TASK_RESOURCE_TYPE,
       // The Provider answers within its total timeout; CloudFormation waits a little longer.
       serviceTimeout: Duration.minutes(props.timeout.toMinutes() + 5),
       properties: {

@@ -10,6 +10,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { SCHEDULED_START_MINUTES } from '../config/schedule';
 import type { EnvironmentConfig } from '../config/schema';
 import { acknowledge } from '../compliance/acknowledge';
 import { AlarmTopic } from '../constructs/alarm-topic';
@@ -32,13 +33,6 @@ export interface MonitoringStackProps extends StackProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 const ONE_MINUTE = Duration.minutes(1);
-
-/**
- * Minutes a service stopped by its run hours may take to serve again after its scheduled start:
- * placing a task, pulling the image, the container health check's start period and the target
- * group's healthy threshold. Alarms on targets and tasks of such a service wait this long.
- */
-const SCHEDULED_START_MINUTES = 10;
 
 /** What the alarms watch, shared by the methods that build them per tier. */
 interface Watched {

@@ -324,15 +324,12 @@ export class ServicesStack extends Stack {
     output(OPERATOR_OUTPUTS.webLogGroup.name, this.web.logGroup.logGroupName, 'Log group of the web containers');
     output(OPERATOR_OUTPUTS.apiLogGroup.name, this.api.logGroup.logGroupName, 'Log group of the API containers and the migrations');
     output(OPERATOR_OUTPUTS.parserLogGroup.name, this.parser.logGroup.logGroupName, 'Log group of the parser containers');
-    for (const [name, service] of [
-      ['Web', this.web],
-      ['Api', this.api],
-      ['Parser', this.parser],
+    for (const [output, service, name] of [
+      [OPERATOR_OUTPUTS.webService, this.web, 'web'],
+      [OPERATOR_OUTPUTS.apiService, this.api, 'api'],
+      [OPERATOR_OUTPUTS.parserService, this.parser, 'parser'],
     ] as const) {
-      new CfnOutput(this, `${name}ServiceName`, {
-        value: service.service.serviceName,
-        description: `ECS service of ${name.toLowerCase()}`,
-      });
+      new CfnOutput(this, output.name, { value: service.service.serviceName, description: `ECS service of ${name}` });
     }
     new CfnOutput(this, 'ConnectionRefreshFunctionName', {
       value: connections.refreshFunction.function.functionName,

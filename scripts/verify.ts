@@ -1,0 +1,91 @@
+/**
+ * Checks a deployed environment (README, First deploy: verify): every stack deployed and none rolled
+ * back, the migrations' last run, the URL answering, the target groups healthy, the last maintenance
+ * pass succeeded, no alarm in ALARM that the run hours do not explain. One line per check, then the
+ * verdict. `npm run deploy` runs it at the end (unless --no-verify).
+ *
+ *   npm run verify -- --env <env>
+ *
+ * Exit 0: every check passed; 1: a check failed, or no usable credentials; 2: bad arguments or configuration.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { STSClient } from '@aws-sdk/client-sts';
+import { ConfigError, loadConfig } from '../lib/config/load';
+import type { EnvironmentConfig } from '../lib/config/schema';
+import { accountProblems } from './lib/preflight';
+import { runMain } from './lib/run-main';
+import { formatChecks, verifyEnvironment, type VerifyDependencies } from './lib/verify';
+
+const USAGE = 'usage: npm run verify -- --env <env>';
+
+export interface VerifyClients extends Partial<VerifyDependencies> {
+  readonly sts?: Pick<STSClient, 'send'>;
+}
+
+/** A GET that gives the site ten seconds, follows redirects (HTTP to HTTPS) and reports the final status. */
+export async function httpStatus(url: string): Promise<number> {
+  const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(10_000) });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** The checks of a deployed environment, printed; the exit code. */
+export async function verify(config: EnvironmentConfig, clients: VerifyClients = {}): Promise<number> {
+  const region = config.region;
+  const problems = await accountProblems(config, clients.sts ?? new STSClient({ region }));
+  if (problems.length > 0) {
+    console.error(`Verify of ${config.envName} could not start:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+    return 1;
+  }
+  try {
+    const checks = await verifyEnvironment(config, {
+      cloudformation: clients.cloudformation ?? new CloudFormationClient({ region }),
+      ecs: clients.ecs ?? new ECSClient({ region }),
+      elbv2: clients.elbv2 ?? new ElasticLoadBalancingV2Client({ region }),
+      cloudwatch: clients.cloudwatch ?? new CloudWatchClient({ region }),
+      get: clients.get ?? httpStatus,
+      now: clients.now,
+    });
+    console.log(formatChecks(config.envName, checks));
+    return checks.every((check) => check.ok) ? 0 : 1;
+  } catch (error) {
+    console.error(`verify ${config.envName}: could not finish (${(error as Error).name}: ${(error as Error).message})`);
+    return 1;
+  }
+}
+
+export async function main(argv: readonly string[], clients?: VerifyClients): Promise<number> {
+  let envName: string | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (argument === '--env') envName = argv[++index];
+    else if (argument.startsWith('--env=')) envName = argument.slice('--env='.length);
+    else if (argument === '--help' || argument === '-h') {
+      console.log(USAGE);
+      return 0;
+    } else {
+      console.error(`unknown option ${argument}\n${USAGE}`);
+      return 2;
+    }
+  }
+  if (!envName) {
+    console.error(`--env is required\n${USAGE}`);
+    return 2;
+  }
+  let config: EnvironmentConfig;
+  try {
+    config = loadConfig({ envName });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  return verify(config, clients);
+}
+
+runMain(module, main);
