@@ -6,9 +6,12 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { repositoryName, SERVICE_NAMES } from '../lib/config/names';
+import { loadConfig } from '../lib/config/load';
 import { main as deployCommand } from '../scripts/deploy';
+import { main as verifyCommand } from '../scripts/verify';
 import { runInProcess, type CommandResult } from './support/command';
-import { synthesized } from './support/synthesized';
+import { synthesized, templateOf } from './support/synthesized';
 
 const root = path.join(__dirname, '..');
 
@@ -151,3 +154,72 @@ test("the README's plain CDK commands select the environment's stacks: all of th
   expect(byName.status).not.toBe(0);
   expect(byName.stderr).toContain('No stacks match the name(s) Cs2Analytics-prod-data');
 });
+
+/** The README's "First deploy" block, command lines without their comments. */
+function readmeFirstDeploy(): string[] {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### First deploy'), readme.indexOf('### Later deploys'));
+  return /```bash\n([\s\S]*?)```/
+    .exec(section)![1]
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter(Boolean);
+}
+
+describe('README, First deploy', () => {
+  const lines = readmeFirstDeploy();
+  const config = loadConfig({ envName: 'prod' });
+
+  test("bootstrap, registry, login, the three pushes, deploy, verify: in that order, in the environment's region", () => {
+    expect(lines.map((line) => line.split(/\s+/).slice(0, 3).join(' '))).toEqual([
+      'npx cdk bootstrap',
+      'npm run deploy',
+      'aws ecr get-login-password',
+      'docker push <account>.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-prod/web:0.1.0',
+      'docker push <account>.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-prod/api:0.1.0',
+      'docker push <account>.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-prod/parser:0.1.0',
+      'npm run deploy',
+      'npm run verify',
+    ]);
+    expect(lines[0]).toBe(`npx cdk bootstrap aws://<account>/${config.region}`);
+  });
+
+  test('each push names a repository the registry creates, with the tag the configuration deploys', () => {
+    const pushed = lines
+      .filter((line) => line.startsWith('docker push '))
+      .map((line) => /\.amazonaws\.com\/(.+):(.+)$/.exec(line)!.slice(1));
+    expect(pushed).toEqual(SERVICE_NAMES.map((service) => [repositoryName('prod', service), config.images[service].tag]));
+    const created = Object.values(
+      templateOf('prod', 'Registry').findResources('AWS::ECR::Repository') as Record<string, { Properties: { RepositoryName?: string } }>,
+    )
+      .filter((resource) => resource.Type === 'AWS::ECR::Repository')
+      .map((resource) => resource.Properties.RepositoryName);
+    expect(created.sort()).toEqual(pushed.map(([repository]) => repository).sort());
+  });
+
+  test.each(lines.filter((line) => line.startsWith('npm run ')).map((line) => [line]))(
+    '%s stops before AWS without credentials',
+    async (line) => {
+      const argv = line.split(/\s+/);
+      const env = withoutCredentials('prod');
+      const result =
+        argv[2] === 'verify' ? await withEnv(env, () => runInProcess(verifyCommand, argv.slice(4))) : await inProcess(argv, env);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(
+        argv[2] === 'verify'
+          ? /^Verify of prod could not start:\n {2}prod: no usable AWS credentials/
+          : /Preflight refused the deploy of prod; nothing was changed in AWS:\n {2}prod: loadBalancer\.domainName is a domain reserved for examples/,
+      );
+    },
+  );
+});
+
+async function withEnv<T>(env: NodeJS.ProcessEnv, action: () => Promise<T>): Promise<T> {
+  const saved = process.env;
+  process.env = env;
+  try {
+    return await action();
+  } finally {
+    process.env = saved;
+  }
+}
