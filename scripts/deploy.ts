@@ -188,7 +188,11 @@ export async function afterDeploy(
   if (args.stacks === undefined || args.stacks.includes('Data')) {
     // CloudFormation changes parameter groups, never restarts: say what waits, and how to apply it.
     try {
-      const plan = await rebootPlan(deps.rds, config.database.engine, databaseIdentifier(args.envName));
+      const plan = await rebootPlan(
+        deps.rds,
+        config.database.engine,
+        databaseIdentifier(args.envName, config.database.restore?.generation),
+      );
       const notice = pendingRebootNotice(args.envName, plan);
       if (notice) console.log(notice);
     } catch (error) {

@@ -17,10 +17,10 @@ const USAGE = 'usage: npm run reboot -- --env <env> [--dry-run]';
 
 /** Reboots what waits for a reboot in `envName`'s database, or only says what would be rebooted. */
 export async function applyPendingReboots(
-  request: { envName: string; engine: 'aurora' | 'instance'; dryRun: boolean },
+  request: { envName: string; engine: 'aurora' | 'instance'; dryRun: boolean; restoreGeneration?: number },
   deps: RebootDependencies,
 ): Promise<number> {
-  const identifier = databaseIdentifier(request.envName);
+  const identifier = databaseIdentifier(request.envName, request.restoreGeneration);
   const steps = await rebootPlan(deps.rds, request.engine, identifier);
   if (steps.length === 0) {
     deps.log(`${identifier}: no parameter change waits for a reboot`);
@@ -67,7 +67,7 @@ export async function main(argv: readonly string[], rdsClient?: RebootDependenci
     return message === '' ? 0 : 2;
   }
   return applyPendingReboots(
-    { ...request, engine: config.database.engine },
+    { ...request, engine: config.database.engine, restoreGeneration: config.database.restore?.generation },
     { rds: rdsClient ?? new RDSClient({ region: config.region }), log: (line) => console.log(line) },
   );
 }

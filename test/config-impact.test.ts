@@ -36,7 +36,16 @@ function flaggedBy(envName: EnvironmentName, base: Map<string, unknown>, overrid
 
 test('the fields marked replacing say why, and docs/configuration.md lists them', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'docs', 'configuration.md'), 'utf8');
-  const marked = ['account', 'region', 'retainData', 'network.cidr', 'network.availabilityZones', 'database.engine', 'migrations.enabled'];
+  const marked = [
+    'account',
+    'region',
+    'retainData',
+    'network.cidr',
+    'network.availabilityZones',
+    'database.engine',
+    'database.restore',
+    'migrations.enabled',
+  ];
   for (const field of marked) {
     expect(replacementReason(field)?.length).toBeGreaterThan(40);
     expect(readme).toContain(`| \`${field}\` | ${replacementReason(field)} |`);
@@ -84,6 +93,34 @@ describe('cross-stack references', () => {
   test('removing what a consumer uses flows in one deploy when the consumer changes too (no export to get stuck on)', () => {
     expect(flaggedBy('staging', templatesAsConfigured('staging'), { 'database.readers': 0 })).toEqual([]);
   });
+});
+
+describe('database.restore', () => {
+  test.each<[EnvironmentName, Record<string, unknown>, RegExp]>([
+    [
+      'prod',
+      { 'database.restore.generation': 2, 'database.restore.snapshot': 'awsbackup:job-0f1e2d3c' },
+      /^Cs2Analytics-prod-data AWS::RDS::DBCluster DatabaseCluster\w+: replaces data: replaced \(DBClusterIdentifier, SnapshotIdentifier changed\), and it holds data: the new one is restored from snapshot awsbackup:job-0f1e2d3c, what was written since is not in it$/,
+    ],
+    [
+      'dev',
+      {
+        'database.restore.generation': 2,
+        'database.restore.pointInTime.source': 'cs2analytics-dev',
+        'database.restore.pointInTime.time': '2026-12-07T03:15:00Z',
+      },
+      /^Cs2Analytics-dev-data AWS::RDS::DBInstance DatabasePrimary\w+: replaces data: replaced \(.*DBInstanceIdentifier.*\), and it holds data: the new one is restored from cs2analytics-dev as it was at 2026-12-07T03:15:00Z, what was written since is not in it$/,
+    ],
+  ])(
+    '%s: the database is replaced by the restore, its logs start anew, and nothing is refused (every consumer reads the new one)',
+    (envName, overrides, database) => {
+      const flags = flaggedBy(envName, templatesAsConfigured(envName), overrides);
+      expect(flags.filter((flag) => / refused: /.test(flag))).toEqual([]);
+      expect(flags).toContainEqual(expect.stringMatching(database));
+      // The old database's log groups stay where retainData keeps them; only its own exports start anew.
+      expect(flags.filter((flag) => !database.test(flag)).every((flag) => / AWS::Logs::LogGroup /.test(flag))).toBe(true);
+    },
+  );
 });
 
 describe('npm run impact', () => {

@@ -501,3 +501,67 @@ describe('each bad value fails with a message naming the environment and the fie
     expect(errors.every((line) => line.startsWith('prod: '))).toBe(true);
   });
 });
+
+describe('database.restore', () => {
+  const restore = (fields: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(fields).map(([key, value]) => [`database.restore.${key}`, value]));
+
+  test('a snapshot or a point in time of an earlier database of the environment is accepted', () => {
+    expect(
+      loadConfig({ envName: 'prod', overrides: restore({ generation: 2, snapshot: 'awsbackup:job-0f1e2d3c' }) }).database.restore,
+    ).toEqual({
+      generation: 2,
+      snapshot: 'awsbackup:job-0f1e2d3c',
+    });
+    const pointInTime = restore({ generation: 3, 'pointInTime.source': 'cs2analytics-prod-r2', 'pointInTime.time': 'latest' });
+    expect(loadConfig({ envName: 'prod', overrides: pointInTime }).database.restore?.pointInTime).toEqual({
+      source: 'cs2analytics-prod-r2',
+      time: 'latest',
+    });
+    expect(
+      loadConfig({
+        envName: 'staging',
+        overrides: restore({ generation: 2, snapshot: 'arn:aws:rds:eu-west-1:210987654321:cluster-snapshot:awsbackup:job-0f1e2d3c' }),
+      }).database.restore?.snapshot,
+    ).toBe('arn:aws:rds:eu-west-1:210987654321:cluster-snapshot:awsbackup:job-0f1e2d3c');
+  });
+
+  test('one source, not none or two', () => {
+    expect(errorsOf('prod', restore({ generation: 2 }))).toEqual([
+      'prod: database.restore.snapshot or pointInTime must be set, not both: what to restore from',
+    ]);
+    expect(
+      errorsOf(
+        'prod',
+        restore({ generation: 2, snapshot: 'snap', 'pointInTime.source': 'cs2analytics-prod', 'pointInTime.time': 'latest' }),
+      ),
+    ).toEqual(['prod: database.restore.snapshot or pointInTime must be set, not both: what to restore from (got "snap")']);
+  });
+
+  test('bad values name the field', () => {
+    expect(errorsOf('prod', restore({ generation: 1, snapshot: 'snap' }))).toEqual([
+      'prod: database.restore.generation must be an integer from 2 to 99 (got 1)',
+    ]);
+    expect(errorsOf('prod', restore({ generation: 2, snapshot: 'my snapshot' }))).toEqual([
+      'prod: database.restore.snapshot must be a DB snapshot (instance engine) or DB cluster snapshot (aurora) name or ARN (got "my snapshot")',
+    ]);
+    expect(
+      errorsOf('prod', restore({ generation: 2, 'pointInTime.source': 'cs2analytics-prod', 'pointInTime.time': '2026-12-07 03:15' })),
+    ).toEqual([
+      'prod: database.restore.pointInTime.time must be a UTC time such as 2026-12-07T03:15:00Z, or latest (got "2026-12-07 03:15")',
+    ]);
+  });
+
+  test("the point in time's source must be a database of this environment from before this generation", () => {
+    expect(
+      errorsOf('prod', restore({ generation: 2, 'pointInTime.source': 'cs2analytics-staging', 'pointInTime.time': 'latest' })),
+    ).toEqual([
+      'prod: database.restore.pointInTime.source must be a database of prod before generation 2 (cs2analytics-prod), the one in service now (got "cs2analytics-staging")',
+    ]);
+    expect(
+      errorsOf('prod', restore({ generation: 2, 'pointInTime.source': 'cs2analytics-prod-r2', 'pointInTime.time': 'latest' })),
+    ).toEqual([
+      'prod: database.restore.pointInTime.source must be a database of prod before generation 2 (cs2analytics-prod), the one in service now (got "cs2analytics-prod-r2")',
+    ]);
+  });
+});

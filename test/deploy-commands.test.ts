@@ -191,9 +191,7 @@ describe('README, First deploy', () => {
     expect(pushed).toEqual(SERVICE_NAMES.map((service) => [repositoryName('prod', service), config.images[service].tag]));
     const created = Object.values(
       templateOf('prod', 'Registry').findResources('AWS::ECR::Repository') as Record<string, { Properties: { RepositoryName?: string } }>,
-    )
-      .filter((resource) => resource.Type === 'AWS::ECR::Repository')
-      .map((resource) => resource.Properties.RepositoryName);
+    ).map((resource) => resource.Properties.RepositoryName);
     expect(created.sort()).toEqual(pushed.map(([repository]) => repository).sort());
   });
 

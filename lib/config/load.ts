@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ENVIRONMENTS } from './environments';
+import { databaseIdentifier } from './names';
 import { ENVIRONMENT_NAMES, environmentSchema, type EnvironmentConfig, type EnvironmentName, type EnvironmentSettings } from './schema';
 
 /** A configuration that cannot be deployed. `issues` holds one line per problem. */
@@ -54,6 +55,17 @@ export function loadConfig(options: LoadConfigOptions): EnvironmentConfig {
   }
   if (envName !== 'dev' && !result.data.retainData) {
     throw new ConfigError([`${envName}: retainData must be true outside dev: only dev may lose its data on deletion (got false)`]);
+  }
+  const source = result.data.database.restore?.pointInTime?.source;
+  if (source !== undefined) {
+    const generation = result.data.database.restore!.generation;
+    const earlier = Array.from({ length: generation - 1 }, (_, index) => databaseIdentifier(envName, index + 1));
+    if (!earlier.includes(source)) {
+      throw new ConfigError([
+        `${envName}: database.restore.pointInTime.source must be a database of ${envName} before generation ${generation} ` +
+          `(${earlier.join(', ')}), the one in service now (got ${JSON.stringify(source)})`,
+      ]);
+    }
   }
   // The schema's cross-field rules have checked the engine-specific database settings.
   return { ...result.data, envName } as EnvironmentConfig;

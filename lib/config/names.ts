@@ -11,8 +11,19 @@ export function repositoryName(envName: string, service: ServiceName): string {
   return `cs2analytics-${envName}/${service}`;
 }
 
-/** The database: the Aurora cluster's identifier, or the RDS primary's (its replicas add `-replica-<n>`). */
-export function databaseIdentifier(envName: string): string {
+/**
+ * The database: the Aurora cluster's identifier, or the RDS primary's (its replicas add `-replica-<n>`);
+ * a restored one (database.restore) adds `-r<generation>`, so that CloudFormation can create it
+ * while the one it replaces still holds the name before it.
+ */
+export function databaseIdentifier(envName: string, restoreGeneration?: number): string {
+  return restoreGeneration === undefined || restoreGeneration === 1
+    ? `cs2analytics-${envName}`
+    : `cs2analytics-${envName}-r${restoreGeneration}`;
+}
+
+/** RDS Proxy: its name and endpoints stay through restores, so the services' connection values do too. */
+export function databaseProxyName(envName: string): string {
   return `cs2analytics-${envName}`;
 }
 

@@ -136,6 +136,33 @@ const INSTANCE_ONLY_WHY: Record<(typeof INSTANCE_ONLY_DATABASE_FIELDS)[number], 
   maxAllocatedStorageGiB: 'Aurora storage grows by itself',
 };
 
+/** A DB snapshot or DB cluster snapshot: its name (AWS Backup's are `awsbackup:job-...`) or its ARN. */
+const SNAPSHOT = /^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(cluster-)?snapshot:)?[A-Za-z][A-Za-z0-9:-]{0,254}$/;
+
+export const restoreSchema = z
+  .strictObject({
+    /** 2 for the first restore, 3 for the next: the restored database's identifier ends in `-r<generation>`. */
+    generation: integer(2, 99),
+    /** DB snapshot (instance engine) or DB cluster snapshot (aurora), by name or ARN. */
+    snapshot: text(SNAPSHOT, 'a DB snapshot (instance engine) or DB cluster snapshot (aurora) name or ARN').optional(),
+    pointInTime: z
+      .strictObject({
+        /** The database to restore from: this environment's current one. */
+        source: text(
+          /^cs2analytics-[a-z]+(-r\d{1,2})?$/,
+          "this environment's database identifier, e.g. cs2analytics-prod or cs2analytics-prod-r2",
+        ),
+        /** A UTC time within the source's backup retention, or `latest` (its latest restorable time, about five minutes ago). */
+        time: text(/^(latest|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)$/, 'a UTC time such as 2026-12-07T03:15:00Z, or latest'),
+      })
+      .optional(),
+  })
+  .superRefine((restore, ctx) => {
+    if ((restore.snapshot === undefined) === (restore.pointInTime === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['snapshot'], message: 'or pointInTime must be set, not both: what to restore from' });
+    }
+  });
+
 export const databaseSchema = z.strictObject({
   /**
    * `aurora`: Aurora PostgreSQL writer + readers, RDS Proxy with read/write and read-only endpoints.
@@ -185,6 +212,20 @@ export const databaseSchema = z.strictObject({
   credentialRotationDays: integer(1, 365),
   /** Connections each app login may hold at once (RDS Proxy's pool is the real bound). */
   appConnectionLimit: integer(10, 5000),
+  /**
+   * Restores the database into this environment (docs/operations.md, Restoring the database): a new
+   * database named `cs2analytics-<env>-r<generation>`, from a snapshot or a point in time, replaces
+   * the current one in the template; the proxy, the master secret, the replicas or readers, the
+   * alarms, the backup plan and the app's roles follow it. Kept for the life of the restored database.
+   * @default - none: the database as first created
+   */
+  restore: replacing(
+    restoreSchema,
+    'replaces the database: CloudFormation creates cs2analytics-<env>-r<generation> from the snapshot or point in time and moves the ' +
+      'proxy target, secret, replicas or readers, alarms and backups to it; where retainData is on, the old database is kept, deletion ' +
+      'protection on, until you delete it (docs/operations.md). Keep the field for the life of the restored database: without it, the ' +
+      'next deploy would try to replace the restored database with an empty one under the first name',
+  ).optional(),
   /** RDS Proxy pool, derived from the original PgBouncer settings (docs/architecture.md, From PgBouncer to RDS Proxy). */
   proxy: z.strictObject({
     maxConnectionsPercent: integer(1, 100),
@@ -668,6 +709,7 @@ export type InstanceDatabaseSettings = CommonDatabaseSettings & {
 };
 /** The database settings, by engine mode (the schema's cross-field rules guarantee the shape). */
 export type DatabaseSettings = AuroraDatabaseSettings | InstanceDatabaseSettings;
+export type RestoreSettings = z.output<typeof restoreSchema>;
 export type CacheSettings = z.output<typeof cacheSchema>;
 export type FileSystemSettings = z.output<typeof fileSystemSchema>;
 export type BackupSettings = z.output<typeof backupSchema>;

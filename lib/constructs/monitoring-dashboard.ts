@@ -148,7 +148,9 @@ export class MonitoringDashboard extends Construct {
         instances.map((i) => instanceMetric(metricName, i.id, i.label)),
         6,
       );
-    dashboard.addWidgets(header(`Database (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
+    // Naming the database changes the dashboard when a restore replaces it, so that its graphs read the
+    // new instances' names (a cross-stack reference is resolved only when the dashboard is updated).
+    dashboard.addWidgets(header(`Database ${database.identifier} (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
     dashboard.addWidgets(
       perInstance('CPU', 'percent', 'CPUUtilization'),
       perInstance('Freeable memory', 'bytes', 'FreeableMemory'),

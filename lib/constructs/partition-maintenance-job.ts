@@ -106,6 +106,10 @@ export class PartitionMaintenanceJob extends Construct {
           conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
         }),
         new iam.PolicyStatement({
+          // Named after the database, which a restore replaces under a new identifier: the statement then
+          // changes with it and reads the new ARN (a cross-stack reference is resolved only when the
+          // resource that holds it is updated).
+          sid: `Describe${database.identifier.replace(/[^A-Za-z0-9]/g, '')}`,
           actions: [database.engine === 'aurora' ? 'rds:DescribeDBClusters' : 'rds:DescribeDBInstances'],
           resources: [database.describeArn],
         }),

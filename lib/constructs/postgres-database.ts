@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,10 +9,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { PASSWORD_EXCLUDED_CHARACTERS } from '../contract';
-import type { DatabaseSettings } from '../config/schema';
+import type { DatabaseSettings, RestoreSettings } from '../config/schema';
 import { postgresParameters } from './postgres-parameters';
 import { SCHEDULE } from '../config/schedule';
-import { databaseIdentifier } from '../config/names';
+import { databaseIdentifier, databaseProxyName } from '../config/names';
 import { configuredLogGroup, retainOrDestroy } from './retention';
 import { buildAuroraCluster } from './postgres-aurora-cluster';
 import { DATABASE_PORT, MASTER_USERNAME, PROXY_PORT, type DatabaseParts } from './postgres-engine-parts';
@@ -171,7 +171,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     const { settings, vpc, envName } = props;
     const retainData = props.retainData ?? true;
     this.engine = settings.engine;
-    this.identifier = databaseIdentifier(envName);
+    this.identifier = databaseIdentifier(envName, settings.restore?.generation);
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
@@ -249,6 +249,12 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     this.instanceIdentifiers = built.instanceIdentifiers;
     this.replicaConnections = built.replicaConnections;
     const { proxyTarget, replicaAddresses } = built;
+    const database = (this.node.tryFindChild('Cluster') ?? this.node.tryFindChild('Primary'))!.node.defaultChild as
+      rds.CfnDBCluster | rds.CfnDBInstance;
+    // A replacement (a restore, database.restore) keeps the database it replaces, deletion protection
+    // on, until an operator has checked the new one and deletes it; a final snapshot would need it deleted.
+    if (retainData) database.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    if (settings.restore) restoreInto(database, settings.restore);
 
     // Restoring a retained snapshot needs the password it was taken with. `secret` is the attachment
     // to the database; the generated secret itself is the database construct's `Secret` child.
@@ -345,7 +351,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       ],
     }).role;
     this.proxy = new rds.DatabaseProxy(this, 'Proxy', {
-      dbProxyName: this.identifier,
+      dbProxyName: databaseProxyName(envName),
       role: proxyRole,
       proxyTarget,
       // By ARN, without its key: the proxy's own grant of the key would name the proxy role in the data
@@ -384,7 +390,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     } else if (settings.engine === 'aurora') {
       this.readerEndpoint = new rds.DatabaseProxyEndpoint(this, 'ProxyReadOnlyEndpoint', {
         dbProxy: this.proxy,
-        dbProxyEndpointName: `${this.identifier}-read-only`,
+        dbProxyEndpointName: `${databaseProxyName(envName)}-read-only`,
         vpc,
         vpcSubnets: props.subnets,
         securityGroups: [proxySecurityGroup],
@@ -485,4 +491,47 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     );
     return role;
   }
+}
+
+/**
+ * Makes the database a restore (database.restore): from a snapshot, or to a point in time of an
+ * earlier database of the environment.
+ *
+ * From a snapshot, the master password stays: CloudFormation sets it after the restore, so the
+ * restored database takes the secret's current one (as aws-cdk-lib's FromSnapshot constructs do).
+ * To a point in time, CloudFormation refuses (instance) or ignores (cluster) the master credentials
+ * and the encryption flag: the restored database keeps the source's password of that time, which the
+ * secret's previous versions hold (lambda/shared/master-login.ts), and the source's encryption.
+ */
+function restoreInto(database: rds.CfnDBCluster | rds.CfnDBInstance, restore: RestoreSettings): void {
+  const time = restore.pointInTime?.time;
+  const cluster = database instanceof rds.CfnDBCluster;
+  if (restore.snapshot) {
+    database.addPropertyOverride(cluster ? 'SnapshotIdentifier' : 'DBSnapshotIdentifier', restore.snapshot);
+    if (cluster) {
+      acknowledge(
+        database,
+        'CloudFormation-Validate::W3688',
+        "MasterUsername is the snapshot's own (cs2admin, this construct's); the resource schema requires it next to " +
+          "MasterUserPassword, which gives the restored cluster the master secret's current password",
+      );
+    }
+    return;
+  }
+  const source = restore.pointInTime!.source;
+  for (const property of ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted']) database.addPropertyDeletionOverride(property);
+  if (cluster) {
+    database.addPropertyOverride('SourceDBClusterIdentifier', source);
+    database.addPropertyOverride('RestoreType', 'full-copy');
+  } else {
+    // With RestoreTime or UseLatestRestorableTime, a source identifier means a point-in-time restore, not a replica.
+    database.addPropertyOverride('SourceDBInstanceIdentifier', source);
+  }
+  if (time === 'latest') database.addPropertyOverride('UseLatestRestorableTime', true);
+  else database.addPropertyOverride(cluster ? 'RestoreToTime' : 'RestoreTime', time);
+  const inherited =
+    'A point-in-time restore is encrypted as its source is, with the same data key (KmsKeyId says which); CloudFormation ' +
+    'takes no StorageEncrypted next to a point-in-time source, so the template cannot say it';
+  const rules = cluster ? [] : ['cdk-validator-cfnguard::rds_instance_storage_encrypted_check'];
+  for (const rule of rules) acknowledge(database, rule, inherited);
 }

@@ -282,10 +282,14 @@ export class MonitoringStack extends Stack {
     const instanceMetric = (metricName: string, id: string, label?: string, statistic = 'Average') =>
       database.metricInstance(metricName, id, { label, statistic });
     const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
+    // Each names the database, which a restore replaces under a new identifier: the alarms then change
+    // with it and read the new instances' names (a cross-stack reference is resolved only when the
+    // alarm itself is updated).
+    const of = database.identifier;
     for (const instance of instances) {
       const id = instance.label.replace(/\W/g, '');
       this.alarm(`Database${id}Cpu`, `database-${instance.label.replace(' ', '-')}-cpu`, {
-        description: `Database ${instance.label} CPU above the threshold for 10 minutes.`,
+        description: `Database ${instance.label} (${of}) CPU above the threshold for 10 minutes.`,
         metric: instanceMetric('CPUUtilization', instance.id),
         threshold: thresholds.databaseCpuPercent,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -294,7 +298,7 @@ export class MonitoringStack extends Stack {
         missing: cloudwatch.TreatMissingData.BREACHING,
       });
       this.alarm(`Database${id}Memory`, `database-${instance.label.replace(' ', '-')}-freeable-memory`, {
-        description: `Database ${instance.label} is running out of memory.`,
+        description: `Database ${instance.label} (${of}) is running out of memory.`,
         metric: instanceMetric('FreeableMemory', instance.id),
         threshold: thresholds.databaseFreeableMemoryMiB * 1024 * 1024,
         comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -303,8 +307,8 @@ export class MonitoringStack extends Stack {
       });
       this.alarm(`Database${id}Storage`, `database-${instance.label.replace(' ', '-')}-free-storage`, {
         description: aurora
-          ? `Database ${instance.label} is running out of local storage (temporary tables, sorts).`
-          : `Database ${instance.label} is running out of storage (autoscaling at its ceiling?).`,
+          ? `Database ${instance.label} (${of}) is running out of local storage (temporary tables, sorts).`
+          : `Database ${instance.label} (${of}) is running out of storage (autoscaling at its ceiling?).`,
         metric: instanceMetric(freeStorageMetric, instance.id),
         threshold: thresholds.databaseFreeStorageGiB * 1024 ** 3,
         comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -314,7 +318,7 @@ export class MonitoringStack extends Stack {
     }
     database.instanceIdentifiers.readers.forEach((reader, index) => {
       this.alarm(`Reader${index + 1}Lag`, `database-reader-${index + 1}-replica-lag`, {
-        description: `Reader ${index + 1} lags the writer: analytics read stale data.`,
+        description: `Reader ${index + 1} (${of}) lags the writer: analytics read stale data.`,
         metric: instanceMetric(database.replicaLag.metricName, reader),
         // AuroraReplicaLag is in milliseconds, ReplicaLag in seconds.
         threshold: thresholds.replicaLagSeconds * database.replicaLag.perSecond,
@@ -351,6 +355,8 @@ export class MonitoringStack extends Stack {
         sourceIds: source.ids,
         eventCategories: source.categories,
         enabled: true,
+        // Names the database, as the alarms' descriptions do: a restore then updates the subscription.
+        tags: [{ key: 'database', value: database.identifier }],
       });
     }
   }

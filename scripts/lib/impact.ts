@@ -277,8 +277,15 @@ function judge(
       if (type === 'AWS::ECS::Service' && oldProperties.ServiceConnectConfiguration !== undefined) {
         return { verdict: 'refused', detail: `${because}: CloudFormation refuses to replace a service that uses Service Connect` };
       }
-      if (isStateful(type, oldProperties))
-        return { verdict: 'replaces data', detail: `${because}, and it holds data: the new one starts empty` };
+      if (isStateful(type, oldProperties)) {
+        const from = restoredFrom(newProperties);
+        return {
+          verdict: 'replaces data',
+          detail: from
+            ? `${because}, and it holds data: the new one is restored from ${from}, what was written since is not in it`
+            : `${because}, and it holds data: the new one starts empty`,
+        };
+      }
       if (type === 'AWS::ECS::TaskDefinition')
         return { verdict: 'restarts tasks', detail: `a new revision (${change.properties.join(', ')} changed)` };
       if (type === 'AWS::EC2::Instance')
@@ -288,6 +295,18 @@ function judge(
     case 'updated':
       return judgeUpdate(change, oldProperties, newProperties);
   }
+}
+
+/** What a database is restored from (a snapshot, or a source at a point in time), where its properties say. */
+function restoredFrom(properties: any): string | undefined {
+  const snapshot = properties.SnapshotIdentifier ?? properties.DBSnapshotIdentifier ?? properties.DBClusterSnapshotIdentifier;
+  if (typeof snapshot === 'string') return `snapshot ${snapshot}`;
+  const source =
+    properties.SourceDBClusterIdentifier ??
+    (properties.RestoreTime || properties.UseLatestRestorableTime ? properties.SourceDBInstanceIdentifier : undefined);
+  if (typeof source !== 'string') return undefined;
+  const time = properties.RestoreToTime ?? properties.RestoreTime;
+  return `${source} as it was at ${typeof time === 'string' ? time : 'its latest restorable time'}`;
 }
 
 function judgeUpdate(change: Direct, oldProperties: any, newProperties: any): { verdict: Verdict; detail: string } {

@@ -96,3 +96,99 @@ describe('PostgresDatabase in a bare stack', () => {
     expect(() => build(instanceMode(0), overrides)).toThrow(message);
   });
 });
+
+describe('PostgresDatabase restored (database.restore)', () => {
+  const only = (template: Template, type: string) => {
+    const resources = Object.entries(template.findResources(type));
+    expect(resources).toHaveLength(1);
+    return resources[0];
+  };
+  const logicalIds = (settings: DatabaseSettings) =>
+    Object.entries(build(settings).template.toJSON().Resources as Record<string, { Type: string }>)
+      .filter(([, resource]) => resource.Type.startsWith('AWS::RDS::') || resource.Type === 'AWS::SecretsManager::Secret')
+      .map(([id, resource]) => `${resource.Type} ${id}`)
+      .sort();
+
+  test('aurora from a cluster snapshot: a new identifier, the snapshot, the master password kept; the proxy keeps its name', () => {
+    const { database, template } = build({ ...auroraMode(1), restore: { generation: 2, snapshot: 'cs2-before-migration' } });
+    const [clusterId, cluster] = only(template, 'AWS::RDS::DBCluster');
+    expect(cluster.Properties).toMatchObject({
+      DBClusterIdentifier: 'cs2analytics-bare-r2',
+      SnapshotIdentifier: 'cs2-before-migration',
+      MasterUsername: 'cs2admin',
+      StorageEncrypted: true,
+    });
+    expect(cluster.Properties.MasterUserPassword).toBeDefined();
+    expect(cluster.UpdateReplacePolicy).toBe('Retain');
+    expect(database.identifier).toBe('cs2analytics-bare-r2');
+    template.hasResourceProperties('AWS::RDS::DBProxy', { DBProxyName: 'cs2analytics-bare' });
+    template.hasResourceProperties('AWS::RDS::DBProxyEndpoint', { DBProxyEndpointName: 'cs2analytics-bare-read-only' });
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { DBClusterIdentifiers: [{ Ref: clusterId }] });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/rds/cluster/cs2analytics-bare-r2/postgresql' });
+  });
+
+  test('aurora to a point in time: a full copy of the source at that time, without the master credentials it ignores', () => {
+    const { template } = build({
+      ...auroraMode(1),
+      restore: { generation: 3, pointInTime: { source: 'cs2analytics-bare-r2', time: '2026-12-07T03:15:00Z' } },
+    });
+    const [, cluster] = only(template, 'AWS::RDS::DBCluster');
+    expect(cluster.Properties).toMatchObject({
+      DBClusterIdentifier: 'cs2analytics-bare-r3',
+      SourceDBClusterIdentifier: 'cs2analytics-bare-r2',
+      RestoreType: 'full-copy',
+      RestoreToTime: '2026-12-07T03:15:00Z',
+    });
+    for (const property of ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted', 'SnapshotIdentifier', 'UseLatestRestorableTime'])
+      expect(cluster.Properties).not.toHaveProperty(property);
+    expect(cluster.Properties.KmsKeyId).toBeDefined();
+  });
+
+  test('instance to the latest restorable time: the primary and its replicas renamed, the replicas from the restored primary', () => {
+    const { template } = build({
+      ...instanceMode(2),
+      restore: { generation: 2, pointInTime: { source: 'cs2analytics-bare', time: 'latest' } },
+    });
+    const instances = Object.entries(template.findResources('AWS::RDS::DBInstance'));
+    const [primaryId, primary] = instances.find(([id]) => id.startsWith('DatabasePrimary'))!;
+    expect(primary.Properties).toMatchObject({
+      DBInstanceIdentifier: 'cs2analytics-bare-r2',
+      SourceDBInstanceIdentifier: 'cs2analytics-bare',
+      UseLatestRestorableTime: true,
+    });
+    for (const property of ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted', 'RestoreTime', 'DBSnapshotIdentifier'])
+      expect(primary.Properties).not.toHaveProperty(property);
+    const replicas = instances.filter(([id]) => id.startsWith('DatabaseReplica'));
+    expect(replicas.map(([, replica]) => replica.Properties.DBInstanceIdentifier).sort()).toEqual([
+      'cs2analytics-bare-r2-replica-1',
+      'cs2analytics-bare-r2-replica-2',
+    ]);
+    for (const [, replica] of replicas)
+      expect(JSON.stringify(replica.Properties.SourceDBInstanceIdentifier)).toContain(`"Ref":"${primaryId}"`);
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { DBInstanceIdentifiers: [{ Ref: primaryId }] });
+  });
+
+  test('instance from a snapshot: the snapshot, master credentials and encryption as when created', () => {
+    const { template } = build({ ...instanceMode(0), restore: { generation: 2, snapshot: 'awsbackup:job-0f1e2d3c' } });
+    const [, primary] = only(template, 'AWS::RDS::DBInstance');
+    expect(primary.Properties).toMatchObject({
+      DBInstanceIdentifier: 'cs2analytics-bare-r2',
+      DBSnapshotIdentifier: 'awsbackup:job-0f1e2d3c',
+      MasterUsername: 'cs2admin',
+      StorageEncrypted: true,
+    });
+    expect(primary.Properties).not.toHaveProperty('SourceDBInstanceIdentifier');
+  });
+
+  test.each([
+    ['aurora', auroraMode(2)],
+    ['instance', instanceMode(2)],
+  ])('%s: a restore keeps every logical id of the database, its instances, proxy and secrets', (_mode, settings) => {
+    expect(logicalIds({ ...settings, restore: { generation: 2, snapshot: 'snap' } })).toEqual(logicalIds(settings));
+  });
+
+  test('without retainData the database replaced by a restore goes (dev keeps no data)', () => {
+    const { template } = build({ ...auroraMode(0), restore: { generation: 2, snapshot: 'snap' } }, { retainData: false });
+    expect(only(template, 'AWS::RDS::DBCluster')[1].UpdateReplacePolicy).toBe('Delete');
+  });
+});
