@@ -21,8 +21,13 @@ import { modelOf, resourcesOf, withFault } from './support/rehearsal-models';
 const intended = (from: NetworkNode, to: NetworkNode) =>
   from.kind === 'service' &&
   /^service (api|parser)$/.test(from.name) &&
-  (['proxy', 'cache', 'file-system'].includes(to.kind) ||
-    (to.kind === 'database' && to.resource.properties.SourceDBInstanceIdentifier !== undefined));
+  (['proxy', 'cache', 'file-system'].includes(to.kind) || (to.kind === 'database' && isReadReplica(to.resource.properties)));
+
+/** A source instance makes a read replica, unless a restore time makes it a point-in-time restore. */
+const isReadReplica = (properties: Record<string, unknown>) =>
+  properties.SourceDBInstanceIdentifier !== undefined &&
+  properties.RestoreTime === undefined &&
+  properties.UseLatestRestorableTime === undefined;
 
 const describeConnections = (results: ConnectionVerdict[]) =>
   results.map((result) => `${label(result.from)} -> ${label(result.to)}:${result.port} (${result.because}): ${result.verdict.why}`);

@@ -519,7 +519,9 @@ function restoreInto(database: rds.CfnDBCluster | rds.CfnDBInstance, restore: Re
     return;
   }
   const source = restore.pointInTime!.source;
-  for (const property of ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted']) database.addPropertyDeletionOverride(property);
+  // The instance's KmsKeyId goes too: without StorageEncrypted it is refused (cfn-lint E3720), and the source decides it.
+  const inheritedProperties = ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted', ...(cluster ? [] : ['KmsKeyId'])];
+  for (const property of inheritedProperties) database.addPropertyDeletionOverride(property);
   if (cluster) {
     database.addPropertyOverride('SourceDBClusterIdentifier', source);
     database.addPropertyOverride('RestoreType', 'full-copy');
@@ -529,9 +531,11 @@ function restoreInto(database: rds.CfnDBCluster | rds.CfnDBInstance, restore: Re
   }
   if (time === 'latest') database.addPropertyOverride('UseLatestRestorableTime', true);
   else database.addPropertyOverride(cluster ? 'RestoreToTime' : 'RestoreTime', time);
-  const inherited =
-    'A point-in-time restore is encrypted as its source is, with the same data key (KmsKeyId says which); CloudFormation ' +
-    'takes no StorageEncrypted next to a point-in-time source, so the template cannot say it';
-  const rules = cluster ? [] : ['cdk-validator-cfnguard::rds_instance_storage_encrypted_check'];
-  for (const rule of rules) acknowledge(database, rule, inherited);
+  if (!cluster) {
+    const inherited =
+      "A point-in-time restore of an instance is encrypted as its source is, with the source's key (the data key); " +
+      'CloudFormation takes no StorageEncrypted next to a point-in-time source, and no KmsKeyId without it, so the template cannot say it';
+    for (const rule of ['rds_instance_storage_encrypted_check', 'rds_storage_encrypted_kms_key_check'])
+      acknowledge(database, `cdk-validator-cfnguard::${rule}`, inherited);
+  }
 }

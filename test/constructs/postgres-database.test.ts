@@ -156,7 +156,7 @@ describe('PostgresDatabase restored (database.restore)', () => {
       SourceDBInstanceIdentifier: 'cs2analytics-bare',
       UseLatestRestorableTime: true,
     });
-    for (const property of ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted', 'RestoreTime', 'DBSnapshotIdentifier'])
+    for (const property of ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted', 'KmsKeyId', 'RestoreTime', 'DBSnapshotIdentifier'])
       expect(primary.Properties).not.toHaveProperty(property);
     const replicas = instances.filter(([id]) => id.startsWith('DatabaseReplica'));
     expect(replicas.map(([, replica]) => replica.Properties.DBInstanceIdentifier).sort()).toEqual([

@@ -23,6 +23,27 @@ export const VARIANTS: readonly Variant[] = [
       'database.maxAllocatedStorageGiB': 1000,
     },
   },
+  // Restores (database.restore), whose templates drop or add what CloudFormation's validation and the
+  // rule packs judge: Aurora from a snapshot, and the instance engine to a point in time.
+  {
+    name: 'prod-restored',
+    envName: 'prod',
+    overrides: { 'database.restore.generation': 2, 'database.restore.snapshot': 'awsbackup:job-0f1e2d3c' },
+  },
+  {
+    name: 'prod-instance-restored',
+    envName: 'prod',
+    overrides: {
+      'database.engine': 'instance',
+      'database.readers': 2,
+      'database.multiAz': true,
+      'database.allocatedStorageGiB': 100,
+      'database.maxAllocatedStorageGiB': 1000,
+      'database.restore.generation': 3,
+      'database.restore.pointInTime.source': 'cs2analytics-prod-r2',
+      'database.restore.pointInTime.time': '2026-12-07T03:15:00Z',
+    },
+  },
 ];
 
 export const SYNTH_ROOT = `${__dirname}/../../.jest-synth`;
