@@ -13,7 +13,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { startTask, taskOutcome, type TaskRunDependencies, type TaskRunProperties } from '../lambda/deploy-time-task/task-run';
 import { OPERATOR_OUTPUTS, stackName } from '../lib/config/names';
-import { ConfigError, loadConfig } from '../lib/config/load';
+import { environmentFromArguments } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
 
 const USAGE = 'usage: npm run migrate -- --env <env>';
@@ -95,35 +95,10 @@ export async function migrate(envName: string, command: readonly string[], deps:
 }
 
 export async function main(argv: readonly string[], clients?: Omit<MigrateDependencies, 'log' | 'error'>): Promise<number> {
-  let envName: string | undefined;
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
-    if (argument === '--env') envName = argv[++index];
-    else if (argument.startsWith('--env=')) envName = argument.slice('--env='.length);
-    else if (argument === '--help' || argument === '-h') {
-      console.log(USAGE);
-      return 0;
-    } else {
-      console.error(`unknown option ${argument}\n${USAGE}`);
-      return 2;
-    }
-  }
-  if (!envName) {
-    console.error(`--env is required\n${USAGE}`);
-    return 2;
-  }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig({ envName });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
-  }
+  const config = environmentFromArguments(argv, USAGE);
+  if (typeof config === 'number') return config;
   const region = config.region;
-  return migrate(envName, config.migrations.command, {
+  return migrate(config.envName, config.migrations.command, {
     cloudformation: clients?.cloudformation ?? new CloudFormationClient({ region }),
     ecs: clients?.ecs ?? new ECSClient({ region }),
     logs: clients?.logs ?? new CloudWatchLogsClient({ region }),

@@ -13,9 +13,9 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
-import { ConfigError, loadConfig } from '../lib/config/load';
 import type { EnvironmentConfig } from '../lib/config/schema';
 import { accountProblems } from './lib/preflight';
+import { environmentFromArguments } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
 import { formatChecks, verifyEnvironment, type VerifyDependencies } from './lib/verify';
 
@@ -58,33 +58,8 @@ export async function verify(config: EnvironmentConfig, clients: VerifyClients =
 }
 
 export async function main(argv: readonly string[], clients?: VerifyClients): Promise<number> {
-  let envName: string | undefined;
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
-    if (argument === '--env') envName = argv[++index];
-    else if (argument.startsWith('--env=')) envName = argument.slice('--env='.length);
-    else if (argument === '--help' || argument === '-h') {
-      console.log(USAGE);
-      return 0;
-    } else {
-      console.error(`unknown option ${argument}\n${USAGE}`);
-      return 2;
-    }
-  }
-  if (!envName) {
-    console.error(`--env is required\n${USAGE}`);
-    return 2;
-  }
-  let config: EnvironmentConfig;
-  try {
-    config = loadConfig({ envName });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
-  }
+  const config = environmentFromArguments(argv, USAGE);
+  if (typeof config === 'number') return config;
   return verify(config, clients);
 }
 

@@ -7,6 +7,15 @@ export interface Variant {
   readonly overrides?: Readonly<Record<string, unknown>>;
 }
 
+/** Prod on the other engine mode, with the original's two replicas. */
+const INSTANCE_ENGINE = {
+  'database.engine': 'instance',
+  'database.readers': 2,
+  'database.multiAz': true,
+  'database.allocatedStorageGiB': 100,
+  'database.maxAllocatedStorageGiB': 1000,
+};
+
 export const VARIANTS: readonly Variant[] = [
   { name: 'dev', envName: 'dev' },
   { name: 'staging', envName: 'staging' },
@@ -15,13 +24,7 @@ export const VARIANTS: readonly Variant[] = [
   {
     name: 'prod-instance',
     envName: 'prod',
-    overrides: {
-      'database.engine': 'instance',
-      'database.readers': 2,
-      'database.multiAz': true,
-      'database.allocatedStorageGiB': 100,
-      'database.maxAllocatedStorageGiB': 1000,
-    },
+    overrides: INSTANCE_ENGINE,
   },
   // Restores (database.restore), whose templates drop or add what CloudFormation's validation and the
   // rule packs judge: Aurora from a snapshot, and the instance engine to a point in time.
@@ -34,11 +37,7 @@ export const VARIANTS: readonly Variant[] = [
     name: 'prod-instance-restored',
     envName: 'prod',
     overrides: {
-      'database.engine': 'instance',
-      'database.readers': 2,
-      'database.multiAz': true,
-      'database.allocatedStorageGiB': 100,
-      'database.maxAllocatedStorageGiB': 1000,
+      ...INSTANCE_ENGINE,
       'database.restore.generation': 3,
       'database.restore.pointInTime.source': 'cs2analytics-prod-r2',
       'database.restore.pointInTime.time': '2026-12-07T03:15:00Z',
