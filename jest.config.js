@@ -15,6 +15,7 @@ const transform = {
 /** The test files that use the PostgreSQL server (test/support/postgres.ts). */
 const DATABASE_TESTS = [
   '<rootDir>/test/credential-rotation.test.ts',
+  '<rootDir>/test/master-login.test.ts',
   '<rootDir>/test/postgres-parameters.test.ts',
   '<rootDir>/test/timeline-rotations.test.ts',
   '<rootDir>/test/partition-maintenance/',

@@ -203,7 +203,7 @@ export async function afterDeploy(
     }
   }
   if (!args.verify) return 0;
-  if (args.cdkOptions.some((option) => option === '--no-execute' || option.startsWith('--method=prepare'))) return 0;
+  if (preparesChangeSetOnly(args.cdkOptions)) return 0;
   if (args.stacks !== undefined) {
     console.log(`some stacks only: once every stack is deployed, check the environment with npm run verify -- --env ${args.envName}`);
     return 0;
@@ -211,6 +211,18 @@ export async function afterDeploy(
   const status = await deps.verify(config);
   if (status !== 0) console.error(`the deploy of ${args.envName} succeeded, but the environment failed verify (above)`);
   return status;
+}
+
+/** Whether the CDK options only prepare a change set (`--no-execute`, `--execute=false`, `--method prepare-change-set`): nothing deployed to verify. */
+export function preparesChangeSetOnly(options: readonly string[]): boolean {
+  return options.some(
+    (option, index) =>
+      option === '--no-execute' ||
+      option === '--execute=false' ||
+      (option === '--execute' && options[index + 1] === 'false') ||
+      option === '--method=prepare-change-set' ||
+      (option === '--method' && options[index + 1] === 'prepare-change-set'),
+  );
 }
 
 /** After a deploy: the instances whose static parameter changes wait for a restart, and the command that applies them. */

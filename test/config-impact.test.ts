@@ -123,6 +123,32 @@ describe('database.restore', () => {
   );
 });
 
+test('a second restore replaces the first: restored to a point in time, an instance is no read replica', () => {
+  const instance = {
+    'database.engine': 'instance',
+    'database.readers': 1,
+    'database.multiAz': true,
+    'database.allocatedStorageGiB': 100,
+    'database.maxAllocatedStorageGiB': 1000,
+  };
+  const restore = (generation: number, source: string) => ({
+    ...instance,
+    'database.restore.generation': generation,
+    'database.restore.pointInTime.source': source,
+    'database.restore.pointInTime.time': 'latest',
+  });
+  const first = templatesForConfig(
+    loadConfig({ envName: 'prod', overrides: restore(2, 'cs2analytics-prod'), defaultAccount: TEST_ACCOUNT }),
+  );
+  const flags = flaggedBy('prod', first, restore(3, 'cs2analytics-prod-r2'));
+  expect(flags.filter((flag) => / refused: /.test(flag))).toEqual([]);
+  expect(flags).toContainEqual(
+    expect.stringMatching(
+      /^Cs2Analytics-prod-data AWS::RDS::DBInstance DatabasePrimary\w+: replaces data: .*restored from cs2analytics-prod-r2 as it was at its latest restorable time/,
+    ),
+  );
+});
+
 describe('npm run impact', () => {
   test('an unchanged stack is not reported, and no change at all says so', () => {
     const template = { Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'alarms' } } } };

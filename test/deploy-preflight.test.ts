@@ -169,7 +169,15 @@ describe('after a deploy that succeeded', () => {
 
   test('--no-verify, a change set not executed, or some stacks only: no verify', async () => {
     expect(await deployed(['deploy', '--env', 'staging', '--no-verify'])).toMatchObject({ status: 0, verified: [] });
-    expect(await deployed(['deploy', '--env', 'staging', '--', '--no-execute'])).toMatchObject({ status: 0, verified: [] });
+    for (const changeSetOnly of [
+      ['--no-execute'],
+      ['--execute=false'],
+      ['--execute', 'false'],
+      ['--method', 'prepare-change-set'],
+      ['--method=prepare-change-set'],
+    ])
+      expect(await deployed(['deploy', '--env', 'staging', '--', ...changeSetOnly])).toMatchObject({ status: 0, verified: [] });
+    expect(await deployed(['deploy', '--env', 'staging', '--', '--method', 'direct'])).toMatchObject({ status: 0, verified: ['staging'] });
     const registry = await deployed(['deploy', '--env', 'staging', '--stacks', 'registry']);
     expect(registry).toMatchObject({ status: 0, verified: [] });
     expect(registry.stdout).toBe(

@@ -15,6 +15,7 @@ import { deployOrderViolations } from './rehearsal/deploy-order';
 import type { Json } from './rehearsal/template-model';
 import { stackOf, synthesized } from './support/synthesized';
 import { VARIANTS } from './support/variants';
+import { isReadReplica } from '../scripts/lib/cloudformation-facts';
 import { modelOf, resourcesOf, withFault } from './support/rehearsal-models';
 
 /** The issue's connection table: API and parser are the data tier's clients (proxy, replicas, Redis, EFS). */
@@ -22,12 +23,6 @@ const intended = (from: NetworkNode, to: NetworkNode) =>
   from.kind === 'service' &&
   /^service (api|parser)$/.test(from.name) &&
   (['proxy', 'cache', 'file-system'].includes(to.kind) || (to.kind === 'database' && isReadReplica(to.resource.properties)));
-
-/** A source instance makes a read replica, unless a restore time makes it a point-in-time restore. */
-const isReadReplica = (properties: Record<string, unknown>) =>
-  properties.SourceDBInstanceIdentifier !== undefined &&
-  properties.RestoreTime === undefined &&
-  properties.UseLatestRestorableTime === undefined;
 
 const describeConnections = (results: ConnectionVerdict[]) =>
   results.map((result) => `${label(result.from)} -> ${label(result.to)}:${result.port} (${result.because}): ${result.verdict.why}`);

@@ -49,6 +49,14 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+/** The maintenance passes CloudWatch holds (two-minute maxima): Succeeded, and Skipped where a pass was skipped. */
+function passes(points: readonly { at: string; succeeded?: number; skipped?: number }[]) {
+  const series = (metric: 'succeeded' | 'skipped') =>
+    points.filter((point) => point[metric] !== undefined).map((point) => ({ Timestamp: new Date(point.at), Maximum: point[metric] }));
+  cloudwatch.on(GetMetricStatisticsCommand, { MetricName: 'Succeeded' }).resolves({ Datapoints: series('succeeded') });
+  cloudwatch.on(GetMetricStatisticsCommand, { MetricName: 'Skipped' }).resolves({ Datapoints: series('skipped') });
+}
+
 /** A healthy environment: every fake answers as after a good deploy; each test spoils one thing. */
 beforeEach(() => {
   for (const client of [cloudformation, cloudwatch, ecs, elbv2, sts]) client.reset();
@@ -86,9 +94,7 @@ beforeEach(() => {
   elbv2.on(DescribeTargetHealthCommand).resolves({
     TargetHealthDescriptions: [{ TargetHealth: { State: 'healthy' } }, { TargetHealth: { State: 'healthy' } }],
   });
-  cloudwatch.on(GetMetricStatisticsCommand).resolves({
-    Datapoints: [{ Timestamp: new Date('2026-12-08T03:00:00Z'), Minimum: 1, SampleCount: 1 }],
-  });
+  passes([{ at: '2026-12-08T03:30:00Z', succeeded: 1 }]);
   cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
 });
 
@@ -112,7 +118,7 @@ describe('npm run verify', () => {
         'ok   migrations  last run UPDATE_COMPLETE at 2026-12-08T11:40:00.000Z',
         `ok   url         ${url} answered 200`,
         'ok   targets     cs2analytics-prod-web: 2 healthy of 2; cs2analytics-prod-api: 2 healthy of 2',
-        'ok   maintenance the last pass (hour of 2026-12-08T03:00) succeeded',
+        'ok   maintenance the last pass (2026-12-08T03:30) succeeded',
         'ok   alarms      none of cs2analytics-prod-* in ALARM',
         'verify prod: ok (6 checks)',
         '',
@@ -121,18 +127,20 @@ describe('npm run verify', () => {
     expect(requested).toEqual(['/']);
   });
 
-  test('asks CloudWatch for the pass metric of this environment over the last 26 hours', async () => {
+  test("asks CloudWatch for this environment's passes over the last 26 hours, in two-minute steps", async () => {
     await run(prod);
-    const [{ args }] = cloudwatch.commandCalls(GetMetricStatisticsCommand);
-    expect(args[0].input).toEqual({
-      Namespace: 'CS2Analytics/PartitionMaintenance',
-      MetricName: 'Succeeded',
-      Dimensions: [{ Name: 'Environment', Value: 'prod' }],
-      StartTime: new Date('2026-12-07T10:00:00Z'),
-      EndTime: NOON_TUESDAY,
-      Period: 3600,
-      Statistics: ['Minimum', 'SampleCount'],
-    });
+    const asked = cloudwatch.commandCalls(GetMetricStatisticsCommand).map(({ args }) => args[0].input);
+    expect(asked).toEqual(
+      ['Succeeded', 'Skipped'].map((MetricName) => ({
+        Namespace: 'CS2Analytics/PartitionMaintenance',
+        MetricName,
+        Dimensions: [{ Name: 'Environment', Value: 'prod' }],
+        StartTime: new Date('2026-12-07T10:00:00Z'),
+        EndTime: NOON_TUESDAY,
+        Period: 120,
+        Statistics: ['Maximum'],
+      })),
+    );
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({
       AlarmNamePrefix: 'cs2analytics-prod-',
       StateValue: 'ALARM',
@@ -161,7 +169,7 @@ describe('npm run verify', () => {
   test('a stack that is not deployed is named, and the URL check says there is no URL', async () => {
     cloudformation
       .on(DescribeStacksCommand, { StackName: 'Cs2Analytics-prod-services' })
-      .rejects(new Error('Stack with id Cs2Analytics-prod-services does not exist'));
+      .rejects(Object.assign(new Error('Stack with id Cs2Analytics-prod-services does not exist'), { name: 'ValidationError' }));
     const result = await run(prod);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('FAIL stacks      Cs2Analytics-prod-services is not deployed');
@@ -208,22 +216,47 @@ describe('npm run verify', () => {
   });
 
   test('the newest pass decides: a failure after an earlier success fails the check', async () => {
-    cloudwatch.on(GetMetricStatisticsCommand).resolves({
-      Datapoints: [
-        { Timestamp: new Date('2026-12-07T15:00:00Z'), Minimum: 1, SampleCount: 1 },
-        { Timestamp: new Date('2026-12-08T03:00:00Z'), Minimum: 0, SampleCount: 2 },
-      ],
-    });
-    const result = await run(prod);
-    expect(result.stdout).toContain(
-      'FAIL maintenance a pass in the hour of 2026-12-08T03:00 failed: see the maintenance function log (docs/operations.md)',
+    passes([
+      { at: '2026-12-07T15:00:00Z', succeeded: 1 },
+      { at: '2026-12-08T03:30:00Z', succeeded: 0 },
+    ]);
+    expect((await run(prod)).stdout).toContain(
+      'FAIL maintenance the last pass (2026-12-08T03:30) failed: see the maintenance function log (docs/operations.md)',
     );
   });
 
+  test("a failure that Lambda's retry turned into a success minutes later is a success", async () => {
+    passes([
+      { at: '2026-12-08T03:30:00Z', succeeded: 0 },
+      { at: '2026-12-08T03:34:00Z', succeeded: 1 },
+    ]);
+    expect((await run(prod)).stdout).toContain('ok   maintenance the last pass (2026-12-08T03:34) succeeded');
+  });
+
+  test('a pass skipped (another held the lock, or the database was not serving) does not count: the one before decides', async () => {
+    passes([
+      { at: '2026-12-08T03:30:00Z', succeeded: 1 },
+      { at: '2026-12-08T09:00:00Z', succeeded: 0, skipped: 1 },
+      { at: '2026-12-08T10:00:00Z', skipped: 1 },
+    ]);
+    expect((await run(prod)).stdout).toContain('ok   maintenance the last pass (2026-12-08T03:30) succeeded');
+  });
+
   test('no pass in 26 hours fails the maintenance check', async () => {
-    cloudwatch.on(GetMetricStatisticsCommand).resolves({ Datapoints: [] });
+    passes([{ at: '2026-12-08T10:00:00Z', skipped: 1 }]);
     expect((await run(prod)).stdout).toContain(
-      'FAIL maintenance no pass in the last 26 hours: see the maintenance function log (docs/operations.md)',
+      'FAIL maintenance no pass ran in the last 26 hours: see the maintenance function log (docs/operations.md)',
+    );
+  });
+
+  test('CloudFormation refusing access is not "not deployed": the command says it could not finish', async () => {
+    cloudformation
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied' }));
+    const result = await run(prod);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'verify prod: could not finish (AccessDenied: User is not authorized to perform: cloudformation:DescribeStacks)\n',
     );
   });
 
@@ -255,9 +288,9 @@ describe('npm run verify', () => {
       cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'cs2analytics-dev-web-no-healthy-targets' }] });
       const result = await run(dev, SATURDAY);
       expect(result.status).toBe(0);
-      expect(result.stdout).toContain(`ok   url         ${url} answered 503; the services are stopped by the run hours`);
+      expect(result.stdout).toContain(`ok   url         ${url} answered 503; the services are stopped or starting by the run hours`);
       expect(result.stdout).toContain(
-        'ok   targets     cs2analytics-dev-web: 0 healthy of 0; cs2analytics-dev-api: 0 healthy of 0 (stopped by the run hours)',
+        'ok   targets     cs2analytics-dev-web: 0 healthy of 0; cs2analytics-dev-api: 0 healthy of 0 (stopped or starting by the run hours)',
       );
       expect(result.stdout).toContain(
         'ok   alarms      in ALARM only what the run hours explain (services stopped): cs2analytics-dev-web-no-healthy-targets',
@@ -271,6 +304,26 @@ describe('npm run verify', () => {
       const result = await run(dev, SATURDAY);
       expect(result.status).toBe(1);
       expect(result.stdout).toContain('FAIL alarms      in ALARM: cs2analytics-dev-maintenance-no-success');
+    });
+
+    test('outside the run hours, a 502 is a service that runs and fails', async () => {
+      statuses = [502];
+      expect((await run(dev, SATURDAY)).stdout).toContain(`FAIL url         ${url} answered 502`);
+    });
+
+    test('in the minutes a scheduled start takes, tasks without healthy targets yet are not a failure', async () => {
+      ecs.on(DescribeServicesCommand).callsFake(async ({ services }: { services: string[] }) => ({
+        services: services.map((serviceName) => ({
+          serviceName,
+          desiredCount: 1,
+          loadBalancers: [{ targetGroupArn: `arn:tg/${serviceName}` }],
+        })),
+      }));
+      elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [{ TargetHealth: { State: 'initial' } }] });
+      const result = await run(dev, new Date('2026-12-08T06:04:00Z'));
+      expect(result.stdout).toContain(
+        'ok   targets     cs2analytics-dev-web: 0 healthy of 1; cs2analytics-dev-api: 0 healthy of 1 (stopped or starting by the run hours)',
+      );
     });
 
     test('inside the run hours, the same stopped services fail', async () => {

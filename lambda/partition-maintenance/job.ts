@@ -251,7 +251,7 @@ async function connect(deps: JobDependencies, log: (event: Record<string, unknow
     return { skipped: reason };
   }
   // A deploy may run while the master password rotates: the login that works, found once.
-  const { client, config } = await connectAsMaster(deps.secrets, env.databaseSecretArn, (user, password) => ({
+  const { client, config, realignedFrom } = await connectAsMaster(deps.secrets, env.databaseSecretArn, (user, password) => ({
     host: env.databaseHost,
     port: env.databasePort,
     database: env.databaseName,
@@ -262,6 +262,8 @@ async function connect(deps: JobDependencies, log: (event: Record<string, unknow
     connectionTimeoutMillis: 10_000,
   }));
   await client.end();
+  // A database restored to a point in time held an older master password: it has the current one now.
+  if (realignedFrom) log({ event: 'master-password-realigned', from: realignedFrom });
   return config;
 }
 

@@ -105,7 +105,13 @@ export class AppCredentials extends Construct {
         resources: logins.map(([, loginSecret]) => loginSecret.secretArn),
       }),
     );
-    fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [database.secret.secretArn] }));
+    // The master login, with the older versions a restore to a point in time may need (lambda/shared/master-login.ts).
+    fn.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds'],
+        resources: [database.secret.secretArn],
+      }),
+    );
     fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
     // The schedule starts in the services stack, once the roles exist and the services can be restarted.
     fn.rotates(this.secret, { envName: props.envName, kind: 'database', encryptionKey: props.encryptionKey });

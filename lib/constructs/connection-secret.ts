@@ -55,6 +55,12 @@ export interface ConnectionSecretProps {
   readonly securityGroup: ec2.ISecurityGroup;
   readonly logRetentionDays: number;
   readonly retainLogs: boolean;
+  /**
+   * Values whose change writes the secret again at deploy, besides what it is made of (a database
+   * restored under a new identifier resets the app secret's login in use).
+   * @default - none
+   */
+  readonly writtenAgainWhen?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -192,7 +198,7 @@ export class ConnectionSecret extends Construct {
       serviceTimeout: Duration.minutes(20),
       serviceToken: refresh.function.functionArn,
       resourceType: 'Custom::ConnectionSecret',
-      properties: environment,
+      properties: { ...environment, ...props.writtenAgainWhen },
     });
 
     // After every rotation: Secrets Manager's own event when AWSCURRENT moves, and CloudTrail's

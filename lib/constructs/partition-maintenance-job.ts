@@ -100,6 +100,8 @@ export class PartitionMaintenanceJob extends Construct {
           // The master secret it connects with; each app login's secret, whose password it sets at deploy.
           resources: [database.secret.secretArn, ...Object.values(database.loginSecrets).map((loginSecret) => loginSecret.secretArn)],
         }),
+        // After a restore to a point in time: the master secret's older versions (lambda/shared/master-login.ts).
+        new iam.PolicyStatement({ actions: ['secretsmanager:ListSecretVersionIds'], resources: [database.secret.secretArn] }),
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [props.databaseKey.keyArn],

@@ -495,17 +495,21 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
 
 /**
  * Makes the database a restore (database.restore): from a snapshot, or to a point in time of an
- * earlier database of the environment.
+ * earlier database of the environment. An instance's database name goes (RDS takes one on a restore
+ * for Oracle and SQL Server only); the source's is kept.
  *
- * From a snapshot, the master password stays: CloudFormation sets it after the restore, so the
- * restored database takes the secret's current one (as aws-cdk-lib's FromSnapshot constructs do).
- * To a point in time, CloudFormation refuses (instance) or ignores (cluster) the master credentials
- * and the encryption flag: the restored database keeps the source's password of that time, which the
- * secret's previous versions hold (lambda/shared/master-login.ts), and the source's encryption.
+ * From a snapshot the master password stays, as in aws-cdk-lib's FromSnapshot constructs:
+ * CloudFormation sets it after the restore, so the restored database takes the secret's current
+ * password (its username stays with it, as the resource schema requires, and is the snapshot's own).
+ * To a point in time, the resource schemas exclude the master credentials and the encryption flag
+ * (and an instance's key with it): the restored database keeps the source's key, and the master
+ * password of that time, which the maintenance function's deploy-time run finds among the secret's
+ * older versions and sets back to the current one (lambda/shared/master-login.ts).
  */
 function restoreInto(database: rds.CfnDBCluster | rds.CfnDBInstance, restore: RestoreSettings): void {
   const time = restore.pointInTime?.time;
   const cluster = database instanceof rds.CfnDBCluster;
+  if (!cluster) database.addPropertyDeletionOverride('DBName');
   if (restore.snapshot) {
     database.addPropertyOverride(cluster ? 'SnapshotIdentifier' : 'DBSnapshotIdentifier', restore.snapshot);
     if (cluster) {
@@ -519,9 +523,9 @@ function restoreInto(database: rds.CfnDBCluster | rds.CfnDBInstance, restore: Re
     return;
   }
   const source = restore.pointInTime!.source;
-  // The instance's KmsKeyId goes too: without StorageEncrypted it is refused (cfn-lint E3720), and the source decides it.
-  const inheritedProperties = ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted', ...(cluster ? [] : ['KmsKeyId'])];
-  for (const property of inheritedProperties) database.addPropertyDeletionOverride(property);
+  // An instance's KmsKeyId goes too: without StorageEncrypted it is refused (cfn-lint E3720), and the source decides it.
+  const inherited = ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted', ...(cluster ? [] : ['KmsKeyId'])];
+  for (const property of inherited) database.addPropertyDeletionOverride(property);
   if (cluster) {
     database.addPropertyOverride('SourceDBClusterIdentifier', source);
     database.addPropertyOverride('RestoreType', 'full-copy');
@@ -532,10 +536,10 @@ function restoreInto(database: rds.CfnDBCluster | rds.CfnDBInstance, restore: Re
   if (time === 'latest') database.addPropertyOverride('UseLatestRestorableTime', true);
   else database.addPropertyOverride(cluster ? 'RestoreToTime' : 'RestoreTime', time);
   if (!cluster) {
-    const inherited =
+    const encryption =
       "A point-in-time restore of an instance is encrypted as its source is, with the source's key (the data key); " +
       'CloudFormation takes no StorageEncrypted next to a point-in-time source, and no KmsKeyId without it, so the template cannot say it';
     for (const rule of ['rds_instance_storage_encrypted_check', 'rds_storage_encrypted_kms_key_check'])
-      acknowledge(database, `cdk-validator-cfnguard::${rule}`, inherited);
+      acknowledge(database, `cdk-validator-cfnguard::${rule}`, encryption);
   }
 }

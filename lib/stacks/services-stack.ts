@@ -169,6 +169,10 @@ export class ServicesStack extends Stack {
         replicationGroupId: jobQueue.replicationGroup.ref,
         replicationGroupArn: jobQueue.replicationGroupArn,
       },
+      // A restore replaces the database, and CloudFormation rewrites the app secret with it (the login in
+      // use back to the first): written again, the services follow that login, whose password the
+      // maintenance function's deploy-time run has just set.
+      writtenAgainWhen: { Database: database.identifier },
       cluster: clusterName,
       services: {
         database: SERVICES_USING.database.map((name) => ecsServiceName(envName, name)),

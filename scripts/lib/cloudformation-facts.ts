@@ -53,14 +53,23 @@ export const STATEFUL_TYPES = new Set([
   'AWS::Logs::LogGroup',
 ]);
 
-/** Whether a resource (as a template holds it) keeps data of its own. */
+/**
+ * Whether an RDS instance's properties make it a read replica: a source instance, without the restore
+ * time that makes it a point-in-time restore instead (AWS::RDS::DBInstance, RestoreTime and
+ * UseLatestRestorableTime).
+ */
+export function isReadReplica(properties: Record<string, unknown>): boolean {
+  return (
+    properties.SourceDBInstanceIdentifier !== undefined &&
+    properties.RestoreTime === undefined &&
+    properties.UseLatestRestorableTime === undefined
+  );
+}
+
+/** Whether a resource (as a template holds it) keeps data of its own: an Aurora instance or a read replica does not. */
 export function isStateful(type: string, properties: Record<string, unknown> = {}): boolean {
   if (!STATEFUL_TYPES.has(type)) return false;
-  if (
-    type === 'AWS::RDS::DBInstance' &&
-    (properties.DBClusterIdentifier !== undefined || properties.SourceDBInstanceIdentifier !== undefined)
-  )
-    return false;
+  if (type === 'AWS::RDS::DBInstance' && (properties.DBClusterIdentifier !== undefined || isReadReplica(properties))) return false;
   return true;
 }
 

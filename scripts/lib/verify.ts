@@ -46,6 +46,11 @@ export function withinRunHours(config: Pick<EnvironmentConfig, 'services'>, now:
 
 const HEALTHY_STACK = /^(CREATE|UPDATE|IMPORT)_COMPLETE$/;
 
+/** CloudFormation's answer for a stack that does not exist; any other error (access, throttling) is not one. */
+function notDeployed(error: Error): boolean {
+  return error.name === 'ValidationError' && /does not exist/.test(error.message);
+}
+
 async function stacksCheck(config: EnvironmentConfig, deps: VerifyDependencies): Promise<{ check: Check; outputs: Map<string, string> }> {
   const outputs = new Map<string, string>();
   const problems: string[] = [];
@@ -54,7 +59,7 @@ async function stacksCheck(config: EnvironmentConfig, deps: VerifyDependencies):
     const stack = await deps.cloudformation
       .send(new DescribeStacksCommand({ StackName: name }))
       .then(({ Stacks }) => Stacks?.[0])
-      .catch(() => undefined);
+      .catch((error: Error) => (notDeployed(error) ? undefined : Promise.reject(error)));
     if (!stack) {
       problems.push(`${name} is not deployed`);
       continue;
@@ -82,7 +87,7 @@ async function migrationsCheck(config: EnvironmentConfig, deps: VerifyDependenci
   if (!config.migrations.enabled) return { name: 'migrations', ok: true, detail: 'off (migrations.enabled): run npm run migrate yourself' };
   const { StackResources = [] } = await deps.cloudformation
     .send(new DescribeStackResourcesCommand({ StackName: stackName(config.envName, 'Services') }))
-    .catch(() => ({ StackResources: [] }));
+    .catch((error: Error) => (notDeployed(error) ? { StackResources: [] } : Promise.reject(error)));
   const run = StackResources.find((resource) => resource.ResourceType === DEPLOY_TIME_TASK_RESOURCE_TYPE);
   if (!run) return { name: 'migrations', ok: false, detail: 'the services stack has no migration run: deploy it' };
   const ok = /_COMPLETE$/.test(run.ResourceStatus ?? '') && !/ROLLBACK/.test(run.ResourceStatus ?? '');
@@ -103,7 +108,11 @@ async function urlCheck(url: string | undefined, running: boolean, deps: VerifyD
   } catch (error) {
     return { name: 'url', ok: false, detail: `${url} did not answer (${(error as Error).message})` };
   }
-  if (!running) return { name: 'url', ok: true, detail: `${url} answered ${status}; the services are stopped by the run hours` };
+  // Stopped by the run hours, the load balancer answers 503 (no target); a 502 or 504 is a service that runs and fails.
+  if (!running) {
+    const ok = status < 500 || status === 503;
+    return { name: 'url', ok, detail: `${url} answered ${status}${ok ? '; the services are stopped or starting by the run hours' : ''}` };
+  }
   return { name: 'url', ok: status < 500, detail: `${url} answered ${status}` };
 }
 
@@ -120,7 +129,8 @@ async function targetsCheck(config: EnvironmentConfig, running: boolean, deps: V
       const healthy = TargetHealthDescriptions.filter((target) => target.TargetHealth?.State === 'healthy').length;
       const unhealthy = TargetHealthDescriptions.filter((target) => target.TargetHealth?.State === 'unhealthy').length;
       seen.push(`${service.serviceName}: ${healthy} healthy of ${TargetHealthDescriptions.length}`);
-      if (!running && service.desiredCount === 0) continue;
+      // Stopped or still starting by the run hours: no target to ask for yet.
+      if (!running) continue;
       if (healthy === 0 || unhealthy > 0) problems.push(`${service.serviceName}: ${healthy} healthy, ${unhealthy} unhealthy`);
     }
   }
@@ -128,41 +138,45 @@ async function targetsCheck(config: EnvironmentConfig, running: boolean, deps: V
   return {
     name: 'targets',
     ok: problems.length === 0,
-    detail: problems.join('; ') || `${seen.join('; ')}${running ? '' : ' (stopped by the run hours)'}`,
+    detail: problems.join('; ') || `${seen.join('; ')}${running ? '' : ' (stopped or starting by the run hours)'}`,
   };
 }
 
 async function maintenanceCheck(config: EnvironmentConfig, deps: VerifyDependencies, now: Date): Promise<Check> {
-  // Every pass publishes Succeeded (1 or 0), the deploy's own pass included: the newest hour says how the last one went.
-  const { Datapoints = [] } = await deps.cloudwatch.send(
-    new GetMetricStatisticsCommand({
-      Namespace: MAINTENANCE_METRICS_NAMESPACE,
-      MetricName: 'Succeeded',
-      Dimensions: [{ Name: 'Environment', Value: config.envName }],
-      StartTime: new Date(now.getTime() - 26 * 3_600_000),
-      EndTime: now,
-      Period: 3600,
-      Statistics: ['Minimum', 'SampleCount'],
-    }),
-  );
-  const latest = Datapoints.filter((point) => (point.SampleCount ?? 0) > 0).sort(
-    (a, b) => (b.Timestamp?.getTime() ?? 0) - (a.Timestamp?.getTime() ?? 0),
-  )[0];
+  // A pass that ran publishes Succeeded (1 or 0: a failure, or a pass that found another holding the
+  // lock, which also says Skipped); one that could not reach the database publishes Skipped only.
+  // In two-minute steps over 26 hours, the newest step with a pass that was not skipped decides: a
+  // failure that Lambda's retry turned into a success a few minutes later counts as a success.
+  const series = (metricName: string) =>
+    deps.cloudwatch
+      .send(
+        new GetMetricStatisticsCommand({
+          Namespace: MAINTENANCE_METRICS_NAMESPACE,
+          MetricName: metricName,
+          Dimensions: [{ Name: 'Environment', Value: config.envName }],
+          StartTime: new Date(now.getTime() - 26 * 3_600_000),
+          EndTime: now,
+          Period: 120,
+          Statistics: ['Maximum'],
+        }),
+      )
+      .then(({ Datapoints = [] }) => Datapoints);
+  const [succeeded, skipped] = await Promise.all([series('Succeeded'), series('Skipped')]);
+  const skippedAt = new Set(skipped.filter((point) => point.Maximum === 1).map((point) => point.Timestamp?.getTime()));
+  const latest = succeeded
+    .filter((point) => point.Maximum === 1 || !skippedAt.has(point.Timestamp?.getTime()))
+    .sort((a, b) => (b.Timestamp?.getTime() ?? 0) - (a.Timestamp?.getTime() ?? 0))[0];
   if (!latest) {
     return {
       name: 'maintenance',
       ok: false,
-      detail: 'no pass in the last 26 hours: see the maintenance function log (docs/operations.md)',
+      detail: 'no pass ran in the last 26 hours: see the maintenance function log (docs/operations.md)',
     };
   }
-  const hour = latest.Timestamp?.toISOString().slice(0, 16) ?? 'an unknown hour';
-  return latest.Minimum === 1
-    ? { name: 'maintenance', ok: true, detail: `the last pass (hour of ${hour}) succeeded` }
-    : {
-        name: 'maintenance',
-        ok: false,
-        detail: `a pass in the hour of ${hour} failed: see the maintenance function log (docs/operations.md)`,
-      };
+  const at = latest.Timestamp?.toISOString().slice(0, 16) ?? 'an unknown time';
+  return latest.Maximum === 1
+    ? { name: 'maintenance', ok: true, detail: `the last pass (${at}) succeeded` }
+    : { name: 'maintenance', ok: false, detail: `the last pass (${at}) failed: see the maintenance function log (docs/operations.md)` };
 }
 
 /** The alarms a stopped service raises by design: outside the run hours, the services' own. */

@@ -127,7 +127,7 @@ describe('PostgresDatabase restored (database.restore)', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/rds/cluster/cs2analytics-bare-r2/postgresql' });
   });
 
-  test('aurora to a point in time: a full copy of the source at that time, without the master credentials it ignores', () => {
+  test('aurora to a point in time: a full copy of the source at that time, without what the resource schema excludes next to a source', () => {
     const { template } = build({
       ...auroraMode(1),
       restore: { generation: 3, pointInTime: { source: 'cs2analytics-bare-r2', time: '2026-12-07T03:15:00Z' } },
@@ -156,7 +156,15 @@ describe('PostgresDatabase restored (database.restore)', () => {
       SourceDBInstanceIdentifier: 'cs2analytics-bare',
       UseLatestRestorableTime: true,
     });
-    for (const property of ['MasterUsername', 'MasterUserPassword', 'StorageEncrypted', 'KmsKeyId', 'RestoreTime', 'DBSnapshotIdentifier'])
+    for (const property of [
+      'MasterUsername',
+      'MasterUserPassword',
+      'StorageEncrypted',
+      'KmsKeyId',
+      'DBName',
+      'RestoreTime',
+      'DBSnapshotIdentifier',
+    ])
       expect(primary.Properties).not.toHaveProperty(property);
     const replicas = instances.filter(([id]) => id.startsWith('DatabaseReplica'));
     expect(replicas.map(([, replica]) => replica.Properties.DBInstanceIdentifier).sort()).toEqual([
@@ -178,6 +186,8 @@ describe('PostgresDatabase restored (database.restore)', () => {
       StorageEncrypted: true,
     });
     expect(primary.Properties).not.toHaveProperty('SourceDBInstanceIdentifier');
+    // RDS takes a database name on a restore for Oracle and SQL Server only: the snapshot's stays.
+    expect(primary.Properties).not.toHaveProperty('DBName');
   });
 
   test.each([

@@ -46,13 +46,16 @@ export class FakeSecretsManager {
         throw Object.assign(new Error(`Secrets Manager can't find the specified secret value`), { name: 'ResourceNotFoundException' });
       return { ARN: SecretId, VersionId: found[0], SecretString: found[1].value, CreatedDate: found[1].created };
     });
-    this.mock.on(ListSecretVersionIdsCommand).callsFake(async ({ SecretId }) => ({
+    // As Secrets Manager lists them: unlabelled (deprecated) versions only when asked for.
+    this.mock.on(ListSecretVersionIdsCommand).callsFake(async ({ SecretId, IncludeDeprecated }) => ({
       ARN: SecretId,
-      Versions: [...this.versions(SecretId)].map(([id, version]) => ({
-        VersionId: id,
-        VersionStages: [...version.stages],
-        CreatedDate: version.created,
-      })),
+      Versions: [...this.versions(SecretId)]
+        .filter(([, version]) => IncludeDeprecated || version.stages.length > 0)
+        .map(([id, version]) => ({
+          VersionId: id,
+          VersionStages: [...version.stages],
+          CreatedDate: version.created,
+        })),
     }));
     this.mock.on(PutSecretValueCommand).callsFake(async ({ SecretId, ClientRequestToken, SecretString, VersionStages }) => {
       await this.maybeFail(`PutSecretValue:${SecretId}`);

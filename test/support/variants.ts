@@ -27,11 +27,25 @@ export const VARIANTS: readonly Variant[] = [
     overrides: INSTANCE_ENGINE,
   },
   // Restores (database.restore), whose templates drop or add what CloudFormation's validation and the
-  // rule packs judge: Aurora from a snapshot, and the instance engine to a point in time.
+  // rule packs judge: each engine from a snapshot and to a point in time.
   {
     name: 'prod-restored',
     envName: 'prod',
     overrides: { 'database.restore.generation': 2, 'database.restore.snapshot': 'awsbackup:job-0f1e2d3c' },
+  },
+  {
+    name: 'prod-restored-to-time',
+    envName: 'prod',
+    overrides: {
+      'database.restore.generation': 2,
+      'database.restore.pointInTime.source': 'cs2analytics-prod',
+      'database.restore.pointInTime.time': 'latest',
+    },
+  },
+  {
+    name: 'prod-instance-restored-snapshot',
+    envName: 'prod',
+    overrides: { ...INSTANCE_ENGINE, 'database.restore.generation': 2, 'database.restore.snapshot': 'cs2analytics-prod-before-upgrade' },
   },
   {
     name: 'prod-instance-restored',
