@@ -27,6 +27,11 @@ export function databaseProxyName(envName: string): string {
   return `cs2analytics-${envName}`;
 }
 
+/** The environment's CloudWatch alarms: `cs2analytics-<env>-<what it watches>` (npm run verify lists them by this prefix). */
+export function alarmNamePrefix(envName: string): string {
+  return `cs2analytics-${envName}-`;
+}
+
 /** The ECS cluster of an environment, and a service's name in it. */
 export function clusterName(envName: string): string {
   return `cs2analytics-${envName}`;

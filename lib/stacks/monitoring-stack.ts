@@ -10,6 +10,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { alarmNamePrefix } from '../config/names';
 import { SCHEDULED_START_MINUTES } from '../config/schedule';
 import type { EnvironmentConfig } from '../config/schema';
 import { acknowledge } from '../compliance/acknowledge';
@@ -519,7 +520,7 @@ export class MonitoringStack extends Stack {
     },
   ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
-      alarmName: `cs2analytics-${this.envName}-${name}`,
+      alarmName: `${alarmNamePrefix(this.envName)}${name}`,
       alarmDescription: options.description,
       metric: options.metric,
       threshold: options.threshold,

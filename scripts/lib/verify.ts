@@ -2,11 +2,11 @@ import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksComm
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { clusterName, ecsServiceName, OPERATOR_OUTPUTS, STACK_IDS, stackName } from '../../lib/config/names';
+import { alarmNamePrefix, clusterName, ecsServiceName, OPERATOR_OUTPUTS, STACK_IDS, stackName } from '../../lib/config/names';
 import { SCHEDULED_START_MINUTES } from '../../lib/config/schedule';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 import { DEPLOY_TIME_TASK_RESOURCE_TYPE } from '../../lib/constructs/deploy-time-task';
-import { MAINTENANCE_METRICS_NAMESPACE } from '../../lib/contract';
+import { MAINTENANCE_METRICS_NAMESPACE, type MaintenanceMetric } from '../../lib/contract';
 
 /**
  * What a deployed environment must show after a deploy (README, First deploy): every stack deployed
@@ -147,7 +147,7 @@ async function maintenanceCheck(config: EnvironmentConfig, deps: VerifyDependenc
   // lock, which also says Skipped); one that could not reach the database publishes Skipped only.
   // In two-minute steps over 26 hours, the newest step with a pass that was not skipped decides: a
   // failure that Lambda's retry turned into a success a few minutes later counts as a success.
-  const series = (metricName: string) =>
+  const series = (metricName: MaintenanceMetric) =>
     deps.cloudwatch
       .send(
         new GetMetricStatisticsCommand({
@@ -183,7 +183,7 @@ async function maintenanceCheck(config: EnvironmentConfig, deps: VerifyDependenc
 const SERVICE_ALARM = /-(web|api|parser)-|-load-balancer-5xx$/i;
 
 async function alarmsCheck(config: EnvironmentConfig, running: boolean, deps: VerifyDependencies): Promise<Check> {
-  const prefix = `cs2analytics-${config.envName}-`;
+  const prefix = alarmNamePrefix(config.envName);
   const { MetricAlarms = [] } = await deps.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, StateValue: 'ALARM' }));
   const names = MetricAlarms.map((alarm) => alarm.AlarmName ?? '');
   const explained = running ? [] : names.filter((name) => SERVICE_ALARM.test(name));
