@@ -43,7 +43,15 @@ export const MAINTENANCE_ENVIRONMENT = {
   databasePort: 'DB_PORT',
   databaseName: 'DB_NAME',
   databaseSecretArn: 'DB_SECRET_ARN',
-  /** JSON: { owner, logins: [{ username, secretArn }], connectionLimit }. */
+  /**
+   * JSON: { owner, runtimeRole, logins: [{ username, secretArn }], migrationLogin: { username, secretArn,
+   * connectionLimit }, connectionLimit } (sql/005_least_privilege_roles.sql). `owner` (cs2_owner, NOLOGIN)
+   * owns the app's objects; `runtimeRole` (cs2_runtime, NOLOGIN) may only read and write their rows;
+   * `logins` (the app's two, rotated between) are members of `runtimeRole` alone, `connectionLimit`
+   * connections each; `migrationLogin` (cs2_migrator) is a member of `owner` and becomes it at login, for
+   * the app's migrations, with a connection limit of its own. Each `secretArn` holds that login's
+   * `{ username, password }`.
+   */
   appRoles: 'APP_ROLES',
   databaseEngine: 'DB_ENGINE',
   databaseIdentifier: 'DB_IDENTIFIER',
@@ -85,6 +93,10 @@ export const REFRESH_ENVIRONMENT = {
   cluster: 'CLUSTER',
   /** JSON: the names of the ECS services to restart. */
   services: 'SERVICES',
+  /** JSON: { database, redis, migrations }: the ARN of the secret each kind of client reads. */
+  valuesSecretArns: 'VALUES_SECRET_ARNS',
+  /** The migration login's own secret (JSON: username, password). */
+  migrationLoginSecretArn: 'MIGRATION_LOGIN_SECRET_ARN',
 } as const;
 
 /** The rotation functions' environment variables (lambda/credential-rotation), by what each holds. */

@@ -62,22 +62,23 @@ export async function migrate(envName: string, command: readonly string[], deps:
     (deps.error ?? deps.log)((error as Error).message);
     return 1;
   }
-  const container = outputs.apiContainer;
+  const container = outputs.migrationContainer;
+  const streamPrefix = 'migrations';
   const properties: TaskRunProperties = {
     Cluster: outputs.cluster,
-    // The family alone runs its latest active revision: the one the API service was last deployed with.
-    TaskDefinition: outputs.apiTaskDefinitionFamily,
+    // The family alone runs its latest active revision: the one the last deploy registered (the API's image).
+    TaskDefinition: outputs.migrationTaskDefinitionFamily,
     Container: container,
     Command: JSON.stringify(command),
     Subnets: JSON.stringify(outputs.privateSubnets.split(',')),
-    SecurityGroups: JSON.stringify([outputs.apiSecurityGroup, outputs.serviceTierSecurityGroup]),
+    SecurityGroups: JSON.stringify([outputs.migrationClientSecurityGroup]),
     CapacityProvider: outputs.apiCapacityProvider,
     LogGroup: outputs.apiLogGroup,
-    StreamPrefix: container,
+    StreamPrefix: streamPrefix,
   };
   const taskArn = await startTask(deps, properties, 'npm-run-migrate');
   deps.log(
-    `started ${command.join(' ')} in ${taskArn}; its log: ${properties.LogGroup}, stream ${container}/${container}/${taskArn.split('/').pop()}`,
+    `started ${command.join(' ')} in ${taskArn}; its log: ${properties.LogGroup}, stream ${streamPrefix}/${container}/${taskArn.split('/').pop()}`,
   );
   const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   try {

@@ -295,6 +295,8 @@ describe('the connection secret and the restarts', () => {
     replicationGroupId: 'jobs',
     cluster: 'cs2analytics-dev',
     services: { database: ['cs2analytics-dev-api'], redis: ['cs2analytics-dev-parser'] },
+    valuesSecretArns: { database: ARN('values-database'), redis: ARN('values-redis'), migrations: ARN('values-migrations') },
+    migrationLoginSecretArn: ARN('cs2_migrator'),
   };
   let secrets: FakeSecretsManager;
   let elasticache: ReturnType<typeof fakeElastiCache>;
@@ -312,6 +314,8 @@ describe('the connection secret and the restarts', () => {
     secrets.create(ARN('cs2app_clone'), { username: 'cs2app_clone', password: 'other' });
     secrets.create(env.redisSecretArn, { token: 'token-one-0123456789' });
     secrets.create(env.connectionSecretArn, {});
+    secrets.create(env.migrationLoginSecretArn, { username: 'cs2_migrator', password: 'migr@te' });
+    for (const arn of Object.values(env.valuesSecretArns)) secrets.create(arn, { unwritten: 'x' });
     redis.tokens = ['token-one-0123456789'];
     elasticache = fakeElastiCache(redis);
     ecs.reset();
@@ -362,14 +366,51 @@ describe('the connection secret and the restarts', () => {
   });
 
   test('holds the values under the names the apps read, credentials URL-encoded inside the URLs', () => {
-    expect(connectionValues(env, 'cs2app', 'p@ss/w:rd', 'tok')).toEqual({
+    expect(
+      connectionValues(env, { username: 'cs2app', password: 'p@ss/w:rd' }, 'tok', { username: 'cs2_migrator', password: 'm:1' }),
+    ).toEqual({
       DATABASE_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@proxy.example.internal:5432/cs2analytics?sslmode=require',
       DATABASE_READ_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@reader.example.internal:5432/cs2analytics?sslmode=require',
       DATABASE_USER: 'cs2app',
       DATABASE_PASSWORD: 'p@ss/w:rd',
       REDIS_URL: 'rediss://:tok@127.0.0.1:0/0',
       REDIS_PASSWORD: 'tok',
+      MIGRATION_DATABASE_URL: 'postgresql://cs2_migrator:m%3A1@proxy.example.internal:5432/cs2analytics?sslmode=require',
+      MIGRATION_DATABASE_USER: 'cs2_migrator',
+      MIGRATION_DATABASE_PASSWORD: 'm:1',
     });
+  });
+
+  test("each kind of client's secret holds its own values and nothing of another's", async () => {
+    await writeConnectionSecret(deps());
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.database)).toEqual({
+      DATABASE_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@proxy.example.internal:5432/cs2analytics?sslmode=require',
+      DATABASE_READ_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@reader.example.internal:5432/cs2analytics?sslmode=require',
+      DATABASE_USER: 'cs2app',
+      DATABASE_PASSWORD: 'p@ss/w:rd',
+    });
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.redis)).toEqual({
+      REDIS_URL: `rediss://:token-one-0123456789@127.0.0.1:${redis.port}/0`,
+      REDIS_PASSWORD: 'token-one-0123456789',
+    });
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.migrations)).toEqual({
+      DATABASE_URL: 'postgresql://cs2_migrator:migr%40te@proxy.example.internal:5432/cs2analytics?sslmode=require',
+      DATABASE_USER: 'cs2_migrator',
+      DATABASE_PASSWORD: 'migr@te',
+    });
+  });
+
+  test('a record written before the clients had secrets of their own: their secrets are written, nothing restarts', async () => {
+    await writeConnectionSecret(deps());
+    const { MIGRATION_DATABASE_URL, MIGRATION_DATABASE_USER, MIGRATION_DATABASE_PASSWORD, ...before } = secrets.current<
+      Record<string, string>
+    >(env.connectionSecretArn);
+    expect([MIGRATION_DATABASE_URL, MIGRATION_DATABASE_USER, MIGRATION_DATABASE_PASSWORD].every(Boolean)).toBe(true);
+    secrets.create(env.connectionSecretArn, before);
+    for (const arn of Object.values(env.valuesSecretArns)) secrets.create(arn, { unwritten: 'x' });
+    expect(await atDeployment(deps())).toEqual({ changed: [], restarted: [] });
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.redis).REDIS_PASSWORD).toBe('token-one-0123456789');
+    expect(secrets.current<Record<string, string>>(env.connectionSecretArn).MIGRATION_DATABASE_USER).toBe('cs2_migrator');
   });
 
   test("is written from the current login's own secret; writing it again changes nothing", async () => {
@@ -418,6 +459,7 @@ describe('the connection secret and the restarts', () => {
       { cluster: 'cs2analytics-dev', service: 'cs2analytics-dev-api', forceNewDeployment: true },
     ]);
     expect(secrets.current<Record<string, string>>(env.connectionSecretArn).DATABASE_URL).toContain('cs2app_clone:other@');
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.database).DATABASE_URL).toContain('cs2app_clone:other@');
     // The same event again (EventBridge delivers at least once): nothing to restart.
     expect(await afterRotation(deps(), 'database')).toEqual({ restarted: [] });
   });

@@ -18,8 +18,8 @@ const TASK = 'arn:aws:ecs:eu-west-1:111111111111:task/cs2analytics-prod/feedface
 const VALUES: Record<keyof typeof OPERATOR_OUTPUTS, string> = {
   url: 'https://cs2.example.com',
   cluster: 'cs2analytics-prod',
-  apiTaskDefinitionFamily: 'cs2analytics-prod-api',
-  apiContainer: 'api',
+  migrationTaskDefinitionFamily: 'cs2analytics-prod-migrations',
+  migrationContainer: 'migrations',
   apiSecurityGroup: 'sg-api',
   apiCapacityProvider: 'FARGATE',
   webLogGroup: 'web-logs',
@@ -30,7 +30,7 @@ const VALUES: Record<keyof typeof OPERATOR_OUTPUTS, string> = {
   parserService: 'cs2analytics-prod-parser',
   maintenanceFunction: 'cs2analytics-prod-maintenance',
   privateSubnets: 'subnet-a,subnet-b,subnet-c',
-  serviceTierSecurityGroup: 'sg-tier',
+  migrationClientSecurityGroup: 'sg-migrations',
 };
 const clients = () => ({
   cloudformation: new CloudFormationClient({}),
@@ -63,38 +63,40 @@ beforeEach(() => {
   ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
 });
 
-test("runs the configured command in a task of the API's latest task definition, in its network, and waits for it", async () => {
+test('runs the configured command in a task of the latest migration task definition, in its network, and waits for it', async () => {
   ecs
     .on(DescribeTasksCommand)
     .resolvesOnce({ tasks: [{ lastStatus: 'RUNNING' }] })
-    .resolves({ tasks: [{ lastStatus: 'STOPPED', containers: [{ name: 'api', exitCode: 0 }] }] });
+    .resolves({ tasks: [{ lastStatus: 'STOPPED', containers: [{ name: 'migrations', exitCode: 0 }] }] });
   const result = await runInProcess((argv) => main(argv, clients()), ['--env', 'prod']);
   expect(result).toMatchObject({ status: 0, stderr: '' });
   expect(result.stdout.split('\n').at(-2)).toBe('migrations succeeded (exit code 0)');
   expect(ecs.commandCalls(RunTaskCommand)[0].args[0].input).toMatchObject({
     cluster: 'cs2analytics-prod',
-    taskDefinition: 'cs2analytics-prod-api',
-    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b', 'subnet-c'], securityGroups: ['sg-api', 'sg-tier'] } },
-    overrides: { containerOverrides: [{ name: 'api', command: ['npx', 'prisma', 'migrate', 'deploy'] }] },
+    taskDefinition: 'cs2analytics-prod-migrations',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b', 'subnet-c'], securityGroups: ['sg-migrations'] } },
+    overrides: { containerOverrides: [{ name: 'migrations', command: ['npx', 'prisma', 'migrate', 'deploy'] }] },
   });
   expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(2);
 });
 
 test('a failed migration exits 1 with its exit code and last log lines on stderr', async () => {
-  ecs.on(DescribeTasksCommand).resolves({ tasks: [{ lastStatus: 'STOPPED', containers: [{ name: 'api', exitCode: 3 }] }] });
+  ecs.on(DescribeTasksCommand).resolves({ tasks: [{ lastStatus: 'STOPPED', containers: [{ name: 'migrations', exitCode: 3 }] }] });
   logs.on(GetLogEventsCommand).resolves({ events: [{ message: 'Error: P1001 cannot reach database server' }] });
   const result = await runInProcess((argv) => main(argv, clients()), ['--env=prod']);
   expect(result.status).toBe(1);
-  expect(result.stderr).toBe('api in task feedface failed (exit code 3); its last log lines:\nError: P1001 cannot reach database server\n');
+  expect(result.stderr).toBe(
+    'migrations in task feedface failed (exit code 3); its last log lines:\nError: P1001 cannot reach database server\n',
+  );
 });
 
 test('an environment not deployed, or deployed before these outputs, says so; bad arguments exit 2', async () => {
-  deployed(ALL.filter((key) => key !== 'privateSubnets' && key !== 'apiContainer'));
+  deployed(ALL.filter((key) => key !== 'privateSubnets' && key !== 'migrationContainer'));
   const old = await runInProcess((argv) => main(argv, clients()), ['--env', 'prod']);
   expect(old).toMatchObject({
     status: 1,
     stderr:
-      'no output Cs2Analytics-prod-services ApiContainerName, Cs2Analytics-prod-network PrivateSubnetIds: deploy the environment first\n',
+      'no output Cs2Analytics-prod-services MigrationContainerName, Cs2Analytics-prod-network PrivateSubnetIds: deploy the environment first\n',
   });
   cloudformation
     .on(DescribeStacksCommand)

@@ -233,7 +233,7 @@ describe.each(VARIANTS)('services in %s', (variant) => {
 
   describe('credentials', () => {
     const secrets = resources(template, 'AWS::SecretsManager::Secret');
-    const [connectionId] = Object.keys(secrets).filter((id) => /^ConnectionsSecret/.test(id));
+    const valuesOf = (kind: string) => Object.keys(secrets).find((id) => id.startsWith(`Connections${kind}Values`))!;
     const functions = Object.entries(resources(template, 'AWS::Lambda::Function'));
     const [refreshId, refresh] = functions.find(([id]) => /^ConnectionsRefresh/.test(id))!;
     const secretsOf = (name: string) => Object.fromEntries((container(name).Secrets ?? []).map((s: any) => [s.Name, s.ValueFrom]));
@@ -246,11 +246,33 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       expect(Object.keys(secretsOf('api')).sort()).toEqual(['DATABASE_PASSWORD', 'DATABASE_READ_URL', 'DATABASE_URL', 'DATABASE_USER']);
       expect(Object.keys(secretsOf('parser')).sort()).toEqual(['REDIS_PASSWORD', 'REDIS_URL']);
       expect(container('web').Secrets).toBeUndefined();
-      for (const [name, valueFrom] of [...Object.entries(secretsOf('api')), ...Object.entries(secretsOf('parser'))]) {
-        // Each value is the key of the same name in the connection secret, never the master user's secret.
-        expect(JSON.stringify(valueFrom)).toContain(connectionId);
-        expect(JSON.stringify(valueFrom)).toContain(`:${name}::`);
+      // Each value is the key of the same name in its own kind's secret: the API's execution role can read
+      // no Redis token, the parser's no database password, and neither the master user's.
+      for (const [service, kind] of [
+        ['api', 'Database'],
+        ['parser', 'Redis'],
+      ]) {
+        for (const [name, valueFrom] of Object.entries(secretsOf(service))) {
+          expect(valueFrom).toEqual({ 'Fn::Join': ['', [{ Ref: valuesOf(kind) }, `:${name}::`]] });
+        }
       }
+    });
+
+    test("each execution role reads its own kind's secret and no other; the migration task's reads the migration values", () => {
+      const all = template.toJSON().Resources as Resources;
+      const readsOf = (roleIdPrefix: string) => {
+        const [, role] = Object.entries(all).find(([id, resource]) => id.startsWith(roleIdPrefix) && resource.Type === 'AWS::IAM::Role')!;
+        return (role.Properties.ManagedPolicyArns ?? [])
+          .filter((arn: any) => arn.Ref)
+          .flatMap((arn: { Ref: string }) => all[arn.Ref].Properties.PolicyDocument.Statement as any[])
+          .filter((statement: any) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
+          .flatMap((statement: any) => [statement.Resource].flat());
+      };
+      expect(readsOf('ApiExecutionRole')).toEqual([{ Ref: valuesOf('Database') }]);
+      expect(readsOf('ParserExecutionRole')).toEqual([{ Ref: valuesOf('Redis') }]);
+      expect(readsOf('WebExecutionRole')).toEqual([]);
+      expect(readsOf('MigrationTaskExecutionRole')).toEqual([{ Ref: valuesOf('Migrations') }]);
+      expect(Object.keys(secretsOf('migrations')).sort()).toEqual(['DATABASE_PASSWORD', 'DATABASE_URL', 'DATABASE_USER']);
     });
 
     test('the connection secret is written before any service starts, and again after each rotation', () => {
@@ -320,10 +342,19 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       const statements = (role.Properties.ManagedPolicyArns as { Ref: string }[]).flatMap(
         (arn) => all[arn.Ref].Properties.PolicyDocument.Statement as any[],
       );
-      const update = statements.find((statement) => [statement.Action].flat().includes('ecs:UpdateService'));
-      expect(JSON.stringify(update.Resource)).toContain(`service/cs2analytics-${variant}/cs2analytics-${variant}-api`);
-      expect(JSON.stringify(update.Resource)).toContain(`service/cs2analytics-${variant}/cs2analytics-${variant}-parser`);
-      expect(JSON.stringify(update.Resource)).not.toContain('*');
+      // One statement per service: a restart names no task definition, or only the service's own family.
+      const updates = statements.filter((statement) => [statement.Action].flat().includes('ecs:UpdateService'));
+      expect(updates).toHaveLength(2);
+      for (const [update, name] of [
+        [updates[0], 'api'],
+        [updates[1], 'parser'],
+      ]) {
+        expect(JSON.stringify(update.Resource)).toContain(`service/cs2analytics-${variant}/cs2analytics-${variant}-${name}"`);
+        expect(JSON.stringify(update.Resource)).not.toContain('*');
+        expect(JSON.stringify(update.Condition.ArnLikeIfExists['ecs:task-definition'])).toContain(
+          `:task-definition/cs2analytics-${variant}-${name}:*`,
+        );
+      }
       const read = statements.filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'));
       expect(JSON.stringify(read)).not.toMatch(/DatabaseClusterSecret|DatabasePrimarySecret|\*/);
     });
@@ -453,13 +484,13 @@ describe.each(VARIANTS)('services in %s', (variant) => {
         .sort();
     expect(ours(template.toJSON().Outputs)).toEqual([
       'ApiCapacityProvider',
-      'ApiContainerName',
       'ApiLogGroupName',
       'ApiSecurityGroupId',
       'ApiServiceName',
-      'ApiTaskDefinitionFamily',
       'ClusterName',
       'ConnectionRefreshFunctionName',
+      'MigrationContainerName',
+      'MigrationTaskDefinitionFamily',
       'ParserLogGroupName',
       'ParserServiceName',
       'Url',
@@ -467,8 +498,8 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       'WebServiceName',
     ]);
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(outputs.ApiTaskDefinitionFamily.Value).toBe(`cs2analytics-${variant}-api`);
-    expect(outputs.ApiContainerName.Value).toBe('api');
+    expect(outputs.MigrationTaskDefinitionFamily.Value).toBe(`cs2analytics-${variant}-migrations`);
+    expect(outputs.MigrationContainerName.Value).toBe('migrations');
     expect(outputs.ApiCapacityProvider.Value).toBe(config.services.api.spot ? 'FARGATE_SPOT' : 'FARGATE');
     expect(Object.keys(templateOf(variant, 'Network').toJSON().Outputs ?? {}).filter((name) => !name.startsWith('PublishOutput'))).toEqual([
       'PrivateSubnetIds',

@@ -14,6 +14,8 @@ import { connectionValuesChangedStage, REFRESH_ENVIRONMENT as REFRESH } from '..
  */
 
 export type CredentialKind = 'database' | 'redis';
+/** The kinds of client, each with a secret of its own values (lib/constructs/connection-secret.ts). */
+export type ClientKind = CredentialKind | 'migrations';
 
 export interface RefreshEnvironment {
   readonly connectionSecretArn: string;
@@ -30,6 +32,9 @@ export interface RefreshEnvironment {
   readonly cluster: string;
   /** The services that use each kind of credential. */
   readonly services: Readonly<Record<CredentialKind, readonly string[]>>;
+  /** The secret each kind of client reads its values from. */
+  readonly valuesSecretArns: Readonly<Record<ClientKind, string>>;
+  readonly migrationLoginSecretArn: string;
 }
 
 export interface RefreshDependencies {
@@ -65,20 +70,49 @@ export function readRefreshEnvironment(variables: NodeJS.ProcessEnv): RefreshEnv
     replicationGroupId: required(REFRESH.replicationGroupId),
     cluster: required(REFRESH.cluster),
     services: JSON.parse(required(REFRESH.services)),
+    valuesSecretArns: JSON.parse(required(REFRESH.valuesSecretArns)),
+    migrationLoginSecretArn: required(REFRESH.migrationLoginSecretArn),
   };
 }
 
-/** The connection values, under the names the apps read; credentials URL-encoded inside the URLs. */
-export function connectionValues(env: RefreshEnvironment, user: string, password: string, token: string): Record<string, string> {
-  const credentials = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+interface Login {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** A login's URL through the proxy (or the readers); credentials URL-encoded inside. */
+function databaseUrl(env: RefreshEnvironment, login: Login, host: string, port: number): string {
+  const credentials = `${encodeURIComponent(login.username)}:${encodeURIComponent(login.password)}`;
+  return `postgresql://${credentials}@${host}:${port}/${env.databaseName}?sslmode=require`;
+}
+
+/**
+ * The connection values of every kind of client, under the names the apps read: the record of them
+ * all (`MIGRATION_*` for the migration login's, which the migration task reads as `DATABASE_*`).
+ */
+export function connectionValues(env: RefreshEnvironment, app: Login, token: string, migration: Login): Record<string, string> {
   return {
-    DATABASE_URL: `postgresql://${credentials}@${env.proxyHost}:${env.proxyPort}/${env.databaseName}?sslmode=require`,
-    DATABASE_READ_URL: `postgresql://${credentials}@${env.readerHost}:${env.readerPort}/${env.databaseName}?sslmode=require`,
-    DATABASE_USER: user,
-    DATABASE_PASSWORD: password,
+    DATABASE_URL: databaseUrl(env, app, env.proxyHost, env.proxyPort),
+    DATABASE_READ_URL: databaseUrl(env, app, env.readerHost, env.readerPort),
+    DATABASE_USER: app.username,
+    DATABASE_PASSWORD: app.password,
     REDIS_URL: `rediss://:${encodeURIComponent(token)}@${env.redisHost}:${env.redisPort}/0`,
     REDIS_PASSWORD: token,
+    MIGRATION_DATABASE_URL: databaseUrl(env, migration, env.proxyHost, env.proxyPort),
+    MIGRATION_DATABASE_USER: migration.username,
+    MIGRATION_DATABASE_PASSWORD: migration.password,
   };
+}
+
+/** What each kind of client reads, taken from the record of them all. */
+export function valuesOf(kind: ClientKind, all: Record<string, string>): Record<string, string> {
+  const keys: Record<ClientKind, readonly string[]> = {
+    database: ['DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'],
+    redis: ['REDIS_URL', 'REDIS_PASSWORD'],
+    migrations: ['DATABASE_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'],
+  };
+  const prefix = kind === 'migrations' ? 'MIGRATION_' : '';
+  return Object.fromEntries(keys[kind].map((key) => [key, all[`${prefix}${key}`]]));
 }
 
 /** Which credential an ARN or name from an event is, if either. */
@@ -90,11 +124,12 @@ export function kindOf(env: RefreshEnvironment, secret: string): CredentialKind 
   return undefined;
 }
 
-/** The keys of the connection values that carry each kind of credential. */
+/** The keys of the record that carry each kind of credential (the migration login's restarts nothing). */
 const KEYS_OF: Readonly<Record<CredentialKind, readonly string[]>> = {
   database: ['DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'],
   redis: ['REDIS_URL', 'REDIS_PASSWORD'],
 };
+const CLIENT_KINDS: readonly ClientKind[] = ['database', 'redis', 'migrations'];
 
 /** The connection values the current credentials make. */
 async function currentValues(deps: RefreshDependencies): Promise<Record<string, string>> {
@@ -104,7 +139,23 @@ async function currentValues(deps: RefreshDependencies): Promise<Record<string, 
   const login = await secretJson<{ username: string; password: string }>(secrets, app.logins[app.username]);
   if (login.username !== app.username || !login.password) throw new Error(`the secret of ${app.username} holds no password for it`);
   const { token } = await secretJson<{ token: string }>(secrets, env.redisSecretArn);
-  return connectionValues(env, app.username, login.password, token);
+  const migration = await secretJson<{ username: string; password: string }>(secrets, env.migrationLoginSecretArn);
+  if (!migration.username || !migration.password) throw new Error('the migration login secret holds no username and password');
+  return connectionValues(env, { username: app.username, password: login.password }, token, migration);
+}
+
+/**
+ * Writes each kind of client's secret whose values differ from the record's: before the record, so
+ * that once the record (and a kind's label) moves, the clients' secrets hold what it says.
+ */
+async function writeClientSecrets(deps: RefreshDependencies, next: Record<string, string>): Promise<void> {
+  for (const kind of CLIENT_KINDS) {
+    const secretId = deps.env.valuesSecretArns[kind];
+    const wanted = valuesOf(kind, next);
+    const current = await secretJson<Record<string, string>>(deps.secrets, secretId).catch(() => ({}) as Record<string, string>);
+    if (JSON.stringify(current) === JSON.stringify(wanted)) continue;
+    await deps.secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(wanted) }));
+  }
 }
 
 /**
@@ -124,8 +175,10 @@ export async function writeConnectionSecret(deps: RefreshDependencies): Promise<
     // least as new as those read before it, so this one's view is never older than what it compares with.
     const current = await secretJson<Record<string, string>>(secrets, env.connectionSecretArn).catch(() => ({}) as Record<string, string>);
     const next = await currentValues(deps);
+    await writeClientSecrets(deps, next);
     const differing = (Object.keys(KEYS_OF) as CredentialKind[]).filter((kind) => KEYS_OF[kind].some((key) => current[key] !== next[key]));
-    if (differing.length === 0) return [...changed];
+    const recordDiffers = Object.keys(next).some((key) => current[key] !== next[key]);
+    if (!recordDiffers) return [...changed];
     await secrets.send(
       new PutSecretValueCommand({
         SecretId: env.connectionSecretArn,

@@ -49,6 +49,16 @@ export function connectionSecretName(envName: string): string {
   return `cs2analytics/${envName}/services/connections`;
 }
 
+/** The task definition family of the schema migrations (the API's image, the migration login). */
+export function migrationTaskFamily(envName: string): string {
+  return `cs2analytics-${envName}-migrations`;
+}
+
+/** The connection values one kind of client gets (ECS reads a whole secret: one per kind, so each reads only its own). */
+export function connectionValuesSecretName(envName: string, kind: 'database' | 'redis' | 'migrations'): string {
+  return `cs2analytics/${envName}/services/connections/${kind}`;
+}
+
 /**
  * Each service's part in Service Connect: the API calls the parser by name (http://parser:8001); web
  * calls nothing inside (the browser reaches the API through the load balancer), so it has no proxy.
@@ -78,8 +88,8 @@ export function stackName(envName: string, id: StackId): string {
 export const OPERATOR_OUTPUTS = {
   url: { stack: 'Services', name: 'Url' },
   cluster: { stack: 'Services', name: 'ClusterName' },
-  apiTaskDefinitionFamily: { stack: 'Services', name: 'ApiTaskDefinitionFamily' },
-  apiContainer: { stack: 'Services', name: 'ApiContainerName' },
+  migrationTaskDefinitionFamily: { stack: 'Services', name: 'MigrationTaskDefinitionFamily' },
+  migrationContainer: { stack: 'Services', name: 'MigrationContainerName' },
   apiSecurityGroup: { stack: 'Services', name: 'ApiSecurityGroupId' },
   apiCapacityProvider: { stack: 'Services', name: 'ApiCapacityProvider' },
   webLogGroup: { stack: 'Services', name: 'WebLogGroupName' },
@@ -90,7 +100,7 @@ export const OPERATOR_OUTPUTS = {
   parserService: { stack: 'Services', name: 'ParserServiceName' },
   maintenanceFunction: { stack: 'Maintenance', name: 'PartitionMaintenanceFunctionName' },
   privateSubnets: { stack: 'Network', name: 'PrivateSubnetIds' },
-  serviceTierSecurityGroup: { stack: 'Data', name: 'ServiceTierSecurityGroupId' },
+  migrationClientSecurityGroup: { stack: 'Data', name: 'MigrationClientSecurityGroupId' },
 } as const satisfies Record<string, { readonly stack: StackId; readonly name: string }>;
 
 /** The maintenance stack's output naming the partition-maintenance function. */

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -8,20 +8,25 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import { connectionSecretName } from '../config/names';
+import { connectionSecretName, connectionValuesSecretName } from '../config/names';
 import { VpcFunction } from './vpc-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import { REFRESH_ENVIRONMENT as REFRESH } from '../contract';
 
-/** The keys of the connection secret, which the services get as ECS secrets under these names. */
-export const CONNECTION_KEYS = [
-  'DATABASE_URL',
-  'DATABASE_READ_URL',
-  'DATABASE_USER',
-  'DATABASE_PASSWORD',
-  'REDIS_URL',
-  'REDIS_PASSWORD',
-] as const;
+/**
+ * The secrets the clients read, one per kind of client, and the keys each holds (the names the
+ * original apps read). ECS reads a whole secret for any key of it: a client that gets one kind's
+ * secret can read nothing of another's.
+ */
+export const CONNECTION_VALUES = {
+  /** The app's runtime login, through the proxy (and the readers). */
+  database: ['DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'],
+  /** The Redis token. */
+  redis: ['REDIS_URL', 'REDIS_PASSWORD'],
+  /** The migration login, through the proxy's read/write endpoint. */
+  migrations: ['DATABASE_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'],
+} as const;
+export type ConnectionKind = keyof typeof CONNECTION_VALUES;
 
 export interface ConnectionSecretProps {
   readonly envName: string;
@@ -29,6 +34,8 @@ export interface ConnectionSecretProps {
   readonly appSecret: secretsmanager.ISecret;
   /** Each app login's own secret. */
   readonly loginSecrets: readonly secretsmanager.ISecret[];
+  /** The migration login's own secret. */
+  readonly migrationLoginSecret: secretsmanager.ISecret;
   readonly redisTokenSecret: secretsmanager.ISecret;
   readonly dataKey: kms.IKey;
   readonly database: {
@@ -64,14 +71,19 @@ export interface ConnectionSecretProps {
 }
 
 /**
- * The services' connection values with the credentials inside (DATABASE_URL, DATABASE_READ_URL,
- * REDIS_URL, ... under the names the original apps read, so unmodified images work), in one secret
- * the services get as ECS secrets. A function (lambda/credential-refresh) writes it at every
- * deployment, before the services start, and again after every rotation of the database or Redis
- * credentials, then restarts exactly the services that use what changed.
+ * The clients' connection values with the credentials inside (DATABASE_URL, DATABASE_READ_URL,
+ * REDIS_URL, ... under the names the original apps read, so unmodified images work), one secret per
+ * kind of client (`values`), which the tasks get as ECS secrets; and one record of them all
+ * (`secret`), whose staging labels say when each kind last changed. A function
+ * (lambda/credential-refresh) writes them at every deployment, before the services start, and again
+ * after every rotation of the database or Redis credentials, then restarts exactly the services that
+ * use what changed.
  */
 export class ConnectionSecret extends Construct {
+  /** The record of every value, read by the refresh and (its labels only) by the rotations: no task reads it. */
   readonly secret: secretsmanager.Secret;
+  /** What each kind of client reads. */
+  readonly values: Readonly<Record<ConnectionKind, secretsmanager.Secret>>;
   /** Written: the services must start after this. */
   readonly written: CustomResource;
   /** Writes the secret and restarts the services (its errors are alarmed). */
@@ -93,13 +105,27 @@ export class ConnectionSecret extends Construct {
       generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'unwritten' },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
-      acknowledge(
-        this.secret,
-        rule,
-        'Derived, never rotated by itself: rewritten from the database and Redis credentials after each of their rotations ' +
-          '(which have their own schedules) and at every deployment',
-      );
+    this.values = Object.fromEntries(
+      (Object.keys(CONNECTION_VALUES) as ConnectionKind[]).map((kind) => [
+        kind,
+        new secretsmanager.Secret(this, `${kind[0].toUpperCase()}${kind.slice(1)}Values`, {
+          secretName: connectionValuesSecretName(props.envName, kind),
+          description: `CS2 Analytics ${props.envName}: the ${kind} connection values (${CONNECTION_VALUES[kind].join(', ')})`,
+          encryptionKey: props.key,
+          generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'unwritten' },
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      ]),
+    ) as Record<ConnectionKind, secretsmanager.Secret>;
+    for (const derived of [this.secret, ...Object.values(this.values)]) {
+      for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+        acknowledge(
+          derived,
+          rule,
+          'Derived, never rotated by itself: rewritten from the database and Redis credentials after each of their rotations ' +
+            '(which have their own schedules) and at every deployment',
+        );
+      }
     }
 
     const deadLetters = (this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
@@ -113,6 +139,13 @@ export class ConnectionSecret extends Construct {
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: ['*'],
+        // Only through queues of this account (SQS names the queue in the encryption context of every
+        // call it makes for a message): another account's EventBridge cannot use this key.
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:sqs:arn': stack.formatArn({ service: 'sqs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }),
+          },
+        },
       }),
     );
 
@@ -130,6 +163,10 @@ export class ConnectionSecret extends Construct {
       [REFRESH.replicationGroupId]: props.redis.replicationGroupId,
       [REFRESH.cluster]: props.cluster,
       [REFRESH.services]: JSON.stringify(props.services),
+      [REFRESH.valuesSecretArns]: stack.toJsonString(
+        Object.fromEntries(Object.entries(this.values).map(([kind, secret]) => [kind, secret.secretArn])),
+      ),
+      [REFRESH.migrationLoginSecretArn]: props.migrationLoginSecret.secretArn,
     };
     const refresh = (this.refreshFunction = new VpcFunction(this, 'Refresh', {
       envName: props.envName,
@@ -155,6 +192,7 @@ export class ConnectionSecret extends Construct {
           props.appSecret.secretArn,
           props.redisTokenSecret.secretArn,
           ...props.loginSecrets.map((loginSecret) => loginSecret.secretArn),
+          props.migrationLoginSecret.secretArn,
         ],
       }),
     );
@@ -173,16 +211,39 @@ export class ConnectionSecret extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        resources: Object.values(this.values).map((secret) => secret.secretArn),
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.key.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
       }),
     );
-    // By name: the services are created after the secret is written.
-    const serviceArns = [...new Set([...props.services.database, ...props.services.redis])].map((service) =>
+    // By name: the services are created after the secret is written. A restart is an UpdateService
+    // that names no task definition; one that does may name only the service's own family (a service's
+    // task definition family is its name), so the refresh cannot swap in another image or role.
+    // ECS has no condition key for the desired count (service authorization reference).
+    const services = [...new Set([...props.services.database, ...props.services.redis])];
+    const serviceArns = services.map((service) =>
       stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${props.cluster}/${service}` }),
     );
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService', 'ecs:DescribeServices'], resources: serviceArns }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: serviceArns }));
+    services.forEach((service, index) =>
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ecs:UpdateService'],
+          resources: [serviceArns[index]],
+          conditions: {
+            ArnLikeIfExists: {
+              'ecs:task-definition': stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${service}:*` }),
+            },
+          },
+        }),
+      ),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'],

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,7 +15,10 @@ import * as path from 'path';
 import { acknowledge } from '../compliance/acknowledge';
 import type { ArchivalSettings, MaintenanceSettings } from '../config/schema';
 import { bundledLambdaCode } from './bundled-lambda-code';
-import { APP_OWNER_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres-database';
+import { APP_OWNER_ROLE, APP_RUNTIME_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres-database';
+
+/** Connections the migration login may hold at once: one migration run, and an operator's session beside it. */
+const MIGRATION_CONNECTION_LIMIT = 5;
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
 import { deadLetterQueue } from './dead-letter-queue';
@@ -66,6 +69,11 @@ export class PartitionMaintenanceJob extends Construct {
   constructor(scope: Construct, id: string, props: PartitionMaintenanceJobProps) {
     super(scope, id);
     const { envName, settings, archival, database } = props;
+    // The app's roles are set up when the database has its logins: two runtime logins and the migrations'.
+    const migrationLogin = database.migrationLogin && {
+      username: database.migrationLogin.username,
+      secretArn: database.migrationLogin.secret.secretArn,
+    };
     this.envName = envName;
     const stack = Stack.of(this);
 
@@ -98,7 +106,11 @@ export class PartitionMaintenanceJob extends Construct {
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue'],
           // The master secret it connects with; each app login's secret, whose password it sets at deploy.
-          resources: [database.secret.secretArn, ...Object.values(database.loginSecrets).map((loginSecret) => loginSecret.secretArn)],
+          resources: [
+            database.secret.secretArn,
+            ...Object.values(database.loginSecrets).map((loginSecret) => loginSecret.secretArn),
+            ...(migrationLogin ? [migrationLogin.secretArn] : []),
+          ],
         }),
         // After a restore to a point in time: the master secret's older versions (lambda/shared/master-login.ts).
         new iam.PolicyStatement({ actions: ['secretsmanager:ListSecretVersionIds'], resources: [database.secret.secretArn] }),
@@ -158,14 +170,16 @@ export class PartitionMaintenanceJob extends Construct {
         [ENV.databaseName]: DATABASE_NAME,
         [ENV.databaseSecretArn]: database.secret.secretArn,
         // The app's database roles, set up at every deployment (sql/002_app_roles.sql).
-        ...(Object.keys(database.loginSecrets).length
+        ...(migrationLogin
           ? {
               [ENV.appRoles]: Stack.of(this).toJsonString({
                 owner: APP_OWNER_ROLE,
+                runtimeRole: APP_RUNTIME_ROLE,
                 logins: Object.entries(database.loginSecrets).map(([username, loginSecret]) => ({
                   username,
                   secretArn: loginSecret.secretArn,
                 })),
+                migrationLogin: { ...migrationLogin, connectionLimit: MIGRATION_CONNECTION_LIMIT },
                 connectionLimit: props.appConnectionLimit,
               }),
             }
@@ -203,13 +217,20 @@ export class PartitionMaintenanceJob extends Construct {
     );
 
     // Invocations EventBridge gives up on land in the same encrypted queue: EventBridge must be able
-    // to use its key (its KMS calls carry no source account to condition on).
+    // to use its key, for queues of this account only.
     props.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEventBridgeDeadLetters',
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: ['*'],
+        // Only through queues of this account (SQS names the queue in the encryption context of every
+        // call it makes for a message): another account's EventBridge cannot use this key.
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:sqs:arn': stack.formatArn({ service: 'sqs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }),
+          },
+        },
       }),
     );
     new events.Rule(this, 'DailySchedule', {
@@ -233,10 +254,15 @@ export class PartitionMaintenanceJob extends Construct {
         Tables: JSON.stringify(tables),
         AppRoles: JSON.stringify({
           owner: APP_OWNER_ROLE,
+          runtimeRole: APP_RUNTIME_ROLE,
           logins: Object.keys(database.loginSecrets),
+          migrationLogin: migrationLogin?.username,
           connectionLimit: props.appConnectionLimit,
         }),
-        LoginSecrets: Object.values(database.loginSecrets).map((loginSecret) => loginSecret.secretArn),
+        LoginSecrets: [
+          ...Object.values(database.loginSecrets).map((loginSecret) => loginSecret.secretArn),
+          ...(migrationLogin ? [migrationLogin.secretArn] : []),
+        ],
         DatabaseEngine: database.engine,
         DatabaseIdentifier: database.identifier,
       },

@@ -25,6 +25,10 @@ export { DATABASE_NAME, DATABASE_PORT, MASTER_USERNAME, PROXY_PORT } from './pos
 export const APP_OWNER_ROLE = 'cs2_owner';
 /** The app's two logins: one in use, the other next to get a new password (credential rotation). */
 export const APP_LOGINS = ['cs2app', 'cs2app_clone'] as const;
+/** The NOLOGIN role that gives the app's logins the rights to serve requests, and no more (sql/005). */
+export const APP_RUNTIME_ROLE = 'cs2_runtime';
+/** The login the deploy-time migrations use: it acts as the owner role. */
+export const MIGRATION_LOGIN = 'cs2_migrator';
 
 export interface PostgresDatabaseProps {
   /** Used in identifiers (`cs2analytics-<name>`) and DNS names. */
@@ -53,6 +57,11 @@ export interface PostgresDatabaseProps {
    */
   readonly appLogins?: readonly string[];
   /**
+   * The login schema migrations use, with a secret of its own that RDS Proxy knows it by.
+   * @default - no migration login
+   */
+  readonly migrationLogin?: string;
+  /**
    * Deletion protection, snapshot-on-delete and retained secret and logs. Only a throw-away
    * environment turns it off.
    * @default true
@@ -80,6 +89,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   readonly secret: secretsmanager.ISecret;
   /** The secret of each app login (JSON: username, password), which RDS Proxy authenticates it with. */
   readonly loginSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
+  /** The migration login and its secret (JSON: username, password), when there is one. */
+  readonly migrationLogin?: { readonly username: string; readonly secret: secretsmanager.ISecret };
   readonly proxy: rds.DatabaseProxy;
   /** Read/write endpoint for the application: the proxy. */
   readonly writerEndpoint: string;
@@ -149,16 +160,17 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     if (new Set(props.availabilityZones).size !== props.availabilityZones.length) {
       throw new Error(`PostgresDatabase: availabilityZones lists a zone twice (${props.availabilityZones.join(', ')})`);
     }
-    for (const login of props.appLogins ?? []) {
+    const logins = [...(props.appLogins ?? []), ...(props.migrationLogin ? [props.migrationLogin] : [])];
+    for (const login of logins) {
       // A PostgreSQL role name the SQL and the secrets can use unquoted, and not the master user's.
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(login) || login === MASTER_USERNAME) {
         throw new Error(
-          `PostgresDatabase: appLogins has '${login}', which is not a lower-case PostgreSQL role name other than ${MASTER_USERNAME}`,
+          `PostgresDatabase: '${login}' (appLogins or migrationLogin) is not a lower-case PostgreSQL role name other than ${MASTER_USERNAME}`,
         );
       }
     }
-    if (props.appLogins && new Set(props.appLogins).size !== props.appLogins.length) {
-      throw new Error(`PostgresDatabase: appLogins lists a login twice (${props.appLogins.join(', ')})`);
+    if (new Set(logins).size !== logins.length) {
+      throw new Error(`PostgresDatabase: appLogins and migrationLogin name a login twice (${logins.join(', ')})`);
     }
   }
 
@@ -297,44 +309,63 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       securityGroups: [proxySecurityGroup],
       defaultPort: ec2.Port.tcp(PROXY_PORT),
     });
-    // Each app login has its own secret: RDS Proxy authenticates a user only through a secret
-    // registered for it (and does not support the alternating-users rotation strategy), so both
-    // logins are registered, and the one not in use can get a new password while the other works.
+    // Each login has its own secret: RDS Proxy authenticates a user only through a secret registered
+    // for it (and does not support the alternating-users rotation strategy), so both app logins are
+    // registered, and the one not in use can get a new password while the other works.
+    const loginSecret = (login: string, description: string) =>
+      new secretsmanager.Secret(
+        this,
+        `LoginSecret${login.replace(/(^|_)(\w)/g, (_match, _separator, letter: string) => letter.toUpperCase())}`,
+        {
+          secretName: `cs2analytics/${envName}/database/${login}`,
+          description,
+          encryptionKey: props.encryptionKey,
+          generateSecretString: {
+            secretStringTemplate: JSON.stringify({ username: login }),
+            generateStringKey: 'password',
+            passwordLength: 32,
+            excludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
+          },
+          removalPolicy: logRemovalPolicy,
+        },
+      );
     this.loginSecrets = Object.fromEntries(
       (props.appLogins ?? []).map((login) => [
         login,
-        new secretsmanager.Secret(
-          this,
-          `LoginSecret${login.replace(/(^|_)(\w)/g, (_match, _separator, letter: string) => letter.toUpperCase())}`,
-          {
-            secretName: `cs2analytics/${envName}/database/${login}`,
-            description: `PostgreSQL ${envName}: the app login ${login} (RDS Proxy authenticates it with this secret)`,
-            encryptionKey: props.encryptionKey,
-            generateSecretString: {
-              secretStringTemplate: JSON.stringify({ username: login }),
-              generateStringKey: 'password',
-              passwordLength: 32,
-              excludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
-            },
-            removalPolicy: logRemovalPolicy,
-          },
-        ),
+        loginSecret(login, `PostgreSQL ${envName}: the app login ${login} (RDS Proxy authenticates it with this secret)`),
       ]),
     );
-    for (const [login, loginSecret] of Object.entries(this.loginSecrets)) {
+    for (const [login, secret] of Object.entries(this.loginSecrets)) {
       for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
         acknowledge(
-          loginSecret,
+          secret,
           rule,
           `Rotated with the app's credentials secret: each rotation gives a new password to the login not in use (${login} ` +
             'every other time) and writes it here; a schedule of its own would change the password of the login in use',
         );
       }
     }
-    // The app's logins, each by its own secret; and the master user, whose secret the services never
-    // get: operators connect through the proxy as before, and API tasks of a release that logged in
-    // as the master user keep working until the services stack replaces them (no outage on upgrade).
-    const proxySecrets = [...Object.values(this.loginSecrets), this.secret];
+    if (props.migrationLogin) {
+      const secret = loginSecret(
+        props.migrationLogin,
+        `PostgreSQL ${envName}: the schema migrations' login ${props.migrationLogin} (RDS Proxy authenticates it with this secret)`,
+      );
+      this.migrationLogin = { username: props.migrationLogin, secret };
+      for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+        acknowledge(
+          secret,
+          rule,
+          'Used only while a deploy (or npm run migrate) runs the one-off migration task, which alone can read it; the proxy ' +
+            "accepts it only from that task's security group. Changing it is a put-secret-value and a deploy (docs/security.md); " +
+            'an automatic rotation would need a second migration login to alternate with',
+        );
+      }
+    }
+    // The logins the proxy accepts: the app's and the migrations'. Not the master user: it is for the
+    // maintenance function and credential rotation, which connect to the writer directly, and for
+    // operators (docs/security.md); the service tier never reaches the writer itself.
+    const proxySecrets = [...Object.values(this.loginSecrets), ...(this.migrationLogin ? [this.migrationLogin.secret] : [])];
+    if (proxySecrets.length === 0) proxySecrets.push(this.secret);
     const proxyRole = new ServiceRole(this, 'ProxyRole', {
       assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
       description: `RDS Proxy ${envName}: reads the database credentials`,

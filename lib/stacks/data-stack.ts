@@ -11,7 +11,7 @@ import { DemoFileSystem } from '../constructs/demo-file-system';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { PartitionArchiveBucket } from '../constructs/partition-archive-bucket';
 import { AppCredentials } from '../constructs/app-credentials';
-import { APP_LOGINS, PostgresDatabase } from '../constructs/postgres-database';
+import { APP_LOGINS, MIGRATION_LOGIN, PostgresDatabase } from '../constructs/postgres-database';
 import { RedisTokenRotation } from '../constructs/redis-token-rotation';
 import { RedisJobQueue } from '../constructs/redis-job-queue';
 import type { NetworkStack } from './network-stack';
@@ -27,7 +27,8 @@ export interface DataStackProps extends StackProps {
  * Everything that holds the platform's data, in the isolated subnets: PostgreSQL behind RDS Proxy,
  * the Redis job queue, the demo-files file system, the key that encrypts them and their secrets.
  *
- * It also owns the security groups of its clients (`serviceTier`, `maintenance`), so that the
+ * It also owns the security groups of its clients (one per service, the migrations, the maintenance
+ * function, the credential functions), each reaching only what that client uses, so that the
  * stateless stacks attach them to their tasks and functions and this stack never depends on them.
  */
 export class DataStack extends Stack {
@@ -37,8 +38,12 @@ export class DataStack extends Stack {
   readonly demoFiles: DemoFileSystem;
   /** Where the maintenance job archives retired partitions (the database writes it directly). */
   readonly archiveBucket: s3.IBucket;
-  /** For the API and parser tasks: reaches the proxy, Redis and the demo files. */
-  readonly serviceTierSecurityGroup: ec2.ISecurityGroup;
+  /** For the API tasks: the proxy (and the read replicas in instance mode) and the demo files. */
+  readonly apiClientSecurityGroup: ec2.ISecurityGroup;
+  /** For the parser tasks: Redis and the demo files. */
+  readonly parserClientSecurityGroup: ec2.ISecurityGroup;
+  /** For the one-off migration task: the proxy's read/write endpoint. */
+  readonly migrationClientSecurityGroup: ec2.ISecurityGroup;
   /** For the partition-maintenance job: reaches the database writer directly. */
   readonly maintenanceSecurityGroup: ec2.ISecurityGroup;
   /** For the rotation of the app's database credentials: the writer and the proxy. */
@@ -63,7 +68,20 @@ export class DataStack extends Stack {
       removalPolicy: retainOrDestroy(retainData),
     }).key;
 
-    this.serviceTierSecurityGroup = new ec2.SecurityGroup(this, 'ServiceTierSecurityGroup', {
+    const clientGroup = (id: string, description: string) =>
+      new ec2.SecurityGroup(this, id, {
+        vpc: network.vpc,
+        description: `CS2 Analytics ${envName}: ${description}`,
+        allowAllOutbound: true,
+      });
+    this.apiClientSecurityGroup = clientGroup('ApiClientSecurityGroup', 'API tasks (the proxy, the demo files)');
+    this.parserClientSecurityGroup = clientGroup('ParserClientSecurityGroup', 'parser tasks (Redis, the demo files)');
+    this.migrationClientSecurityGroup = clientGroup('MigrationClientSecurityGroup', 'the migration task (the proxy)');
+    // The group API and parser tasks shared before each had its own. Kept, with its rules, for one
+    // release: the tasks running at the upgrade still use it until the services stack replaces them
+    // (deployed after this one), and a group still attached cannot be deleted. Nothing attaches it any
+    // more; the next release deletes it (docs/security.md, upgrade).
+    const retiredServiceTier = new ec2.SecurityGroup(this, 'ServiceTierSecurityGroup', {
       vpc: network.vpc,
       description: `CS2 Analytics ${envName}: API and parser tasks (clients of the data tier)`,
       allowAllOutbound: true,
@@ -97,8 +115,11 @@ export class DataStack extends Stack {
       encryptionKey: this.encryptionKey,
       logsKey: this.encryptionKey,
       appLogins: APP_LOGINS,
+      migrationLogin: MIGRATION_LOGIN,
     });
-    this.database.allowApplicationFrom(this.serviceTierSecurityGroup, 'Service tier to the proxy');
+    this.database.allowApplicationFrom(this.apiClientSecurityGroup, 'API to the proxy');
+    this.database.allowProxyFrom(this.migrationClientSecurityGroup, 'Migrations to the proxy');
+    this.database.allowApplicationFrom(retiredServiceTier, 'Service tier to the proxy');
     this.database.allowDirectFrom(this.maintenanceSecurityGroup, 'Partition maintenance to the writer');
     this.database.allowDirectFrom(this.databaseCredentialsSecurityGroup, 'Credential rotation to the writer');
     this.database.allowProxyFrom(this.databaseCredentialsSecurityGroup, 'Credential rotation to the proxy');
@@ -109,7 +130,8 @@ export class DataStack extends Stack {
       encryptionKey: this.encryptionKey,
       logsKey: this.encryptionKey,
     });
-    this.jobQueue.connections.allowDefaultPortFrom(this.serviceTierSecurityGroup, 'Service tier to Redis');
+    this.jobQueue.connections.allowDefaultPortFrom(this.parserClientSecurityGroup, 'Parser to Redis');
+    this.jobQueue.connections.allowDefaultPortFrom(retiredServiceTier, 'Service tier to Redis');
     this.jobQueue.connections.allowDefaultPortFrom(this.redisCredentialsSecurityGroup, 'Token rotation and refresh to Redis');
 
     const credentialFunctions = {
@@ -139,7 +161,9 @@ export class DataStack extends Stack {
       settings: config.fileSystem,
       encryptionKey: this.encryptionKey,
     });
-    this.demoFiles.connections.allowDefaultPortFrom(this.serviceTierSecurityGroup, 'Service tier to the demo files');
+    this.demoFiles.connections.allowDefaultPortFrom(this.apiClientSecurityGroup, 'API to the demo files');
+    this.demoFiles.connections.allowDefaultPortFrom(this.parserClientSecurityGroup, 'Parser to the demo files');
+    this.demoFiles.connections.allowDefaultPortFrom(retiredServiceTier, 'Service tier to the demo files');
 
     new DataBackupPlan(this, 'Backup', {
       envName,
@@ -159,9 +183,9 @@ export class DataStack extends Stack {
     output('PartitionArchiveBucketName', this.archiveBucket.bucketName, 'S3 bucket of the archived monthly partitions');
     output('DemoFilesAccessPointId', this.demoFiles.accessPoint.accessPointId, 'EFS access point the containers mount');
     output(
-      OPERATOR_OUTPUTS.serviceTierSecurityGroup.name,
-      this.serviceTierSecurityGroup.securityGroupId,
-      'The security group of the API and parser tasks that reaches the proxy, Redis and EFS (npm run migrate, aws ecs run-task)',
+      OPERATOR_OUTPUTS.migrationClientSecurityGroup.name,
+      this.migrationClientSecurityGroup.securityGroupId,
+      'The security group of the migration task, which reaches the proxy (npm run migrate, aws ecs run-task)',
     );
   }
 }

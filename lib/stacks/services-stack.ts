@@ -1,6 +1,7 @@
 import { CfnOutput, CustomResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
@@ -9,8 +10,16 @@ import type { EnvironmentConfig } from '../config/schema';
 import { DATABASE_NAME } from '../constructs/postgres-database';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { DEMO_FILES_MOUNT_PATH, FargateAppService, SCRATCH_PATH, type FargateAppServiceProps } from '../constructs/fargate-app-service';
-import { CONNECTION_KEYS, ConnectionSecret } from '../constructs/connection-secret';
-import { clusterName as clusterNameOf, ecsServiceName, SERVICE_CONNECT, OPERATOR_OUTPUTS, SERVICES_USING } from '../config/names';
+import { CONNECTION_VALUES, ConnectionSecret, type ConnectionKind } from '../constructs/connection-secret';
+import { OneOffTaskDefinition } from '../constructs/one-off-task-definition';
+import {
+  clusterName as clusterNameOf,
+  ecsServiceName,
+  migrationTaskFamily,
+  SERVICE_CONNECT,
+  OPERATOR_OUTPUTS,
+  SERVICES_USING,
+} from '../config/names';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
 import { RotationSchedule } from '../constructs/rotation-schedule';
 import { DeployTimeTask } from '../constructs/deploy-time-task';
@@ -39,7 +48,9 @@ export interface ServicesStackProps extends StackProps {
     | 'encryptionKey'
     | 'redisCredentialsSecurityGroup'
     | 'redisTokenRotation'
-    | 'serviceTierSecurityGroup'
+    | 'apiClientSecurityGroup'
+    | 'parserClientSecurityGroup'
+    | 'migrationClientSecurityGroup'
   >;
   /** Only what this stack uses of it. */
   readonly registry: Pick<RegistryStack, 'repositories'>;
@@ -63,6 +74,8 @@ export class ServicesStack extends Stack {
   readonly targetGroups: { readonly web: elbv2.ApplicationTargetGroup; readonly api: elbv2.ApplicationTargetGroup };
   /** The deploy-time migrations and the table conversion after them, when configured: the API starts after. */
   readonly schemaReady?: IDependable;
+  /** The migrations' one-off task: the API's image with the migration login's values. */
+  readonly migrationTask: OneOffTaskDefinition;
   /** Encrypts this stack's logs. */
   private readonly logsKey: kms.IKey;
 
@@ -125,12 +138,14 @@ export class ServicesStack extends Stack {
     const webGroup = group('WebSecurityGroup', `CS2 Analytics ${envName} web tasks: from the load balancer only`);
     const apiGroup = group('ApiSecurityGroup', `CS2 Analytics ${envName} API tasks: from the load balancer only`);
     const parserGroup = group('ParserSecurityGroup', `CS2 Analytics ${envName} parser tasks: from the API only`);
-    // The data tier's client group, attached to API and parser tasks as an immutable reference: the
-    // data stack already says what it may reach, and rules added here (the load balancer's, when a
-    // service joins a target group) would make the data stack depend on this one.
-    const serviceTier = ec2.SecurityGroup.fromSecurityGroupId(this, 'ServiceTier', data.serviceTierSecurityGroup.securityGroupId, {
-      mutable: false,
-    });
+    // Each client's data-tier group (the data stack's: it says what each may reach), attached as an
+    // immutable reference: rules added here (the load balancer's, when a service joins a target
+    // group) would make the data stack depend on this one.
+    const dataClient = (id: string, group: ec2.ISecurityGroup) =>
+      ec2.SecurityGroup.fromSecurityGroupId(this, id, group.securityGroupId, { mutable: false });
+    const apiDataClient = dataClient('ApiDataClient', data.apiClientSecurityGroup);
+    const parserDataClient = dataClient('ParserDataClient', data.parserClientSecurityGroup);
+    const migrationDataClient = dataClient('MigrationDataClient', data.migrationClientSecurityGroup);
     const albConnections = this.loadBalancer.loadBalancer.connections;
     webGroup.connections.allowFrom(albConnections, ec2.Port.tcp(services.web.port), 'Load balancer to web');
     apiGroup.connections.allowFrom(albConnections, ec2.Port.tcp(services.api.port), 'Load balancer to API');
@@ -154,6 +169,7 @@ export class ServicesStack extends Stack {
       envName,
       appSecret: data.appCredentials.secret,
       loginSecrets: Object.values(database.loginSecrets),
+      migrationLoginSecret: database.migrationLogin!.secret,
       redisTokenSecret: jobQueue.authToken,
       dataKey: data.encryptionKey,
       database: {
@@ -187,8 +203,9 @@ export class ServicesStack extends Stack {
       logRetentionDays: services.logRetentionDays,
       retainLogs: config.retainData,
     }));
-    const fromConnections = (...names: (typeof CONNECTION_KEYS)[number][]) =>
-      Object.fromEntries(names.map((name) => [name, { secret: connections.secret, field: name }]));
+    // Each reads its own kind's secret, every key of it.
+    const fromConnections = (kind: ConnectionKind) =>
+      Object.fromEntries(CONNECTION_VALUES[kind].map((name) => [name, { secret: connections.values[kind], field: name }]));
 
     this.web = new FargateAppService(this, 'Web', {
       ...common,
@@ -201,8 +218,8 @@ export class ServicesStack extends Stack {
       environment: { NODE_ENV: 'production', PORT: String(services.web.port) },
     });
 
-    // Credentials reach the containers only as ECS secrets, from the connection secret, never the
-    // master user's.
+    // Credentials reach the containers only as ECS secrets, from their kind's connection values,
+    // never the master user's.
     this.api = new FargateAppService(this, 'Api', {
       ...common,
       name: 'api',
@@ -210,7 +227,7 @@ export class ServicesStack extends Stack {
       imageTag: config.images.api.tag,
       sizing: services.api,
       healthCheck: services.api.healthCheck,
-      securityGroups: [apiGroup, serviceTier],
+      securityGroups: [apiGroup, apiDataClient],
       demoFiles: data.demoFiles,
       serviceConnect: SERVICE_CONNECT.api,
       environment: {
@@ -222,7 +239,7 @@ export class ServicesStack extends Stack {
         ARCHIVAL_ENABLED: String(config.archival.enabled),
         ARCHIVAL_THRESHOLD_MONTHS: String(config.archival.thresholdMonths),
       },
-      secrets: fromConnections('DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'),
+      secrets: fromConnections('database'),
       secretsKey: key,
     });
 
@@ -234,7 +251,7 @@ export class ServicesStack extends Stack {
       sizing: services.parser,
       healthCheck: services.parser.healthCheck,
       scratchDirectories: [PARSER_SCRATCH_DIRECTORY],
-      securityGroups: [parserGroup, serviceTier],
+      securityGroups: [parserGroup, parserDataClient],
       demoFiles: data.demoFiles,
       serviceConnect: SERVICE_CONNECT.parser,
       ephemeralStorageGiB: services.parser.ephemeralStorageGiB,
@@ -246,12 +263,34 @@ export class ServicesStack extends Stack {
         // The original parser-demos volume: demos being parsed, on the task's ephemeral storage.
         PARSER_WORK_PATH: `${SCRATCH_PATH}/${PARSER_SCRATCH_DIRECTORY}`,
       },
-      secrets: fromConnections('REDIS_URL', 'REDIS_PASSWORD'),
+      secrets: fromConnections('redis'),
       secretsKey: key,
     });
     // The API finds the parser through Service Connect, as a client of the namespace.
     this.api.service.node.addDependency(this.parser.service);
-    this.schemaReady = this.migrateThenConvert(props, [apiGroup, serviceTier]);
+    // The migrations: the API's image and command line, the migration login's values, nothing else.
+    this.migrationTask = new OneOffTaskDefinition(this, 'MigrationTask', {
+      family: migrationTaskFamily(envName),
+      containerName: 'migrations',
+      image: ecs.ContainerImage.fromEcrRepository(
+        // Named in this stack, as the services name theirs (see FargateAppService).
+        ecr.Repository.fromRepositoryName(this, 'ApiRepositoryByName', registry.repositories.api.repositoryName),
+        config.images.api.tag,
+      ),
+      command: config.migrations.command,
+      cpu: services.api.cpu,
+      memoryMiB: services.api.memoryMiB,
+      user: common.user,
+      environment: { NODE_ENV: 'production' },
+      secrets: {
+        secret: connections.values.migrations,
+        key,
+        fields: Object.fromEntries(CONNECTION_VALUES.migrations.map((name) => [name, name])),
+      },
+      logGroup: this.api.logGroup,
+      streamPrefix: 'migrations',
+    });
+    this.schemaReady = this.migrateThenConvert(props, [migrationDataClient]);
     // No new API task serves before the schema it expects is there.
     if (this.schemaReady) this.api.service.node.addDependency(this.schemaReady);
     for (const service of [this.web, this.api, this.parser]) service.service.node.addDependency(connections.written);
@@ -314,19 +353,19 @@ export class ServicesStack extends Stack {
     output(OPERATOR_OUTPUTS.url.name, this.loadBalancer.url, 'Public URL of CS2 Analytics');
     output(OPERATOR_OUTPUTS.cluster.name, cluster.clusterName, 'The ECS cluster of web, API and parser');
     output(
-      OPERATOR_OUTPUTS.apiTaskDefinitionFamily.name,
-      this.api.taskDefinition.family,
-      'The API task definition family: its latest revision runs the migrations (npm run migrate)',
+      OPERATOR_OUTPUTS.migrationTaskDefinitionFamily.name,
+      this.migrationTask.taskDefinition.family,
+      "The migrations' task definition family: the API's image, the migration login (npm run migrate)",
     );
-    output(OPERATOR_OUTPUTS.apiContainer.name, this.api.container.containerName, "The API task's application container");
-    output(
-      OPERATOR_OUTPUTS.apiSecurityGroup.name,
-      apiGroup.securityGroupId,
-      "The API tasks' own security group (with the data stack's ServiceTierSecurityGroupId, which reaches the proxy, Redis and EFS)",
-    );
+    output(OPERATOR_OUTPUTS.migrationContainer.name, this.migrationTask.container.containerName, "The migration task's container");
+    output(OPERATOR_OUTPUTS.apiSecurityGroup.name, apiGroup.securityGroupId, "The API tasks' own security group (from the load balancer)");
     output(OPERATOR_OUTPUTS.apiCapacityProvider.name, services.api.spot ? 'FARGATE_SPOT' : 'FARGATE', 'Where the API tasks run');
     output(OPERATOR_OUTPUTS.webLogGroup.name, this.web.logGroup.logGroupName, 'Log group of the web containers');
-    output(OPERATOR_OUTPUTS.apiLogGroup.name, this.api.logGroup.logGroupName, 'Log group of the API containers and the migrations');
+    output(
+      OPERATOR_OUTPUTS.apiLogGroup.name,
+      this.api.logGroup.logGroupName,
+      'Log group of the API containers and the migrations (stream prefix migrations)',
+    );
     output(OPERATOR_OUTPUTS.parserLogGroup.name, this.parser.logGroup.logGroupName, 'Log group of the parser containers');
     for (const [output, service, name] of [
       [OPERATOR_OUTPUTS.webService, this.web, 'web'],
@@ -343,11 +382,11 @@ export class ServicesStack extends Stack {
   }
 
   /**
-   * The app's migrations in a one-off task of the API's task definition (its image, secrets, network),
-   * at the first deploy and whenever that definition changes, then the conversion of the tables they
-   * created plain (the maintenance function, as a custom resource): each fails the deploy when it fails.
+   * The app's migrations in the migration task (the API's image, the migration login), at the first
+   * deploy and whenever its definition changes, then the conversion of the tables they created plain
+   * (the maintenance function, as a custom resource): each fails the deploy when it fails.
    */
-  private migrateThenConvert(props: ServicesStackProps, apiGroups: ec2.ISecurityGroup[]): IDependable | undefined {
+  private migrateThenConvert(props: ServicesStackProps, securityGroups: ec2.ISecurityGroup[]): IDependable | undefined {
     const { config, network, maintenance } = props;
     if (!config.migrations.enabled) return undefined;
     const migrations = new DeployTimeTask(this, 'Migrations', {
@@ -356,13 +395,13 @@ export class ServicesStack extends Stack {
       vpc: network.vpc,
       subnets: network.subnets.privateWithEgress,
       cluster: this.cluster,
-      taskDefinition: this.api.taskDefinition,
-      container: this.api.container,
+      taskDefinition: this.migrationTask.taskDefinition,
+      container: this.migrationTask.container,
       command: config.migrations.command,
-      taskSecurityGroups: apiGroups,
+      taskSecurityGroups: securityGroups,
       capacityProvider: config.services.api.spot ? 'FARGATE_SPOT' : 'FARGATE',
       logGroup: this.api.logGroup,
-      streamPrefix: this.api.container.containerName,
+      streamPrefix: 'migrations',
       timeout: Duration.minutes(config.migrations.timeoutMinutes),
       logsKey: this.logsKey,
       logRetentionDays: config.services.logRetentionDays,
@@ -377,7 +416,10 @@ export class ServicesStack extends Stack {
       // Not CloudFormation's hour: a conversion that never answers fails the deploy after this.
       serviceTimeout: Duration.minutes(20),
       // Again after each migration run: the same changes run both.
-      properties: { TaskDefinition: this.api.taskDefinition.taskDefinitionArn, Command: JSON.stringify(config.migrations.command) },
+      properties: {
+        TaskDefinition: this.migrationTask.taskDefinition.taskDefinitionArn,
+        Command: JSON.stringify(config.migrations.command),
+      },
     });
     conversion.node.addDependency(migrations);
     return conversion;

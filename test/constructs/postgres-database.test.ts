@@ -89,9 +89,15 @@ describe('PostgresDatabase in a bare stack', () => {
   test.each<[string, Partial<PostgresDatabaseProps>, RegExp]>([
     ['no zone', { availabilityZones: [] }, /availabilityZones must list at least one zone/],
     ['a zone twice', { availabilityZones: ['eu-west-1a', 'eu-west-1a'] }, /availabilityZones lists a zone twice/],
-    ['a login PostgreSQL would need quoted', { appLogins: ['App-User'] }, /appLogins has 'App-User'/],
-    ['the master user as a login', { appLogins: ['cs2admin'] }, /appLogins has 'cs2admin'/],
-    ['a login twice', { appLogins: ['cs2app', 'cs2app'] }, /appLogins lists a login twice/],
+    ['a login PostgreSQL would need quoted', { appLogins: ['App-User'] }, /'App-User' \(appLogins or migrationLogin\) is not a lower-case/],
+    ['the master user as a login', { appLogins: ['cs2admin'] }, /'cs2admin' \(appLogins or migrationLogin\) is not a lower-case/],
+    ['the master user as the migration login', { migrationLogin: 'cs2admin' }, /'cs2admin' \(appLogins or migrationLogin\)/],
+    ['a login twice', { appLogins: ['cs2app', 'cs2app'] }, /appLogins and migrationLogin name a login twice \(cs2app, cs2app\)/],
+    [
+      'the migration login among the app logins',
+      { appLogins: ['cs2app', 'cs2_migrator'], migrationLogin: 'cs2_migrator' },
+      /name a login twice \(cs2app, cs2_migrator, cs2_migrator\)/,
+    ],
   ])('refuses %s, naming the prop', (_case, overrides, message) => {
     expect(() => build(instanceMode(0), overrides)).toThrow(message);
   });

@@ -98,6 +98,8 @@ export class RotationWorld {
         replicationGroupId: 'jobs',
         cluster: 'cs2analytics-dev',
         services: { database: ['api'], redis: ['parser'] },
+        valuesSecretArns: { database: ARN('values-database'), redis: ARN('values-redis'), migrations: ARN('values-migrations') },
+        migrationLoginSecretArn: ARN('cs2_migrator'),
       },
       secrets: this.secrets.client,
       ecs: new ECSClient({}),
@@ -131,6 +133,7 @@ export class RotationWorld {
     this.secrets.create(ARN('redis'), { token: 'first-token-0123456789abcdef' });
     this.options.redis.tokens = ['first-token-0123456789abcdef'];
     this.secrets.create(ARN('connections'), {});
+    this.secrets.create(ARN('cs2_migrator'), { username: 'cs2_migrator', password: 'initial-cs2_migrator' });
     await atDeployment(this.refreshDependencies());
     for (const name of this.services.keys()) {
       await new ECSClient({}).send(new UpdateServiceCommand({ cluster: 'cs2analytics-dev', service: name }));
@@ -139,12 +142,12 @@ export class RotationWorld {
     await tick();
   }
 
-  /** Rollouts finish: the new deployment's tasks start on the current connection values, the old ones stop. */
+  /** Rollouts finish: the new deployment's tasks start on the current values of their kind (ECS reads the service's own secret), the old ones stop. */
   async settle(name?: string): Promise<void> {
-    const values = this.secrets.current<Record<string, string>>(ARN('connections'));
     for (const [serviceName, service] of this.services) {
       if (name && serviceName !== name) continue;
       if (service.deployments.length === 1 && service.deployments[0].rolloutState === 'COMPLETED') continue;
+      const values = this.secrets.current<Record<string, string>>(ARN(`values-${service.kinds[0]}`));
       service.tasks = [{ values }, { values }];
       service.deployments = [{ ...service.deployments[0], rolloutState: 'COMPLETED' }];
     }
