@@ -1,28 +1,40 @@
 import type { ClientBase } from 'pg';
 import { LOGIN_PASSWORDS_LOCK_KEY } from '../../lib/contract';
 
-/** The application's database roles (see sql/002_app_roles.sql). */
+/** A LOGIN role, with the password its secret holds (left as it is when not given). */
+export interface AppLogin {
+  readonly username: string;
+  readonly password?: string;
+}
+
+/** The application's database roles (see sql/005_least_privilege_roles.sql). */
 export interface AppRoles {
   /** The NOLOGIN role that owns everything the app creates. */
   readonly owner: string;
-  /** The LOGIN roles the app uses, with the passwords their secrets hold. */
-  readonly logins: readonly { readonly username: string; readonly password?: string }[];
-  /** Connections each login may hold at once. */
+  /** The NOLOGIN role with what serving requests needs: DML on the owner's tables, no DDL. */
+  readonly runtimeRole: string;
+  /** The LOGIN roles the app serves requests as (two, for the rotation): members of `runtimeRole` alone. */
+  readonly logins: readonly AppLogin[];
+  /** The LOGIN role the app's migrations run as: a member of `owner`, and `owner` from its login on. */
+  readonly migrationLogin: AppLogin & { readonly connectionLimit: number };
+  /** Connections each of `logins` may hold at once. */
   readonly connectionLimit: number;
 }
 
 /**
- * Creates or corrects the owner role and the app's logins, and gives each login the password its
- * secret holds (the secrets are the source of truth: rotation writes them, a deploy repeats them).
- * Runs as the master user, after sql/ is installed.
+ * Creates or corrects the owner role, the runtime role, the app's logins and the migration login,
+ * and gives each login the password given for it. Runs as the master user, after sql/ is installed.
  */
 export async function ensureAppRoles(client: ClientBase, roles: AppRoles): Promise<void> {
-  await client.query('SELECT partition_maintenance.ensure_app_roles($1::name, $2::name[], $3::integer)', [
+  await client.query('SELECT partition_maintenance.ensure_app_roles($1::name, $2::name, $3::name[], $4::name, $5::integer, $6::integer)', [
     roles.owner,
+    roles.runtimeRole,
     roles.logins.map((login) => login.username),
+    roles.migrationLogin.username,
     roles.connectionLimit,
+    roles.migrationLogin.connectionLimit,
   ]);
-  for (const login of roles.logins) {
+  for (const login of [...roles.logins, roles.migrationLogin]) {
     if (login.password === undefined) continue;
     // ALTER ROLE takes no bind parameters: the literal is escaped by the driver.
     await client.query(`ALTER ROLE ${client.escapeIdentifier(login.username)} PASSWORD ${client.escapeLiteral(login.password)}`);

@@ -27,12 +27,21 @@ export interface JobEnvironment {
   readonly lockTimeoutMs?: number;
   readonly metricsNamespace: string;
   /** The app's database roles, kept up to date at every deployment. @default - none */
-  readonly appRoles?: {
-    readonly owner: string;
-    /** Each login and the secret that holds its password. */
-    readonly logins: readonly { readonly username: string; readonly secretArn: string }[];
-    readonly connectionLimit: number;
-  };
+  readonly appRoles?: AppRolesSettings;
+}
+
+/** The app's database roles as APP_ROLES names them (see sql/005_least_privilege_roles.sql). */
+export interface AppRolesSettings {
+  /** The NOLOGIN role that owns the app's objects. */
+  readonly owner: string;
+  /** The NOLOGIN role with what serving requests needs (DML, no DDL). */
+  readonly runtimeRole: string;
+  /** The logins the app serves requests as, each with the secret that holds its password. */
+  readonly logins: readonly { readonly username: string; readonly secretArn: string }[];
+  /** The login the app's migrations run as (a member of the owner role), its secret and connection limit. */
+  readonly migrationLogin: { readonly username: string; readonly secretArn: string; readonly connectionLimit: number };
+  /** Connections each of `logins` may hold at once. */
+  readonly connectionLimit: number;
 }
 
 export interface JobDependencies {
@@ -92,53 +101,111 @@ export function readJobEnvironment(variables: NodeJS.ProcessEnv): JobEnvironment
   };
 }
 
-function parseAppRoles(text: string): JobEnvironment['appRoles'] {
-  const roles = JSON.parse(text) as JobEnvironment['appRoles'];
-  if (
-    !roles?.owner ||
-    !Array.isArray(roles.logins) ||
-    roles.logins.some((login) => !login.username || !login.secretArn) ||
-    !(roles.connectionLimit > 0)
-  ) {
-    throw new Error('APP_ROLES must be { owner, logins: [{ username, secretArn }], connectionLimit }');
+const APP_ROLES_SHAPE =
+  '{ owner, runtimeRole, logins: [{ username, secretArn }], migrationLogin: { username, secretArn, connectionLimit }, connectionLimit }';
+
+/** Reads APP_ROLES; an error names the expected shape and what is wrong with this one. */
+export function parseAppRoles(text: string): AppRolesSettings {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`APP_ROLES must be JSON ${APP_ROLES_SHAPE}: ${(error as Error).message}`, { cause: error });
   }
-  return roles;
+  const problems: string[] = [];
+  const record = (candidate: unknown): Record<string, unknown> | undefined =>
+    typeof candidate === 'object' && candidate !== null && !Array.isArray(candidate) ? (candidate as Record<string, unknown>) : undefined;
+  const nonEmpty = (object: Record<string, unknown> | undefined, key: string, at: string) => {
+    if (typeof object?.[key] !== 'string' || object[key] === '') problems.push(`${at}${key} must be a non-empty string`);
+  };
+  const limit = (object: Record<string, unknown> | undefined, key: string, at: string) => {
+    const candidate = object?.[key];
+    if (typeof candidate !== 'number' || !Number.isInteger(candidate) || candidate < 1)
+      problems.push(`${at}${key} must be an integer of at least 1`);
+  };
+  const roles = record(value);
+  if (!roles) {
+    problems.push('it must be an object');
+  } else {
+    nonEmpty(roles, 'owner', '');
+    nonEmpty(roles, 'runtimeRole', '');
+    if (!Array.isArray(roles.logins) || roles.logins.length === 0) {
+      problems.push('logins must be a non-empty list');
+    } else {
+      roles.logins.forEach((login, index) => {
+        nonEmpty(record(login), 'username', `logins[${index}].`);
+        nonEmpty(record(login), 'secretArn', `logins[${index}].`);
+      });
+    }
+    const migration = record(roles.migrationLogin);
+    if (!migration) {
+      problems.push('migrationLogin must be an object');
+    } else {
+      nonEmpty(migration, 'username', 'migrationLogin.');
+      nonEmpty(migration, 'secretArn', 'migrationLogin.');
+      limit(migration, 'connectionLimit', 'migrationLogin.');
+    }
+    limit(roles, 'connectionLimit', '');
+  }
+  if (problems.length === 0) {
+    const settings = value as AppRolesSettings;
+    const names = [
+      settings.owner,
+      settings.runtimeRole,
+      settings.migrationLogin.username,
+      ...settings.logins.map((login) => login.username),
+    ];
+    if (new Set(names).size !== names.length)
+      problems.push(`owner, runtimeRole, migrationLogin.username and the logins must be distinct (got ${names.join(', ')})`);
+  }
+  if (problems.length > 0) throw new Error(`APP_ROLES must be ${APP_ROLES_SHAPE}: ${problems.join('; ')}`);
+  return value as AppRolesSettings;
 }
 
 /**
- * At deployment: creates or corrects the app's roles and gives each login the password its secret
- * holds. Installs sql/ first (a pass may have been skipped).
+ * At deployment: creates or corrects the app's roles (owner, runtime role, logins, migration login)
+ * and gives each login, the migration login included, the password its secret holds. Installs sql/
+ * first (a pass may have been skipped).
  */
 export async function syncAppRoles(deps: JobDependencies): Promise<'synced' | 'not configured'> {
   const { env } = deps;
   if (!env.appRoles) return 'not configured';
+  const roles = env.appRoles;
   const { log } = outputs(deps);
   const connection = await connect(deps, log);
   // The services log in as these roles, right after this: a deployment that cannot set them up fails.
   if ('skipped' in connection)
     throw new Error(`the app's database roles were not set up: ${connection.skipped}; deploy again once the writer is available`);
-  const secretOf = new Map(env.appRoles.logins.map((login) => [login.username, login.secretArn]));
+  const secretOf = new Map([...roles.logins, roles.migrationLogin].map((login) => [login.username, login.secretArn]));
   const passwordOf = async (username: string) => {
     const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: secretOf.get(username) }));
     const value = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
     if (value.username !== username || !value.password) throw new Error(`the secret of ${username} holds no password for it`);
     return value.password;
   };
-  const usernames = env.appRoles.logins.map((login) => login.username);
+  const usernames = roles.logins.map((login) => login.username);
   const client = new Client({ ...connection, application_name: 'cs2-partition-maintenance' });
   await client.connect();
   try {
     await installSql(client);
     await ensureAppRoles(client, {
-      owner: env.appRoles.owner,
+      owner: roles.owner,
+      runtimeRole: roles.runtimeRole,
       logins: usernames.map((username) => ({ username })),
-      connectionLimit: env.appRoles.connectionLimit,
+      migrationLogin: { username: roles.migrationLogin.username, connectionLimit: roles.migrationLogin.connectionLimit },
+      connectionLimit: roles.connectionLimit,
     });
-    await syncLoginPasswords(client, usernames, passwordOf);
+    await syncLoginPasswords(client, [...usernames, roles.migrationLogin.username], passwordOf);
   } finally {
     await client.end().catch(() => undefined);
   }
-  log({ event: 'app-roles-synced', owner: env.appRoles.owner, logins: usernames });
+  log({
+    event: 'app-roles-synced',
+    owner: roles.owner,
+    runtimeRole: roles.runtimeRole,
+    logins: usernames,
+    migrationLogin: roles.migrationLogin.username,
+  });
   return 'synced';
 }
 

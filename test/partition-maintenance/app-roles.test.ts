@@ -1,8 +1,10 @@
 /**
  * The application's database roles on real PostgreSQL, as RDS sets them up: a master user that is
  * not a superuser (CREATEROLE only, like RDS's master), which installs sql/ and runs the job; an
- * owner role; two logins the app uses. The app's migrations run as a login, and the job still
- * rotates the partitions of the tables they create.
+ * owner role; a runtime role; two logins the app serves requests as, members of the runtime role
+ * alone; a migration login that becomes the owner role. The app's migrations run as the migration
+ * login, and the job still rotates the partitions of the tables they create. What each role may and
+ * may not do with those tables: test/partition-maintenance/least-privilege.test.ts.
  */
 import { Client } from 'pg';
 import { ensureAppRoles, syncLoginPasswords } from '../../lambda/partition-maintenance/app-roles';
@@ -16,9 +18,11 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres';
 const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
 const MASTER = `master_${suffix}`;
 const OWNER = `cs2_owner_${suffix}`;
+const RUNTIME = `cs2_runtime_${suffix}`;
 const APP = `cs2app_${suffix}`;
 const CLONE = `cs2app_${suffix}_clone`;
-const PASSWORDS = { master: 'master-pw', app: 'app\'pw\\"1', clone: 'clone-pw-2' };
+const MIGRATOR = `cs2_migrator_${suffix}`;
+const PASSWORDS = { master: 'master-pw', app: 'app\'pw\\"1', clone: 'clone-pw-2', migrator: 'migrator-pw-3' };
 const NOW = new Date('2026-11-15T10:00:00Z');
 
 let db: TestDatabase;
@@ -34,18 +38,20 @@ const connectAs = async (user: string, password: string) => {
   return client;
 };
 
-const roles = (connectionLimit = 20) => ({
+const roles = (connectionLimit = 20, migrationConnectionLimit = 3) => ({
   owner: OWNER,
+  runtimeRole: RUNTIME,
   logins: [
     { username: APP, password: PASSWORDS.app },
     { username: CLONE, password: PASSWORDS.clone },
   ],
+  migrationLogin: { username: MIGRATOR, password: PASSWORDS.migrator, connectionLimit: migrationConnectionLimit },
   connectionLimit,
 });
 
-/** The tables the app's Prisma migration creates, run by the app itself. */
-async function migrate(app: Client): Promise<void> {
-  await app.query(`
+/** The tables the app's Prisma migration creates, run by the migration login. */
+async function migrate(migrator: Client): Promise<void> {
+  await migrator.query(`
     CREATE TABLE "Match" ("id" text PRIMARY KEY);
     CREATE TABLE "GameEvent" (
       "id" SERIAL NOT NULL,
@@ -81,61 +87,109 @@ afterAll(async () => {
   await db?.drop();
   const cleanup = await createTestDatabase();
   const client = await cleanup.connect();
-  for (const role of [APP, CLONE, OWNER, MASTER]) await client.query(`DROP ROLE IF EXISTS "${role}"`);
+  for (const role of [APP, CLONE, MIGRATOR, RUNTIME, OWNER, MASTER]) await client.query(`DROP ROLE IF EXISTS "${role}"`);
   await client.end();
   await cleanup.drop();
 });
 
 describe('after install', () => {
-  test('the logins log in, as no superuser, with a connection limit, members of the owner role alone', async () => {
+  /** Each role's attributes and the roles it is a member of. */
+  const roleRows = async () => {
     const { rows } = await admin.query(
       `SELECT rolname, rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolconnlimit, rolconfig,
               ARRAY(SELECT pg_get_userbyid(roleid)::text FROM pg_auth_members WHERE member = r.oid ORDER BY 1) AS member_of
-       FROM pg_roles r WHERE rolname IN ($1, $2, $3) ORDER BY rolname`,
-      [OWNER, APP, CLONE],
+       FROM pg_roles r WHERE rolname IN ($1, $2, $3, $4, $5) ORDER BY rolname`,
+      [OWNER, RUNTIME, APP, CLONE, MIGRATOR],
     );
-    const byName = Object.fromEntries(rows.map((row) => [row.rolname, row]));
-    expect(byName[OWNER]).toMatchObject({ rolcanlogin: false, rolsuper: false });
+    return Object.fromEntries(rows.map((row) => [row.rolname, row]));
+  };
+  /** The roles (no superuser) that have the privileges of `role`, through any membership. */
+  const withPrivilegesOf = async (role: string) =>
+    (
+      await admin.query(`SELECT rolname FROM pg_roles WHERE rolname <> $1 AND NOT rolsuper AND pg_has_role(rolname, $1, 'USAGE')`, [role])
+    ).rows
+      .map((row) => row.rolname as string)
+      .sort();
+
+  test('the logins log in, as no superuser, with a connection limit, members of the runtime role alone; the migration login is the owner', async () => {
+    const byName = await roleRows();
+    const noAdministration = { rolsuper: false, rolcreaterole: false, rolcreatedb: false };
+    expect(byName[OWNER]).toMatchObject({ rolcanlogin: false, ...noAdministration, member_of: [], rolconfig: null });
+    expect(byName[RUNTIME]).toMatchObject({ rolcanlogin: false, ...noAdministration, member_of: [], rolconfig: null });
     for (const login of [APP, CLONE]) {
       expect(byName[login]).toMatchObject({
         rolcanlogin: true,
-        rolsuper: false,
-        rolcreaterole: false,
-        rolcreatedb: false,
+        ...noAdministration,
         rolconnlimit: 20,
-        member_of: [OWNER],
+        member_of: [RUNTIME],
+        rolconfig: null,
       });
-      expect(byName[login].rolconfig).toEqual([`role=${OWNER}`]);
     }
-    // The job's login acts as the owner (it attaches and detaches the app's partitions).
-    const job = await master.query(`SELECT pg_has_role(current_user, $1, 'USAGE') AS inherits`, [OWNER]);
-    expect(job.rows[0].inherits).toBe(true);
+    expect(byName[MIGRATOR]).toMatchObject({
+      rolcanlogin: true,
+      ...noAdministration,
+      rolconnlimit: 3,
+      member_of: [OWNER],
+      rolconfig: [`role=${OWNER}`],
+    });
+    // Who has the owner's privileges: the job's login (it attaches and detaches the app's partitions)
+    // and the migration login; never the app's logins.
+    expect(await withPrivilegesOf(OWNER)).toEqual([MIGRATOR, MASTER].sort());
+    expect(await withPrivilegesOf(RUNTIME)).toEqual([APP, CLONE].sort());
   });
 
-  test('each login logs in with the password of its secret, and is the owner role from the start', async () => {
-    for (const [user, password] of [
-      [APP, PASSWORDS.app],
-      [CLONE, PASSWORDS.clone],
+  test('each login logs in with the password of its secret: the app as itself, the migration login as the owner role', async () => {
+    for (const [user, password, acting] of [
+      [APP, PASSWORDS.app, APP],
+      [CLONE, PASSWORDS.clone, CLONE],
+      [MIGRATOR, PASSWORDS.migrator, OWNER],
     ]) {
       const client = await connectAs(user, password);
       const { rows } = await client.query('SELECT session_user AS login, current_user AS acting');
-      expect(rows[0]).toEqual({ login: user, acting: OWNER });
+      expect(rows[0]).toEqual({ login: user, acting });
       await client.end();
     }
     await expect(connectAs(APP, 'wrong')).rejects.toThrow(/password authentication failed/);
+    await expect(connectAs(MIGRATOR, PASSWORDS.app)).rejects.toThrow(/password authentication failed/);
   });
 
-  test('running the install again changes nothing, and a new connection limit is applied', async () => {
+  test('running the install again changes nothing, and new connection limits are applied', async () => {
+    const before = await roleRows();
     await installSql(master);
-    await ensureAppRoles(master, roles(20));
-    await ensureAppRoles(master, roles(35));
-    const { rows } = await admin.query('SELECT rolconnlimit FROM pg_roles WHERE rolname = $1', [APP]);
-    expect(rows[0].rolconnlimit).toBe(35);
-    const members = await admin.query(
-      `SELECT count(DISTINCT member)::int AS n FROM pg_auth_members WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1)`,
-      [OWNER],
+    await ensureAppRoles(master, roles(20, 3));
+    expect(await roleRows()).toEqual(before);
+    await ensureAppRoles(master, roles(35, 5));
+    const after = await roleRows();
+    expect([after[APP].rolconnlimit, after[CLONE].rolconnlimit, after[MIGRATOR].rolconnlimit]).toEqual([35, 35, 5]);
+    expect(await withPrivilegesOf(OWNER)).toEqual([MIGRATOR, MASTER].sort());
+    expect(await withPrivilegesOf(RUNTIME)).toEqual([APP, CLONE].sort());
+  });
+
+  test('a login made a member of the owner role, or set to become it, by hand is taken back; so is an owner membership of the runtime role', async () => {
+    await master.query(`GRANT "${OWNER}" TO "${APP}"; ALTER ROLE "${CLONE}" SET role = "${OWNER}"; GRANT "${OWNER}" TO "${RUNTIME}"`);
+    expect(await withPrivilegesOf(OWNER)).toEqual([APP, CLONE, MIGRATOR, MASTER, RUNTIME].sort());
+    await ensureAppRoles(master, roles());
+    expect(await withPrivilegesOf(OWNER)).toEqual([MIGRATOR, MASTER].sort());
+    const byName = await roleRows();
+    expect([byName[APP].member_of, byName[CLONE].rolconfig, byName[RUNTIME].member_of]).toEqual([[RUNTIME], null, []]);
+    const clone = await connectAs(CLONE, PASSWORDS.clone);
+    expect((await clone.query('SELECT current_user AS acting')).rows[0].acting).toBe(CLONE);
+    await clone.end();
+  });
+
+  test("the roles must be distinct, and version 2's signature no longer makes anyone a member of the owner", async () => {
+    await expect(ensureAppRoles(master, { ...roles(), runtimeRole: OWNER })).rejects.toThrow(/must be distinct roles/);
+    await expect(ensureAppRoles(master, { ...roles(), migrationLogin: { username: APP, connectionLimit: 3 } })).rejects.toThrow(
+      /must be distinct roles/,
     );
-    expect(members.rows[0].n).toBe(3); // the two logins and the master
+    await expect(ensureAppRoles(master, { ...roles(), owner: MASTER })).rejects.toThrow(/must be distinct roles/);
+    await expect(ensureAppRoles(master, { ...roles(), migrationLogin: { username: MIGRATOR, connectionLimit: 0 } })).rejects.toThrow(
+      /migration login's connection limit must be at least 1 \(got 0\)/,
+    );
+    await expect(
+      master.query('SELECT partition_maintenance.ensure_app_roles($1::name, $2::name[], 20)', [OWNER, [APP, CLONE]]),
+    ).rejects.toMatchObject({ code: '0A000', message: expect.stringMatching(/no longer supported/) });
+    expect(await withPrivilegesOf(OWNER)).toEqual([MIGRATOR, MASTER].sort());
   });
 
   test('setting the passwords from the secrets waits for a rotation that holds the lock, and keeps what it wrote', async () => {
@@ -176,13 +230,18 @@ describe('after install', () => {
   });
 });
 
-describe('the app login and the job, on the tables the app creates', () => {
+describe('the app login, the migration login and the job, on the tables the migrations create', () => {
   let app: Client;
+  let migrator: Client;
   beforeAll(async () => {
     app = await connectAs(APP, PASSWORDS.app);
-    await migrate(app);
+    migrator = await connectAs(MIGRATOR, PASSWORDS.migrator);
+    await migrate(migrator);
   });
-  afterAll(async () => app?.end());
+  afterAll(async () => {
+    await app?.end();
+    await migrator?.end();
+  });
 
   test("the migration's objects belong to the owner role, not to the login that ran it", async () => {
     for (const relation of ['"Match"', '"GameEvent"', '"GameEvent_id_seq"', '"GameEvent_pkey"'])
@@ -208,22 +267,27 @@ describe('the app login and the job, on the tables the app creates', () => {
     for (const row of rows) expect(row.owner).toBe(OWNER);
   });
 
-  test('the app writes and reads through the partitioned table, and its next migrations alter every partition', async () => {
+  test('the app writes and reads through the partitioned table, and the next migrations alter every partition', async () => {
     await app.query(
       `INSERT INTO "GameEvent" ("matchId", "type", "createdAt") VALUES ('m1', 'kill', '2027-04-15'), ('m1', 'kill', '2027-04-16')`,
     );
     const { rows } = await app.query(`SELECT count(*)::int AS n FROM "GameEvent" WHERE "createdAt" >= '2027-04-01'`);
     expect(rows[0].n).toBe(2);
-    await app.query('ALTER TABLE "GameEvent" ADD COLUMN "round" integer');
-    await app.query('CREATE INDEX "GameEvent_round_idx" ON "GameEvent" ("round")');
+    await migrator.query('ALTER TABLE "GameEvent" ADD COLUMN "round" integer');
+    await migrator.query('CREATE INDEX "GameEvent_round_idx" ON "GameEvent" ("round")');
     await app.query('UPDATE "GameEvent" SET "round" = 1');
+    // The app itself alters nothing.
+    await expect(app.query('ALTER TABLE "GameEvent" ADD COLUMN "tick" integer')).rejects.toMatchObject({
+      code: '42501',
+      message: 'must be owner of table GameEvent',
+    });
   });
 
-  test('the other login (after a rotation) works on the same objects', async () => {
+  test('the other login (after a rotation) works on the same rows', async () => {
     const clone = await connectAs(CLONE, PASSWORDS.clone);
-    await clone.query('ALTER TABLE "GameEvent" ADD COLUMN "tick" integer');
-    const { rows } = await clone.query('SELECT count(*)::int AS n FROM "GameEvent"');
-    expect(rows[0].n).toBeGreaterThan(0);
+    expect((await clone.query(`UPDATE "GameEvent" SET "round" = 2 WHERE "createdAt" >= '2027-04-01'`)).rowCount).toBe(2);
+    const { rows } = await clone.query('SELECT count(*)::int AS n FROM "GameEvent" WHERE "round" = 2');
+    expect(rows[0].n).toBe(2);
     await clone.end();
   });
 
@@ -247,15 +311,15 @@ describe('the app login and the job, on the tables the app creates', () => {
   test('a month under FORCE ROW LEVEL SECURITY is never archived short: the job, no superuser, keeps it attached and says why', async () => {
     await installAwsS3StandIn(admin, 'ok');
     await admin.query(`GRANT USAGE ON SCHEMA aws_s3, aws_commons TO ${MASTER}; GRANT ALL ON ALL TABLES IN SCHEMA aws_s3 TO ${MASTER}`);
-    await app.query(`CREATE TABLE "AuditEvent" ("id" serial, "kind" text NOT NULL, "createdAt" timestamp NOT NULL, PRIMARY KEY ("id", "createdAt"))
+    await migrator.query(`CREATE TABLE "AuditEvent" ("id" serial, "kind" text NOT NULL, "createdAt" timestamp NOT NULL, PRIMARY KEY ("id", "createdAt"))
                      PARTITION BY RANGE ("createdAt")`);
     await master.query(`SELECT partition_maintenance.create_month('"AuditEvent"', '2025-09-01')`);
     await app.query(
       `INSERT INTO "AuditEvent" ("kind", "createdAt") VALUES ('public', '2025-09-29'), ('secret', '2025-09-30'), ('secret', '2025-09-30')`,
     );
     // An operator hides part of the month from everyone but a superuser, its owner included.
-    await app.query(`ALTER TABLE "AuditEvent_p2025_09" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
-    await app.query(`CREATE POLICY hide_secret ON "AuditEvent_p2025_09" USING ("kind" <> 'secret')`);
+    await migrator.query(`ALTER TABLE "AuditEvent_p2025_09" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
+    await migrator.query(`CREATE POLICY hide_secret ON "AuditEvent_p2025_09" USING ("kind" <> 'secret')`);
     const summary = await runPass(master, {
       tables: [{ schema: 'public', table: 'AuditEvent', column: 'createdAt', futureMonths: 1, retentionMonths: 12, archive: true }],
       now: NOW,
@@ -272,7 +336,7 @@ describe('the app login and the job, on the tables the app creates', () => {
 });
 
 describe('an existing database, from before the app had its own roles', () => {
-  test('tables the master user created in public are handed to the owner role, and the app can migrate them', async () => {
+  test('tables the master user created in public are handed to the owner role: the migrations alter them, the app uses them', async () => {
     await master.query(`CREATE TABLE "Legacy" ("id" serial PRIMARY KEY, "name" text); CREATE TYPE "Side" AS ENUM ('CT', 'T')`);
     expect(await ownerOf('"Legacy"')).toBe(MASTER);
     await ensureAppRoles(master, roles());
@@ -280,8 +344,12 @@ describe('an existing database, from before the app had its own roles', () => {
     expect(await ownerOf('"Legacy_id_seq"')).toBe(OWNER);
     const { rows } = await admin.query(`SELECT pg_get_userbyid(typowner) AS owner FROM pg_type WHERE typname = 'Side'`);
     expect(rows[0].owner).toBe(OWNER);
+    const migrator = await connectAs(MIGRATOR, PASSWORDS.migrator);
+    await migrator.query('ALTER TABLE "Legacy" ADD COLUMN "side" "Side"');
+    await migrator.end();
     const app = await connectAs(APP, PASSWORDS.app);
-    await app.query('ALTER TABLE "Legacy" ADD COLUMN "side" "Side"');
+    const { rows: inserted } = await app.query(`INSERT INTO "Legacy" ("name", "side") VALUES ('s1mple', 'CT') RETURNING "id", "side"`);
+    expect(inserted).toEqual([{ id: 1, side: 'CT' }]);
     await app.end();
   });
 
@@ -292,9 +360,13 @@ describe('an existing database, from before the app had its own roles', () => {
       CREATE TABLE "Counter" ("id" integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);`);
     await ensureAppRoles(master, roles());
     for (const relation of ['"OldEvent"', '"OldEvent_2026_01"', '"Counter"']) expect(await ownerOf(relation)).toBe(OWNER);
+    const migrator = await connectAs(MIGRATOR, PASSWORDS.migrator);
+    await migrator.query('ALTER TABLE "OldEvent" ADD COLUMN "kind" text');
+    await migrator.end();
     const app = await connectAs(APP, PASSWORDS.app);
-    await app.query('ALTER TABLE "OldEvent" ADD COLUMN "kind" text');
     await app.query(`INSERT INTO "OldEvent" ("at", "kind") VALUES ('2026-01-05', 'kill'); INSERT INTO "Counter" DEFAULT VALUES`);
+    const { rows } = await app.query(`SELECT "kind" FROM "OldEvent_2026_01"`);
+    expect(rows).toEqual([{ kind: 'kill' }]);
     await app.end();
     // And again: nothing left to hand over, nothing fails.
     await ensureAppRoles(master, roles());
@@ -309,7 +381,7 @@ describe('an existing database, from before the app had its own roles', () => {
     if (Number(version) >= 160000) {
       // From 16, only the grantor (or a role with its privileges) may revoke its grant: the error says who.
       await expect(ensureAppRoles(master, roles())).rejects.toThrow(
-        new RegExp(`login ${APP} is a member of ${extra} \\(granted by ${granter}\\).*revoke it as ${granter}`),
+        new RegExp(`role ${APP} is a member of ${extra} \\(granted by ${granter}\\).*revoke it as ${granter}`),
       );
       await admin.query(`REVOKE ${extra} FROM "${APP}" GRANTED BY ${granter}`);
     }

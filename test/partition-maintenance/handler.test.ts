@@ -332,20 +332,25 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     },
   );
 
-  test("at deploy time also sets up the app's roles, each login with the password of its own secret", async () => {
+  test("at deploy time also sets up the app's roles, each login (the migration login too) with the password of its own secret", async () => {
     const handler = await load();
     const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
     const owner = `cs2_owner_${suffix}`;
+    const runtimeRole = `cs2_runtime_${suffix}`;
     const logins = [`cs2app_${suffix}`, `cs2app_${suffix}_clone`];
+    const migrator = `cs2_migrator_${suffix}`;
+    const secretArn = (username: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${username}`;
     Object.assign(process.env, {
       APP_ROLES: JSON.stringify({
         owner,
+        runtimeRole,
+        logins: logins.map((username) => ({ username, secretArn: secretArn(username) })),
+        migrationLogin: { username: migrator, secretArn: secretArn(migrator), connectionLimit: 4 },
         connectionLimit: 30,
-        logins: logins.map((username) => ({ username, secretArn: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${username}` })),
       }),
     });
-    for (const username of logins) {
-      secrets.on(GetSecretValueCommand, { SecretId: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${username}` }).resolves({
+    for (const username of [...logins, migrator]) {
+      secrets.on(GetSecretValueCommand, { SecretId: secretArn(username) }).resolves({
         SecretString: JSON.stringify({ username, password: `pw-of-${username}` }),
       });
     }
@@ -353,20 +358,35 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     try {
       await handler(customResourceEvent(endpoint.url, 'Create'));
       expect(await endpoint.received).toMatchObject({ Status: 'SUCCESS', Data: { AppRoles: 'synced' } });
-      for (const username of logins) {
+      // The app's logins act as themselves (members of the runtime role); the migration login as the owner.
+      for (const [username, acting, connectionLimit] of [
+        [logins[0], logins[0], 30],
+        [logins[1], logins[1], 30],
+        [migrator, owner, 4],
+      ] as const) {
         const url = new URL(db.connectionString);
         url.username = username;
         url.password = `pw-of-${username}`;
-        const app = new Client({ connectionString: url.toString() });
-        await app.connect();
-        expect((await app.query('SELECT current_user AS acting')).rows[0].acting).toBe(owner);
-        await app.end();
+        const login = new Client({ connectionString: url.toString() });
+        await login.connect();
+        expect((await login.query('SELECT current_user AS acting')).rows[0].acting).toBe(acting);
+        await login.end();
+        const { rows } = await client.query(
+          `SELECT rolconnlimit, ARRAY(SELECT pg_get_userbyid(roleid)::text FROM pg_auth_members WHERE member = r.oid) AS member_of
+           FROM pg_roles r WHERE rolname = $1`,
+          [username],
+        );
+        expect(rows[0]).toEqual({ rolconnlimit: connectionLimit, member_of: [username === migrator ? owner : runtimeRole] });
       }
+      expect(records()).toContainEqual(
+        expect.objectContaining({ event: 'app-roles-synced', owner, runtimeRole, logins, migrationLogin: migrator }),
+      );
     } finally {
       endpoint.close();
       delete process.env.APP_ROLES;
-      await client.query(`DROP OWNED BY ${logins.map((login) => `"${login}"`).join(', ')}, "${owner}"`);
-      for (const role of [...logins, owner]) await client.query(`DROP ROLE "${role}"`);
+      const roles = [...logins, migrator, runtimeRole, owner];
+      await client.query(`DROP OWNED BY ${roles.map((role) => `"${role}"`).join(', ')}`);
+      for (const role of roles) await client.query(`DROP ROLE "${role}"`);
     }
   });
 
@@ -374,8 +394,14 @@ describe.each(handlerModules)('the Lambda handler (%s)', (_name, load) => {
     const handler = await load();
     process.env.APP_ROLES = JSON.stringify({
       owner: 'cs2_owner_x',
-      connectionLimit: 30,
+      runtimeRole: 'cs2_runtime_x',
       logins: [{ username: 'cs2app_x', secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:x' }],
+      migrationLogin: {
+        username: 'cs2_migrator_x',
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:m',
+        connectionLimit: 3,
+      },
+      connectionLimit: 30,
     });
     databaseIs('modifying');
     try {
@@ -445,4 +471,42 @@ test('a configuration error names the variable', async () => {
   expect(() => readJobEnvironment({ ...databaseEnvironment(), TABLES: 'GameEvent' })).toThrow('TABLES must be a JSON list of tables');
   const { DB_HOST: _omitted, ...withoutHost } = databaseEnvironment();
   expect(() => readJobEnvironment(withoutHost)).toThrow('environment variable DB_HOST is required');
+});
+
+test('APP_ROLES is read in its shape, and an error names that shape and what is wrong', () => {
+  const shape =
+    'APP_ROLES must be { owner, runtimeRole, logins: [{ username, secretArn }], migrationLogin: { username, secretArn, connectionLimit }, connectionLimit }';
+  const appRoles = {
+    owner: 'cs2_owner',
+    runtimeRole: 'cs2_runtime',
+    logins: [
+      { username: 'cs2app', secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:app' },
+      { username: 'cs2app_clone', secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:clone' },
+    ],
+    migrationLogin: {
+      username: 'cs2_migrator',
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:migrator',
+      connectionLimit: 3,
+    },
+    connectionLimit: 30,
+  };
+  const read = (value: unknown) =>
+    readJobEnvironment({ ...databaseEnvironment(), APP_ROLES: typeof value === 'string' ? value : JSON.stringify(value) }).appRoles;
+  expect(read(appRoles)).toEqual(appRoles);
+  expect(readJobEnvironment(databaseEnvironment()).appRoles).toBeUndefined();
+  // The shape before version 5: no runtime role, no migration login.
+  expect(() => read({ owner: 'cs2_owner', logins: appRoles.logins, connectionLimit: 30 })).toThrow(
+    `${shape}: runtimeRole must be a non-empty string; migrationLogin must be an object`,
+  );
+  expect(() => read({ ...appRoles, migrationLogin: { username: 'cs2_migrator', connectionLimit: 0 } })).toThrow(
+    `${shape}: migrationLogin.secretArn must be a non-empty string; migrationLogin.connectionLimit must be an integer of at least 1`,
+  );
+  expect(() => read({ ...appRoles, logins: [{ username: 'cs2app' }], connectionLimit: '30' })).toThrow(
+    `${shape}: logins[0].secretArn must be a non-empty string; connectionLimit must be an integer of at least 1`,
+  );
+  expect(() => read({ ...appRoles, runtimeRole: 'cs2_owner' })).toThrow(
+    `${shape}: owner, runtimeRole, migrationLogin.username and the logins must be distinct (got cs2_owner, cs2_owner, cs2_migrator, cs2app, cs2app_clone)`,
+  );
+  expect(() => read('[]')).toThrow(`${shape}: it must be an object`);
+  expect(() => read('{ owner')).toThrow(/^APP_ROLES must be JSON \{ owner, runtimeRole, .*\}: .*JSON/);
 });
