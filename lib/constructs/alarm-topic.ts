@@ -1,16 +1,22 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { alarmNamePrefix } from '../config/names';
 
 export interface AlarmTopicProps {
   /** The environment, in the topic's display name. */
   readonly envName: string;
-  /** Encrypts the topic; its key policy must let CloudWatch, EventBridge and RDS events use it. */
+  /**
+   * Encrypts the topic; its key policy must let CloudWatch, EventBridge and RDS events use it (the
+   * topic grants nothing on it: EventBridge's use of a key carries no source context, so what holds
+   * it to this account differs per service and belongs to the key's owner).
+   */
   readonly encryptionKey: kms.IKey;
   /**
    * Who is e-mailed (each address confirms its subscription once).
@@ -22,8 +28,12 @@ export interface AlarmTopicProps {
 }
 
 /**
- * The encrypted topic every alarm and event rule notifies, with a policy that lets CloudWatch alarms
- * and RDS event subscriptions of this account publish, and its e-mail subscriptions.
+ * The encrypted topic every alarm and event rule notifies, with a policy that lets the environment's
+ * CloudWatch alarms, this account's RDS event subscriptions and the EventBridge rules given a target
+ * by `eventTarget` publish, and its e-mail subscriptions. Every statement names its source: the
+ * account (aws:SourceAccount) and the alarms, subscriptions or rule (aws:SourceArn), which these
+ * services send when they publish (SNS developer guide, "Example cases for Amazon SNS access control";
+ * EventBridge user guide, "Using resource-based policies for Amazon EventBridge").
  *
  * The key and the dead-letter queue come from outside: they are the stack's own children, and
  * moving them here would give them new logical ids (a replaced key, a replaced queue).
@@ -49,10 +59,11 @@ export class AlarmTopic extends Construct {
       {
         sid: 'AllowCloudwatchToPublish',
         service: 'cloudwatch.amazonaws.com',
+        // The environment's alarms: every one is named with the environment's prefix.
         sourceArn: stack.formatArn({
           service: 'cloudwatch',
           resource: 'alarm',
-          resourceName: '*',
+          resourceName: `${alarmNamePrefix(props.envName)}*`,
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       },
@@ -77,5 +88,47 @@ export class AlarmTopic extends Construct {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: props.undeliveredNotifications }));
     }
     this.action = new cloudwatchActions.SnsAction(this.topic);
+  }
+
+  /**
+   * An EventBridge target that publishes a rule's events to the topic, failed deliveries to
+   * `deadLetterQueue` after `retryAttempts`. In place of aws-cdk-lib's SnsTopic target, whose grant admits
+   * EventBridge for any rule of any account, on the topic and on its key: here the topic admits
+   * EventBridge for that one rule of this account, and so does the queue. The key's statement for
+   * EventBridge is the key owner's (see encryptionKey).
+   */
+  eventTarget(options: { readonly deadLetterQueue: sqs.IQueue; readonly retryAttempts: number }): events.IRuleTarget {
+    return {
+      bind: (rule: events.IRuleRef): events.RuleTargetConfig => {
+        const stack = Stack.of(this);
+        const ruleArn = rule.ruleRef.ruleArn;
+        const fromRule = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': ruleArn } };
+        const sid = `AllowEventRule${Names.nodeUniqueId(rule.node)}`;
+        this.topic.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid,
+            principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+            actions: ['sns:Publish'],
+            resources: [this.topic.topicArn],
+            conditions: fromRule,
+          }),
+        );
+        options.deadLetterQueue.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid,
+            principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+            actions: ['sqs:SendMessage'],
+            resources: [options.deadLetterQueue.queueArn],
+            conditions: fromRule,
+          }),
+        );
+        return {
+          arn: this.topic.topicArn,
+          deadLetterConfig: { arn: options.deadLetterQueue.queueArn },
+          retryPolicy: { maximumRetryAttempts: options.retryAttempts },
+          targetResource: this.topic,
+        };
+      },
+    };
   }
 }

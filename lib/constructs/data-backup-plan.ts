@@ -85,6 +85,10 @@ export class DataBackupPlan extends Construct {
       resources: props.resources,
       allowRestores: true,
     });
+    // The selection's role trusts backup.amazonaws.com without a source condition, on purpose: the AWS
+    // Backup developer guide ("IAM service roles") asks only for AWS Backup as the trusted entity and
+    // documents no aws:SourceAccount / aws:SourceArn for the role it is passed; a condition Backup does
+    // not send would fail every backup job. PassRole is the guard: only this stack passes it.
     const role = selection.node.tryFindChild('Role');
     if (role) {
       for (const policy of ['AWSBackupServiceRolePolicyForBackup', 'AWSBackupServiceRolePolicyForRestores']) {

@@ -10,8 +10,8 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { configuredLogGroup } from './retention';
-import { ServiceRole } from './service-role';
-import { VpcFunction, vpcFunctionStatements } from './vpc-function';
+import { ServiceRole, sourceConditions } from './service-role';
+import { acknowledgeVpcFunctionStatements, VpcFunction, vpcFunctionStatements } from './vpc-function';
 
 /** The CloudFormation type of a DeployTimeTask's run: its status and reason are the last run's. */
 export const DEPLOY_TIME_TASK_RESOURCE_TYPE = 'Custom::DeployTimeTask';
@@ -142,7 +142,7 @@ export class DeployTimeTask extends Construct {
       new ServiceRole(this, roleId, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `${props.purpose} (${props.envName}): the custom-resource framework's ${what}`,
-        statements: vpcFunctionStatements(frameworkLogs),
+        statements: vpcFunctionStatements(frameworkLogs, props.vpc),
       });
     const onEventRole = frameworkRole('FrameworkOnEventRole', 'function that starts a run');
     const waitRole = frameworkRole('FrameworkWaitRole', 'functions that wait for a run and time it out');
@@ -182,6 +182,8 @@ export class DeployTimeTask extends Construct {
       },
     });
     this.acknowledgeFramework(provider, [onEventRole, waitRole]);
+    for (const role of [onEventRole, waitRole]) acknowledgeVpcFunctionStatements(role.policy!, props.vpc);
+    this.guardWaiterTrust(provider);
     // Invoking a function grants its versions and aliases too (`<arn>:*`): the framework's own grant.
     const invokeFindings = (functions: readonly VpcFunction[]) =>
       functions.map(
@@ -221,6 +223,27 @@ export class DeployTimeTask extends Construct {
   }
 
   /**
+   * The framework's waiter is a state machine whose role aws-cdk-lib writes with a bare
+   * states.amazonaws.com trust: it gets the source conditions Step Functions sends (this account, and
+   * its state machines of this region: aws:SourceArn arn:<partition>:states:<region>:<account>:stateMachine:*,
+   * the trust policy the Step Functions console writes for a state machine's role).
+   */
+  private guardWaiterTrust(provider: cr.Provider): void {
+    const role = provider.node.tryFindChild('waiter-state-machine')?.node.tryFindChild('Role');
+    if (!role) return;
+    const stack = Stack.of(this);
+    const trust = stack.resolve((role.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument);
+    const statements = (trust?.Statement ?? []) as { Principal?: { Service?: string } }[];
+    if (statements.length !== 1 || statements[0].Principal?.Service !== 'states.amazonaws.com') {
+      throw new Error(`${role.node.path}: expected one states.amazonaws.com trust statement (aws-cdk-lib changed the waiter's role)`);
+    }
+    (role.node.defaultChild as iam.CfnRole).addPropertyOverride(
+      'AssumeRolePolicyDocument.Statement.0.Condition',
+      sourceConditions(stack, [`arn:${stack.partition}:states:${stack.region}:${stack.account}:stateMachine:*`]),
+    );
+  }
+
+  /**
    * The Provider framework's own functions and waiter, which aws-cdk-lib builds: traced and sized like
    * this project's functions where a property allows it, and acknowledged where it does not.
    */
@@ -253,7 +276,7 @@ export class DeployTimeTask extends Construct {
       acknowledge(
         role.policy!,
         'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        'Only the VPC network-interface actions Lambda needs to run in the VPC and X-Ray trace publishing use *: neither supports resource-level permissions',
+        'Only ec2:DescribeNetworkInterfaces (which Lambda needs to run in the VPC) and X-Ray trace publishing use *: neither supports resource-level permissions',
       );
     }
     const waiter = provider.node.tryFindChild('waiter-state-machine');

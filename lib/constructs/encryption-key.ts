@@ -1,22 +1,67 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { clusterName, databaseIdentifier, STACK_IDS, stackName } from '../config/names';
+import { ENVIRONMENT_NAMES } from '../config/schema';
+import { wafLogGroupNamePrefix } from './public-load-balancer';
 
 export interface EncryptionKeyProps {
   /** What the key protects; becomes the key's description. */
   readonly purpose: string;
   /**
-   * Let CloudWatch Logs use the key for the log groups of this account and region.
+   * Let CloudWatch Logs use the key for the log groups of this environment (see logGroupNamePatterns).
    * @default false
    */
   readonly forCloudWatchLogs?: boolean;
+  /**
+   * The environment whose log groups CloudWatch Logs may encrypt with the key.
+   * @default - the environment whose stack the key is in (by the stack's name, `stackName` of the names
+   * module); in a stack of no environment, only the log groups CloudFormation names in that stack
+   */
+  readonly envName?: string;
   /**
    * What happens to the key when its stack is deleted. Data encrypted with a deleted key can never
    * be read again, so anything but a throw-away environment should retain it.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The log-group names of an environment that this app fixes, each as a prefix: the groups a resource
+ * writes to under a name its service decides, created first so that they are encrypted. A prefix
+ * rather than each name, so that a group kept after its resource left the template (a restored
+ * database's, a retained WAF group) stays readable.
+ */
+export function environmentLogGroupPrefixes(envName: string): string[] {
+  const database = databaseIdentifier(envName);
+  return [
+    // Functions the app names itself: the hosted rotation of the master secret (postgres-database.ts).
+    `/aws/lambda/cs2analytics-${envName}-`,
+    // The database's log exports: the cluster or primary, its replicas (-replica-<n>) and restores (-r<n>).
+    ...['cluster', 'instance'].flatMap((kind) => [`/aws/rds/${kind}/${database}/`, `/aws/rds/${kind}/${database}-`]),
+    // Container Insights' performance events of the environment's cluster.
+    `/aws/ecs/containerinsights/${clusterName(envName)}/`,
+    // WAF logs (WAF writes only to groups named aws-waf-logs-*).
+    wafLogGroupNamePrefix(envName),
+  ];
+}
+
+/**
+ * The log-group name prefixes a key's CloudWatch Logs statement covers in `stack`: the names CloudFormation
+ * gives unnamed groups there (`<stack name>-<logical id>-<random>`, as the AWS::Logs::LogGroup resource
+ * provider generates them), and the environment's fixed names.
+ */
+export function logGroupNamePrefixes(stack: Stack, envName: string | undefined): string[] {
+  return [`${stack.stackName}-`, ...(envName ? environmentLogGroupPrefixes(envName) : [])];
+}
+
+/** The environment of a stack named by the names module (`Cs2Analytics-<env>-<tier>`), if it is one. */
+function environmentOf(stack: Stack): string | undefined {
+  if (Token.isUnresolved(stack.stackName)) return undefined;
+  return ENVIRONMENT_NAMES.find((envName) => STACK_IDS.some((id) => stackName(envName, id) === stack.stackName));
 }
 
 /**
@@ -48,21 +93,63 @@ export class EncryptionKey extends Construct {
       }),
     );
     if (props.forCloudWatchLogs) {
-      // CloudWatch Logs calls KMS itself; the encryption-context condition keeps the grant to log
-      // groups of this account and region (docs: "Encrypt log data in CloudWatch Logs using KMS").
+      // CloudWatch Logs calls KMS itself, with the log group's ARN as the encryption context
+      // (kms:EncryptionContext:aws:logs:arn = arn:<partition>:logs:<region>:<account>:log-group:<name>;
+      // CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS"): the
+      // condition keeps the key to this environment's log groups, not every group of the account.
+      const prefixes = logGroupNamePrefixes(stack, props.envName ?? environmentOf(stack));
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
+          // The sid it had when it covered the whole account and region: tests and runbooks name it.
           sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
           principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
           actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
           resources: ['*'],
           conditions: {
             ArnLike: {
-              'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:*`,
+              'kms:EncryptionContext:aws:logs:arn': prefixes.map(
+                (prefix) => `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${prefix}*`,
+              ),
             },
           },
         }),
       );
+      // A log group this key encrypts under a name no prefix covers would fail to deploy (CloudWatch
+      // Logs is refused the key): say so at synth instead.
+      this.node.addValidation({ validate: () => this.uncoveredLogGroups(prefixes) });
     }
   }
+
+  private uncoveredLogGroups(prefixes: readonly string[]): string[] {
+    const stack = Stack.of(this);
+    const keyArn = JSON.stringify(stack.resolve(this.key.keyArn));
+    const errors: string[] = [];
+    for (const group of stack.node.findAll()) {
+      if (!(group instanceof logs.CfnLogGroup) || JSON.stringify(stack.resolve(group.kmsKeyId)) !== keyArn) continue;
+      const resolved = stack.resolve(group.logGroupName);
+      // Unnamed: CloudFormation names it after the stack, which the first prefix covers.
+      if (resolved === undefined) continue;
+      const name = literalStart(resolved);
+      if (!prefixes.some((prefix) => name.startsWith(prefix))) {
+        errors.push(
+          `${group.node.path}: log group ${JSON.stringify(resolved)} is encrypted with ${this.node.path}, ` +
+            `whose CloudWatch Logs statement covers only names starting with ${prefixes.join(', ')}: add its prefix to environmentLogGroupPrefixes`,
+        );
+      }
+    }
+    return errors;
+  }
+}
+
+/** The literal text a resolved name starts with, up to its first intrinsic (a Fn::Join's leading strings). */
+function literalStart(resolved: unknown): string {
+  if (typeof resolved === 'string') return resolved;
+  const join = (resolved as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  if (!join || join[0] !== '') return '';
+  let text = '';
+  for (const part of join[1]) {
+    if (typeof part !== 'string') break;
+    text += part;
+  }
+  return text;
 }

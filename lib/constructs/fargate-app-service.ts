@@ -1,6 +1,6 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -86,6 +86,11 @@ export interface FargateAppServiceProps {
   /** The key the secrets are encrypted with (the execution role decrypts them). @default - none */
   readonly secretsKey?: kms.IKey;
   readonly subnets: ec2.SubnetSelection;
+  /**
+   * The tasks' security groups. Those created in the service's stack are its connections: a load
+   * balancer's target group opens them (ingress on them, egress to them). A group imported from
+   * another stack (a data-tier client group) is worn by the tasks only: its rules are its owner's.
+   */
   readonly securityGroups: ec2.ISecurityGroup[];
   /** Encrypts the container logs. */
   readonly logsKey: kms.IKey;
@@ -159,7 +164,9 @@ export class FargateAppService extends Construct {
     }));
 
     // Both roles get their permissions from the grants of what they use: the image and the log
-    // driver grant the execution role, the demo files and ECS Exec the task role.
+    // driver grant the execution role, the demo files and ECS Exec the task role. ServiceRole's trust
+    // policies admit ECS for tasks of this account and region only (aws:SourceAccount, and aws:SourceArn
+    // arn:<partition>:ecs:<region>:<account>:*, as the ECS developer guide's "Amazon ECS task IAM role" writes it).
     const executionRole = new ServiceRole(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `${name} ${envName}: pull its image, read its secrets, write its logs`,
@@ -286,6 +293,12 @@ export class FargateAppService extends Construct {
       this.container.addMountPoints({ sourceVolume: 'demo-files', containerPath: DEMO_FILES_MOUNT_PATH, readOnly: false });
     }
 
+    // The service's connections are the groups of its own stack. A target group opens the connections
+    // of its targets to the load balancer; an imported group cannot take the ingress (it is immutable,
+    // its rules live in its own stack), and the load balancer's group would be left with an egress rule
+    // to it that nothing answers. The tasks still wear every group (the network configuration below).
+    const ownGroups = props.securityGroups.filter((group) => group instanceof ec2.SecurityGroup && Stack.of(group) === stack);
+    if (ownGroups.length === 0) throw new Error(`${this.node.path}: give the service a security group of its own stack`);
     this.service = new ecs.FargateService(this, 'Service', {
       serviceName: ecsServiceName(envName, name),
       cluster: props.cluster,
@@ -295,7 +308,7 @@ export class FargateAppService extends Construct {
       // starts one task and an update keeps the running count (AWS::ECS::Service, DesiredCount);
       // the scalable target below raises a new service to its minimum when it is registered.
       vpcSubnets: props.subnets,
-      securityGroups: props.securityGroups,
+      securityGroups: ownGroups,
       assignPublicIp: false,
       // CloudFormation's own defaults, written out: left unset, CDK uses a minimum healthy of 50 % (it
       // warns so), and a rolling deploy of a one-task service would then stop that task first.
@@ -310,6 +323,13 @@ export class FargateAppService extends Construct {
         logDriver: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${name}-service-connect` }),
       },
     });
+
+    if (ownGroups.length !== props.securityGroups.length) {
+      (this.service.node.defaultChild as ecs.CfnService).addPropertyOverride(
+        'NetworkConfiguration.AwsvpcConfiguration.SecurityGroups',
+        props.securityGroups.map((group) => group.securityGroupId),
+      );
+    }
 
     if (!props.serviceConnect) {
       // Said out loud: ECS keeps a service's Service Connect configuration when an update leaves it

@@ -7,6 +7,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import { createAccessLogBucket } from './access-log-bucket';
 import { ServiceRole } from './service-role';
 import { ARCHIVE_PREFIX } from '../contract';
+import { databaseIdentifier } from '../config/names';
 
 /** Key prefix of the partition exports: `<prefix>/<schema>/<table>/<partition>.csv`. */
 
@@ -73,8 +74,16 @@ export class PartitionArchiveBucket extends Construct {
         'freeze a retention decision that belongs to the data owner',
     );
 
+    // RDS assumes the role for the database it is associated with, which it names as aws:SourceArn:
+    // the Aurora cluster or the RDS instance (RDS user guide, "Preventing cross-service confused deputy
+    // problems", and "Setting up access to an Amazon S3 bucket" for PostgreSQL exports). The database of
+    // this environment, or a restore of it (-r<n>).
+    const stack = Stack.of(this);
+    const database = databaseIdentifier(props.envName);
+    const rdsArn = (resource: string) => `arn:${stack.partition}:rds:${stack.region}:${stack.account}:${resource}`;
     const exportRole = new ServiceRole(this, 'ExportRole', {
       assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
+      sourceArns: ['cluster', 'db'].flatMap((kind) => [rdsArn(`${kind}:${database}`), rdsArn(`${kind}:${database}-r*`)]),
       description: `PostgreSQL ${props.envName}: aws_s3.query_export_to_s3 into the partition archive`,
       statements: [
         new iam.PolicyStatement({
@@ -84,7 +93,7 @@ export class PartitionArchiveBucket extends Construct {
         new iam.PolicyStatement({
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: [props.encryptionKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
         }),
       ],
     });

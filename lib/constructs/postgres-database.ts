@@ -511,8 +511,17 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
    * policy AWS documents for it: it reaches only the RDSOSMetrics log group.
    */
   private enhancedMonitoringRole(): iam.IRole {
+    // Enhanced Monitoring assumes the role for a DB instance, which it names as aws:SourceArn (RDS user
+    // guide, "Setting up and enabling Enhanced Monitoring", confused deputy): this account's instances of
+    // this region. Aurora's instances get names CloudFormation generates, so the pattern is db:*.
+    const stack = Stack.of(this);
     const role = new iam.Role(this, 'MonitoringRole', {
-      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
+      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:*` },
+        },
+      }),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
     });
     acknowledge(

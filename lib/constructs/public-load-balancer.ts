@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -7,7 +7,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { createAccessLogBucket } from './access-log-bucket';
@@ -22,13 +24,48 @@ export interface PublicLoadBalancerProps {
   /** Encrypts the WAF logs. */
   readonly logsKey: kms.IKey;
   readonly logRetentionDays: number;
+  /**
+   * ALB path patterns whose requests may carry bodies over the 8 KB the WAF's core rule set allows:
+   * the API's, where demos are uploaded. Oversized bodies are blocked on every other path.
+   * @default - the path patterns of the listener's rules (the API's, services.apiPathPattern), read at synthesis
+   */
+  readonly largeBodyPathPatterns?: readonly string[];
+}
+
+/** Requests one client IP may send in five minutes before the WAF blocks it (a rate-based rule). */
+export const WAF_REQUESTS_PER_IP_PER_5_MINUTES = 2000;
+
+/**
+ * The label the core rule set's SizeRestrictions_BODY rule adds to a request whose body exceeds 8 KB
+ * (AWS WAF developer guide, "Core rule set (CRS) managed rule group", labels).
+ */
+export const OVERSIZED_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
+
+/** The names of an environment's WAF log groups start with this (WAF writes only to aws-waf-logs-*). */
+export function wafLogGroupNamePrefix(envName: string): string {
+  return `aws-waf-logs-cs2analytics-${envName}-`;
+}
+
+/**
+ * A WAF regular expression matching the URI paths of ALB path patterns (`*`: any characters, `?`: one),
+ * whole paths, one alternative per pattern (WAF regexes have no capturing groups).
+ */
+export function pathPatternsRegex(patterns: readonly string[]): string {
+  if (patterns.length === 0) throw new Error('pathPatternsRegex: no path pattern');
+  const one = (pattern: string) =>
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`;
+  return [...new Set(patterns)].sort().map(one).join('|');
 }
 
 /**
  * The only way in from the internet: an Application Load Balancer in the public subnets. With a
  * domain: HTTPS on 443 with a DNS-validated ACM certificate and an alias record, HTTP redirected to
  * HTTPS. Without one (dev): plain HTTP, which the config must allow explicitly. Access logs to a
- * retained, encrypted bucket; optionally an AWS WAF web ACL of AWS managed rule groups, logged.
+ * retained, encrypted bucket; optionally an AWS WAF web ACL, logged: a per-IP rate limit, AWS managed
+ * rule groups, and oversized bodies blocked everywhere but on the upload paths.
  */
 export class PublicLoadBalancer extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
@@ -68,7 +105,7 @@ export class PublicLoadBalancer extends Construct {
       logsOf: 'the load balancer',
       expirationDays: settings.accessLogRetentionDays,
     });
-    this.loadBalancer.logAccessLogs(accessLogs, 'alb');
+    this.logAccessLogs(accessLogs, 'alb');
 
     if (https) {
       const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
@@ -146,30 +183,116 @@ export class PublicLoadBalancer extends Construct {
     }
   }
 
+  /**
+   * Access logs to `bucket` under `prefix`, written by Elastic Load Balancing as the ELB account of the
+   * region (regions opened before August 2022, eu-west-1 among them) or the
+   * logdelivery.elasticloadbalancing.amazonaws.com principal (later ones): ELB user guide, "Enable access
+   * logs for your Application Load Balancer". Written here rather than with `logAccessLogs`, which also
+   * admits delivery.logs.amazonaws.com (the log-delivery service of Network Load Balancer TLS logs,
+   * which an ALB never uses) with no source condition. The objects may only land under
+   * `<prefix>/AWSLogs/<this account>/`: a load balancer of another account that names this bucket
+   * writes under its own account's folder, which no statement allows.
+   */
+  private logAccessLogs(bucket: s3.Bucket, prefix: string): void {
+    const stack = Stack.of(this);
+    if (Token.isUnresolved(stack.region)) {
+      throw new Error(`${this.node.path}: access logs need the stack's region (its load balancer account)`);
+    }
+    this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+    this.loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+    this.loadBalancer.setAttribute('access_logs.s3.prefix', prefix);
+    const elbAccount = RegionInfo.get(stack.region).elbv2Account;
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowLoadBalancerAccessLogs',
+        principals: [
+          elbAccount ? new iam.AccountPrincipal(elbAccount) : new iam.ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com'),
+        ],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects(`${prefix}/AWSLogs/${stack.account}/*`)],
+      }),
+    );
+    // ELB checks that it may write when logging is turned on: the bucket policy first.
+    (this.loadBalancer.node.defaultChild as CfnResource).addResourceDependency(bucket.policy!.node.defaultChild as CfnResource);
+  }
+
+  /** The path patterns of the listener's rules, sorted: where the API (and its uploads) is routed. */
+  private listenerPathPatterns(): string[] {
+    const stack = Stack.of(this);
+    const patterns: string[] = [];
+    for (const child of this.listener.node.findAll()) {
+      if (!(child instanceof elbv2.CfnListenerRule)) continue;
+      // As aws-cdk-lib renders ListenerCondition.pathPatterns: { field: 'path-pattern', pathPatternConfig: { values } }.
+      const conditions = (stack.resolve(child.conditions) ?? []) as elbv2.CfnListenerRule.RuleConditionProperty[];
+      for (const condition of conditions) {
+        if (condition.field !== 'path-pattern') continue;
+        const config = condition.pathPatternConfig as elbv2.CfnListenerRule.PathPatternConfigProperty | undefined;
+        patterns.push(...(config?.values ?? condition.values ?? []));
+      }
+    }
+    return [...new Set(patterns)].sort();
+  }
+
   private addWebAcl(props: PublicLoadBalancerProps): void {
     const managed = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList'];
     const metric = (name: string) => ({ cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: name });
+    // Oversized bodies are blocked by the rule after the groups, on every path but the upload paths.
+    const largeBodyPaths = () => props.largeBodyPathPatterns ?? this.listenerPathPatterns();
+    const oversizedBody = { labelMatchStatement: { scope: 'LABEL', key: OVERSIZED_BODY_LABEL } };
     const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: `cs2analytics-${props.envName}`,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       visibilityConfig: metric(`cs2analytics-${props.envName}`),
-      rules: managed.map((name, priority) => ({
-        name,
-        priority,
-        overrideAction: { none: {} },
-        statement: {
-          managedRuleGroupStatement: {
-            vendorName: 'AWS',
-            name,
-            // Demo uploads are large: the common rule set's 8 KB body limit would block them.
-            ...(name === 'AWSManagedRulesCommonRuleSet'
-              ? { ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }] }
-              : {}),
+      rules: [
+        // First, so that a flood is turned away before the other rules are evaluated for it.
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: { limit: WAF_REQUESTS_PER_IP_PER_5_MINUTES, evaluationWindowSec: 300, aggregateKeyType: 'IP' },
           },
+          visibilityConfig: metric('RateLimitPerIp'),
         },
-        visibilityConfig: metric(name),
-      })),
+        ...managed.map((name, index) => ({
+          name,
+          priority: index + 1,
+          overrideAction: { none: {} },
+          statement: {
+            managedRuleGroupStatement: {
+              vendorName: 'AWS',
+              name,
+              // Demo uploads are large: the common rule set's 8 KB body limit only labels here, and
+              // BlockOversizedBodiesOutsideUploads blocks on the label everywhere uploads do not go.
+              ...(name === 'AWSManagedRulesCommonRuleSet'
+                ? { ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }] }
+                : {}),
+            },
+          },
+          visibilityConfig: metric(name),
+        })),
+        {
+          name: 'BlockOversizedBodiesOutsideUploads',
+          priority: managed.length + 1,
+          action: { block: {} },
+          statement: Lazy.any({
+            produce: () => {
+              const paths = largeBodyPaths();
+              if (paths.length === 0) return oversizedBody;
+              const uploads = {
+                regexMatchStatement: {
+                  regexString: pathPatternsRegex(paths),
+                  fieldToMatch: { uriPath: {} },
+                  textTransformations: [{ priority: 0, type: 'NONE' }],
+                },
+              };
+              return { andStatement: { statements: [oversizedBody, { notStatement: { statement: uploads } }] } };
+            },
+          }),
+          visibilityConfig: metric('BlockOversizedBodiesOutsideUploads'),
+        },
+      ],
     });
     new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
       resourceArn: this.loadBalancer.loadBalancerArn,
@@ -178,7 +301,7 @@ export class PublicLoadBalancer extends Construct {
     // WAF writes only to log groups named aws-waf-logs-* (given by an ARN without the trailing :*). The
     // web ACL's id makes the name new with every web ACL: the group is retained, and turning WAF off
     // and on again must not collide with the one left behind.
-    const wafLogGroupName = `aws-waf-logs-cs2analytics-${props.envName}-${webAcl.attrId}`;
+    const wafLogGroupName = `${wafLogGroupNamePrefix(props.envName)}${webAcl.attrId}`;
     const wafLogs = configuredLogGroup(this, 'WafLogs', {
       logGroupName: wafLogGroupName,
       envName: props.envName,

@@ -7,6 +7,28 @@ import type { RedisJobQueue } from './redis-job-queue';
 import { VpcFunction } from './vpc-function';
 import { ROTATION_ENVIRONMENT as ROTATION } from '../contract';
 
+/**
+ * Conditions that hold `elasticache:ModifyReplicationGroup` to a change of the AUTH token, with the
+ * condition keys the Service Authorization Reference lists for that action on a replication group:
+ * the request must carry a non-empty AuthToken (elasticache:AuthTokenEnabled), and none of the
+ * parameters that have a key of their own may be in it (Null: true, "the key is absent"). The keys
+ * whose value ElastiCache may derive when the parameter is absent (ClusterModeEnabled, MultiAZEnabled,
+ * TransitEncryptionEnabled: their descriptions name a default or the group's AZ count) are left out:
+ * requiring them absent could refuse the token change itself. Parameters without a key (security
+ * groups, maintenance window, ...) cannot be excluded by IAM; a request must still carry a new token.
+ */
+export const AUTH_TOKEN_CHANGE_ONLY = {
+  Bool: { 'elasticache:AuthTokenEnabled': 'true' },
+  Null: {
+    'elasticache:AutomaticFailoverEnabled': 'true',
+    'elasticache:CacheNodeType': 'true',
+    'elasticache:CacheParameterGroupName': 'true',
+    'elasticache:Durability': 'true',
+    'elasticache:EngineVersion': 'true',
+    'elasticache:SnapshotRetentionLimit': 'true',
+  },
+} as const;
+
 export interface RedisTokenRotationProps {
   readonly envName: string;
   readonly jobQueue: RedisJobQueue;
@@ -68,9 +90,13 @@ export class RedisTokenRotation extends Construct {
     );
     fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
     fn.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['elasticache:DescribeReplicationGroups'], resources: [jobQueue.replicationGroupArn] }),
+    );
+    fn.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'],
+        actions: ['elasticache:ModifyReplicationGroup'],
         resources: [jobQueue.replicationGroupArn],
+        conditions: AUTH_TOKEN_CHANGE_ONLY,
       }),
     );
     // The schedule starts in the services stack, once the parser can be restarted after a rotation.

@@ -1,9 +1,50 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+
+/**
+ * What the services that assume this app's roles send when they assume one, and so what their trust
+ * policies check by default (the confused-deputy guard): `aws:SourceAccount` and an `aws:SourceArn`
+ * pattern of this account and region, as each service documents it:
+ * - ECS tasks: `arn:<partition>:ecs:<region>:<account>:*` (ECS developer guide, "Amazon ECS task IAM
+ *   role": a specific cluster is not supported in the pattern). The task execution role is assumed
+ *   by the same principal for the same task.
+ * - VPC flow logs: `arn:<partition>:ec2:<region>:<account>:vpc-flow-log/*` (VPC user guide, "IAM role
+ *   for publishing flow logs to CloudWatch Logs").
+ * - Step Functions: `arn:<partition>:states:<region>:<account>:stateMachine:*` (the trust policy the
+ *   Step Functions console writes for a state machine's role).
+ * Not listed, on purpose: lambda.amazonaws.com (the Lambda developer guide documents no source context
+ * for an execution role) and rds.amazonaws.com, whose RDS Proxy role is documented without one (RDS user
+ * guide, "Getting started with RDS Proxy"); a role for an RDS feature that sends one (S3 export) names
+ * its `sourceArns` itself.
+ */
+const DOCUMENTED_SOURCE_ARNS: Readonly<Record<string, (stack: Stack) => string>> = {
+  'ecs-tasks.amazonaws.com': (stack) => `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:*`,
+  'vpc-flow-logs.amazonaws.com': (stack) => `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:vpc-flow-log/*`,
+  'states.amazonaws.com': (stack) => `arn:${stack.partition}:states:${stack.region}:${stack.account}:stateMachine:*`,
+};
+
+/**
+ * The confused-deputy guard of a service principal's trust statement: this stack's account, and the
+ * source ARNs (ArnLike patterns) the service may act for.
+ */
+export function sourceConditions(stack: Stack, sourceArns: readonly string[]): Record<string, Record<string, unknown>> {
+  return {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: { 'aws:SourceArn': sourceArns.length === 1 ? sourceArns[0] : [...sourceArns] },
+  };
+}
 
 export interface ServiceRoleProps {
   /** The AWS service that assumes the role. */
   readonly assumedBy: iam.IPrincipal;
+  /**
+   * The resources the service assumes the role for (ArnLike patterns of `aws:SourceArn`); with them the
+   * trust policy also requires this stack's account as `aws:SourceAccount`.
+   * @default - the documented pattern of the service (DOCUMENTED_SOURCE_ARNS) where there is one; none
+   * for a service that sends no source context (Lambda)
+   */
+  readonly sourceArns?: readonly string[];
   /**
    * Permissions no construct grants (e.g. a VPC function's network-interface actions).
    * @default - none: everything comes from the grants of the resources the role uses
@@ -19,6 +60,9 @@ export interface ServiceRoleProps {
  * gets its permissions; each grant lands in that policy and nowhere else (never in a resource's
  * policy behind the reader's back).
  *
+ * Its trust policy names the service with the source conditions the service documents (see
+ * DOCUMENTED_SOURCE_ARNS), so that the service acting for another account cannot assume it.
+ *
  * The role lists the policy among its own managed policies (rather than the policy naming the role),
  * so CloudFormation creates the policy before the role, and everything that uses the role after
  * both: Lambda checks a VPC function's network-interface and dead-letter permissions when it
@@ -31,7 +75,10 @@ export class ServiceRole extends Construct implements iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
-    this.singlePolicyRole = new SinglePolicyRole(this, 'Role', { assumedBy: props.assumedBy, description: props.description });
+    this.singlePolicyRole = new SinglePolicyRole(this, 'Role', {
+      assumedBy: withSourceConditions(Stack.of(this), props.assumedBy, props.sourceArns),
+      description: props.description,
+    });
     for (const statement of props.statements ?? []) this.singlePolicyRole.addToPrincipalPolicy(statement);
     this.role = this.singlePolicyRole;
     this.grantPrincipal = this.singlePolicyRole;
@@ -46,6 +93,15 @@ export class ServiceRole extends Construct implements iam.IGrantable {
   addToPolicy(statement: iam.PolicyStatement): void {
     this.singlePolicyRole.addToPrincipalPolicy(statement);
   }
+}
+
+/** The principal with the source conditions its service documents, or those given. */
+function withSourceConditions(stack: Stack, principal: iam.IPrincipal, sourceArns?: readonly string[]): iam.IPrincipal {
+  const documented = principal instanceof iam.ServicePrincipal ? DOCUMENTED_SOURCE_ARNS[principal.service] : undefined;
+  const arns = sourceArns ?? (documented ? [documented(stack)] : undefined);
+  if (!arns) return principal;
+  if (arns.length === 0) throw new Error('ServiceRole: sourceArns must name at least one source (leave it out for the default)');
+  return new iam.PrincipalWithConditions(principal, sourceConditions(stack, arns));
 }
 
 /** A role whose grants go to one customer-managed policy, created with the first grant. */

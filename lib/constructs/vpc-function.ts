@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,7 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { clusterName, connectionSecretName, ecsServiceName, SERVICES_USING } from '../config/names';
 import { bundledLambdaCode } from './bundled-lambda-code';
@@ -16,23 +16,76 @@ import { ROTATION_ENVIRONMENT as ROTATION } from '../contract';
 
 /**
  * What any function in the VPC needs from the start, in its role's policy: writing its own log group,
- * the network-interface actions Lambda checks when it creates a VPC function, and X-Ray tracing.
+ * the network-interface actions Lambda takes with the execution role when it creates and scales a VPC
+ * function (Lambda developer guide, "Giving Lambda functions access to resources in an Amazon VPC"),
+ * and X-Ray tracing.
+ *
+ * With `vpc`, the network-interface actions are held to that VPC, as far as EC2 allows (Service
+ * Authorization Reference, Amazon EC2): CreateNetworkInterface on the VPC's subnets and security
+ * groups (condition key ec2:Vpc) and on a new interface (no VPC key for an interface being created);
+ * DeleteNetworkInterface and the private-address actions on interfaces in the VPC (ec2:Vpc). Only
+ * DescribeNetworkInterfaces, which has no resource type, stays on `*`. Without it, every
+ * network-interface action is on `*` (the shape of AWSLambdaVPCAccessExecutionRole).
  */
-export function vpcFunctionStatements(logGroup: logs.ILogGroup): iam.PolicyStatement[] {
+export function vpcFunctionStatements(logGroup: logs.ILogGroup, vpc?: ec2.IVpc): iam.PolicyStatement[] {
+  const logsStatement = new iam.PolicyStatement({
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroup.logGroupArn],
+  });
+  const tracing = new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] });
+  if (!vpc) {
+    return [
+      logsStatement,
+      new iam.PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      }),
+      tracing,
+    ];
+  }
+  const stack = Stack.of(vpc);
+  const ec2Arn = (resource: string) => `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:${resource}`;
+  const inVpc = { ArnEquals: { 'ec2:Vpc': ec2Arn(`vpc/${vpc.vpcId}`) } };
   return [
-    new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    logsStatement,
     new iam.PolicyStatement({
-      actions: [
-        'ec2:CreateNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:UnassignPrivateIpAddresses',
-      ],
-      resources: ['*'],
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [ec2Arn('subnet/*'), ec2Arn('security-group/*')],
+      conditions: inVpc,
     }),
-    new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+    new iam.PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: [ec2Arn('network-interface/*')] }),
+    new iam.PolicyStatement({
+      actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: [ec2Arn('network-interface/*')],
+      conditions: inVpc,
+    }),
+    new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] }),
+    tracing,
   ];
+}
+
+/**
+ * The IAM5 findings the VPC-scoped network-interface statements raise, as cdk-nag names them, with the
+ * reason: a function's interfaces, subnets and groups are not known before Lambda creates them.
+ */
+export function acknowledgeVpcFunctionStatements(policy: IConstruct, vpc: ec2.IVpc): void {
+  const stack = Stack.of(vpc);
+  const pseudo = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
+  const prefix = `arn:${pseudo(stack.partition, 'Partition')}:ec2:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}`;
+  for (const resource of ['subnet/*', 'security-group/*', 'network-interface/*']) {
+    acknowledge(
+      policy,
+      `AwsSolutions::AwsSolutions-IAM5[Resource::${prefix}:${resource}]`,
+      "Lambda creates and deletes the function's network interfaces with its execution role; they, and the subnet and " +
+        'security group it picks for each, are known only then: the statements hold them to the VPC (ec2:Vpc) where EC2 offers the key',
+    );
+  }
 }
 
 export interface VpcFunctionProps {
@@ -94,12 +147,17 @@ export class VpcFunction extends Construct implements iam.IGrantable {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.purpose} (${props.envName})`,
       statements: [
-        ...vpcFunctionStatements(logGroup),
-        // Lambda checks these when it creates a function with a dead-letter queue.
+        ...vpcFunctionStatements(logGroup, props.vpc),
+        // Lambda checks these when it creates a function with a dead-letter queue. The key only through
+        // SQS, which uses it for the queue (kms:ViaService; AWS KMS developer guide, "kms:ViaService").
         ...(props.deadLetterQueue
           ? [
               new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queue.queueArn] }),
-              new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.deadLetterQueue.key.keyArn] }),
+              new iam.PolicyStatement({
+                actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+                resources: [props.deadLetterQueue.key.keyArn],
+                conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+              }),
             ]
           : []),
       ],
@@ -132,9 +190,10 @@ export class VpcFunction extends Construct implements iam.IGrantable {
     acknowledge(
       this.role.policy!,
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      'Only the VPC network-interface actions Lambda needs to run in the VPC, X-Ray trace publishing and Secrets ' +
+      'Only ec2:DescribeNetworkInterfaces (which Lambda needs to run in the VPC), X-Ray trace publishing and Secrets ' +
         "Manager's GetRandomPassword use *: none supports resource-level permissions; every other statement names its resource",
     );
+    acknowledgeVpcFunctionStatements(this.role.policy!, props.vpc);
     acknowledge(
       this.function,
       'cdk-validator-cfnguard::lambda_inside_vpc_check',

@@ -2,7 +2,6 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -74,6 +73,7 @@ export class MonitoringStack extends Stack {
   readonly dashboard: cloudwatch.Dashboard;
 
   private readonly action: cloudwatchActions.SnsAction;
+  private readonly alarmTopicTarget: AlarmTopic;
   private readonly envName: string;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
@@ -86,19 +86,7 @@ export class MonitoringStack extends Stack {
       purpose: `CS2 Analytics ${config.envName} alarm notifications`,
       removalPolicy: retainOrDestroy(config.retainData),
     }).key;
-    // CloudWatch alarms, EventBridge and RDS event notifications publish to the encrypted topic as
-    // services of this account.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowAlarmSourcesToNotify',
-        principals: ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'events.rds.amazonaws.com', 'sns.amazonaws.com'].map(
-          (service) => new iam.ServicePrincipal(service),
-        ),
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
+    this.allowNotificationSources(key, config.envName);
     // Notifications that cannot be delivered (to e-mail, or from EventBridge) wait here.
     const undelivered = this.undeliveredNotifications(key);
     const alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
@@ -108,6 +96,7 @@ export class MonitoringStack extends Stack {
       undeliveredNotifications: undelivered,
     });
     this.alarmTopic = alarmTopic.topic;
+    this.alarmTopicTarget = alarmTopic;
     this.action = alarmTopic.action;
     // Nothing outside needs the topic's name (subscriptions take its ARN), so CloudFormation names it.
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'The alarm topic: subscribe on-call tools here' });
@@ -273,7 +262,7 @@ export class MonitoringStack extends Stack {
         detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
         resources: appServices.map(({ service }) => service.serviceArn),
       },
-      targets: [new targets.SnsTopic(this.alarmTopic, { deadLetterQueue: undelivered, retryAttempts: 10 })],
+      targets: [this.alarmTopicTarget.eventTarget({ deadLetterQueue: undelivered, retryAttempts: 10 })],
     });
   }
 
@@ -487,6 +476,49 @@ export class MonitoringStack extends Stack {
       evaluationPeriods: 1,
       missing: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /**
+   * What the key of the topic and of its dead-letter queue admits, per service, each held to this
+   * account by what that service's KMS calls carry:
+   * - CloudWatch alarms and RDS event subscriptions publish with their source (aws:SourceAccount,
+   *   aws:SourceArn): the environment's alarms, this account's event subscriptions.
+   * - SNS redrives undeliverable e-mail notifications into the queue as the topic (aws:SourceArn: a
+   *   topic of this account and region; the topic's own ARN would make the key depend on the topic,
+   *   which depends on the key).
+   * - EventBridge's KMS calls carry no source context (as the rehearsal models them, and as AWS's
+   *   MDAA constructs note for EventBridge delivery to an encrypted topic), so its statements are held
+   *   by the encryption context SNS and SQS always pass: the topic's ARN (aws:sns:topicArn) and the
+   *   queue's (aws:sqs:arn), of this account and region (SNS and SQS developer guides, encryption at rest).
+   */
+  private allowNotificationSources(key: kms.IKey, envName: string): void {
+    const arn = (service: string, resource: string) => `arn:${this.partition}:${service}:${this.region}:${this.account}:${resource}`;
+    const actions = ['kms:Decrypt', 'kms:GenerateDataKey*'];
+    const fromSource = (sid: string, service: string, sourceArn: string) =>
+      new iam.PolicyStatement({
+        sid,
+        principals: [new iam.ServicePrincipal(service)],
+        actions,
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account }, ArnLike: { 'aws:SourceArn': sourceArn } },
+      });
+    const withContext = (sid: string, contextKey: string, pattern: string) =>
+      new iam.PolicyStatement({
+        sid,
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions,
+        resources: ['*'],
+        conditions: { ArnLike: { [`kms:EncryptionContext:${contextKey}`]: pattern } },
+      });
+    for (const statement of [
+      fromSource('AllowAlarmsToNotify', 'cloudwatch.amazonaws.com', arn('cloudwatch', `alarm:${alarmNamePrefix(envName)}*`)),
+      fromSource('AllowRdsEventsToNotify', 'events.rds.amazonaws.com', arn('rds', 'es:*')),
+      fromSource('AllowSnsToRedriveUndelivered', 'sns.amazonaws.com', arn('sns', '*')),
+      withContext('AllowEventBridgeToNotify', 'aws:sns:topicArn', arn('sns', '*')),
+      withContext('AllowEventBridgeDeadLetters', 'aws:sqs:arn', arn('sqs', '*')),
+    ]) {
+      key.addToResourcePolicy(statement);
+    }
   }
 
   /** The dead-letter queue of the notifications: e-mail deliveries and EventBridge events that failed. */

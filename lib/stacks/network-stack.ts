@@ -81,10 +81,10 @@ export class NetworkStack extends Stack {
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(
         flowLogGroup,
+        // ServiceRole's trust policy adds the source conditions flow logs document: this account, and
+        // the flow logs of this account and region (aws:SourceArn vpc-flow-log/*).
         new ServiceRole(this, 'FlowLogRole', {
-          assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
-            conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-          }),
+          assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com'),
           statements: [
             new iam.PolicyStatement({
               actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],

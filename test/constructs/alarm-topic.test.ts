@@ -4,6 +4,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -35,6 +36,8 @@ describe('AlarmTopic in a bare stack', () => {
       expect(bySid[sid].Condition.StringEquals['aws:SourceAccount']).toBe('111111111111');
       expect(bySid[sid].Condition.ArnLike['aws:SourceArn']).toBeDefined();
     }
+    // The environment's alarms only: each is named with its prefix (alarmNamePrefix).
+    expect(JSON.stringify(bySid.AllowCloudwatchToPublish.Condition.ArnLike['aws:SourceArn'])).toContain(':alarm:cs2analytics-bare-*');
     expect(JSON.stringify(statements)).toContain('"aws:SecureTransport":"false"');
     const [topic] = Object.values(template.findResources('AWS::SNS::Topic'));
     expect(JSON.stringify(topic.Properties.KmsMasterKeyId)).toMatch(/"Key\w+"/);
@@ -46,6 +49,46 @@ describe('AlarmTopic in a bare stack', () => {
     expect(found.map((subscription) => subscription.Properties.Endpoint).sort()).toEqual(['lead@cs2.test', 'oncall@cs2.test']);
     for (const subscription of found) expect(subscription.Properties.RedrivePolicy).toBeDefined();
     build().template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  test('an EventBridge target admits that rule of this account, on the topic and on the dead-letter queue, and grants nothing on the key', () => {
+    const stack = bareStack();
+    const key = new kms.Key(stack, 'Key');
+    const queue = new sqs.Queue(stack, 'Undelivered');
+    const alarmTopic = new AlarmTopic(stack, 'AlarmTopic', { envName: 'bare', encryptionKey: key, undeliveredNotifications: queue });
+    const rule = new events.Rule(stack, 'Rule', { eventPattern: { source: ['aws.ecs'] } });
+    rule.addTarget(alarmTopic.eventTarget({ deadLetterQueue: queue, retryAttempts: 10 }));
+    const template = Template.fromStack(stack);
+    const ruleId = Object.keys(template.findResources('AWS::Events::Rule'))[0];
+    const fromRule = {
+      StringEquals: { 'aws:SourceAccount': '111111111111' },
+      ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } },
+    };
+    const eventsStatements = (policy: any) =>
+      policy.Properties.PolicyDocument.Statement.filter((statement: any) => statement.Principal?.Service === 'events.amazonaws.com');
+    const [topicPolicy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    expect(eventsStatements(topicPolicy)).toEqual([
+      {
+        // aws-cdk-lib's SnsTopic target named its statement after the rule's unique id; so does this one.
+        Sid: 'AllowEventRuleBareRuleADE68A80',
+        Action: 'sns:Publish',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Resource: { Ref: expect.stringMatching(/^AlarmTopic/) },
+        Condition: fromRule,
+      },
+    ]);
+    const [queuePolicy] = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    expect(eventsStatements(queuePolicy).map((statement: any) => [statement.Action, statement.Condition])).toEqual([
+      ['sqs:SendMessage', fromRule],
+    ]);
+    const [keyResource] = Object.values(template.findResources('AWS::KMS::Key'));
+    expect(JSON.stringify(keyResource.Properties.KeyPolicy)).not.toContain('events.amazonaws.com');
+    const [target] = Object.values(template.findResources('AWS::Events::Rule'))[0].Properties.Targets;
+    expect(target).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 10 },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^Undelivered/), 'Arn'] } },
+    });
   });
 
   test('keeps the logical ids the topic, its policy and its subscriptions had as the stack children', () => {
