@@ -65,20 +65,8 @@ export const MAINTENANCE_ENVIRONMENT = {
   metricsNamespace: 'METRICS_NAMESPACE',
 } as const;
 
-/**
- * The staging label that marks the connection secret's version in which one kind of credential
- * (`database`, `redis`) last changed: the refresh moves it with each write that changes that kind's
- * values, and a rotation of that kind waits until its services started after that version. Per kind,
- * so that a refresh after one rotation never makes the services of another credential look stale.
- * Read with ListSecretVersionIds: no one needs to decrypt the values to know it.
- */
-export function connectionValuesChangedStage(kind: string): string {
-  return `changed-${kind}`;
-}
-
 /** The connection-refresh function's environment variables (lambda/credential-refresh), by what each holds. */
 export const REFRESH_ENVIRONMENT = {
-  connectionSecretArn: 'CONNECTION_SECRET_ARN',
   appSecretArn: 'APP_SECRET_ARN',
   redisSecretArn: 'REDIS_SECRET_ARN',
   databaseName: 'DB_NAME',
@@ -101,8 +89,8 @@ export const REFRESH_ENVIRONMENT = {
 
 /** The rotation functions' environment variables (lambda/credential-rotation), by what each holds. */
 export const ROTATION_ENVIRONMENT = {
-  /** The services' connection secret, checked before a rotation starts (caught-up.ts). */
-  connectionSecretName: 'CONNECTION_SECRET_NAME',
+  /** The secret of the connection values made of the rotated credential, checked before a rotation starts (caught-up.ts). */
+  connectionValuesSecretName: 'CONNECTION_VALUES_SECRET_NAME',
   /** The kind of credential the function rotates (`database`, `redis`): its services and staging label. */
   credentialKind: 'CREDENTIAL_KIND',
   cluster: 'CLUSTER',

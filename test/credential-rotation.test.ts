@@ -5,7 +5,7 @@
  */
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { DescribeSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Client } from 'pg';
 import { handler as refreshHandler, requestedKind, rotatedSecret } from '../lambda/credential-refresh/index';
@@ -14,7 +14,7 @@ import {
   atDeployment,
   connectionValues,
   kindOf,
-  writeConnectionSecret,
+  writeConnectionValues,
   type RefreshDependencies,
   type RefreshEnvironment,
 } from '../lambda/credential-refresh/refresh';
@@ -169,7 +169,7 @@ describe("the app's database logins, rotated one at a time", () => {
   });
 
   test('refuses to start, before anything changes, while the API may still run on the login it would change', async () => {
-    const CONNECTIONS = ARN('connections');
+    const CONNECTIONS = ARN('values-database');
     // This client only: the refresh tests below mock the class.
     const ecsClient = new ECSClient({});
     const ecs = mockClient(ecsClient);
@@ -184,12 +184,12 @@ describe("the app's database logins, rotated one at a time", () => {
         ecs: ecsClient,
         rotatedSecretId: APP,
         kind: 'database',
-        connectionSecretId: CONNECTIONS,
+        connectionValuesSecretId: CONNECTIONS,
         cluster: 'cs2analytics-dev',
         services: ['cs2analytics-dev-api'],
       });
     try {
-      // No connection secret yet: no service uses the logins.
+      // No values secret yet: no service uses the logins.
       await expect(guard()).resolves.toBeUndefined();
       // The refresh after the last rotation has not run: the connection values are older than the login in use.
       secrets.create(CONNECTIONS, { DATABASE_USER: LOGINS[1] });
@@ -282,7 +282,6 @@ describe('the Redis AUTH token', () => {
 describe('the connection secret and the restarts', () => {
   const redis = new RedisStandIn();
   const env: RefreshEnvironment = {
-    connectionSecretArn: ARN('connections'),
     appSecretArn: ARN('app'),
     redisSecretArn: ARN('redis'),
     databaseName: 'cs2analytics',
@@ -313,8 +312,8 @@ describe('the connection secret and the restarts', () => {
     secrets.create(ARN('cs2app'), { username: 'cs2app', password: 'p@ss/w:rd' });
     secrets.create(ARN('cs2app_clone'), { username: 'cs2app_clone', password: 'other' });
     secrets.create(env.redisSecretArn, { token: 'token-one-0123456789' });
-    secrets.create(env.connectionSecretArn, {});
     secrets.create(env.migrationLoginSecretArn, { username: 'cs2_migrator', password: 'migr@te' });
+    // As CloudFormation creates them: a generated placeholder.
     for (const arn of Object.values(env.valuesSecretArns)) secrets.create(arn, { unwritten: 'x' });
     redis.tokens = ['token-one-0123456789'];
     elasticache = fakeElastiCache(redis);
@@ -369,20 +368,23 @@ describe('the connection secret and the restarts', () => {
     expect(
       connectionValues(env, { username: 'cs2app', password: 'p@ss/w:rd' }, 'tok', { username: 'cs2_migrator', password: 'm:1' }),
     ).toEqual({
-      DATABASE_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@proxy.example.internal:5432/cs2analytics?sslmode=require',
-      DATABASE_READ_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@reader.example.internal:5432/cs2analytics?sslmode=require',
-      DATABASE_USER: 'cs2app',
-      DATABASE_PASSWORD: 'p@ss/w:rd',
-      REDIS_URL: 'rediss://:tok@127.0.0.1:0/0',
-      REDIS_PASSWORD: 'tok',
-      MIGRATION_DATABASE_URL: 'postgresql://cs2_migrator:m%3A1@proxy.example.internal:5432/cs2analytics?sslmode=require',
-      MIGRATION_DATABASE_USER: 'cs2_migrator',
-      MIGRATION_DATABASE_PASSWORD: 'm:1',
+      database: {
+        DATABASE_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@proxy.example.internal:5432/cs2analytics?sslmode=require',
+        DATABASE_READ_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@reader.example.internal:5432/cs2analytics?sslmode=require',
+        DATABASE_USER: 'cs2app',
+        DATABASE_PASSWORD: 'p@ss/w:rd',
+      },
+      redis: { REDIS_URL: 'rediss://:tok@127.0.0.1:0/0', REDIS_PASSWORD: 'tok' },
+      migrations: {
+        DATABASE_URL: 'postgresql://cs2_migrator:m%3A1@proxy.example.internal:5432/cs2analytics?sslmode=require',
+        DATABASE_USER: 'cs2_migrator',
+        DATABASE_PASSWORD: 'm:1',
+      },
     });
   });
 
   test("each kind of client's secret holds its own values and nothing of another's", async () => {
-    await writeConnectionSecret(deps());
+    await writeConnectionValues(deps());
     expect(secrets.current<Record<string, string>>(env.valuesSecretArns.database)).toEqual({
       DATABASE_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@proxy.example.internal:5432/cs2analytics?sslmode=require',
       DATABASE_READ_URL: 'postgresql://cs2app:p%40ss%2Fw%3Ard@reader.example.internal:5432/cs2analytics?sslmode=require',
@@ -400,50 +402,54 @@ describe('the connection secret and the restarts', () => {
     });
   });
 
-  test('a record written before the clients had secrets of their own: their secrets are written, nothing restarts', async () => {
-    await writeConnectionSecret(deps());
-    const { MIGRATION_DATABASE_URL, MIGRATION_DATABASE_USER, MIGRATION_DATABASE_PASSWORD, ...before } = secrets.current<
-      Record<string, string>
-    >(env.connectionSecretArn);
-    expect([MIGRATION_DATABASE_URL, MIGRATION_DATABASE_USER, MIGRATION_DATABASE_PASSWORD].every(Boolean)).toBe(true);
-    secrets.create(env.connectionSecretArn, before);
-    for (const arn of Object.values(env.valuesSecretArns)) secrets.create(arn, { unwritten: 'x' });
-    expect(await atDeployment(deps())).toEqual({ changed: [], restarted: [] });
-    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.redis).REDIS_PASSWORD).toBe('token-one-0123456789');
-    expect(secrets.current<Record<string, string>>(env.connectionSecretArn).MIGRATION_DATABASE_USER).toBe('cs2_migrator');
-  });
-
-  test("is written from the current login's own secret; writing it again changes nothing", async () => {
-    expect(await writeConnectionSecret(deps())).toEqual(['database', 'redis']);
-    expect(secrets.current<Record<string, string>>(env.connectionSecretArn)).toMatchObject({
+  test("is written from the current login's own secret; the first write (over CloudFormation's placeholder) and writing again change nothing", async () => {
+    expect(await writeConnectionValues(deps())).toEqual([]);
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.database)).toMatchObject({
       DATABASE_USER: 'cs2app',
       DATABASE_PASSWORD: 'p@ss/w:rd',
     });
-    expect(await writeConnectionSecret(deps())).toEqual([]);
+    const versions = async () =>
+      (await secrets.client.send(new ListSecretVersionIdsCommand({ SecretId: env.valuesSecretArns.database }))).Versions?.length;
+    const written = await versions();
+    expect(await writeConnectionValues(deps())).toEqual([]);
+    expect(await versions()).toBe(written);
+  });
+
+  test('values that held real values and change are a change of that credential, and restart its services only', async () => {
+    secrets.create(env.valuesSecretArns.database, { DATABASE_USER: 'cs2app_clone' });
+    secrets.create(env.valuesSecretArns.redis, { REDIS_PASSWORD: 'old' });
+    expect(await atDeployment(deps())).toEqual({
+      changed: ['database', 'redis'],
+      restarted: ['cs2analytics-dev-api', 'cs2analytics-dev-parser'],
+    });
+    secrets.create(env.migrationLoginSecretArn, { username: 'cs2_migrator', password: 'changed' });
+    expect(await atDeployment(deps())).toEqual({ changed: [], restarted: [] });
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.migrations).DATABASE_PASSWORD).toBe('changed');
   });
 
   test('at the first deployment the services (or even the cluster) do not exist yet: written, nothing restarted', async () => {
     deployedAt.clear();
-    expect(await atDeployment(deps())).toEqual({ changed: ['database', 'redis'], restarted: [] });
-    secrets.create(env.connectionSecretArn, {});
+    expect(await atDeployment(deps())).toEqual({ changed: [], restarted: [] });
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.redis).REDIS_PASSWORD).toBe('token-one-0123456789');
+    for (const arn of Object.values(env.valuesSecretArns)) secrets.create(arn, { unwritten: 'x' });
     ecs.on(DescribeServicesCommand).rejects(Object.assign(new Error('Cluster not found.'), { name: 'ClusterNotFoundException' }));
-    expect(await atDeployment(deps())).toEqual({ changed: ['database', 'redis'], restarted: [] });
+    expect(await atDeployment(deps())).toEqual({ changed: [], restarted: [] });
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 
   test('at a later deployment that changes a value (a new endpoint), the services that use it restart; the others do not', async () => {
-    await writeConnectionSecret(deps());
+    await writeConnectionValues(deps());
     const moved = { ...deps(), env: { ...deps().env, redisHost: 'jobs-new.example.internal' } };
     expect(await atDeployment(moved)).toEqual({ changed: ['redis'], restarted: ['cs2analytics-dev-parser'] });
     expect(await atDeployment(moved)).toEqual({ changed: [], restarted: [] });
   });
 
   test('a refresh that failed after writing the values restarts the API when it runs again', async () => {
-    await writeConnectionSecret(deps());
+    await writeConnectionValues(deps());
     secrets.create(env.appSecretArn, { username: 'cs2app_clone', logins: { cs2app: ARN('cs2app'), cs2app_clone: ARN('cs2app_clone') } });
     ecs.on(UpdateServiceCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     await expect(afterRotation(deps(), 'database')).rejects.toThrow('Rate exceeded');
-    expect(secrets.current<Record<string, string>>(env.connectionSecretArn).DATABASE_USER).toBe('cs2app_clone');
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.database).DATABASE_USER).toBe('cs2app_clone');
     ecs.on(UpdateServiceCommand).callsFake(async ({ service }) => {
       deployedAt.set(service, new Date());
       return {};
@@ -452,20 +458,19 @@ describe('the connection secret and the restarts', () => {
   });
 
   test('after a database rotation: new values, then a rolling restart of the API alone', async () => {
-    await writeConnectionSecret(deps());
+    await writeConnectionValues(deps());
     secrets.create(env.appSecretArn, { username: 'cs2app_clone', logins: { cs2app: ARN('cs2app'), cs2app_clone: ARN('cs2app_clone') } });
     expect(await afterRotation(deps(), 'database')).toEqual({ restarted: ['cs2analytics-dev-api'] });
     expect(ecs.commandCalls(UpdateServiceCommand).map((call) => call.args[0].input)).toEqual([
       { cluster: 'cs2analytics-dev', service: 'cs2analytics-dev-api', forceNewDeployment: true },
     ]);
-    expect(secrets.current<Record<string, string>>(env.connectionSecretArn).DATABASE_URL).toContain('cs2app_clone:other@');
     expect(secrets.current<Record<string, string>>(env.valuesSecretArns.database).DATABASE_URL).toContain('cs2app_clone:other@');
     // The same event again (EventBridge delivers at least once): nothing to restart.
     expect(await afterRotation(deps(), 'database')).toEqual({ restarted: [] });
   });
 
   test('after a Redis rotation: the parser restarts, and once it runs on the new token the old one is dropped (SET)', async () => {
-    await writeConnectionSecret(deps());
+    await writeConnectionValues(deps());
     const rotator = localRedisRotator(secrets, redis);
     const token = secrets.startRotation(env.redisSecretArn);
     for (const name of STEPS)
@@ -474,25 +479,23 @@ describe('the connection secret and the restarts', () => {
     expect(result).toEqual({ restarted: ['cs2analytics-dev-parser'], tokenSet: true });
     expect(elasticache.state.modifications).toEqual(['ROTATE', 'SET']);
     expect(redis.tokens).toEqual([secrets.current<{ token: string }>(env.redisSecretArn).token]);
-    expect(secrets.current<Record<string, string>>(env.connectionSecretArn).REDIS_PASSWORD).toBe(redis.tokens[0]);
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.redis).REDIS_PASSWORD).toBe(redis.tokens[0]);
   });
 
   test('two refreshes at once: a write made from credentials that moved on meanwhile is written again', async () => {
-    await writeConnectionSecret(deps());
+    await writeConnectionValues(deps());
     // A Redis rotation finishes while a database refresh is about to write what it read before.
     secrets.create(env.appSecretArn, { username: 'cs2app_clone', logins: { cs2app: ARN('cs2app'), cs2app_clone: ARN('cs2app_clone') } });
-    secrets.beforeOnce.set(`PutSecretValue:${env.connectionSecretArn}`, () =>
+    secrets.beforeOnce.set(`PutSecretValue:${env.valuesSecretArns.database}`, () =>
       secrets.create(env.redisSecretArn, { token: 'token-two-0123456789' }),
     );
-    expect(await writeConnectionSecret(deps())).toEqual(['database', 'redis']);
-    expect(secrets.current<Record<string, string>>(env.connectionSecretArn)).toMatchObject({
-      DATABASE_USER: 'cs2app_clone',
-      REDIS_PASSWORD: 'token-two-0123456789',
-    });
+    expect(await writeConnectionValues(deps())).toEqual(['database', 'redis']);
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.database).DATABASE_USER).toBe('cs2app_clone');
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.redis).REDIS_PASSWORD).toBe('token-two-0123456789');
   });
 
   test('the old token is not dropped when the parser may run on other values than the current token', async () => {
-    await writeConnectionSecret(deps());
+    await writeConnectionValues(deps());
     const rotator = localRedisRotator(secrets, redis);
     const token = secrets.startRotation(env.redisSecretArn);
     for (const name of STEPS)
@@ -502,8 +505,8 @@ describe('the connection secret and the restarts', () => {
     ecs.on(DescribeServicesCommand).callsFake(async ({ services }) => {
       if (stale) {
         stale = false;
-        secrets.create(env.connectionSecretArn, {
-          ...secrets.current<Record<string, string>>(env.connectionSecretArn),
+        secrets.create(env.valuesSecretArns.redis, {
+          ...secrets.current<Record<string, string>>(env.valuesSecretArns.redis),
           REDIS_PASSWORD: 'token-one-0123456789',
         });
       }
@@ -525,7 +528,7 @@ describe('the connection secret and the restarts', () => {
   });
 
   test('a parser that does not become stable in time keeps both tokens working (SET deferred)', async () => {
-    await writeConnectionSecret(deps());
+    await writeConnectionValues(deps());
     secrets.create(env.redisSecretArn, { token: 'token-one-0123456789' });
     const token = secrets.startRotation(env.redisSecretArn);
     const rotator = localRedisRotator(secrets, redis);

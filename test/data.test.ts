@@ -42,10 +42,15 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
     return id;
   };
   const databaseGroup = securityGroupId(/^PostgreSQL \w+: proxy/);
-  const proxyGroup = securityGroupId(/^RDS Proxy /);
+  const proxyGroup = securityGroupId(/^RDS Proxy \w+: the service tier only/);
+  // Aurora with readers only: the read-only endpoint's own group.
+  const proxyReadOnlyGroup = () => securityGroupId(/^RDS Proxy \w+ read-only endpoint: the application only/);
   const redisGroup = securityGroupId(/^Redis job queue /);
   const efsGroup = securityGroupId(/^Demo files /);
-  const serviceTier = securityGroupId(/API and parser tasks/);
+  const retiredServiceTier = securityGroupId(/API and parser tasks/);
+  const apiClient = securityGroupId(/: API tasks \(the proxy, the demo files\)/);
+  const parserClient = securityGroupId(/: parser tasks \(Redis, the demo files\)/);
+  const migrationClient = securityGroupId(/: the migration task \(the proxy\)/);
   const maintenance = securityGroupId(/partition-maintenance job/);
   const databaseCredentials = securityGroupId(/rotation of the app database credentials/);
   const redisCredentials = securityGroupId(/Redis token rotation and connection refresh/);
@@ -246,8 +251,9 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
         ['index.redisToken', 'parser'],
       ]) {
         const fn = functions.find((candidate) => candidate.Properties.Handler === handler)!;
+        const kind = service === 'api' ? 'database' : 'redis';
         expect(fn.Properties.Environment.Variables).toMatchObject({
-          CONNECTION_SECRET_NAME: `cs2analytics/${config.envName}/services/connections`,
+          CONNECTION_VALUES_SECRET_NAME: `cs2analytics/${config.envName}/services/connections/${kind}`,
           CLUSTER: `cs2analytics-${config.envName}`,
           SERVICES: JSON.stringify([`cs2analytics-${config.envName}-${service}`]),
         });
@@ -263,15 +269,16 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
           `service/cs2analytics-${config.envName}/cs2analytics-${config.envName}-${service}`,
         );
         expect(resourceOf('secretsmanager:ListSecretVersionIds')).toContain(
-          `secret:cs2analytics/${config.envName}/services/connections-??????`,
+          `secret:cs2analytics/${config.envName}/services/connections/${kind}-??????`,
         );
       }
     });
 
-    test('each app login has its own secret, which the proxy knows it by; the app secret names the login in use', () => {
+    test('each app login and the migration login has its own secret, which the proxy knows it by; the app secret names the login in use', () => {
       const secrets = resources(template, 'AWS::SecretsManager::Secret');
       const logins = Object.entries(secrets).filter(([id]) => /^DatabaseLoginSecret/.test(id));
       expect(logins.map(([, secret]) => JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate).username).sort()).toEqual([
+        'cs2_migrator',
         'cs2app',
         'cs2app_clone',
       ]);
@@ -305,19 +312,24 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
     const [, proxy] = only(resources(template, 'AWS::RDS::DBProxy'));
     const [, targetGroup] = only(resources(template, 'AWS::RDS::DBProxyTargetGroup'));
 
-    test("requires TLS and accepts the app's two logins, each through its own secret, and the master user (operators, and the upgrade)", () => {
+    test("requires TLS and accepts the app's two logins and the migration login, each through its own secret, and never the master user", () => {
       expect(proxy.Properties.RequireTLS).toBe(true);
       expect(proxy.Properties.EngineFamily).toBe('POSTGRESQL');
-      expect(proxy.Properties.Auth).toHaveLength(3);
       for (const auth of proxy.Properties.Auth) expect(auth).toMatchObject({ AuthScheme: 'SECRETS', IAMAuth: 'DISABLED' });
       const secrets: string[] = proxy.Properties.Auth.map((auth: { SecretArn: unknown }) => target(auth.SecretArn));
-      for (const pattern of [
-        /^DatabaseLoginSecretCs2app(?!Clone)/,
-        /^DatabaseLoginSecretCs2appClone/,
-        /^Database(Cluster|Primary)SecretAttachment/,
-      ]) {
-        expect(secrets.filter((secret) => pattern.test(secret))).toHaveLength(1);
-      }
+      expect(secrets.map((secret) => secret.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+        'DatabaseLoginSecretCs2app',
+        'DatabaseLoginSecretCs2appClone',
+        'DatabaseLoginSecretCs2Migrator',
+      ]);
+      const roleId = proxy.Properties.RoleArn['Fn::GetAtt'][0];
+      const all = template.toJSON().Resources;
+      const proxyReads = (all[roleId].Properties.ManagedPolicyArns as { Ref: string }[])
+        .flatMap((arn) => all[arn.Ref].Properties.PolicyDocument.Statement as any[])
+        .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
+        .flatMap((statement) => [statement.Resource].flat().map(target));
+      expect(proxyReads.some((secret) => /^Database(Cluster|Primary)Secret/.test(secret!))).toBe(false);
+      expect(proxyReads).toHaveLength(3);
     });
 
     test('pools connections with the settings derived from PgBouncer', () => {
@@ -456,33 +468,68 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
       }
     });
 
-    test('the database accepts only the proxy, credential rotation and the maintenance job, on its port', () => {
+    test('the database accepts only the proxy (and its read-only endpoint), credential rotation and the maintenance job, on its port', () => {
       const rules = ingressTo(databaseGroup);
       const sources = rules.map((rule) => target(rule.SourceSecurityGroupId));
       expect(sources).toContain(proxyGroup);
       expect(sources).toContain(maintenance);
       expect(sources).toContain(databaseCredentials);
-      expect(sources).not.toContain(serviceTier);
-      expect(rules).toHaveLength(4);
-      const rotation = sources.find((source) => ![proxyGroup, maintenance, databaseCredentials].includes(source!));
+      for (const client of [retiredServiceTier, apiClient, parserClient, migrationClient]) expect(sources).not.toContain(client);
+      const readOnlyEndpoint = database.engine === 'aurora' && database.readers > 0 ? proxyReadOnlyGroup() : undefined;
+      if (readOnlyEndpoint) expect(sources).toContain(readOnlyEndpoint);
+      expect(rules).toHaveLength(readOnlyEndpoint ? 5 : 4);
+      const rotation = sources.find((source) => ![proxyGroup, readOnlyEndpoint, maintenance, databaseCredentials].includes(source!));
       expect(rotation).toMatch(/CredentialRotation/);
       for (const rule of rules.filter((r) => target(r.SourceSecurityGroupId) !== proxyGroup)) {
         expect(rule).toMatchObject({ FromPort: DATABASE_PORT, ToPort: DATABASE_PORT, IpProtocol: 'tcp' });
       }
     });
 
-    test('the proxy, Redis and the demo files accept the service tier (and the proxy and Redis their rotation), each on its own port', () => {
-      for (const [group, port, rotation] of [
-        [proxyGroup, PROXY_PORT, databaseCredentials],
-        [redisGroup, 6379, redisCredentials],
-        [efsGroup, 2049, undefined],
+    test('the proxy accepts the API and the migrations, Redis the parser, the demo files API and parser (and each its rotation), on its own port', () => {
+      for (const [group, port, clients] of [
+        [proxyGroup, PROXY_PORT, [apiClient, migrationClient, databaseCredentials]],
+        [redisGroup, 6379, [parserClient, redisCredentials]],
+        [efsGroup, 2049, [apiClient, parserClient]],
       ] as const) {
         const rules = ingressTo(group);
-        expect(rules.map((rule) => target(rule.SourceSecurityGroupId)).sort()).toEqual(
-          [serviceTier, ...(rotation ? [rotation] : [])].sort(),
-        );
+        // The retired shared group keeps its rules for the release that moves the tasks off it (attached to nothing).
+        expect(rules.map((rule) => target(rule.SourceSecurityGroupId)).sort()).toEqual([...clients, retiredServiceTier].sort());
         for (const rule of rules) expect(rule).toMatchObject({ FromPort: port, ToPort: port, IpProtocol: 'tcp' });
       }
+    });
+
+    test("the proxy's read-only endpoint (aurora) accepts the API alone: migrations and rotation need the read/write endpoint only", () => {
+      if (!(database.engine === 'aurora' && database.readers > 0)) return;
+      const rules = ingressTo(proxyReadOnlyGroup());
+      expect(rules.map((rule) => target(rule.SourceSecurityGroupId)).sort()).toEqual([apiClient, retiredServiceTier].sort());
+      for (const rule of rules) expect(rule).toMatchObject({ FromPort: PROXY_PORT, ToPort: PROXY_PORT, IpProtocol: 'tcp' });
+    });
+
+    test('the file system admits only the roles under its path, and none as root', () => {
+      const [, fileSystem] = only(resources(template, 'AWS::EFS::FileSystem'));
+      const statements = fileSystem.Properties.FileSystemPolicy.Statement as any[];
+      expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual([]);
+      expect(statements.find((statement) => statement.Sid === 'DenyOtherPrincipals')).toEqual({
+        Sid: 'DenyOtherPrincipals',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientRootAccess', 'elasticfilesystem:ClientWrite'],
+        Condition: {
+          ArnNotLike: {
+            'aws:PrincipalArn': [
+              `arn:aws:iam::111111111111:role/cs2analytics/${config.envName}/demo-files/*`,
+              // The task roles of the release before, for the upgrade's one deploy.
+              'arn:aws:iam::111111111111:role/Cs2Analytics-*',
+            ],
+          },
+        },
+      });
+      expect(statements.find((statement) => statement.Sid === 'DenyRootAccess')).toEqual({
+        Sid: 'DenyRootAccess',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'elasticfilesystem:ClientRootAccess',
+      });
     });
 
     test('the proxy may only reach the database', () => {
@@ -526,7 +573,7 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
         'PartitionArchiveBucketName',
         'RedisAuthTokenSecretArn',
         'RedisEndpoint',
-        'ServiceTierSecurityGroupId',
+        'MigrationClientSecurityGroupId',
       ].sort(),
     );
     const reader = JSON.stringify(outputs.DatabaseReaderEndpoint.Value);

@@ -102,7 +102,11 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
     // Another engine or database is a new, empty one: the run must happen again to set up the roles.
     expect(run.Properties.DatabaseEngine).toBe(config.database.engine);
     expect(run.Properties.DatabaseIdentifier).toEqual(env.DB_IDENTIFIER);
-    expect(run.Properties.LoginSecrets).toHaveLength(2);
+    // The two runtime logins' and the migration login's: a new secret sets that login's password again.
+    expect(JSON.stringify(run.Properties.LoginSecrets)).toMatch(
+      /LoginSecretCs2app[0-9A-F]{8}.*LoginSecretCs2appClone[0-9A-F]{8}.*LoginSecretCs2Migrator[0-9A-F]{8}/,
+    );
+    expect(run.Properties.LoginSecrets).toHaveLength(3);
   });
 
   test('may ask whether its own stack is rolling back (a rollback must not fail on a busy database), and nothing more of CloudFormation', () => {
@@ -117,22 +121,26 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
     ]);
   });
 
-  test("sets up the app's roles at every deployment: the owner, and each login with its own secret and the connection limit", () => {
+  test("sets up the app's roles at every deployment: the owner, the runtime role, each login with its own secret and its connection limit", () => {
     // A JSON document with the login secrets' ARNs joined in at deploy time.
     const parts = env.APP_ROLES['Fn::Join'][1] as unknown[];
     const text = parts.map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(part).match(/LoginSecret\w+/)![0]}>`)).join('');
     expect(JSON.parse(text.replace(/<(LoginSecret\w+)>/g, '$1'))).toEqual({
       owner: 'cs2_owner',
+      runtimeRole: 'cs2_runtime',
       logins: [
         { username: 'cs2app', secretArn: expect.stringMatching(/^LoginSecretCs2app(?!Clone)/) },
         { username: 'cs2app_clone', secretArn: expect.stringMatching(/^LoginSecretCs2appClone/) },
       ],
+      migrationLogin: { username: 'cs2_migrator', secretArn: expect.stringMatching(/^LoginSecretCs2Migrator/), connectionLimit: 5 },
       connectionLimit: config.database.appConnectionLimit,
     });
     const [, run] = only(template, 'Custom::PartitionMaintenance');
     expect(JSON.parse(run.Properties.AppRoles)).toEqual({
       owner: 'cs2_owner',
+      runtimeRole: 'cs2_runtime',
       logins: ['cs2app', 'cs2app_clone'],
+      migrationLogin: 'cs2_migrator',
       connectionLimit: config.database.appConnectionLimit,
     });
   });

@@ -39,12 +39,11 @@ test('the one-off task example reads outputs that exist, from the stacks that ho
   expect(new Set(read)).toEqual(
     new Set([
       'ClusterName services',
-      'ApiTaskDefinitionFamily services',
+      'MigrationTaskDefinitionFamily services',
       'ApiCapacityProvider services',
       'PrivateSubnetIds network',
-      'ApiSecurityGroupId services',
-      'ServiceTierSecurityGroupId data',
-      'ApiContainerName services',
+      'MigrationClientSecurityGroupId data',
+      'MigrationContainerName services',
       'ApiLogGroupName services',
     ]),
   );

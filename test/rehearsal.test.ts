@@ -19,10 +19,12 @@ import { isReadReplica } from '../scripts/lib/cloudformation-facts';
 import { modelOf, resourcesOf, withFault } from './support/rehearsal-models';
 
 /** The issue's connection table: API and parser are the data tier's clients (proxy, replicas, Redis, EFS). */
+// What each service uses: the API the proxy, the read replicas and the demo files; the parser Redis and the demo files.
 const intended = (from: NetworkNode, to: NetworkNode) =>
   from.kind === 'service' &&
-  /^service (api|parser)$/.test(from.name) &&
-  (['proxy', 'cache', 'file-system'].includes(to.kind) || (to.kind === 'database' && isReadReplica(to.resource.properties)));
+  ((from.name === 'service api' &&
+    (['proxy', 'file-system'].includes(to.kind) || (to.kind === 'database' && isReadReplica(to.resource.properties)))) ||
+    (from.name === 'service parser' && ['cache', 'file-system'].includes(to.kind)));
 
 const describeConnections = (results: ConnectionVerdict[]) =>
   results.map((result) => `${label(result.from)} -> ${label(result.to)}:${result.port} (${result.because}): ${result.verdict.why}`);

@@ -207,10 +207,15 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', config.loadBalancer.waf ? 1 : 0);
     if (config.loadBalancer.waf) {
       const [acl] = Object.values(resources(template, 'AWS::WAFv2::WebACL'));
-      expect(acl.Properties.Rules.map((rule: any) => rule.Statement.ManagedRuleGroupStatement.Name)).toEqual([
+      // The per-IP rate limit first, the managed rule groups, then the block of oversized bodies off the API's paths.
+      const statement = (rule: any) =>
+        rule.Statement.ManagedRuleGroupStatement?.Name ?? Object.keys(rule.Statement).find((key) => key.endsWith('Statement'));
+      expect(acl.Properties.Rules.map(statement)).toEqual([
+        'RateBasedStatement',
         'AWSManagedRulesCommonRuleSet',
         'AWSManagedRulesKnownBadInputsRuleSet',
         'AWSManagedRulesAmazonIpReputationList',
+        'AndStatement',
       ]);
       template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
     }
@@ -474,6 +479,13 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     });
     const webTask = statementsOf('WebTaskRole').flatMap((statement) => [statement.Action].flat());
     expect(webTask.some((action) => action.startsWith('elasticfilesystem'))).toBe(false);
+    // The file system admits roles under this path only (the data stack's policy).
+    const pathOf = (prefix: string) =>
+      Object.entries(resources(template, 'AWS::IAM::Role')).find(([id]) => id.startsWith(prefix))![1].Properties.Path;
+    expect(pathOf('ApiTaskRole')).toBe(`/cs2analytics/${variant}/demo-files/`);
+    expect(pathOf('ParserTaskRole')).toBe(`/cs2analytics/${variant}/demo-files/`);
+    expect(pathOf('WebTaskRole')).toBeUndefined();
+    expect(pathOf('MigrationTaskTaskRole')).toBeUndefined();
   });
 
   test('outputs, under readable names, what operators and the commands need: the URL, the cluster, what run-task needs, the log groups', () => {

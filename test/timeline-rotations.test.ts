@@ -84,7 +84,7 @@ const SCENARIOS: [string, (world: RotationWorld) => Promise<void>][] = [
     async (w) => {
       for (let cycle = 0; cycle < 2; cycle++) {
         await w.rotate('database');
-        w.secrets.beforeOnce.set(`PutSecretValue:${w.refreshDependencies().env.connectionSecretArn}`, async () => {
+        w.secrets.beforeOnce.set(`PutSecretValue:${w.refreshDependencies().env.valuesSecretArns.database}`, async () => {
           await w.rotate('redis');
           await w.refresh('redis');
         });
@@ -120,7 +120,9 @@ describe.each(SCENARIOS)('two cycles of every rotation: %s', (_name, scenario) =
 describe('each rotation check fails on a variant with its fault', () => {
   test("a guard that reads the connection secret's newest write, whatever changed (before the fix): the Redis rotation after a database refresh is refused", async () => {
     const w = await deployed({ guard: 'newest-write' });
-    await expect(SCENARIOS[0][1](w)).rejects.toThrow(/service parser may still run tasks started before its current any connection values/);
+    await expect(SCENARIOS[0][1](w)).rejects.toThrow(
+      /service parser may still run tasks started before its current redis connection values/,
+    );
   });
 
   test('no guard, and a refresh that never ran: the next rotation changes the password a running task uses', async () => {

@@ -1,5 +1,5 @@
 /**
- * Keeps the services' connection secret current: written at each deployment (a CloudFormation
+ * Keeps the clients' connection values current: written at each deployment (a CloudFormation
  * custom resource served by this function) and again after every rotation of the database or Redis
  * credentials (EventBridge), followed by a rolling restart of the services that use them.
  */
@@ -57,9 +57,9 @@ export async function handler(event: unknown): Promise<unknown> {
       const deps: RefreshDependencies = { env: readRefreshEnvironment(process.env), ...clients, log };
       const result = await atDeployment(deps);
       log({ event: 'deployment-refresh', ...result });
-      answer = [event, 'SUCCESS', 'connection secret written'];
+      answer = [event, 'SUCCESS', 'connection values written'];
     } catch (error) {
-      log({ event: 'connection-secret-failed', error: (error as Error).message });
+      log({ event: 'connection-values-failed', error: (error as Error).message });
       answer = [event, 'FAILED', (error as Error).message];
     }
     return respondToCloudFormation(...answer);

@@ -4,13 +4,13 @@ import { ListSecretVersionIdsCommand, PutSecretValueCommand, type SecretsManager
 import type { AppCredentials } from '../credential-rotation/postgres-app';
 import { redisAcceptsToken } from '../credential-rotation/redis-auth';
 import { secretJson, waitFor } from '../credential-rotation/rotation';
-import { connectionValuesChangedStage, REFRESH_ENVIRONMENT as REFRESH } from '../../lib/contract';
+import { REFRESH_ENVIRONMENT as REFRESH } from '../../lib/contract';
 
 /**
- * Keeps the services' connection secret in step with the rotated credentials, and restarts exactly
- * the services that use what changed. The connection secret holds the values under the names the
- * original apps read (DATABASE_URL with the credentials inside, REDIS_URL with the token), so that
- * unmodified images work; ECS injects them as secrets when a task starts.
+ * Keeps the clients' connection values in step with the rotated credentials, and restarts exactly
+ * the services that use what changed. Each kind of client has a secret of its own values, under the
+ * names the original apps read (DATABASE_URL with the credentials inside, REDIS_URL with the token),
+ * so that unmodified images work; ECS injects them as secrets when a task starts.
  */
 
 export type CredentialKind = 'database' | 'redis';
@@ -18,7 +18,6 @@ export type CredentialKind = 'database' | 'redis';
 export type ClientKind = CredentialKind | 'migrations';
 
 export interface RefreshEnvironment {
-  readonly connectionSecretArn: string;
   readonly appSecretArn: string;
   readonly redisSecretArn: string;
   readonly databaseName: string;
@@ -57,7 +56,6 @@ export function readRefreshEnvironment(variables: NodeJS.ProcessEnv): RefreshEnv
     return value;
   };
   return {
-    connectionSecretArn: required(REFRESH.connectionSecretArn),
     appSecretArn: required(REFRESH.appSecretArn),
     redisSecretArn: required(REFRESH.redisSecretArn),
     databaseName: required(REFRESH.databaseName),
@@ -86,33 +84,30 @@ function databaseUrl(env: RefreshEnvironment, login: Login, host: string, port: 
   return `postgresql://${credentials}@${host}:${port}/${env.databaseName}?sslmode=require`;
 }
 
-/**
- * The connection values of every kind of client, under the names the apps read: the record of them
- * all (`MIGRATION_*` for the migration login's, which the migration task reads as `DATABASE_*`).
- */
-export function connectionValues(env: RefreshEnvironment, app: Login, token: string, migration: Login): Record<string, string> {
+/** The connection values of each kind of client, under the names the apps read. */
+export function connectionValues(
+  env: RefreshEnvironment,
+  app: Login,
+  token: string,
+  migration: Login,
+): Record<ClientKind, Record<string, string>> {
   return {
-    DATABASE_URL: databaseUrl(env, app, env.proxyHost, env.proxyPort),
-    DATABASE_READ_URL: databaseUrl(env, app, env.readerHost, env.readerPort),
-    DATABASE_USER: app.username,
-    DATABASE_PASSWORD: app.password,
-    REDIS_URL: `rediss://:${encodeURIComponent(token)}@${env.redisHost}:${env.redisPort}/0`,
-    REDIS_PASSWORD: token,
-    MIGRATION_DATABASE_URL: databaseUrl(env, migration, env.proxyHost, env.proxyPort),
-    MIGRATION_DATABASE_USER: migration.username,
-    MIGRATION_DATABASE_PASSWORD: migration.password,
+    database: {
+      DATABASE_URL: databaseUrl(env, app, env.proxyHost, env.proxyPort),
+      DATABASE_READ_URL: databaseUrl(env, app, env.readerHost, env.readerPort),
+      DATABASE_USER: app.username,
+      DATABASE_PASSWORD: app.password,
+    },
+    redis: {
+      REDIS_URL: `rediss://:${encodeURIComponent(token)}@${env.redisHost}:${env.redisPort}/0`,
+      REDIS_PASSWORD: token,
+    },
+    migrations: {
+      DATABASE_URL: databaseUrl(env, migration, env.proxyHost, env.proxyPort),
+      DATABASE_USER: migration.username,
+      DATABASE_PASSWORD: migration.password,
+    },
   };
-}
-
-/** What each kind of client reads, taken from the record of them all. */
-export function valuesOf(kind: ClientKind, all: Record<string, string>): Record<string, string> {
-  const keys: Record<ClientKind, readonly string[]> = {
-    database: ['DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'],
-    redis: ['REDIS_URL', 'REDIS_PASSWORD'],
-    migrations: ['DATABASE_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'],
-  };
-  const prefix = kind === 'migrations' ? 'MIGRATION_' : '';
-  return Object.fromEntries(keys[kind].map((key) => [key, all[`${prefix}${key}`]]));
 }
 
 /** Which credential an ARN or name from an event is, if either. */
@@ -124,15 +119,12 @@ export function kindOf(env: RefreshEnvironment, secret: string): CredentialKind 
   return undefined;
 }
 
-/** The keys of the record that carry each kind of credential (the migration login's restarts nothing). */
-const KEYS_OF: Readonly<Record<CredentialKind, readonly string[]>> = {
-  database: ['DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_USER', 'DATABASE_PASSWORD'],
-  redis: ['REDIS_URL', 'REDIS_PASSWORD'],
-};
 const CLIENT_KINDS: readonly ClientKind[] = ['database', 'redis', 'migrations'];
+/** The key CloudFormation generates in a values secret before its first write (lib/constructs/connection-secret.ts). */
+const UNWRITTEN = 'unwritten';
 
 /** The connection values the current credentials make. */
-async function currentValues(deps: RefreshDependencies): Promise<Record<string, string>> {
+async function currentValues(deps: RefreshDependencies): Promise<Record<ClientKind, Record<string, string>>> {
   const { env, secrets } = deps;
   const app = await secretJson<AppCredentials>(secrets, env.appSecretArn);
   // The login's own secret holds its password (the one RDS Proxy knows it by).
@@ -145,65 +137,48 @@ async function currentValues(deps: RefreshDependencies): Promise<Record<string, 
 }
 
 /**
- * Writes each kind of client's secret whose values differ from the record's: before the record, so
- * that once the record (and a kind's label) moves, the clients' secrets hold what it says.
- */
-async function writeClientSecrets(deps: RefreshDependencies, next: Record<string, string>): Promise<void> {
-  for (const kind of CLIENT_KINDS) {
-    const secretId = deps.env.valuesSecretArns[kind];
-    const wanted = valuesOf(kind, next);
-    const current = await secretJson<Record<string, string>>(deps.secrets, secretId).catch(() => ({}) as Record<string, string>);
-    if (JSON.stringify(current) === JSON.stringify(wanted)) continue;
-    await deps.secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(wanted) }));
-  }
-}
-
-/**
- * Writes the connection secret from the current credentials; returns the kinds whose values changed.
- * The new version carries, for each kind it changes, that kind's `changed-<kind>` staging label
- * (moved from the version before): when each credential's values last changed, which is what a
- * rotation of that credential and the restarts go by.
+ * Writes each kind of client's secret whose values differ from what the current credentials make;
+ * returns the credentials whose values changed (a kind's first write, over what CloudFormation
+ * generated, is none: the services running then use the same credentials, from before; and the
+ * migration login's values restart nothing). Each write is a new current version: its creation time
+ * is when that kind's values last changed, which a rotation of that credential and the restarts go by.
  * Two refreshes may run at once (a database and a Redis rotation, or the two events of one): each
- * reads the credentials again after its write and writes again if they moved on meanwhile, so the
+ * reads the credentials again after its writes and writes again if they moved on meanwhile, so the
  * last write is always checked against the latest credentials (credentials only move forward).
  */
-export async function writeConnectionSecret(deps: RefreshDependencies): Promise<CredentialKind[]> {
+export async function writeConnectionValues(deps: RefreshDependencies): Promise<CredentialKind[]> {
   const { env, secrets } = deps;
   const changed = new Set<CredentialKind>();
   for (let attempt = 0; attempt < 5; attempt++) {
     // What is written first, the credentials then: a refresh that wrote meanwhile wrote credentials at
     // least as new as those read before it, so this one's view is never older than what it compares with.
-    const current = await secretJson<Record<string, string>>(secrets, env.connectionSecretArn).catch(() => ({}) as Record<string, string>);
+    const current = new Map<ClientKind, Record<string, string>>();
+    for (const kind of CLIENT_KINDS) {
+      current.set(kind, await secretJson<Record<string, string>>(secrets, env.valuesSecretArns[kind]).catch(() => ({})));
+    }
     const next = await currentValues(deps);
-    await writeClientSecrets(deps, next);
-    const differing = (Object.keys(KEYS_OF) as CredentialKind[]).filter((kind) => KEYS_OF[kind].some((key) => current[key] !== next[key]));
-    const recordDiffers = Object.keys(next).some((key) => current[key] !== next[key]);
-    if (!recordDiffers) return [...changed];
-    await secrets.send(
-      new PutSecretValueCommand({
-        SecretId: env.connectionSecretArn,
-        SecretString: JSON.stringify(next),
-        // Naming AWSCURRENT keeps the write current (AWSPREVIOUS moves as usual); the kind labels move here.
-        VersionStages: ['AWSCURRENT', ...differing.map(connectionValuesChangedStage)],
-      }),
-    );
-    deps.log({ event: 'connection-secret-written', user: next.DATABASE_USER, changed: differing });
-    for (const kind of differing) changed.add(kind);
+    const differing = CLIENT_KINDS.filter((kind) => JSON.stringify(current.get(kind)) !== JSON.stringify(next[kind]));
+    if (differing.length === 0) return [...changed];
+    for (const kind of differing) {
+      await secrets.send(new PutSecretValueCommand({ SecretId: env.valuesSecretArns[kind], SecretString: JSON.stringify(next[kind]) }));
+      if (kind !== 'migrations' && !(UNWRITTEN in current.get(kind)!)) changed.add(kind);
+    }
+    deps.log({ event: 'connection-values-written', user: next.database.DATABASE_USER, written: differing });
   }
-  throw new Error('the credentials kept changing while the connection secret was written; run the refresh again');
+  throw new Error('the credentials kept changing while the connection values were written; run the refresh again');
 }
 
-/**
- * When the connection values of each kind last changed: the creation time of the version that holds
- * the kind's `changed-<kind>` label, or, for a secret written before the labels, of the current version.
- */
+/** When the connection values of each credential last changed: the creation time of its secret's current version. */
 export async function valuesChangedAt(deps: RefreshDependencies): Promise<Record<CredentialKind, number>> {
-  const { Versions = [] } = await deps.secrets.send(new ListSecretVersionIdsCommand({ SecretId: deps.env.connectionSecretArn }));
-  const createdWith = (stage: string) => Versions.find((version) => version.VersionStages?.includes(stage))?.CreatedDate?.getTime();
   const kinds = Object.keys(deps.env.services) as CredentialKind[];
-  return Object.fromEntries(
-    kinds.map((kind) => [kind, createdWith(connectionValuesChangedStage(kind)) ?? createdWith('AWSCURRENT') ?? Date.now()]),
-  ) as Record<CredentialKind, number>;
+  const entries = await Promise.all(
+    kinds.map(async (kind) => {
+      const { Versions = [] } = await deps.secrets.send(new ListSecretVersionIdsCommand({ SecretId: deps.env.valuesSecretArns[kind] }));
+      const current = Versions.find((version) => version.VersionStages?.includes('AWSCURRENT'));
+      return [kind, current?.CreatedDate?.getTime() ?? Date.now()] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<CredentialKind, number>;
 }
 
 /**
@@ -243,7 +218,7 @@ export async function restartStale(deps: RefreshDependencies, kinds: readonly Cr
 
 /** At a deployment: the values written, and the running services that use changed ones restarted. */
 export async function atDeployment(deps: RefreshDependencies): Promise<{ changed: CredentialKind[]; restarted: string[] }> {
-  const changed = await writeConnectionSecret(deps);
+  const changed = await writeConnectionValues(deps);
   return { changed, restarted: await restartStale(deps, changed, 'connection values changed at deployment') };
 }
 
@@ -256,7 +231,7 @@ export async function atDeployment(deps: RefreshDependencies): Promise<{ changed
 export async function afterRotation(deps: RefreshDependencies, kind: CredentialKind): Promise<{ restarted: string[]; tokenSet?: boolean }> {
   // Another refresh may have moved another credential's label meanwhile (a write that raced it): the
   // services of every kind this one wrote are checked too, so none is left older than its values.
-  const changed = await writeConnectionSecret(deps);
+  const changed = await writeConnectionValues(deps);
   const restarted = await restartStale(deps, [...new Set([kind, ...changed])], `${kind} credentials rotated`);
   if (kind !== 'redis') return { restarted };
   return { restarted, tokenSet: await setTokenOnceStable(deps, deps.env.services.redis) };
@@ -307,10 +282,10 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
     deps.log({ event: 'token-set-deferred', reason: (error as Error).message });
     return false;
   }
-  // Only if the parser runs on exactly the current token: another refresh may have written the
-  // connection secret meanwhile (then it restarts the parser and decides for itself).
+  // Only if the parser runs on exactly the current token: another refresh may have written the Redis
+  // values meanwhile (then it restarts the parser and decides for itself).
   const { token } = await secretJson<{ token: string }>(deps.secrets, env.redisSecretArn);
-  const values = await secretJson<Record<string, string>>(deps.secrets, env.connectionSecretArn);
+  const values = await secretJson<Record<string, string>>(deps.secrets, env.valuesSecretArns.redis);
   // Since the Redis values last changed: a later write for the database leaves the parser as it is.
   const redisValuesSince = (await valuesChangedAt(deps)).redis;
   const { services: described = [] } = await deps.ecs.send(new DescribeServicesCommand({ cluster: env.cluster, services: [...services] }));

@@ -1,6 +1,5 @@
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { GetSecretValueCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
-import { connectionValuesChangedStage } from '../../lib/contract';
 import type { Secrets } from './rotation';
 
 export interface CaughtUpOptions {
@@ -8,10 +7,10 @@ export interface CaughtUpOptions {
   readonly ecs: Pick<ECSClient, 'send'>;
   /** The secret about to be rotated. */
   readonly rotatedSecretId: string;
-  /** The kind of credential it holds (`database`, `redis`): which values of the connection secret carry it. */
+  /** The kind of credential it holds (`database`, `redis`). */
   readonly kind: string;
-  /** The services' connection secret (services stack), by name. */
-  readonly connectionSecretId: string;
+  /** The secret of the connection values made of it (services stack), by name. */
+  readonly connectionValuesSecretId: string;
   readonly cluster: string;
   /** The services that use the rotated credential. */
   readonly services: readonly string[];
@@ -24,20 +23,19 @@ export interface CaughtUpOptions {
  * services started after that. Otherwise (a refresh that failed, a rollout still going) the rotation
  * fails here, before anything changed, and its error alarm says why.
  *
- * Only this credential's values count: a refresh after another credential's rotation rewrites the
- * connection secret too, without restarting these services, and must not hold this rotation back.
+ * Only this credential's values count (a secret of their own): a refresh after another credential's
+ * rotation restarts other services, and must not hold this rotation back.
  */
 export async function assertServicesCaughtUp(options: CaughtUpOptions): Promise<void> {
   const rotated = await options.secrets.send(new GetSecretValueCommand({ SecretId: options.rotatedSecretId, VersionStage: 'AWSCURRENT' }));
   const rotatedAt = rotated.CreatedDate?.getTime() ?? 0;
   const versions = await options.secrets
-    .send(new ListSecretVersionIdsCommand({ SecretId: options.connectionSecretId }))
+    .send(new ListSecretVersionIdsCommand({ SecretId: options.connectionValuesSecretId }))
     .catch((error: Error) => (error.name === 'ResourceNotFoundException' ? undefined : Promise.reject(error)));
-  // No connection secret: no service uses the credential yet.
+  // No values secret: no service uses the credential yet.
   if (!versions) return;
-  const withStage = (stage: string) => versions.Versions?.find((version) => version.VersionStages?.includes(stage));
-  // A secret written before the per-credential labels existed: its newest write, which is no earlier.
-  const changed = withStage(connectionValuesChangedStage(options.kind)) ?? withStage('AWSCURRENT');
+  // Each write of the values is a new current version.
+  const changed = versions.Versions?.find((version) => version.VersionStages?.includes('AWSCURRENT'));
   const writtenAt = changed?.CreatedDate?.getTime() ?? 0;
   if (writtenAt < rotatedAt) {
     throw new Error(

@@ -34,7 +34,7 @@ const caughtUp = (secretId: string) => () =>
     ecs,
     rotatedSecretId: secretId,
     kind: required(ROTATION.credentialKind),
-    connectionSecretId: required(ROTATION.connectionSecretName),
+    connectionValuesSecretId: required(ROTATION.connectionValuesSecretName),
     cluster: required(ROTATION.cluster),
     services: JSON.parse(required(ROTATION.services)) as string[],
   });

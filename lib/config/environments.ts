@@ -136,7 +136,8 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
         healthCheckPath: '/health',
         healthCheck: 'python',
         workers: 2,
-        ephemeralStorageGiB: 50,
+        // Dev parses a demo or two at a time: 30 GiB holds them (staging and prod keep 50).
+        ephemeralStorageGiB: 30,
         stopTimeoutSeconds: 120,
       },
     },

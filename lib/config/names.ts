@@ -41,12 +41,9 @@ export function ecsServiceName(envName: string, service: string): string {
   return `cs2analytics-${envName}-${service}`;
 }
 
-/**
- * The services' connection secret (services stack). Named, because the rotation functions (data
- * stack, deployed before it) look up when it was last written before they rotate again.
- */
-export function connectionSecretName(envName: string): string {
-  return `cs2analytics/${envName}/services/connections`;
+/** The IAM path of the roles that may mount the demo files (the file system's policy admits no other). */
+export function demoFilesClientRolePath(envName: string): string {
+  return `/cs2analytics/${envName}/demo-files/`;
 }
 
 /** The task definition family of the schema migrations (the API's image, the migration login). */
@@ -54,7 +51,11 @@ export function migrationTaskFamily(envName: string): string {
   return `cs2analytics-${envName}-migrations`;
 }
 
-/** The connection values one kind of client gets (ECS reads a whole secret: one per kind, so each reads only its own). */
+/**
+ * The connection values one kind of client gets (services stack): ECS reads a whole secret, so each
+ * kind has its own. Named, because the rotation functions (data stack, deployed before it) look up
+ * when the values of their credential were last written before they rotate again.
+ */
 export function connectionValuesSecretName(envName: string, kind: 'database' | 'redis' | 'migrations'): string {
   return `cs2analytics/${envName}/services/connections/${kind}`;
 }

@@ -8,8 +8,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import { connectionSecretName, connectionValuesSecretName } from '../config/names';
+import { connectionValuesSecretName } from '../config/names';
 import { VpcFunction } from './vpc-function';
+import { AUTH_TOKEN_CHANGE_ONLY } from './redis-token-rotation';
 import { deadLetterQueue } from './dead-letter-queue';
 import { REFRESH_ENVIRONMENT as REFRESH } from '../contract';
 
@@ -80,9 +81,7 @@ export interface ConnectionSecretProps {
  * use what changed.
  */
 export class ConnectionSecret extends Construct {
-  /** The record of every value, read by the refresh and (its labels only) by the rotations: no task reads it. */
-  readonly secret: secretsmanager.Secret;
-  /** What each kind of client reads. */
+  /** What each kind of client reads; the creation of its current version is when its values last changed. */
   readonly values: Readonly<Record<ConnectionKind, secretsmanager.Secret>>;
   /** Written: the services must start after this. */
   readonly written: CustomResource;
@@ -96,15 +95,6 @@ export class ConnectionSecret extends Construct {
   constructor(scope: Construct, id: string, props: ConnectionSecretProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.secret = new secretsmanager.Secret(this, 'Secret', {
-      // The rotation functions find it by this name (see names.ts).
-      secretName: connectionSecretName(props.envName),
-      description: `CS2 Analytics ${props.envName}: the services' connection values, derived from the rotated credentials`,
-      encryptionKey: props.key,
-      // Replaced by the refresh function before any service starts.
-      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'unwritten' },
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
     this.values = Object.fromEntries(
       (Object.keys(CONNECTION_VALUES) as ConnectionKind[]).map((kind) => [
         kind,
@@ -112,12 +102,13 @@ export class ConnectionSecret extends Construct {
           secretName: connectionValuesSecretName(props.envName, kind),
           description: `CS2 Analytics ${props.envName}: the ${kind} connection values (${CONNECTION_VALUES[kind].join(', ')})`,
           encryptionKey: props.key,
+          // The refresh function writes it before any client starts; a rotation finds it by name (names.ts).
           generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'unwritten' },
           removalPolicy: RemovalPolicy.DESTROY,
         }),
       ]),
     ) as Record<ConnectionKind, secretsmanager.Secret>;
-    for (const derived of [this.secret, ...Object.values(this.values)]) {
+    for (const derived of Object.values(this.values)) {
       for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
         acknowledge(
           derived,
@@ -150,7 +141,6 @@ export class ConnectionSecret extends Construct {
     );
 
     const environment = {
-      [REFRESH.connectionSecretArn]: this.secret.secretArn,
       [REFRESH.appSecretArn]: props.appSecret.secretArn,
       [REFRESH.redisSecretArn]: props.redisTokenSecret.secretArn,
       [REFRESH.databaseName]: props.database.name,
@@ -206,12 +196,6 @@ export class ConnectionSecret extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:ListSecretVersionIds'],
-        resources: [this.secret.secretArn],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
         resources: Object.values(this.values).map((secret) => secret.secretArn),
       }),
     );
@@ -246,8 +230,16 @@ export class ConnectionSecret extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'],
+        actions: ['elasticache:DescribeReplicationGroups'],
         resources: [props.redis.replicationGroupArn],
+      }),
+    );
+    // SET of the rotated token, and nothing else ElastiCache lets a policy tell apart.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticache:ModifyReplicationGroup'],
+        resources: [props.redis.replicationGroupArn],
+        conditions: AUTH_TOKEN_CHANGE_ONLY,
       }),
     );
 

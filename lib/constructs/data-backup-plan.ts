@@ -83,7 +83,10 @@ export class DataBackupPlan extends Construct {
     });
     const selection = this.plan.addSelection('Selection', {
       resources: props.resources,
-      allowRestores: true,
+      // Backups only: AWSBackupServiceRolePolicyForRestores would let this role pass any role to EC2
+      // (with ec2:RunInstances). A restore is an operator's job, run with a role they choose
+      // (docs/operations.md, backups and restores).
+      allowRestores: false,
     });
     // The selection's role trusts backup.amazonaws.com without a source condition, on purpose: the AWS
     // Backup developer guide ("IAM service roles") asks only for AWS Backup as the trusted entity and
@@ -91,7 +94,7 @@ export class DataBackupPlan extends Construct {
     // not send would fail every backup job. PassRole is the guard: only this stack passes it.
     const role = selection.node.tryFindChild('Role');
     if (role) {
-      for (const policy of ['AWSBackupServiceRolePolicyForBackup', 'AWSBackupServiceRolePolicyForRestores']) {
+      for (const policy of ['AWSBackupServiceRolePolicyForBackup']) {
         acknowledge(
           role,
           `AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,

@@ -187,6 +187,8 @@ export class FargateAppService extends Construct {
     const taskRole = new ServiceRole(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `${name} ${envName}: what the application itself may call`,
+      // The file system admits only roles under its path.
+      path: props.demoFiles?.clientRolePath,
     });
     props.demoFiles?.grantReadWrite(taskRole);
 

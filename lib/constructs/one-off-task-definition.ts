@@ -18,9 +18,8 @@ export interface OneOffTaskDefinitionProps {
   readonly family: string;
   /** The container's name. */
   readonly containerName: string;
+  /** Its image: the task runs the command a RunTask override gives (none here, so a new command is no new revision). */
   readonly image: ecs.ContainerImage;
-  /** The command the task runs when started without an override. */
-  readonly command: readonly string[];
   readonly cpu: number;
   readonly memoryMiB: number;
   /** The non-root `uid:gid` the container runs as. */
@@ -108,7 +107,6 @@ export class OneOffTaskDefinition extends Construct {
       containerName: props.containerName,
       image: props.image,
       essential: true,
-      command: [...props.command],
       memoryLimitMiB: props.memoryMiB - VOLUME_INIT_MEMORY_MIB,
       readonlyRootFilesystem: true,
       user: props.user,

@@ -22,7 +22,7 @@ const MIGRATION_CONNECTION_LIMIT = 5;
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
 import { deadLetterQueue } from './dead-letter-queue';
-import { vpcFunctionStatements } from './vpc-function';
+import { acknowledgeVpcFunctionStatements, vpcFunctionStatements } from './vpc-function';
 import { MAINTENANCE_ENVIRONMENT as ENV, MAINTENANCE_METRICS_NAMESPACE, type MaintenanceMetric } from '../contract';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -102,7 +102,7 @@ export class PartitionMaintenanceJob extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Partition maintenance ${envName}`,
       statements: [
-        ...vpcFunctionStatements(logGroup),
+        ...vpcFunctionStatements(logGroup, props.vpc),
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue'],
           // The master secret it connects with; each app login's secret, whose password it sets at deploy.
@@ -130,9 +130,15 @@ export class PartitionMaintenanceJob extends Construct {
         new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
         // At deploy time: whether its own stack is rolling back (an Update then must not fail).
         new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }),
-        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+        // Its dead-letter queue's key, through SQS only.
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.amazonaws.com` } },
+        }),
       ],
     });
+    acknowledgeVpcFunctionStatements(role.policy!, props.vpc);
     for (const finding of ['Resource::*']) {
       acknowledge(
         role.policy!,

@@ -176,6 +176,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
 
   private readonly proxyConnections: ec2.Connections;
   private readonly replicaConnections?: ec2.Connections;
+  private readonly readOnlyEndpointConnections?: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
@@ -419,12 +420,24 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     if (settings.readers === 0) {
       this.readerEndpoint = this.writerEndpoint;
     } else if (settings.engine === 'aurora') {
+      // A group of its own: only the application reaches the read-only endpoint (allowApplicationFrom),
+      // not what needs the read/write endpoint alone (allowProxyFrom: migrations, credential rotation).
+      const readOnlySecurityGroup = new ec2.SecurityGroup(this, 'ProxyReadOnlySecurityGroup', {
+        vpc,
+        description: `RDS Proxy ${envName} read-only endpoint: the application only`,
+        allowAllOutbound: false,
+      });
+      readOnlySecurityGroup.connections.allowTo(this.connections, ec2.Port.tcp(DATABASE_PORT), 'Read-only endpoint to the database');
+      this.readOnlyEndpointConnections = new ec2.Connections({
+        securityGroups: [readOnlySecurityGroup],
+        defaultPort: ec2.Port.tcp(PROXY_PORT),
+      });
       this.readerEndpoint = new rds.DatabaseProxyEndpoint(this, 'ProxyReadOnlyEndpoint', {
         dbProxy: this.proxy,
         dbProxyEndpointName: `${databaseProxyName(envName)}-read-only`,
         vpc,
         vpcSubnets: props.subnets,
-        securityGroups: [proxySecurityGroup],
+        securityGroups: [readOnlySecurityGroup],
         targetRole: rds.ProxyEndpointTargetRole.READ_ONLY,
       }).endpoint;
     } else {
@@ -493,10 +506,11 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
    */
   allowApplicationFrom(peer: ec2.IConnectable, description: string): void {
     this.proxyConnections.allowDefaultPortFrom(peer, description);
+    this.readOnlyEndpointConnections?.allowDefaultPortFrom(peer, `${description} (read-only endpoint)`);
     this.replicaConnections?.allowDefaultPortFrom(peer, `${description} (read replicas)`);
   }
 
-  /** Lets a peer connect through the proxy's read/write endpoint only. */
+  /** Lets a peer connect through the proxy's read/write endpoint only (not the read-only one, nor the replicas). */
   allowProxyFrom(peer: ec2.IConnectable, description: string): void {
     this.proxyConnections.allowDefaultPortFrom(peer, description);
   }

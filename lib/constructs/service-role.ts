@@ -51,6 +51,11 @@ export interface ServiceRoleProps {
    */
   readonly statements?: iam.PolicyStatement[];
   readonly description?: string;
+  /**
+   * The role's IAM path, for resource policies that admit roles by it (`aws:PrincipalArn`).
+   * @default '/'
+   */
+  readonly path?: string;
 }
 
 /**
@@ -78,6 +83,7 @@ export class ServiceRole extends Construct implements iam.IGrantable {
     this.singlePolicyRole = new SinglePolicyRole(this, 'Role', {
       assumedBy: withSourceConditions(Stack.of(this), props.assumedBy, props.sourceArns),
       description: props.description,
+      path: props.path,
     });
     for (const statement of props.statements ?? []) this.singlePolicyRole.addToPrincipalPolicy(statement);
     this.role = this.singlePolicyRole;

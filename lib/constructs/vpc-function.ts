@@ -8,7 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import { clusterName, connectionSecretName, ecsServiceName, SERVICES_USING } from '../config/names';
+import { clusterName, connectionValuesSecretName, ecsServiceName, SERVICES_USING } from '../config/names';
 import { bundledLambdaCode } from './bundled-lambda-code';
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
@@ -225,14 +225,13 @@ export class VpcFunction extends Construct implements iam.IGrantable {
 
   /**
    * What a rotation function needs to refuse a rotation while the services still run on the
-   * credential it would change (lambda/credential-rotation/caught-up.ts): when the connection secret
-   * last changed the values of that credential (a staging label, read without decrypting), and the
-   * services' deployments. By name: both live in the services stack,
-   * deployed after this one.
+   * credential it would change (lambda/credential-rotation/caught-up.ts): when the connection values
+   * made of that credential were last written (their secret's versions, read without decrypting), and
+   * the services' deployments. By name: both live in the services stack, deployed after this one.
    */
   checkServicesBeforeRotating(envName: string, kind: keyof typeof SERVICES_USING): void {
     const services = SERVICES_USING[kind].map((service) => ecsServiceName(envName, service));
-    this.function.addEnvironment(ROTATION.connectionSecretName, connectionSecretName(envName));
+    this.function.addEnvironment(ROTATION.connectionValuesSecretName, connectionValuesSecretName(envName, kind));
     this.function.addEnvironment(ROTATION.credentialKind, kind);
     this.function.addEnvironment(ROTATION.cluster, clusterName(envName));
     this.function.addEnvironment(ROTATION.services, JSON.stringify(services));
@@ -244,7 +243,7 @@ export class VpcFunction extends Construct implements iam.IGrantable {
           this.stack.formatArn({
             service: 'secretsmanager',
             resource: 'secret',
-            resourceName: `${connectionSecretName(envName)}-??????`,
+            resourceName: `${connectionValuesSecretName(envName, kind)}-??????`,
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           }),
         ],

@@ -1,5 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { OPERATOR_OUTPUTS } from '../config/names';
+import { demoFilesClientRolePath, OPERATOR_OUTPUTS } from '../config/names';
 import { BackupResource } from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -160,6 +160,13 @@ export class DataStack extends Stack {
       ...placement,
       settings: config.fileSystem,
       encryptionKey: this.encryptionKey,
+      clientRolePath: demoFilesClientRolePath(envName),
+      // The API's and parser's task roles of the release before, without the path, named by
+      // CloudFormation after their stack (a prefix it keeps when it shortens a name): their tasks may
+      // still start while this stack deploys, until the services stack replaces them. They also need
+      // their own grant of this access point, which no other role has. The next release drops this
+      // (docs/security.md, upgrade).
+      alsoAdmittedRoleArns: [this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'Cs2Analytics-*' })],
     });
     this.demoFiles.connections.allowDefaultPortFrom(this.apiClientSecurityGroup, 'API to the demo files');
     this.demoFiles.connections.allowDefaultPortFrom(this.parserClientSecurityGroup, 'Parser to the demo files');

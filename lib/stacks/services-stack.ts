@@ -277,7 +277,6 @@ export class ServicesStack extends Stack {
         ecr.Repository.fromRepositoryName(this, 'ApiRepositoryByName', registry.repositories.api.repositoryName),
         config.images.api.tag,
       ),
-      command: config.migrations.command,
       cpu: services.api.cpu,
       memoryMiB: services.api.memoryMiB,
       user: common.user,

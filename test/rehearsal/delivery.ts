@@ -392,13 +392,20 @@ export class DeliveryRehearsal {
   private eventBridge(): void {
     for (const rule of this.model.resources('AWS::Events::Rule')) {
       const ruleArn = this.arn(rule);
-      // EventBridge's KMS calls carry no source context: key statements must not require it.
-      const keyContext = {};
+      // EventBridge's KMS calls carry no source context; they carry what SNS and SQS put in the
+      // encryption context of every call they make for a message: the topic's or the queue's ARN.
+      const keyContext = (arn: string): Record<string, string> => {
+        const destination = this.find(arn);
+        if (destination?.type === 'AWS::SNS::Topic') return { 'kms:EncryptionContext:aws:sns:topicArn': arn };
+        return { 'kms:EncryptionContext:aws:sqs:arn': destination ? this.arn(destination) : arn };
+      };
       for (const target of this.value(rule, 'Targets') ?? []) {
         const why = `rule ${this.model.physicalName(rule)} target ${target.Id}`;
         const destination = this.find(target.Arn);
-        if (destination?.type === 'AWS::SNS::Topic') this.servicePublishes('events.amazonaws.com', target.Arn, ruleArn, why, keyContext);
-        if (destination?.type === 'AWS::SQS::Queue') this.serviceSends('events.amazonaws.com', target.Arn, ruleArn, why, keyContext);
+        if (destination?.type === 'AWS::SNS::Topic')
+          this.servicePublishes('events.amazonaws.com', target.Arn, ruleArn, why, keyContext(target.Arn));
+        if (destination?.type === 'AWS::SQS::Queue')
+          this.serviceSends('events.amazonaws.com', target.Arn, ruleArn, why, keyContext(target.Arn));
         if (destination?.type === 'AWS::Lambda::Function') {
           this.add({
             description: `${why}: EventBridge invokes ${TemplateModel.describe(destination)}`,
@@ -410,7 +417,13 @@ export class DeliveryRehearsal {
           });
         }
         if (target.DeadLetterConfig?.Arn)
-          this.serviceSends('events.amazonaws.com', target.DeadLetterConfig.Arn, ruleArn, `${why} dead letters`, keyContext);
+          this.serviceSends(
+            'events.amazonaws.com',
+            target.DeadLetterConfig.Arn,
+            ruleArn,
+            `${why} dead letters`,
+            keyContext(target.DeadLetterConfig.Arn),
+          );
       }
     }
   }

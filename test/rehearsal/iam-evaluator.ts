@@ -33,12 +33,16 @@ export interface Evaluation {
 }
 
 export async function evaluate(request: AccessRequest): Promise<Evaluation> {
+  // AWS puts the calling role's ARN (with its path) in every request of it; the package leaves it to the caller.
+  const principalArn: Record<string, string> = /^arn:[^:]+:iam::\d{12}:role\//.test(request.principal)
+    ? { 'aws:PrincipalArn': request.principal }
+    : {};
   const simulation: Simulation = {
     request: {
       principal: request.principal,
       action: request.action,
       resource: { resource: request.resource, accountId: request.resourceAccount },
-      contextVariables: request.context,
+      contextVariables: { ...principalArn, ...request.context },
     },
     identityPolicies: request.identityPolicies.map((policy, index) => ({ name: `identity-${index + 1}`, policy })),
     serviceControlPolicies: [],

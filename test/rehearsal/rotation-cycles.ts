@@ -17,6 +17,7 @@ import { redisAcceptsToken } from '../../lambda/credential-rotation/redis-auth';
 import { redisTokenRotator } from '../../lambda/credential-rotation/redis-token';
 import { rotate, type Rotator, type RotationStep } from '../../lambda/credential-rotation/rotation';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
+import { ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
 import { loginWorks } from '../support/postgres';
 import { fakeElastiCache, type RedisStandIn } from '../support/redis-standin';
 
@@ -85,7 +86,6 @@ export class RotationWorld {
   refreshDependencies(): RefreshDependencies {
     return {
       env: {
-        connectionSecretArn: ARN('connections'),
         appSecretArn: ARN('app'),
         redisSecretArn: ARN('redis'),
         databaseName: this.url.pathname.slice(1),
@@ -132,8 +132,9 @@ export class RotationWorld {
     this.secrets.create(ARN('app'), app);
     this.secrets.create(ARN('redis'), { token: 'first-token-0123456789abcdef' });
     this.options.redis.tokens = ['first-token-0123456789abcdef'];
-    this.secrets.create(ARN('connections'), {});
     this.secrets.create(ARN('cs2_migrator'), { username: 'cs2_migrator', password: 'initial-cs2_migrator' });
+    // Created empty by CloudFormation (a generated placeholder), written by the refresh.
+    for (const kind of ['database', 'redis', 'migrations']) this.secrets.create(ARN(`values-${kind}`), { unwritten: 'placeholder' });
     await atDeployment(this.refreshDependencies());
     for (const name of this.services.keys()) {
       await new ECSClient({}).send(new UpdateServiceCommand({ cluster: 'cs2analytics-dev', service: name }));
@@ -170,6 +171,16 @@ export class RotationWorld {
     }) as Rotator<unknown>;
   }
 
+  /** The values secret written last, of either credential. */
+  private async newestValues(): Promise<string> {
+    const writtenAt = async (arn: string) => {
+      const { Versions = [] } = await this.secrets.client.send(new ListSecretVersionIdsCommand({ SecretId: arn }));
+      return Versions.find((version) => version.VersionStages?.includes('AWSCURRENT'))?.CreatedDate?.getTime() ?? 0;
+    };
+    const [database, redis] = [ARN('values-database'), ARN('values-redis')];
+    return (await writtenAt(database)) >= (await writtenAt(redis)) ? database : redis;
+  }
+
   /** A scheduled rotation of one credential, all four steps, with the invariant checked after each. */
   async rotate(kind: CredentialKind): Promise<void> {
     const secretId = ARN(kind === 'database' ? 'app' : 'redis');
@@ -177,14 +188,14 @@ export class RotationWorld {
     const caughtUp =
       guard === 'none'
         ? undefined
-        : () =>
+        : async () =>
             assertServicesCaughtUp({
               secrets: this.secrets.client,
               ecs: new ECSClient({}),
               rotatedSecretId: secretId,
-              // The fault: a kind no version is labelled with reads the newest write, whatever it changed.
-              kind: guard === 'per-credential' ? kind : 'any',
-              connectionSecretId: ARN('connections'),
+              kind,
+              // The fault: the newest write of any credential's values, whatever it changed.
+              connectionValuesSecretId: guard === 'per-credential' ? ARN(`values-${kind}`) : await this.newestValues(),
               cluster: 'cs2analytics-dev',
               services: [...this.services].filter(([, service]) => service.kinds.includes(kind)).map(([name]) => name),
             });

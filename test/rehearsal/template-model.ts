@@ -365,7 +365,12 @@ export class TemplateModel {
         .slice(-17)}`;
     switch (resource.type) {
       case 'AWS::IAM::Role':
-        return attribute === 'Arn' ? arn('iam', `role/${name}`, false) : attribute === 'RoleId' ? `AROA${name}` : name;
+        // A role's ARN holds its path (IAM identifiers: role/<path><name>).
+        return attribute === 'Arn'
+          ? arn('iam', `role${property('Path') ?? '/'}${name}`, false)
+          : attribute === 'RoleId'
+            ? `AROA${name}`
+            : name;
       case 'AWS::IAM::ManagedPolicy':
         return attribute === 'Ref' || attribute === 'PolicyArn' ? arn('iam', `policy/${name}`, false) : name;
       case 'AWS::KMS::Key': {
