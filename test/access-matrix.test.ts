@@ -308,28 +308,18 @@ describe('each check fails on templates with one extra grant', () => {
     expect(await changedCells('prod', getOnly)).toEqual([]);
   });
 
-  test("the file system admits only roles under its path: another account's allow changes nothing until that refusal goes", async () => {
-    const allowOther = (templates: Templates) =>
-      templates.data.Resources[logicalId(templates.data, 'AWS::EFS::FileSystem', 'DemoFilesFileSystem')].Properties.FileSystemPolicy;
+  test("the file system's policy is a gate: an allow for another account lets it mount and write, never as root", async () => {
     const granted = withFault('prod', (templates) =>
-      allowOther(templates).Statement.push({
+      templates.data.Resources[
+        logicalId(templates.data, 'AWS::EFS::FileSystem', 'DemoFilesFileSystem')
+      ].Properties.FileSystemPolicy.Statement.push({
         Effect: 'Allow',
         Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
         Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
       }),
     );
-    expect(await changedCells('prod', granted)).toEqual([]);
-    const unguarded = withFault('prod', (templates) => {
-      const policy = allowOther(templates);
-      policy.Statement = policy.Statement.filter((statement: { Sid?: string }) => statement.Sid !== 'DenyOtherPrincipals');
-      policy.Statement.push({
-        Effect: 'Allow',
-        Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
-        Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
-      });
-    });
     // Root stays refused to everyone (DenyRootAccess).
-    expect(await changedCells('prod', unguarded)).toEqual([
+    expect(await changedCells('prod', granted)).toEqual([
       '+ another account: mount file system Data/DemoFilesFileSystem',
       '+ another account: write file system Data/DemoFilesFileSystem',
     ]);

@@ -415,6 +415,15 @@ describe('the connection secret and the restarts', () => {
     expect(await versions()).toBe(written);
   });
 
+  test('a values secret that cannot be read stops the refresh: nothing is written or restarted for it', async () => {
+    await writeConnectionValues(deps());
+    secrets.create(env.appSecretArn, { username: 'cs2app_clone', logins: { cs2app: ARN('cs2app'), cs2app_clone: ARN('cs2app_clone') } });
+    secrets.failOnce.add(`GetSecretValue:${env.valuesSecretArns.redis}`);
+    await expect(afterRotation(deps(), 'database')).rejects.toThrow(/injected failure of GetSecretValue/);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(secrets.current<Record<string, string>>(env.valuesSecretArns.database).DATABASE_USER).toBe('cs2app');
+  });
+
   test('values that held real values and change are a change of that credential, and restart its services only', async () => {
     secrets.create(env.valuesSecretArns.database, { DATABASE_USER: 'cs2app_clone' });
     secrets.create(env.valuesSecretArns.redis, { REDIS_PASSWORD: 'old' });

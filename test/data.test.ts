@@ -505,25 +505,11 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
       for (const rule of rules) expect(rule).toMatchObject({ FromPort: PROXY_PORT, ToPort: PROXY_PORT, IpProtocol: 'tcp' });
     });
 
-    test('the file system admits only the roles under its path, and none as root', () => {
+    test('the file system allows no one by its policy (clients need their own grant), and refuses root to all', () => {
       const [, fileSystem] = only(resources(template, 'AWS::EFS::FileSystem'));
       const statements = fileSystem.Properties.FileSystemPolicy.Statement as any[];
       expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual([]);
-      expect(statements.find((statement) => statement.Sid === 'DenyOtherPrincipals')).toEqual({
-        Sid: 'DenyOtherPrincipals',
-        Effect: 'Deny',
-        Principal: { AWS: '*' },
-        Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientRootAccess', 'elasticfilesystem:ClientWrite'],
-        Condition: {
-          ArnNotLike: {
-            'aws:PrincipalArn': [
-              `arn:aws:iam::111111111111:role/cs2analytics/${config.envName}/demo-files/*`,
-              // The task roles of the release before, for the upgrade's one deploy.
-              'arn:aws:iam::111111111111:role/Cs2Analytics-*',
-            ],
-          },
-        },
-      });
+      expect(statements.map((statement) => statement.Sid)).toEqual(['DenyWithoutTls', 'DenyOutsideTheAccessPoint', 'DenyRootAccess']);
       expect(statements.find((statement) => statement.Sid === 'DenyRootAccess')).toEqual({
         Sid: 'DenyRootAccess',
         Effect: 'Deny',
@@ -576,6 +562,10 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
         'MigrationClientSecurityGroupId',
       ].sort(),
     );
+    // The release before's services stack read the shared group from this output: a rollback of its upgrade reads it again.
+    expect(outputs.PublishOutputFnGetAttServiceTierSecurityGroupC223F0D0GroupIdB59A4A6B.Value).toEqual({
+      'Fn::GetAtt': [retiredServiceTier, 'GroupId'],
+    });
     const reader = JSON.stringify(outputs.DatabaseReaderEndpoint.Value);
     if (database.readers === 0) expect(reader).toBe(JSON.stringify(outputs.DatabaseProxyEndpoint.Value));
     else if (database.engine === 'aurora') expect(reader).toContain('ProxyReadOnlyEndpoint');

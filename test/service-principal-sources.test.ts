@@ -71,6 +71,8 @@ function serviceStatements(variant: string, stack: string): { where: string; ser
 const WITHOUT_SOURCE_ACCOUNT: Record<string, RegExp> = {
   // Lambda documents no source context for an execution role's trust; the Lambda roles of this app.
   'lambda.amazonaws.com': /AssumeRolePolicyDocument/,
+  // ECS documents the conditions for task roles, and none for a task execution role (EXECUTION_ROLE_TRUST).
+  'ecs-tasks.amazonaws.com': /ExecutionRole\w*\.AssumeRolePolicyDocument/,
   // RDS Proxy's role is documented without one (postgres-database.ts, not this change's).
   'rds.amazonaws.com': /ProxyRole/,
   // EC2 documents none for an instance profile's role (dev's NAT instance, aws-cdk-lib's NatInstanceProviderV2).
@@ -145,7 +147,7 @@ describe('the alarm topic and its key (prod)', () => {
     expect(await decide(TEST_ACCOUNT, `arn:aws:events:${REGION}:${TEST_ACCOUNT}:rule/another-rule`)).toBe('ImplicitlyDenied');
   });
 
-  test("CloudWatch may publish for the environment's alarms, RDS for this account's event subscriptions", async () => {
+  test("CloudWatch may publish for the environment's alarms, RDS for this account's instances and clusters", async () => {
     const alarm = (account: string, name: string) => `arn:aws:cloudwatch:${REGION}:${account}:alarm:${name}`;
     expect(await publish('cloudwatch.amazonaws.com', TEST_ACCOUNT, alarm(TEST_ACCOUNT, 'cs2analytics-prod-api-no-healthy-targets'))).toBe(
       'Allowed',
@@ -156,10 +158,15 @@ describe('the alarm topic and its key (prod)', () => {
     expect(await publish('cloudwatch.amazonaws.com', OTHER, alarm(OTHER, 'cs2analytics-prod-api-no-healthy-targets'))).toBe(
       'ImplicitlyDenied',
     );
+    // RDS sends the ARN of the resource an event is about (RDS user guide, "Granting permissions to publish
+    // notifications to an Amazon SNS topic"), not the subscription's.
+    for (const resource of ['db:cs2analytics-prod-r1', 'cluster:cs2analytics-prod']) {
+      expect(await publish('events.rds.amazonaws.com', TEST_ACCOUNT, `arn:aws:rds:${REGION}:${TEST_ACCOUNT}:${resource}`)).toBe('Allowed');
+      expect(await publish('events.rds.amazonaws.com', OTHER, `arn:aws:rds:${REGION}:${OTHER}:${resource}`)).toBe('ImplicitlyDenied');
+    }
     expect(await publish('events.rds.amazonaws.com', TEST_ACCOUNT, `arn:aws:rds:${REGION}:${TEST_ACCOUNT}:es:subscription-1`)).toBe(
-      'Allowed',
+      'ImplicitlyDenied',
     );
-    expect(await publish('events.rds.amazonaws.com', OTHER, `arn:aws:rds:${REGION}:${OTHER}:es:subscription-1`)).toBe('ImplicitlyDenied');
   });
 
   test('the key: each service for this account only, EventBridge by the topic and queue it encrypts for', async () => {

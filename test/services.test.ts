@@ -479,13 +479,6 @@ describe.each(VARIANTS)('services in %s', (variant) => {
     });
     const webTask = statementsOf('WebTaskRole').flatMap((statement) => [statement.Action].flat());
     expect(webTask.some((action) => action.startsWith('elasticfilesystem'))).toBe(false);
-    // The file system admits roles under this path only (the data stack's policy).
-    const pathOf = (prefix: string) =>
-      Object.entries(resources(template, 'AWS::IAM::Role')).find(([id]) => id.startsWith(prefix))![1].Properties.Path;
-    expect(pathOf('ApiTaskRole')).toBe(`/cs2analytics/${variant}/demo-files/`);
-    expect(pathOf('ParserTaskRole')).toBe(`/cs2analytics/${variant}/demo-files/`);
-    expect(pathOf('WebTaskRole')).toBeUndefined();
-    expect(pathOf('MigrationTaskTaskRole')).toBeUndefined();
   });
 
   test('outputs, under readable names, what operators and the commands need: the URL, the cluster, what run-task needs, the log groups', () => {

@@ -154,7 +154,9 @@ export async function writeConnectionValues(deps: RefreshDependencies): Promise<
     // least as new as those read before it, so this one's view is never older than what it compares with.
     const current = new Map<ClientKind, Record<string, string>>();
     for (const kind of CLIENT_KINDS) {
-      current.set(kind, await secretJson<Record<string, string>>(secrets, env.valuesSecretArns[kind]).catch(() => ({})));
+      // A secret with no value yet reads as none; any other failure (throttling, the key) stops the refresh.
+      const read = secretJson<Record<string, string>>(secrets, env.valuesSecretArns[kind]);
+      current.set(kind, await read.catch((error: Error) => (error.name === 'ResourceNotFoundException' ? {} : Promise.reject(error))));
     }
     const next = await currentValues(deps);
     const differing = CLIENT_KINDS.filter((kind) => JSON.stringify(current.get(kind)) !== JSON.stringify(next[kind]));

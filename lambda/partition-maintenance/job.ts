@@ -2,7 +2,7 @@ import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type RDSClient }
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, type ClientConfig } from 'pg';
 import { connectAsMaster } from '../shared/master-login';
-import { ensureAppRoles, syncLoginPasswords } from './app-roles';
+import { ensureAppRoles, syncLoginPasswords, type AppRolesOutcome } from './app-roles';
 import { installSql } from './install';
 import { logEvent, runConversion, runMaintenance, type ConversionOutcome } from './maintain';
 import type { PassSummary, TableSettings } from './pass';
@@ -186,9 +186,10 @@ export async function syncAppRoles(deps: JobDependencies): Promise<'synced' | 'n
   const usernames = roles.logins.map((login) => login.username);
   const client = new Client({ ...connection, application_name: 'cs2-partition-maintenance' });
   await client.connect();
+  let outcome: AppRolesOutcome;
   try {
     await installSql(client);
-    await ensureAppRoles(client, {
+    outcome = await ensureAppRoles(client, {
       owner: roles.owner,
       runtimeRole: roles.runtimeRole,
       logins: usernames.map((username) => ({ username })),
@@ -205,6 +206,9 @@ export async function syncAppRoles(deps: JobDependencies): Promise<'synced' | 'n
     runtimeRole: roles.runtimeRole,
     logins: usernames,
     migrationLogin: roles.migrationLogin.username,
+    // Sessions of logins that acted as the owner before (an upgrade): ended, or why not.
+    ...(outcome.sessionsEnded.length ? { ownerSessionsEnded: outcome.sessionsEnded } : {}),
+    ...(outcome.sessionsNotEnded ? { ownerSessionsNotEnded: outcome.sessionsNotEnded } : {}),
   });
   return 'synced';
 }

@@ -41,11 +41,6 @@ export function ecsServiceName(envName: string, service: string): string {
   return `cs2analytics-${envName}-${service}`;
 }
 
-/** The IAM path of the roles that may mount the demo files (the file system's policy admits no other). */
-export function demoFilesClientRolePath(envName: string): string {
-  return `/cs2analytics/${envName}/demo-files/`;
-}
-
 /** The task definition family of the schema migrations (the API's image, the migration login). */
 export function migrationTaskFamily(envName: string): string {
   return `cs2analytics-${envName}-migrations`;

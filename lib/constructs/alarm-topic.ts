@@ -70,7 +70,11 @@ export class AlarmTopic extends Construct {
       {
         sid: 'AllowEventsRdsToPublish',
         service: 'events.rds.amazonaws.com',
-        sourceArn: stack.formatArn({ service: 'rds', resource: 'es', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        // RDS names the resource an event is about (RDS user guide, "Granting permissions to publish
+        // notifications to an Amazon SNS topic"): the subscriptions are for instances and clusters.
+        sourceArn: ['db', 'cluster'].map((resource) =>
+          stack.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        ),
       },
     ];
     for (const { sid, service, sourceArn } of sources) {

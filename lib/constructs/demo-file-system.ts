@@ -1,4 +1,3 @@
-import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,17 +18,6 @@ export interface DemoFileSystemProps {
   readonly settings: FileSystemSettings;
   readonly encryptionKey: kms.IKey;
   /**
-   * The IAM path of the roles that may mount the file system (`/<...>/`): the policy refuses every
-   * other principal, whatever its own policies allow. `grantReadWrite` grants only roles under it.
-   */
-  readonly clientRolePath: string;
-  /**
-   * More roles the policy admits, by ARN pattern (`aws:PrincipalArn`): e.g. the clients of an earlier
-   * release, whose tasks still start until the roles under the path replace them.
-   * @default - none
-   */
-  readonly alsoAdmittedRoleArns?: readonly string[];
-  /**
    * Keep the file system when the stack is deleted.
    * @default true
    */
@@ -48,8 +36,6 @@ export class DemoFileSystem extends Construct implements ec2.IConnectable {
   readonly accessPoint: efs.AccessPoint;
   /** The user and group the containers run as: the access point enforces them on every file. */
   readonly posixUser: { readonly uid: number; readonly gid: number };
-  /** The IAM path a role must have to mount the file system. */
-  readonly clientRolePath: string;
 
   constructor(scope: Construct, id: string, props: DemoFileSystemProps) {
     super(scope, id);
@@ -83,10 +69,6 @@ export class DemoFileSystem extends Construct implements ec2.IConnectable {
       // below still refuses anonymous access (a policy with no allow admits no anonymous client).
       allowAnonymousAccess: true,
     });
-    if (!/^\/([\w+=,.@-]+\/)+$/.test(props.clientRolePath)) {
-      throw new Error(`DemoFileSystem: clientRolePath must be an IAM path like /a/b/ (got '${props.clientRolePath}')`);
-    }
-    this.clientRolePath = props.clientRolePath;
     // Every request must be TLS; mounting needs an IAM identity granted through the access point
     // (see `grantReadWrite`), so nothing anonymous reaches the files.
     this.fileSystem.addToResourcePolicy(
@@ -108,24 +90,9 @@ export class DemoFileSystem extends Construct implements ec2.IConnectable {
       }),
     );
 
-    // Only the roles under the path, and none as root (the access point's user is all a client needs).
-    const stack = Stack.of(this);
-    this.fileSystem.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyOtherPrincipals',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
-        conditions: {
-          ArnNotLike: {
-            'aws:PrincipalArn': [
-              `arn:${stack.partition}:iam::${stack.account}:role${props.clientRolePath}*`,
-              ...(props.alsoAdmittedRoleArns ?? []),
-            ],
-          },
-        },
-      }),
-    );
+    // No one as root: the access point's user is all a client needs. (The policy cannot admit the
+    // clients by name: EFS enforces no condition key but its own four, aws:PrincipalArn included, and
+    // checks a named principal when the policy is set, before the roles of a later stack exist.)
     this.fileSystem.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyRootAccess',

@@ -12,7 +12,7 @@ import { ecsServiceName } from '../config/names';
 import { acknowledge } from '../compliance/acknowledge';
 import type { HealthProbe } from '../config/schema';
 import type { DemoFileSystem } from './demo-file-system';
-import { ServiceRole } from './service-role';
+import { EXECUTION_ROLE_TRUST, ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
 import { SERVICE_CONNECT_PROXY } from './service-connect-proxy';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -164,12 +164,14 @@ export class FargateAppService extends Construct {
     }));
 
     // Both roles get their permissions from the grants of what they use: the image and the log
-    // driver grant the execution role, the demo files and ECS Exec the task role. ServiceRole's trust
-    // policies admit ECS for tasks of this account and region only (aws:SourceAccount, and aws:SourceArn
-    // arn:<partition>:ecs:<region>:<account>:*, as the ECS developer guide's "Amazon ECS task IAM role" writes it).
+    // driver grant the execution role, the demo files and ECS Exec the task role. The task role's trust
+    // admits ECS for tasks of this account and region only (aws:SourceAccount, and aws:SourceArn
+    // arn:<partition>:ecs:<region>:<account>:*, as the ECS developer guide's "Amazon ECS task IAM role"
+    // writes it); the execution role's names no source (EXECUTION_ROLE_TRUST).
     const executionRole = new ServiceRole(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `${name} ${envName}: pull its image, read its secrets, write its logs`,
+      withoutSourceConditions: EXECUTION_ROLE_TRUST,
     });
     if (props.secrets && props.secretsKey) {
       // The secrets are imported by ARN (below) so that no grant writes this stack's role into the
@@ -187,8 +189,6 @@ export class FargateAppService extends Construct {
     const taskRole = new ServiceRole(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `${name} ${envName}: what the application itself may call`,
-      // The file system admits only roles under its path.
-      path: props.demoFiles?.clientRolePath,
     });
     props.demoFiles?.grantReadWrite(taskRole);
 

@@ -6,7 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import { ServiceRole } from './service-role';
+import { EXECUTION_ROLE_TRUST, ServiceRole } from './service-role';
 
 /** The writable scratch directory of the container (its root file system is read-only). */
 const SCRATCH_PATH = '/tmp';
@@ -55,6 +55,7 @@ export class OneOffTaskDefinition extends Construct {
     const executionRole = new ServiceRole(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `${props.family}: pull its image, read its secret, write its logs`,
+      withoutSourceConditions: EXECUTION_ROLE_TRUST,
     });
     if (props.secrets) {
       // By ARN, so that no grant writes this role into the key's policy in another stack (a cycle).

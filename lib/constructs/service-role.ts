@@ -7,8 +7,8 @@ import { Construct } from 'constructs';
  * policies check by default (the confused-deputy guard): `aws:SourceAccount` and an `aws:SourceArn`
  * pattern of this account and region, as each service documents it:
  * - ECS tasks: `arn:<partition>:ecs:<region>:<account>:*` (ECS developer guide, "Amazon ECS task IAM
- *   role": a specific cluster is not supported in the pattern). The task execution role is assumed
- *   by the same principal for the same task.
+ *   role": a specific cluster is not supported in the pattern). AWS documents this for the task role
+ *   only: a task execution role opts out (`withoutSourceConditions`), see FargateAppService.
  * - VPC flow logs: `arn:<partition>:ec2:<region>:<account>:vpc-flow-log/*` (VPC user guide, "IAM role
  *   for publishing flow logs to CloudWatch Logs").
  * - Step Functions: `arn:<partition>:states:<region>:<account>:stateMachine:*` (the trust policy the
@@ -23,6 +23,15 @@ const DOCUMENTED_SOURCE_ARNS: Readonly<Record<string, (stack: Stack) => string>>
   'vpc-flow-logs.amazonaws.com': (stack) => `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:vpc-flow-log/*`,
   'states.amazonaws.com': (stack) => `arn:${stack.partition}:states:${stack.region}:${stack.account}:stateMachine:*`,
 };
+
+/**
+ * Why an ECS task execution role's trust names no source: the ECS developer guide documents
+ * aws:SourceAccount and aws:SourceArn for the task role, and a trust policy without a condition for the
+ * execution role; a condition ECS does not send there would stop every task from starting. The role
+ * cannot be passed to another account's tasks (iam:PassRole stays in the account), and only this
+ * stack passes it.
+ */
+export const EXECUTION_ROLE_TRUST = 'the ECS developer guide documents the task execution role without source conditions';
 
 /**
  * The confused-deputy guard of a service principal's trust statement: this stack's account, and the
@@ -46,16 +55,17 @@ export interface ServiceRoleProps {
    */
   readonly sourceArns?: readonly string[];
   /**
+   * Why the trust policy names no source, where the service's documentation gives none for this
+   * role though it does for others of the same principal (the default would then be guessed).
+   * @default - the source conditions above
+   */
+  readonly withoutSourceConditions?: string;
+  /**
    * Permissions no construct grants (e.g. a VPC function's network-interface actions).
    * @default - none: everything comes from the grants of the resources the role uses
    */
   readonly statements?: iam.PolicyStatement[];
   readonly description?: string;
-  /**
-   * The role's IAM path, for resource policies that admit roles by it (`aws:PrincipalArn`).
-   * @default '/'
-   */
-  readonly path?: string;
 }
 
 /**
@@ -81,9 +91,8 @@ export class ServiceRole extends Construct implements iam.IGrantable {
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
     this.singlePolicyRole = new SinglePolicyRole(this, 'Role', {
-      assumedBy: withSourceConditions(Stack.of(this), props.assumedBy, props.sourceArns),
+      assumedBy: props.withoutSourceConditions ? props.assumedBy : withSourceConditions(Stack.of(this), props.assumedBy, props.sourceArns),
       description: props.description,
-      path: props.path,
     });
     for (const statement of props.statements ?? []) this.singlePolicyRole.addToPrincipalPolicy(statement);
     this.role = this.singlePolicyRole;

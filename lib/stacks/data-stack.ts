@@ -1,5 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { demoFilesClientRolePath, OPERATOR_OUTPUTS } from '../config/names';
+import { OPERATOR_OUTPUTS } from '../config/names';
 import { BackupResource } from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -86,6 +86,11 @@ export class DataStack extends Stack {
       description: `CS2 Analytics ${envName}: API and parser tasks (clients of the data tier)`,
       allowAllOutbound: true,
     });
+    // The output the services stack of the release before reads it from (a weak reference, under
+    // the id CDK gave it): a rollback of the services stack's upgrade resolves its old template again.
+    new CfnOutput(this, 'RetiredServiceTierReference', { value: retiredServiceTier.securityGroupId }).overrideLogicalId(
+      'PublishOutputFnGetAttServiceTierSecurityGroupC223F0D0GroupIdB59A4A6B',
+    );
     this.maintenanceSecurityGroup = new ec2.SecurityGroup(this, 'MaintenanceSecurityGroup', {
       vpc: network.vpc,
       description: `CS2 Analytics ${envName}: partition-maintenance job (direct writer sessions)`,
@@ -160,13 +165,6 @@ export class DataStack extends Stack {
       ...placement,
       settings: config.fileSystem,
       encryptionKey: this.encryptionKey,
-      clientRolePath: demoFilesClientRolePath(envName),
-      // The API's and parser's task roles of the release before, without the path, named by
-      // CloudFormation after their stack (a prefix it keeps when it shortens a name): their tasks may
-      // still start while this stack deploys, until the services stack replaces them. They also need
-      // their own grant of this access point, which no other role has. The next release drops this
-      // (docs/security.md, upgrade).
-      alsoAdmittedRoleArns: [this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'Cs2Analytics-*' })],
     });
     this.demoFiles.connections.allowDefaultPortFrom(this.apiClientSecurityGroup, 'API to the demo files');
     this.demoFiles.connections.allowDefaultPortFrom(this.parserClientSecurityGroup, 'Parser to the demo files');

@@ -494,7 +494,7 @@ export class MonitoringStack extends Stack {
   private allowNotificationSources(key: kms.IKey, envName: string): void {
     const arn = (service: string, resource: string) => `arn:${this.partition}:${service}:${this.region}:${this.account}:${resource}`;
     const actions = ['kms:Decrypt', 'kms:GenerateDataKey*'];
-    const fromSource = (sid: string, service: string, sourceArn: string) =>
+    const fromSource = (sid: string, service: string, sourceArn: string | string[]) =>
       new iam.PolicyStatement({
         sid,
         principals: [new iam.ServicePrincipal(service)],
@@ -512,7 +512,8 @@ export class MonitoringStack extends Stack {
       });
     for (const statement of [
       fromSource('AllowAlarmsToNotify', 'cloudwatch.amazonaws.com', arn('cloudwatch', `alarm:${alarmNamePrefix(envName)}*`)),
-      fromSource('AllowRdsEventsToNotify', 'events.rds.amazonaws.com', arn('rds', 'es:*')),
+      // RDS sends the ARN of the instance or cluster an event is about.
+      fromSource('AllowRdsEventsToNotify', 'events.rds.amazonaws.com', [arn('rds', 'db:*'), arn('rds', 'cluster:*')]),
       fromSource('AllowSnsToRedriveUndelivered', 'sns.amazonaws.com', arn('sns', '*')),
       withContext('AllowEventBridgeToNotify', 'aws:sns:topicArn', arn('sns', '*')),
       withContext('AllowEventBridgeDeadLetters', 'aws:sqs:arn', arn('sqs', '*')),

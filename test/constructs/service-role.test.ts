@@ -6,16 +6,16 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ServiceRole } from '../../lib/constructs/service-role';
+import { EXECUTION_ROLE_TRUST, ServiceRole } from '../../lib/constructs/service-role';
 import { evaluate } from '../rehearsal/iam-evaluator';
 
 const ACCOUNT = '111111111111';
 const OTHER = '222222222222';
 
-function trustOf(assumedBy: iam.IPrincipal, sourceArns?: string[]): any {
+function trustOf(assumedBy: iam.IPrincipal, sourceArns?: string[], withoutSourceConditions?: string): any {
   const app = new App({ builtinCloudFormationValidation: false, context: { '@aws-cdk/core:enablePartitionLiterals': true } });
   const stack = new Stack(app, 'Bare', { env: { account: ACCOUNT, region: 'eu-west-1' } });
-  new ServiceRole(stack, 'Role', { assumedBy, sourceArns });
+  new ServiceRole(stack, 'Role', { assumedBy, sourceArns, withoutSourceConditions });
   const [role] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'));
   return role.Properties.AssumeRolePolicyDocument;
 }
@@ -32,7 +32,7 @@ const assume = (trust: unknown, service: string, context: Record<string, string>
   }).then((evaluation) => evaluation.decision);
 
 describe('ServiceRole trust policies', () => {
-  test('ECS tasks (task and execution roles): this account, and its ECS resources of this region', async () => {
+  test('ECS tasks (task roles): this account, and its ECS resources of this region', async () => {
     const trust = trustOf(new iam.ServicePrincipal('ecs-tasks.amazonaws.com'));
     expect(trust.Statement).toEqual([
       {
@@ -67,6 +67,12 @@ describe('ServiceRole trust policies', () => {
     });
     expect(await assume(trust, 'vpc-flow-logs.amazonaws.com', flowLog(ACCOUNT))).toBe('Allowed');
     expect(await assume(trust, 'vpc-flow-logs.amazonaws.com', flowLog(OTHER))).toBe('ImplicitlyDenied');
+  });
+
+  test('an ECS task execution role: no condition, as the ECS developer guide documents it', () => {
+    expect(trustOf(new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), undefined, EXECUTION_ROLE_TRUST).Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' } },
+    ]);
   });
 
   test('Lambda: no condition, since Lambda documents none for an execution role', () => {

@@ -47,6 +47,8 @@ class Setup {
     this.db = await createTestDatabase();
     this.admin = await this.db.connect();
     await this.admin.query(`CREATE ROLE ${this.master} LOGIN PASSWORD 'master-pw' CREATEROLE`);
+    // As RDS's master user, through rds_superuser: it may end other roles' sessions.
+    await this.admin.query(`GRANT pg_signal_backend TO ${this.master}`);
     await this.admin.query(`ALTER DATABASE ${this.databaseName} OWNER TO ${this.master}`);
     this.masterClient = await this.connectAs(this.master, 'master-pw');
   }
@@ -453,6 +455,8 @@ describe('a database set up by version 2: the app logins members of the owner ro
     await setup.masterClient.query(`ALTER ROLE "${setup.app}" PASSWORD 'app-pw'; ALTER ROLE "${setup.clone}" PASSWORD 'clone-pw'`);
     // The app ran its migrations as its own login, and the job created a month.
     oldApp = await setup.connectAs(setup.app, 'app-pw');
+    // Its session is ended by the upgrade (below): the client reports that as an error event.
+    oldApp.on('error', () => undefined);
     await oldApp.query(`
       CREATE TABLE "Match" ("id" serial PRIMARY KEY, "map" text NOT NULL);
       CREATE TABLE "GameEvent" ("id" serial, "type" text NOT NULL, "createdAt" timestamp(3) NOT NULL, PRIMARY KEY ("id", "createdAt"))
@@ -479,7 +483,10 @@ describe('a database set up by version 2: the app logins members of the owner ro
   test('the upgrade takes the logins out of the owner role, makes them runtime logins, and adds the migration login', async () => {
     const installed = await installSql(setup.masterClient);
     expect(installed).toMatchObject({ from: 4, applied: ['005_least_privilege_roles.sql'] });
-    await ensureAppRoles(setup.masterClient, setup.roles());
+    expect((await ensureAppRoles(setup.masterClient, setup.roles())).sessionsEnded.slice().sort()).toEqual([setup.app, setup.clone].sort());
+    // The session the app opened as the owner is gone (RDS Proxy would have kept it open for new clients).
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await attempt(oldApp, 'SELECT 1')).not.toBe('ok');
     expect(await setup.roleState()).toEqual({
       [setup.owner]: { rolcanlogin: false, rolconnlimit: -1, rolconfig: null, member_of: [] },
       [setup.runtime]: { rolcanlogin: false, rolconnlimit: -1, rolconfig: null, member_of: [] },
@@ -528,7 +535,8 @@ describe('a database set up by version 2: the app logins members of the owner ro
 
   test('running the setup again changes nothing', async () => {
     const before = await setup.catalogState();
-    await ensureAppRoles(setup.masterClient, setup.roles());
+    // The logins are the owner no more: no session is ended again.
+    expect(await ensureAppRoles(setup.masterClient, setup.roles())).toEqual({ sessionsEnded: [] });
     await ensureAppRoles(setup.masterClient, setup.roles());
     expect(await setup.catalogState()).toEqual(before);
   });

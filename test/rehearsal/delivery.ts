@@ -379,13 +379,17 @@ export class DeliveryRehearsal {
       for (const topicArn of new Set(actions))
         this.servicePublishes('cloudwatch.amazonaws.com', topicArn as string, this.arn(alarm), `alarm ${this.model.physicalName(alarm)}`);
     }
+    // RDS publishes as the instance or cluster an event is about (its ARN is the source), not as the subscription.
     for (const subscription of this.model.resources('AWS::RDS::EventSubscription')) {
-      this.servicePublishes(
-        'events.rds.amazonaws.com',
-        this.value(subscription, 'SnsTopicArn'),
-        this.arn(subscription),
-        `RDS event subscription ${subscription.logicalId}`,
-      );
+      const resource = this.value(subscription, 'SourceType') === 'db-cluster' ? 'cluster' : 'db';
+      for (const id of this.value(subscription, 'SourceIds') ?? []) {
+        this.servicePublishes(
+          'events.rds.amazonaws.com',
+          this.value(subscription, 'SnsTopicArn'),
+          `arn:${this.model.partition}:rds:${this.region}:${this.account}:${resource}:${id}`,
+          `RDS event subscription ${subscription.logicalId} (${resource} ${id})`,
+        );
+      }
     }
   }
 

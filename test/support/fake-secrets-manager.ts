@@ -26,7 +26,7 @@ export class FakeSecretsManager {
   readonly client = new SecretsManagerClient({ region: 'eu-west-1' });
   readonly mock = mockClient(SecretsManagerClient);
   private readonly secrets = new Map<string, Map<string, Version>>();
-  /** Calls to make fail once: `PutSecretValue:<secret>` etc. */
+  /** Calls to make fail once: `PutSecretValue:<secret>`, `GetSecretValue:<secret>`. */
   readonly failOnce = new Set<string>();
   /** Something that happens once just before a call (another process acting meanwhile): `PutSecretValue:<secret>`. */
   readonly beforeOnce = new Map<string, () => void | Promise<void>>();
@@ -38,6 +38,7 @@ export class FakeSecretsManager {
       VersionIdsToStages: Object.fromEntries([...this.versions(SecretId)].map(([id, version]) => [id, [...version.stages]])),
     }));
     this.mock.on(GetSecretValueCommand).callsFake(async ({ SecretId, VersionId, VersionStage }) => {
+      await this.maybeFail(`GetSecretValue:${SecretId}`);
       const stage = VersionStage ?? (VersionId ? undefined : 'AWSCURRENT');
       const found = [...this.versions(SecretId)].find(
         ([id, version]) => (!VersionId || id === VersionId) && (!stage || version.stages.includes(stage)),
