@@ -167,7 +167,10 @@ describe('npm run impact', () => {
 
   test('exits 2 on a flagged change and 0 otherwise, printing per stack what happens', async () => {
     // The command's main function, in-process: the same code as the npm script, without two more processes.
-    const dangerous = await runInProcess((argv) => impact(argv, templatesForConfig), ['--env', 'prod', '-c', 'network.cidr=10.40.0.0/16']);
+    const dangerous = await runInProcess(
+      (argv) => impact(argv, { synthesize: templatesForConfig }),
+      ['--env', 'prod', '-c', 'network.cidr=10.40.0.0/16'],
+    );
     expect(dangerous.status).toBe(2);
     // The verdict first; then one cause, not one line per resource that follows from it.
     const lines = dangerous.stdout.split('\n');
@@ -177,12 +180,18 @@ describe('npm run impact', () => {
     ]);
     expect(dangerous.stdout).toMatch(/^ {2}refused \(\d+\): keeps the old value of what Cs2Analytics-prod-network replaces or removes/m);
     expect(dangerous.stdout).toContain('network.cidr: the VPC and every subnet are replaced');
-    const harmless = await runInProcess((argv) => impact(argv, templatesForConfig), ['--env', 'dev', '-c', 'services.web.maxTasks=3']);
+    const harmless = await runInProcess(
+      (argv) => impact(argv, { synthesize: templatesForConfig }),
+      ['--env', 'dev', '-c', 'services.web.maxTasks=3'],
+    );
     expect(harmless.status).toBe(0);
     expect(harmless.stdout).toMatch(/^dev: safe: applied in place, without interruption\n/);
     expect(harmless.stdout).toMatch(/WebServiceTaskCountTarget\w+ \(AWS::ApplicationAutoScaling::ScalableTarget\) updated in place/);
     // A new image: a rolling restart of that service, nothing else.
-    const image = await runInProcess((argv) => impact(argv, templatesForConfig), ['--env', 'prod', '-c', 'images.api.tag=1.4.2']);
+    const image = await runInProcess(
+      (argv) => impact(argv, { synthesize: templatesForConfig }),
+      ['--env', 'prod', '-c', 'images.api.tag=1.4.2'],
+    );
     expect(image.status).toBe(0);
     expect(image.stdout.split('\n')[0]).toBe('prod: restarts tasks: services roll to new tasks (no downtime)');
     expect(image.stdout).not.toMatch(/replaced \(/);

@@ -408,7 +408,7 @@ export function dangers(impact: Impact): Effect[] {
   return impact.effects.filter((effect) => DANGER.has(effect.verdict));
 }
 
-const VERDICT_MEANING: Record<Verdict, string> = {
+export const VERDICT_MEANING: Record<Verdict, string> = {
   refused: 'CloudFormation would stop this update and roll it back',
   'replaces data': 'something that holds data is replaced or removed',
   'reboot or failover': 'a database, node or instance restarts, during the deploy or when you apply it',

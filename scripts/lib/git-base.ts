@@ -1,0 +1,130 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** The templates (by stack name) and configuration one environment synthesizes to. */
+export interface SynthesizedEnvironment {
+  readonly templates: Map<string, any>;
+  readonly config: any;
+}
+
+/** A git ref the working tree is compared with. */
+export interface BaseRef {
+  /** As the user named it, or how it was chosen (`merge-base with main`). */
+  readonly name: string;
+  readonly commit: string;
+}
+
+const git = (root: string, args: readonly string[]): string =>
+  execFileSync('git', [...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+/**
+ * The commit to compare with: `ref` as given, or the merge-base of HEAD with main (origin/main where
+ * there is no local main, as in a pull request's checkout).
+ */
+export function resolveBase(root: string, ref?: string): BaseRef {
+  const commitOf = (name: string): string | undefined => {
+    try {
+      return git(root, ['rev-parse', '--verify', '--quiet', `${name}^{commit}`]);
+    } catch {
+      return undefined;
+    }
+  };
+  if (ref) {
+    const commit = commitOf(ref);
+    if (!commit) throw new Error(`--base ${ref}: no such commit in ${root} (fetch it first, e.g. git fetch origin ${ref})`);
+    return { name: ref, commit };
+  }
+  for (const main of ['main', 'origin/main']) {
+    if (!commitOf(main)) continue;
+    return { name: `merge-base with ${main}`, commit: git(root, ['merge-base', 'HEAD', main]) };
+  }
+  throw new Error('no main or origin/main to compare with: name a ref with --base <ref>');
+}
+
+/**
+ * Synthesizes environments as the code and configuration of `commit` build them: in a temporary git
+ * worktree that uses this checkout's node_modules (the dependencies of the working tree: a change of
+ * package versions is compared on today's versions), without validators or bundling, as
+ * scripts/lib/cloud-assembly.ts does for the working tree. The worktree is removed afterwards.
+ */
+export function synthesizeAtCommit(
+  root: string,
+  commit: string,
+  envNames: readonly string[],
+  account: string,
+): Map<string, SynthesizedEnvironment> {
+  const worktree = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-base-'));
+  const output = path.join(worktree, '.impact-base.json');
+  git(root, ['worktree', 'add', '--detach', '--force', worktree, commit]);
+  try {
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(worktree, 'node_modules'), 'dir');
+    for (const required of ['lib/environment.ts', 'lib/config/load.ts']) {
+      if (!fs.existsSync(path.join(worktree, required))) {
+        throw new Error(`the base ${commit.slice(0, 12)} has no ${required}: it is older than this comparison can synthesize`);
+      }
+    }
+    const runner = path.join(worktree, '.impact-base.ts');
+    fs.writeFileSync(runner, BASE_SYNTHESIZER);
+    execFileSync(process.execPath, ['--import', 'tsx', runner, JSON.stringify({ envNames, account, output })], {
+      cwd: worktree,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const synthesized = JSON.parse(fs.readFileSync(output, 'utf8')) as Record<string, { templates: Record<string, any>; config: any }>;
+    return new Map(
+      Object.entries(synthesized).map(([envName, { templates, config }]) => [
+        envName,
+        { templates: new Map(Object.entries(templates)), config },
+      ]),
+    );
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(
+      `the base ${commit.slice(0, 12)} did not synthesize: ${stderr ? stderr.split('\n').slice(-5).join('\n') : (error as Error).message}`,
+    );
+  } finally {
+    try {
+      git(root, ['worktree', 'remove', '--force', worktree]);
+    } catch {
+      fs.rmSync(worktree, { recursive: true, force: true });
+      git(root, ['worktree', 'prune']);
+    }
+  }
+}
+
+/**
+ * Run inside the base's worktree, with its own modules: the same synthesis as the working tree's
+ * (scripts/lib/cloud-assembly.ts), with the base's cdk.json context; TypeScript, run by tsx as the
+ * CDK app is.
+ */
+const BASE_SYNTHESIZER = `
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { loadConfig } from './lib/config/load';
+import { Cs2AnalyticsEnvironment } from './lib/environment';
+
+const { envNames, account, output } = JSON.parse(process.argv[2]);
+const context = JSON.parse(fs.readFileSync('cdk.json', 'utf8')).context ?? {};
+const result: Record<string, unknown> = {};
+for (const envName of envNames) {
+  const config = loadConfig({ envName, defaultAccount: account });
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-base-templates-'));
+  const app = new App({
+    outdir,
+    builtinCloudFormationValidation: false,
+    stackTraces: false,
+    context: { ...context, 'aws:cdk:bundling-stacks': [], [cxapi.DISABLE_CREATION_STACK_TRACES]: true },
+  });
+  new Cs2AnalyticsEnvironment(app, { config });
+  const assembly = app.synth();
+  result[envName] = { config, templates: Object.fromEntries(assembly.stacks.map((stack) => [stack.stackName, stack.template])) };
+  fs.rmSync(outdir, { recursive: true, force: true });
+}
+fs.writeFileSync(output, JSON.stringify(result));
+`;

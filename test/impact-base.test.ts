@@ -1,0 +1,117 @@
+/**
+ * `npm run impact` against a git ref: the working tree (code and configuration) compared with what a
+ * ref builds, per environment, with the monthly cost of each side, as text or as markdown for a pull
+ * request. The ref's side is synthesized by its own code in a temporary git worktree (one real run
+ * below); the comparisons use a stand-in for it, so that what the working tree holds does not matter.
+ */
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { loadConfig } from '../lib/config/load';
+import type { EnvironmentName } from '../lib/config/schema';
+import { main as impact } from '../scripts/impact';
+import { resolveBase, synthesizeAtCommit, type SynthesizedEnvironment } from '../scripts/lib/git-base';
+import { runInProcess } from './support/command';
+import { templatesForConfig } from './support/synthesized';
+
+const ROOT = path.join(__dirname, '..');
+const ACCOUNT = '111111111111';
+const BASE = { name: 'merge-base with main', commit: '0123456789abcdef0123456789abcdef01234567' };
+
+/** The ref's side as the working tree's configuration builds it: what a branch that only edits config compares with. */
+const configuredBase = (envNames: readonly string[]) =>
+  new Map<string, SynthesizedEnvironment>(
+    envNames.map((envName) => {
+      const config = loadConfig({ envName: envName as EnvironmentName, defaultAccount: ACCOUNT });
+      return [envName, { templates: templatesForConfig(config), config }];
+    }),
+  );
+const sources = {
+  synthesize: templatesForConfig,
+  resolveBase: () => BASE,
+  synthesizeBase: (_: unknown, envNames: readonly string[]) => configuredBase(envNames),
+};
+
+describe('against a ref', () => {
+  test("prod's instance class: the instances that restart, the verdict first, and the cost of each side per stack", async () => {
+    const { status, stdout } = await runInProcess(
+      (argv) => impact(argv, sources),
+      // The branch edits prod's instance class; the ref is the merge-base with main.
+      ['--env', 'prod', '-c', 'database.instanceType=r6g.large', '--base', 'main'],
+    );
+    expect(status).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toBe('compared with merge-base with main (0123456789ab)');
+    expect(lines[2]).toBe('prod: reboot or failover: a database, node or instance restarts, during the deploy or when you apply it');
+    expect(stdout).toMatch(
+      /^reboot or failover: 3 AWS::RDS::DBInstance updated in place: the instance restarts on its new class during the deploy.*\n {2}Cs2Analytics-prod-data: DatabaseClusterWriter\w+, DatabaseClusterReader1\w+, DatabaseClusterReader2\w+$/m,
+    );
+    // Three Aurora instances from db.r6g.xlarge (0.572 USD/hour) to db.r6g.large (0.286), and the proxy's
+    // 6 vCPUs fewer at 0.017 USD per vCPU-hour, over 730 hours: 3 x 0.286 x 730 + 6 x 0.017 x 730 = 700.80.
+    expect(stdout).toContain('prod: -700.80 USD/month (2324.66 -> 1623.86)');
+    expect(stdout).toContain('  Cs2Analytics-prod-data: -700.80 (1769.18 -> 1068.38)');
+    expect(stdout).not.toMatch(/Cs2Analytics-prod-(network|services|monitoring|maintenance|registry): /);
+  });
+
+  test('every environment as markdown, for a pull request: one summary row each, a section per environment', async () => {
+    const { status, stdout } = await runInProcess(
+      (argv) => impact(argv, sources),
+      ['--env=all', '--base', 'main', '--format', 'markdown', '-c', 'database.instanceType=r6g.large'],
+    );
+    expect(status).toBe(0);
+    const table = stdout.split('\n').filter((line) => /^\| (dev|staging|prod) \|/.test(line));
+    expect(table).toEqual([
+      expect.stringMatching(/^\| dev \| reboot or failover \| 119\.93 \| \d+\.\d\d \| \+\d+\.\d\d \|$/),
+      '| staging | no stack changes | 704.00 | 704.00 | +0.00 |',
+      '| prod | reboot or failover | 2324.66 | 1623.86 | -700.80 |',
+    ]);
+    expect(stdout).toContain('## staging: no stack changes');
+    expect(stdout).toContain('| Cs2Analytics-prod-data | 1769.18 | 1068.38 | -700.80 |');
+    expect(stdout).toMatch(/## prod: reboot or failover\n\na database, node or instance restarts/);
+    expect(stdout).toMatch(/<details><summary>What changes, by cause<\/summary>\n\n```text\nprod: reboot or failover/);
+  });
+
+  test('a change that replaces data exits 2; a bad argument or environment exits 1 with the usage', async () => {
+    const refused = await runInProcess((argv) => impact(argv, sources), ['--env', 'prod', '-c', 'network.cidr=10.40.0.0/16']);
+    expect(refused.status).toBe(2);
+    // -c without --base compares the configuration with the override: no ref named.
+    expect(refused.stdout.split('\n')[0]).toBe('prod: refused: CloudFormation would stop this update and roll it back');
+    for (const [argv, message] of [
+      [['--env', 'qa'], '--env qa: not an environment (dev, staging, prod or all)'],
+      [['--env', 'dev', '--format', 'html'], '--format is text or markdown (got html)'],
+      [['--env', 'dev', '--base='], '--base takes a git ref'],
+    ] as const) {
+      const result = await runInProcess((args) => impact(args, sources), argv);
+      expect(result.status).toBe(1);
+      expect(result.stderr.split('\n')[0]).toBe(message);
+    }
+  });
+});
+
+describe('the ref, from git', () => {
+  test('defaults to the merge-base with main; a ref that does not exist is refused naming it', () => {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const mergeBase = execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    expect(resolveBase(ROOT)).toEqual({ name: 'merge-base with main', commit: mergeBase });
+    expect(resolveBase(ROOT, 'HEAD')).toEqual({ name: 'HEAD', commit: head });
+    expect(() => resolveBase(ROOT, 'no-such-branch-xyz')).toThrow(
+      `--base no-such-branch-xyz: no such commit in ${ROOT} (fetch it first, e.g. git fetch origin no-such-branch-xyz)`,
+    );
+  });
+
+  test("a ref's environments are built by its own code in a worktree, which is gone afterwards", () => {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const built = synthesizeAtCommit(ROOT, head, ['dev'], ACCOUNT);
+    const dev = built.get('dev')!;
+    expect([...dev.templates.keys()].sort()).toEqual([
+      'Cs2Analytics-dev-data',
+      'Cs2Analytics-dev-maintenance',
+      'Cs2Analytics-dev-monitoring',
+      'Cs2Analytics-dev-network',
+      'Cs2Analytics-dev-registry',
+      'Cs2Analytics-dev-services',
+    ]);
+    expect(dev.config.envName).toBe('dev');
+    const worktrees = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
+    expect(worktrees.match(/^worktree /gm)).toHaveLength(1);
+  });
+});
