@@ -1,18 +1,22 @@
 /**
  * What an environment costs a month before it is deployed: synthesizes it (offline, no account),
  * prices every resource of its templates from the dated table in scripts/lib/cost/price-table.ts
- * and prints one line per priced item, one per stack and the total. A resource type the table
- * neither prices nor lists as free fails the command (exit 1), as does a region with no prices.
+ * and prints one line per priced item, one per stack, the total, and a summary table of USD/month per
+ * stack. `--env all` prices every environment and prints them side by side (one column each, a row
+ * per stack, the total row). A resource type the table neither prices nor lists as free fails the
+ * command (exit 1), as does a region with no prices or an instance class the region does not offer.
  *
- *   npm run cost -- --env <env> [-c <field>=<value> ...] [--json] [--levers]
+ *   npm run cost -- --env <env|all> [-c <field>=<value> ...] [--json] [--levers]
  *
  * --levers also prices the environment with each cost lever of the config flipped (scripts/lib/cost/levers.ts).
+ * -c applies to every environment priced.
  */
 import { ENVIRONMENTS } from '../lib/config/environments';
 import { ConfigError, loadConfig } from '../lib/config/load';
+import { ENVIRONMENT_NAMES } from '../lib/config/schema';
 import { synthesizeTemplates } from './lib/cloud-assembly';
-import { estimate, UnpricedResourceError } from './lib/cost/estimate';
-import { formatEstimate } from './lib/cost/format';
+import { estimate, UnpricedResourceError, type Estimate } from './lib/cost/estimate';
+import { formatEnvironments, formatEstimate } from './lib/cost/format';
 import { COST_LEVERS, type LeverEnvironments } from './lib/cost/levers';
 import { priceTableFor } from './lib/cost/price-table';
 import { describeUsage, idleUsage } from './lib/cost/usage';
@@ -20,7 +24,23 @@ import { runMain } from './lib/run-main';
 
 /** A stand-in account: prices do not depend on it. */
 const ACCOUNT = '111111111111';
-const USAGE = 'usage: npm run cost -- --env <env> [-c <field>=<value> ...] [--json] [--levers]';
+const USAGE = 'usage: npm run cost -- --env <env|all> [-c <field>=<value> ...] [--json] [--levers]';
+
+interface LeverPrice {
+  readonly lever: string;
+  readonly fields: string;
+  readonly on: boolean;
+  readonly savesUsd: number;
+  readonly tradeOff: string;
+}
+
+/** One environment priced: its estimate, the assumptions behind it and, with --levers, each lever flipped. */
+interface Priced {
+  readonly envName: string;
+  readonly estimate: Estimate;
+  readonly assumptions: readonly string[];
+  readonly levers?: readonly LeverPrice[];
+}
 
 /**
  * @param synthesize how a config's templates are built, for every synthesis (the environment and each lever); a test passes one that
@@ -54,42 +74,35 @@ export async function main(argv: readonly string[], synthesize: typeof synthesiz
     return 1;
   }
   try {
-    const config = loadConfig({ envName, overrides, defaultAccount: ACCOUNT });
-    const table = priceTableFor(config.region);
-    const price = (environments?: LeverEnvironments) => {
-      const variant = environments ? loadConfig({ envName: config.envName, overrides, defaultAccount: ACCOUNT, environments }) : config;
-      const templates = synthesize(variant);
-      return estimate(
-        [...templates].map(([stackName, template]) => ({ stackName, template })),
-        table,
-        idleUsage(variant),
-      );
-    };
-    const result = price();
-    const usage = describeUsage(idleUsage(config));
-    const leverPrices = levers
-      ? COST_LEVERS.map((lever) => {
-          const settings = ENVIRONMENTS[config.envName];
-          const flipped = price({ ...ENVIRONMENTS, [config.envName]: lever.flip(settings) });
-          const on = lever.isOn(settings);
-          return {
-            lever: lever.name,
-            fields: lever.fields,
-            on,
-            savesUsd: round2(on ? flipped.totalUsd - result.totalUsd : result.totalUsd - flipped.totalUsd),
-            tradeOff: lever.tradeOff,
-          };
-        })
-      : undefined;
+    const envNames = envName === 'all' ? [...ENVIRONMENT_NAMES] : [envName];
+    const priced = envNames.map((name) => priceEnvironment(name, overrides, levers, synthesize));
     if (json) {
-      console.log(JSON.stringify({ env: envName, ...result, assumptions: usage, levers: leverPrices }, null, 2));
+      const environment = ({ envName: name, estimate: result, assumptions, levers: leverPrices }: Priced) => ({
+        env: name,
+        ...result,
+        assumptions,
+        levers: leverPrices,
+      });
+      console.log(
+        JSON.stringify(
+          envName === 'all'
+            ? { env: 'all', environments: Object.fromEntries(priced.map((each) => [each.envName, environment(each)])) }
+            : environment(priced[0]),
+          null,
+          2,
+        ),
+      );
       return 0;
     }
-    console.log(formatEstimate(envName, result, usage));
-    for (const lever of leverPrices ?? []) {
-      console.log(
-        `lever ${lever.on ? 'on ' : 'off'}: ${lever.lever} (${lever.fields}): ${lever.on ? 'saves' : 'would save'} ${lever.savesUsd.toFixed(2)} USD/month; trades away: ${lever.tradeOff}`,
-      );
+    if (envName === 'all') console.log(formatEnvironments(priced));
+    else console.log(formatEstimate(priced[0].envName, priced[0].estimate, priced[0].assumptions));
+    for (const { envName: name, levers: leverPrices } of priced) {
+      for (const lever of leverPrices ?? []) {
+        console.log(
+          `${envName === 'all' ? `${name}: ` : ''}lever ${lever.on ? 'on ' : 'off'}: ${lever.lever} (${lever.fields}): ` +
+            `${lever.on ? 'saves' : 'would save'} ${lever.savesUsd.toFixed(2)} USD/month; trades away: ${lever.tradeOff}`,
+        );
+      }
     }
     return 0;
   } catch (error) {
@@ -103,6 +116,42 @@ export async function main(argv: readonly string[], synthesize: typeof synthesiz
     }
     throw error;
   }
+}
+
+/** Prices one environment with the overrides, and with each lever flipped if asked. */
+function priceEnvironment(
+  envName: string,
+  overrides: Readonly<Record<string, string>>,
+  withLevers: boolean,
+  synthesize: typeof synthesizeTemplates,
+): Priced {
+  const config = loadConfig({ envName, overrides, defaultAccount: ACCOUNT });
+  const table = priceTableFor(config.region);
+  const price = (environments?: LeverEnvironments) => {
+    const variant = environments ? loadConfig({ envName: config.envName, overrides, defaultAccount: ACCOUNT, environments }) : config;
+    const templates = synthesize(variant);
+    return estimate(
+      [...templates].map(([stackName, template]) => ({ stackName, template })),
+      table,
+      idleUsage(variant),
+    );
+  };
+  const result = price();
+  const leverPrices = withLevers
+    ? COST_LEVERS.map((lever) => {
+        const settings = ENVIRONMENTS[config.envName];
+        const flipped = price({ ...ENVIRONMENTS, [config.envName]: lever.flip(settings) });
+        const on = lever.isOn(settings);
+        return {
+          lever: lever.name,
+          fields: lever.fields,
+          on,
+          savesUsd: round2(on ? flipped.totalUsd - result.totalUsd : result.totalUsd - flipped.totalUsd),
+          tradeOff: lever.tradeOff,
+        };
+      })
+    : undefined;
+  return { envName, estimate: result, assumptions: describeUsage(idleUsage(config)), levers: leverPrices };
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;

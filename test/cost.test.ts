@@ -10,6 +10,7 @@ import {
   type StackTemplate,
 } from '../scripts/lib/cost/estimate';
 import { main as cost } from '../scripts/cost';
+import { formatEnvironments, formatEstimate, formatSummary } from '../scripts/lib/cost/format';
 import { PRICE_TABLES, priceTableFor, type Price, type PriceTable } from '../scripts/lib/cost/price-table';
 import { idleUsage } from '../scripts/lib/cost/usage';
 import { runInProcess } from './support/command';
@@ -127,6 +128,42 @@ describe('the estimate', () => {
     );
   });
 
+  test('refuses a class the region does not offer, saying which sizes its family comes in', () => {
+    const micro: StackTemplate = {
+      stackName: 'S',
+      template: {
+        Resources: {
+          Cache: { Type: 'AWS::ElastiCache::ReplicationGroup', Properties: { CacheNodeType: 'cache.r7g.micro', NumCacheClusters: 1 } },
+        },
+      },
+    };
+    expect(() => estimate([micro], PRICE_TABLES['eu-west-1'], idleUsage({ database: { allocatedStorageGiB: 20 } }))).toThrow(
+      'S Cache: no ElastiCache node price for cache.r7g.micro: not offered in the region (cache.r7g comes in large, xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge)',
+    );
+  });
+
+  test('prices a Valkey node at Valkey prices, and refuses an engine it has none for', () => {
+    const cache = (Engine: string): StackTemplate => ({
+      stackName: 'S',
+      template: {
+        Resources: {
+          Cache: {
+            Type: 'AWS::ElastiCache::ReplicationGroup',
+            Properties: { Engine, CacheNodeType: 'cache.t4g.small', NumCacheClusters: 2 },
+          },
+        },
+      },
+    });
+    const usage = idleUsage({ database: { allocatedStorageGiB: 20 } });
+    const valkey = estimate([cache('valkey')], PRICE_TABLES['eu-west-1'], usage).lines[0];
+    expect([valkey.item, valkey.unitUsd, valkey.monthlyUsd]).toEqual(['2 x cache.t4g.small Valkey node', 0.0284, 41.464]);
+    const redis = estimate([cache('redis')], PRICE_TABLES['eu-west-1'], usage).lines[0];
+    expect([redis.item, redis.unitUsd, redis.monthlyUsd]).toEqual(['2 x cache.t4g.small node', 0.0355, 51.83]);
+    expect(() => estimate([cache('memcached')], PRICE_TABLES['eu-west-1'], usage)).toThrow(
+      /S Cache: no price for ElastiCache engine memcached/,
+    );
+  });
+
   test('fails on an instance class the table has no price for', () => {
     const big: StackTemplate = {
       stackName: 'S',
@@ -211,6 +248,35 @@ describe('the estimate', () => {
     }
   });
 
+  test('every instance price comes from a family of the table, and says where it relies on the price scaling with size', () => {
+    const table = PRICE_TABLES['eu-west-1'];
+    const families = table.families!;
+    const kinds = [
+      [table.prices.auroraInstanceHour, families.aurora],
+      [table.prices.rdsSingleAzInstanceHour, families.rdsSingleAz],
+      [table.prices.rdsMultiAzInstanceHour, families.rdsMultiAz],
+      [table.prices.elastiCacheNodeHour, families.elastiCacheRedis],
+      [table.prices.elastiCacheValkeyNodeHour, families.elastiCacheValkey],
+      [table.prices.ec2InstanceHour, families.ec2],
+    ] as const;
+    for (const [prices, priced] of kinds) {
+      expect(Object.keys(prices).sort()).toEqual(priced.flatMap(({ family, sizes }) => sizes.map((size) => `${family}.${size}`)).sort());
+      for (const family of priced) {
+        for (const size of family.sizes) {
+          const price = prices[`${family.family}.${size}`];
+          const own = size === family.base.size || family.figures?.[size] !== undefined;
+          // A size with no figure of its own is the base figure scaled, and says so.
+          if (!own) expect(price.derived).toMatch(new RegExp(`scales with size from ${family.base.size} at ${family.base.usd}$`));
+        }
+      }
+    }
+    // Read for eu-west-1, not derived: the figures the table had before it priced whole families.
+    expect(table.prices.auroraInstanceHour['db.r6g.large'].derived).toBeUndefined();
+    expect(table.prices.rdsSingleAzInstanceHour['db.t4g.medium'].derived).toBeUndefined();
+    expect(table.prices.elastiCacheNodeHour['cache.r6g.large'].derived).toBeUndefined();
+    expect(table.prices.ec2InstanceHour['t4g.micro'].derived).toBeUndefined();
+  });
+
   test('reads the running share of scheduled scaling, and refuses a schedule it cannot read', () => {
     expect(scheduledRunningShare([], 'x')).toBe(1);
     const daily = [
@@ -262,16 +328,8 @@ describe('every environment', () => {
 
   test("the cost page's table is the tool's", () => {
     const readme = fs.readFileSync(path.join(root, 'docs', 'cost.md'), 'utf8');
-    for (const [envName, result] of Object.entries(estimates)) {
-      const stack = (name: string) =>
-        result.stacks.find((candidate) => candidate.stack === `Cs2Analytics-${envName}-${name}`)!.monthlyUsd.toFixed(2);
-      const row = [
-        envName,
-        result.totalUsd.toFixed(2),
-        ...['network', 'data', 'services', 'monitoring', 'maintenance', 'registry'].map(stack),
-      ];
-      expect(readme).toContain(`| ${row.join(' | ')} |`);
-    }
+    const summary = formatSummary(Object.entries(estimates).map(([envName, estimate]) => ({ envName, estimate })));
+    expect(readme).toContain(`\`\`\`\n${summary}\n\`\`\``);
     expect(readme).toContain(`prices of ${PRICE_TABLES['eu-west-1'].date}`);
     // The README's summary: each environment's total and the price date.
     const front = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -294,7 +352,7 @@ test("the cost page's lever savings are the tool's", async () => {
 });
 
 describe('npm run cost', () => {
-  test('prints the assumptions, a line per priced item and per stack, and ends with the total', async () => {
+  test('prints the assumptions, a line per priced item and per stack, the total, and ends with the summary table', async () => {
     // Through npm once, as the README shows it; the other cases call the same main function in-process.
     const { status, stdout } = await new Promise<{ status: number; stdout: string }>((resolve) =>
       execFile('npm', ['run', '-s', 'cost', '--', '--env', 'dev'], { cwd: root, encoding: 'utf8' }, (error, out) =>
@@ -309,7 +367,19 @@ describe('npm run cost', () => {
       /Cs2Analytics-dev-data {2}\S+ \(AWS::RDS::DBProxy\) {2}proxy for 2 vCPUs \(minimum 2\) {2}1460 vCPU-hour {2}x [\d.]+ USD {2}= [\d.]+ USD\/month/,
     );
     expect(stdout).toMatch(/^stack Cs2Analytics-dev-network: [\d.]+ USD\/month$/m);
-    expect(lines[lines.length - 1]).toMatch(/^total dev: [\d.]+ USD\/month$/);
+    const total = /^total dev: ([\d.]+) USD\/month$/m.exec(stdout)![1];
+    // The summary: a row per stack, the total last.
+    const summary = lines.slice(lines.indexOf('USD/month by stack:'));
+    expect(summary.slice(1, 3)).toEqual(['| stack       |    dev |', '|-------------|-------:|']);
+    expect(summary.slice(3, -1).map((line) => line.split('|')[1].trim())).toEqual([
+      'network',
+      'registry',
+      'data',
+      'maintenance',
+      'services',
+      'monitoring',
+    ]);
+    expect(lines[lines.length - 1]).toBe(`| total       | ${total.padStart(6)} |`);
   });
 
   test('refuses a region with no prices', async () => {
@@ -323,5 +393,97 @@ describe('npm run cost', () => {
     ]);
     expect(status).toBe(1);
     expect(stderr).toContain('no prices for region ap-south-2');
+  });
+});
+
+describe('the summary', () => {
+  const stacks = (env: string, values: Record<string, number>) =>
+    Object.entries(values).map(([name, monthlyUsd]) => ({ stack: `Cs2Analytics-${env}-${name}`, monthlyUsd }));
+  const fixture = (env: string, values: Record<string, number>, totalUsd: number) => ({
+    envName: env,
+    estimate: { region: 'fixture-1', priceDate: '2026-01-01', lines: [], stacks: stacks(env, values), totalUsd },
+  });
+  const small = fixture('small', { network: 1.5, data: 20 }, 21.5);
+  const large = fixture('large', { network: 105.27, data: 1769.18, extra: 0.3 }, 1874.75);
+
+  test('is a table of USD/month per stack and the total, one column per environment; a stack one lacks shows -', () => {
+    expect(formatSummary([small, large])).toBe(
+      [
+        'USD/month by stack:',
+        '| stack   | small |   large |',
+        '|---------|------:|--------:|',
+        '| network |  1.50 |  105.27 |',
+        '| data    | 20.00 | 1769.18 |',
+        '| extra   |     - |    0.30 |',
+        '| total   | 21.50 | 1874.75 |',
+      ].join('\n'),
+    );
+  });
+
+  test('ends the estimate of one environment', () => {
+    const printed = formatEstimate('small', small.estimate, ['730 hours a month']).split('\n');
+    expect(printed.slice(0, 2)).toEqual([
+      'CS2 Analytics small: estimated monthly cost in fixture-1, on-demand USD, prices of 2026-01-01',
+      'assumes: 730 hours a month',
+    ]);
+    expect(printed.slice(-10)).toEqual([
+      'stack Cs2Analytics-small-data: 20.00 USD/month',
+      '',
+      'total small: 21.50 USD/month',
+      '',
+      'USD/month by stack:',
+      '| stack   | small |',
+      '|---------|------:|',
+      '| network |  1.50 |',
+      '| data    | 20.00 |',
+      '| total   | 21.50 |',
+    ]);
+  });
+
+  test('of every environment: the price table once, shared assumptions once and the others per environment', () => {
+    const printed = formatEnvironments([
+      { ...small, assumptions: ['730 hours a month', 'backups of 20 GB'] },
+      { ...large, assumptions: ['730 hours a month', 'backups of 100 GB'] },
+    ]).split('\n');
+    expect(printed.slice(0, 5)).toEqual([
+      'CS2 Analytics small, large: estimated monthly cost in fixture-1, on-demand USD, prices of 2026-01-01',
+      'assumes: 730 hours a month',
+      'assumes (small): backups of 20 GB',
+      'assumes (large): backups of 100 GB',
+      '',
+    ]);
+    expect(printed.slice(5).join('\n')).toBe(formatSummary([small, large]));
+  });
+});
+
+describe('npm run cost -- --env all', () => {
+  test('prints the environments side by side, as the cost page shows them', async () => {
+    const { status, stdout } = await runInProcess((argv) => cost(argv, templatesForConfig), ['--env', 'all']);
+    expect(status).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      `CS2 Analytics dev, staging, prod: estimated monthly cost in eu-west-1, on-demand USD, prices of ${PRICE_TABLES['eu-west-1'].date}`,
+    );
+    const summary = lines.slice(lines.indexOf('USD/month by stack:')).join('\n');
+    expect(summary.split('\n')[1]).toBe('| stack       |    dev | staging |    prod |');
+    expect(summary.split('\n').pop()).toMatch(/^\| total +\| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \|$/);
+    // docs/cost.md shows this table as the tool prints it.
+    expect(fs.readFileSync(path.join(root, 'docs', 'cost.md'), 'utf8')).toContain(`\`\`\`\n${summary}\n\`\`\``);
+  });
+
+  test('with --json: every environment, keyed by name, with its assumptions', async () => {
+    const { status, stdout } = await runInProcess((argv) => cost(argv, templatesForConfig), ['--env', 'all', '--json']);
+    expect(status).toBe(0);
+    const printed = JSON.parse(stdout) as {
+      env: string;
+      environments: Record<string, { env: string; totalUsd: number; assumptions: string[] }>;
+    };
+    expect(printed.env).toBe('all');
+    expect(Object.keys(printed.environments)).toEqual(['dev', 'staging', 'prod']);
+    for (const [name, environment] of Object.entries(printed.environments)) {
+      expect(environment.env).toBe(name);
+      expect(environment.totalUsd).toBeGreaterThan(0);
+      expect(environment.assumptions[0]).toMatch(/^730 hours a month/);
+    }
   });
 });

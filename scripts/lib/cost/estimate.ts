@@ -1,3 +1,4 @@
+import { instanceVcpus } from './instance-families';
 import type { InstancePrices, Price, PriceTable } from './price-table';
 import type { UsageAssumptions } from './usage';
 
@@ -99,18 +100,6 @@ export const FREE_RESOURCE_TYPES: Readonly<Record<string, string>> = {
 /** Custom resources run a Lambda function, priced as such; the custom resource itself has no charge. */
 const isCustomResource = (type: string) => type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
 
-/** vCPUs of the database instance classes RDS Proxy may front: it charges per vCPU of its targets. */
-export const DATABASE_VCPUS: Readonly<Record<string, number>> = {
-  'db.t4g.micro': 2,
-  'db.t4g.small': 2,
-  'db.t4g.medium': 2,
-  'db.t4g.large': 2,
-  'db.r6g.large': 2,
-  'db.r6g.xlarge': 4,
-  'db.r6g.2xlarge': 8,
-  'db.r7g.large': 2,
-  'db.r7g.xlarge': 4,
-};
 /** RDS Proxy charges at least this many vCPUs (provisioned targets) or ACUs (Aurora Serverless v2). */
 const PROXY_MINIMUM_VCPUS = 2;
 const PROXY_MINIMUM_ACUS = 8;
@@ -246,8 +235,8 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
     const vcpus = Math.max(
       PROXY_MINIMUM_VCPUS,
       targets.reduce((sum, target) => {
-        const instanceClass = target.Properties?.DBInstanceClass;
-        const count = DATABASE_VCPUS[instanceClass];
+        const instanceClass = String(target.Properties?.DBInstanceClass);
+        const count = instanceVcpus(instanceClass);
         if (count === undefined)
           throw new UnpricedResourceError(
             `${context.stack} ${context.logicalId}: unknown vCPU count of ${instanceClass}, which the proxy is priced by`,
@@ -268,11 +257,21 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
     const nodes = Number(
       properties.NumCacheClusters ?? Number(properties.NumNodeGroups ?? 1) * (Number(properties.ReplicasPerNodeGroup ?? 0) + 1),
     );
+    // Valkey nodes cost less than Redis OSS nodes of the same type; CloudFormation's default engine is Redis OSS.
+    const engine = String(properties.Engine ?? 'redis').toLowerCase();
+    if (engine !== 'redis' && engine !== 'valkey')
+      throw new UnpricedResourceError(`${context.stack} ${context.logicalId}: no price for ElastiCache engine ${properties.Engine}`);
+    const valkey = engine === 'valkey';
     return [
       {
-        item: `${nodes} x ${properties.CacheNodeType} node`,
+        item: `${nodes} x ${properties.CacheNodeType}${valkey ? ' Valkey' : ''} node`,
         quantity: nodes * context.usage.hoursPerMonth,
-        price: instancePrice(context.prices.elastiCacheNodeHour, properties.CacheNodeType, 'ElastiCache node', context),
+        price: instancePrice(
+          valkey ? context.prices.elastiCacheValkeyNodeHour : context.prices.elastiCacheNodeHour,
+          properties.CacheNodeType,
+          valkey ? 'ElastiCache for Valkey node' : 'ElastiCache node',
+          context,
+        ),
       },
     ];
   },
@@ -438,14 +437,30 @@ export function estimate(stacks: readonly StackTemplate[], table: PriceTable, us
   };
 }
 
-function instancePrice(prices: InstancePrices, instanceClass: string, kind: string, context: Context): Price {
+/**
+ * The price of an instance class, or an error that says why there is none: the class is not offered (its
+ * family comes in other sizes), or the table prices no such family (none offered in the region, or one the
+ * table lacks: scripts/lib/cost/offerings.ts and price-table.ts).
+ */
+export function instancePrice(
+  prices: InstancePrices,
+  instanceClass: string,
+  kind: string,
+  context: { stack: string; logicalId: string },
+): Price {
   const price = prices[instanceClass];
-  if (!price) {
-    throw new UnpricedResourceError(
-      `${context.stack} ${context.logicalId}: no ${kind} price for ${instanceClass} in the table; add it with its page`,
-    );
-  }
-  return price;
+  if (price) return price;
+  const family = String(instanceClass).replace(/\.[^.]*$/, '');
+  const sizes = Object.keys(prices)
+    .filter((known) => known.replace(/\.[^.]*$/, '') === family)
+    .map((known) => known.slice(family.length + 1));
+  const families = [...new Set(Object.keys(prices).map((known) => known.replace(/\.[^.]*$/, '')))];
+  const why =
+    sizes.length > 0
+      ? `not offered in the region (${family} comes in ${sizes.join(', ')})`
+      : `no ${family} family is offered in the region (the table prices every one that is: ${families.join(', ')}; ` +
+        'scripts/lib/cost/offerings.ts lists them, price-table.ts prices them)';
+  throw new UnpricedResourceError(`${context.stack} ${context.logicalId}: no ${kind} price for ${instanceClass}: ${why}`);
 }
 
 /** The instances a proxy's target group points at: those of its clusters, or the instances it names. */
