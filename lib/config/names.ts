@@ -97,7 +97,52 @@ export const OPERATOR_OUTPUTS = {
   maintenanceFunction: { stack: 'Maintenance', name: 'PartitionMaintenanceFunctionName' },
   privateSubnets: { stack: 'Network', name: 'PrivateSubnetIds' },
   migrationClientSecurityGroup: { stack: 'Data', name: 'MigrationClientSecurityGroupId' },
+  webImage: { stack: 'Services', name: 'WebImage' },
+  apiImage: { stack: 'Services', name: 'ApiImage' },
+  parserImage: { stack: 'Services', name: 'ParserImage' },
 } as const satisfies Record<string, { readonly stack: StackId; readonly name: string }>;
 
 /** The maintenance stack's output naming the partition-maintenance function. */
 export const PARTITION_MAINTENANCE_FUNCTION_OUTPUT = OPERATOR_OUTPUTS.maintenanceFunction.name;
+
+/** An image digest as ECR and Docker write it: `sha256:` and 64 lower-case hex digits. */
+export const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** Whether `images.<service>.tag` holds a digest (the services then run the image by digest) rather than a tag. */
+export function isImageDigest(tagOrDigest: string): boolean {
+  return IMAGE_DIGEST.test(tagOrDigest);
+}
+
+/** The image reference a service runs: `<repository uri>@sha256:...` for a digest, `<repository uri>:<tag>` for a tag. */
+export function imageReference(repositoryUri: string, tagOrDigest: string): string {
+  return `${repositoryUri}${isImageDigest(tagOrDigest) ? '@' : ':'}${tagOrDigest}`;
+}
+
+/**
+ * The delivery stack: one per account (not per environment), with the OIDC provider and the roles
+ * the deploy workflows assume (`npx cdk deploy -c delivery=true`, docs/delivery.md).
+ */
+export function deliveryStackName(account: string): string {
+  return `Cs2Analytics-${account}-delivery`;
+}
+
+/** The role a deploy workflow of one environment assumes: `arn:<partition>:iam::<account>:role/<this name>`. */
+export function deliveryRoleName(envName: string): string {
+  return `cs2analytics-${envName}-delivery`;
+}
+
+/** The CDK bootstrap qualifier this app deploys with (the default one, `cdk bootstrap` without --qualifier). */
+export const CDK_BOOTSTRAP_QUALIFIER = 'hnb659fds';
+
+/** GitHub Actions' OIDC issuer (without https://) and the audience its tokens carry for AWS. */
+export const GITHUB_OIDC = { host: 'token.actions.githubusercontent.com', audience: 'sts.amazonaws.com' } as const;
+
+/** The `sub` claim of a GitHub Actions job that runs in a GitHub environment of a repository (`owner/name`). */
+export function githubEnvironmentSubject(repository: string, envName: string): string {
+  return `repo:${repository}:environment:${envName}`;
+}
+
+/** What the names of an environment's stacks start with (stackName): `Cs2Analytics-<env>-`. */
+export function environmentStackNamePrefix(envName: string): string {
+  return `Cs2Analytics-${envName}-`;
+}

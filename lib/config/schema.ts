@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SERVICE_CONNECT_PROXY } from '../constructs/service-connect-proxy';
-import { SERVICE_CONNECT } from './names';
+import { isImageDigest, SERVICE_CONNECT } from './names';
 import { SCHEDULE, weeklyWindowMinutes } from './schedule';
 
 /**
@@ -463,12 +463,29 @@ export const migrationsSchema = z.strictObject({
   timeoutMinutes: integer(1, 55),
 });
 
-const IMAGE_TAG = text(/^[\w][\w.-]{0,127}$/, 'a Docker image tag, e.g. 1.4.2');
+const DOCKER_TAG = /^[\w][\w.-]{0,127}$/;
+const TAG_ERROR = 'must be a Docker image tag, e.g. 1.4.2';
+const DIGEST_ERROR = 'must be an image digest: sha256: and 64 lower-case hex digits';
+
+/**
+ * A tag (`1.4.2`) or an image digest (`sha256:<64 lower-case hex digits>`): a digest names one image
+ * for good, which is how an image is promoted from one environment to the next (the services run
+ * `<repository>@sha256:...`). A value that starts with `sha256:` is judged as a digest.
+ */
+const IMAGE_TAG_OR_DIGEST = z
+  .string({ error: TAG_ERROR })
+  .refine((value) => (looksLikeDigest(value) ? isImageDigest(value) : DOCKER_TAG.test(value)), {
+    error: (issue) => (looksLikeDigest(String(issue.input)) ? DIGEST_ERROR : TAG_ERROR),
+  });
+
+function looksLikeDigest(value: string): boolean {
+  return /^sha256:/i.test(value);
+}
 
 export const imagesSchema = z.strictObject({
-  web: z.strictObject({ tag: IMAGE_TAG }),
-  api: z.strictObject({ tag: IMAGE_TAG }),
-  parser: z.strictObject({ tag: IMAGE_TAG }),
+  web: z.strictObject({ tag: IMAGE_TAG_OR_DIGEST }),
+  api: z.strictObject({ tag: IMAGE_TAG_OR_DIGEST }),
+  parser: z.strictObject({ tag: IMAGE_TAG_OR_DIGEST }),
 });
 
 export const loadBalancerSchema = z.strictObject({

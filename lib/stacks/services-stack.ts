@@ -378,6 +378,19 @@ export class ServicesStack extends Stack {
       description:
         'Rewrites the connection secret and restarts the services that use a rotated credential (docs/architecture.md, Credentials and rotation)',
     });
+    // The image each service runs, as its task definition names it: `<repository uri>@sha256:...` when
+    // images.<service>.tag is a digest, `<repository uri>:<tag>` otherwise. The next environment's
+    // deploy promotes these (docs/delivery.md).
+    for (const [output, service, name] of [
+      [OPERATOR_OUTPUTS.webImage, this.web, 'web'],
+      [OPERATOR_OUTPUTS.apiImage, this.api, 'api'],
+      [OPERATOR_OUTPUTS.parserImage, this.parser, 'parser'],
+    ] as const) {
+      new CfnOutput(this, output.name, {
+        value: service.container.imageName,
+        description: `The image the ${name} service runs (images.${name}.tag): by digest (@sha256:...) or by tag`,
+      });
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { repositoryName, SERVICE_NAMES } from '../../lib/config/names';
+import { imageReference, isImageDigest, repositoryName, SERVICE_NAMES } from '../../lib/config/names';
 import { findPlaceholders } from '../../lib/config/placeholders';
 import type { EnvironmentConfig } from '../../lib/config/schema';
 
@@ -40,8 +40,9 @@ export async function accountProblems(config: EnvironmentConfig, sts: Pick<STSCl
 }
 
 /**
- * Every configured image tag must already be in its repository: ECS would otherwise wait for tasks
- * that cannot pull, the circuit breaker would fail the deployment and the stack would roll back.
+ * Every configured image must already be in its repository, by tag or by digest (images.<service>.tag
+ * holds either): ECS would otherwise wait for tasks that cannot pull, the circuit breaker would fail
+ * the deployment and the stack would roll back.
  */
 export async function imageProblems(config: EnvironmentConfig, ecr: Pick<ECRClient, 'send'>): Promise<string[]> {
   const problems: string[] = [];
@@ -49,9 +50,16 @@ export async function imageProblems(config: EnvironmentConfig, ecr: Pick<ECRClie
   let missingRepositories = 0;
   for (const service of SERVICE_NAMES) {
     const repository = repositoryName(config.envName, service);
-    const tag = config.images[service].tag;
+    const tagOrDigest = config.images[service].tag;
+    const digest = isImageDigest(tagOrDigest);
+    const image = imageReference(repository, tagOrDigest);
     try {
-      await ecr.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }));
+      await ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: repository,
+          imageIds: [digest ? { imageDigest: tagOrDigest } : { imageTag: tagOrDigest }],
+        }),
+      );
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'RepositoryNotFoundException') {
@@ -59,11 +67,15 @@ export async function imageProblems(config: EnvironmentConfig, ecr: Pick<ECRClie
         problems.push(`${config.envName}: ECR repository ${repository} does not exist yet`);
       } else if (name === 'ImageNotFoundException') {
         problems.push(
-          `${config.envName}: image ${repository}:${tag} (images.${service}.tag) is not in ECR; push it: ` +
-            `docker push ${registry}/${repository}:${tag}`,
+          digest
+            ? `${config.envName}: image ${image} (images.${service}.tag) is not in ECR; copy that image there under a tag, ` +
+                `which keeps its digest (untagged images expire): docker buildx imagetools create ` +
+                `--tag ${registry}/${repository}:<tag> <repository it ran from>@${tagOrDigest}`
+            : `${config.envName}: image ${image} (images.${service}.tag) is not in ECR; push it: ` +
+                `docker push ${registry}/${repository}:${tagOrDigest}`,
         );
       } else {
-        problems.push(`${config.envName}: cannot check image ${repository}:${tag}: ${name}: ${(error as Error).message}`);
+        problems.push(`${config.envName}: cannot check image ${image}: ${name}: ${(error as Error).message}`);
       }
     }
   }
