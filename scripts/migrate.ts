@@ -31,33 +31,46 @@ export interface MigrateDependencies extends TaskRunDependencies {
  * The environment's operator outputs (OPERATOR_OUTPUTS), by key, read from the stacks that hold them;
  * throws naming the stack that is not deployed, or the outputs a stack deployed before them lacks.
  */
-export async function operatorOutputs(
+export async function operatorOutputs<K extends keyof typeof OPERATOR_OUTPUTS>(
   cloudformation: Pick<CloudFormationClient, 'send'>,
   envName: string,
-): Promise<Record<keyof typeof OPERATOR_OUTPUTS, string>> {
-  const found: Partial<Record<keyof typeof OPERATOR_OUTPUTS, string>> = {};
+  keys: readonly K[],
+): Promise<Record<K, string>> {
+  const found: Partial<Record<K, string>> = {};
   const missing: string[] = [];
-  for (const stack of [...new Set(Object.values(OPERATOR_OUTPUTS).map((output) => output.stack))]) {
+  const wanted = Object.fromEntries(keys.map((key) => [key, OPERATOR_OUTPUTS[key]])) as Record<K, (typeof OPERATOR_OUTPUTS)[K]>;
+  for (const stack of [...new Set(Object.values<(typeof OPERATOR_OUTPUTS)[K]>(wanted).map((output) => output.stack))]) {
     const name = stackName(envName, stack);
     const { Stacks = [] } = await cloudformation.send(new DescribeStacksCommand({ StackName: name })).catch((error: Error) => {
       throw new Error(`${name} is not deployed (${error.message}): deploy the environment first`);
     });
     const values = new Map((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
-    for (const [key, output] of Object.entries(OPERATOR_OUTPUTS)) {
+    for (const [key, output] of Object.entries<(typeof OPERATOR_OUTPUTS)[K]>(wanted)) {
       if (output.stack !== stack) continue;
       const value = values.get(output.name);
       if (value === undefined) missing.push(`${name} ${output.name}`);
-      else found[key as keyof typeof OPERATOR_OUTPUTS] = value;
+      else found[key as K] = value;
     }
   }
   if (missing.length > 0) throw new Error(`no output ${missing.join(', ')}: deploy the environment first`);
-  return found as Record<keyof typeof OPERATOR_OUTPUTS, string>;
+  return found as Record<K, string>;
 }
 
+/** The outputs a migration run reads: only these need to exist (an older deploy may lack others). */
+const MIGRATE_OUTPUTS = [
+  'cluster',
+  'migrationTaskDefinitionFamily',
+  'migrationContainer',
+  'privateSubnets',
+  'migrationClientSecurityGroup',
+  'apiCapacityProvider',
+  'apiLogGroup',
+] as const;
+
 export async function migrate(envName: string, command: readonly string[], deps: MigrateDependencies): Promise<number> {
-  let outputs: Record<keyof typeof OPERATOR_OUTPUTS, string>;
+  let outputs: Record<(typeof MIGRATE_OUTPUTS)[number], string>;
   try {
-    outputs = await operatorOutputs(deps.cloudformation, envName);
+    outputs = await operatorOutputs(deps.cloudformation, envName, MIGRATE_OUTPUTS);
   } catch (error) {
     (deps.error ?? deps.log)((error as Error).message);
     return 1;

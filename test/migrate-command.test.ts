@@ -31,6 +31,9 @@ const VALUES: Record<keyof typeof OPERATOR_OUTPUTS, string> = {
   maintenanceFunction: 'cs2analytics-prod-maintenance',
   privateSubnets: 'subnet-a,subnet-b,subnet-c',
   migrationClientSecurityGroup: 'sg-migrations',
+  webImage: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-prod-web@sha256:' + 'a'.repeat(64),
+  apiImage: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-prod-api@sha256:' + 'b'.repeat(64),
+  parserImage: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-prod-parser@sha256:' + 'c'.repeat(64),
 };
 const clients = () => ({
   cloudformation: new CloudFormationClient({}),
@@ -88,6 +91,12 @@ test('a failed migration exits 1 with its exit code and last log lines on stderr
   expect(result.stderr).toBe(
     'migrations in task feedface failed (exit code 3); its last log lines:\nError: P1001 cannot reach database server\n',
   );
+});
+
+test('reads only the outputs it needs: an environment deployed before other outputs (the images) migrates', async () => {
+  deployed(ALL.filter((key) => !/Image$/.test(key)));
+  ecs.on(DescribeTasksCommand).resolves({ tasks: [{ lastStatus: 'STOPPED', containers: [{ name: 'migrations', exitCode: 0 }] }] });
+  expect((await runInProcess((argv) => main(argv, clients()), ['--env', 'prod'])).status).toBe(0);
 });
 
 test('an environment not deployed, or deployed before these outputs, says so; bad arguments exit 2', async () => {

@@ -489,6 +489,7 @@ describe.each(VARIANTS)('services in %s', (variant) => {
         .sort();
     expect(ours(template.toJSON().Outputs)).toEqual([
       'ApiCapacityProvider',
+      'ApiImage',
       'ApiLogGroupName',
       'ApiSecurityGroupId',
       'ApiServiceName',
@@ -496,9 +497,11 @@ describe.each(VARIANTS)('services in %s', (variant) => {
       'ConnectionRefreshFunctionName',
       'MigrationContainerName',
       'MigrationTaskDefinitionFamily',
+      'ParserImage',
       'ParserLogGroupName',
       'ParserServiceName',
       'Url',
+      'WebImage',
       'WebLogGroupName',
       'WebServiceName',
     ]);

@@ -58,7 +58,9 @@ export class DeliveryRole extends Construct {
     this.role = new iam.Role(this, 'Role', {
       roleName: deliveryRoleName(envName),
       description: `CS2 Analytics ${envName}: deploys through the CDK bootstrap roles of ${account} ${region} (docs/delivery.md)`,
-      maxSessionDuration: Duration.hours(1),
+      // A first prod deploy (database, migrations up to 55 minutes) can outlast an hour: the CDK CLI's
+      // bootstrap-role credentials come from this session.
+      maxSessionDuration: Duration.hours(2),
       assumedBy: new iam.WebIdentityPrincipal(first.providerArn, trustConditions(first)),
     });
     for (const trust of others) {

@@ -84,6 +84,7 @@ export function synthesizeAtCommit(
     const stderr = (error as { stderr?: string }).stderr?.trim();
     throw new Error(
       `the base ${commit.slice(0, 12)} did not synthesize: ${stderr ? stderr.split('\n').slice(-5).join('\n') : (error as Error).message}`,
+      { cause: error },
     );
   } finally {
     try {
