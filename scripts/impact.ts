@@ -157,13 +157,13 @@ export function formatMarkdown(results: readonly EnvironmentImpact[], base?: Bas
   lines.push('', '| environment | verdict | USD/month before | after | difference |', '|---|---|---:|---:|---:|');
   for (const result of results) {
     const { before, after } = result.cost;
-    const verdict = result.impact.effects.length === 0 ? 'no stack changes' : result.impact.verdict;
+    const verdict = result.impact.effects.length === 0 ? 'no resource changes' : result.impact.verdict;
     lines.push(
       `| ${result.envName} | ${verdict} | ${usd(before.totalUsd)} | ${usd(after.totalUsd)} | ${signed(after.totalUsd - before.totalUsd)} |`,
     );
   }
   for (const result of results) {
-    lines.push('', `## ${result.envName}: ${result.impact.effects.length === 0 ? 'no stack changes' : result.impact.verdict}`);
+    lines.push('', `## ${result.envName}: ${result.impact.effects.length === 0 ? 'no resource changes' : result.impact.verdict}`);
     if (result.impact.effects.length > 0) lines.push('', VERDICT_MEANING[result.impact.verdict]);
     lines.push('', '| stack | USD/month before | after | difference |', '|---|---:|---:|---:|');
     for (const [stack, before, after] of costRows(result))
@@ -198,7 +198,7 @@ export async function main(argv: readonly string[], sources: Partial<ImpactSourc
   try {
     compared = compare(args, { ...DEFAULT_SOURCES, ...sources });
   } catch (error) {
-    if (error instanceof ConfigError || /^(--base|no main|the base)/.test((error as Error).message)) {
+    if (error instanceof ConfigError || /^(--base|no main|no origin\/main|the base)/.test((error as Error).message)) {
       console.error((error as Error).message);
       return 1;
     }

@@ -179,7 +179,7 @@ describe('the preflight looks a digest up by digest', () => {
       .rejects(new ImageNotFoundException({ message: 'not found', $metadata: {} }));
     expect(await imageProblems(config('prod', { 'images.parser.tag': DIGEST }), new ECRClient({}))).toEqual([
       `prod: image cs2analytics-prod/parser@${DIGEST} (images.parser.tag) is not in ECR; copy that image there under a tag, ` +
-        'which keeps its digest (untagged images expire): docker buildx imagetools create ' +
+        'which keeps its digest (untagged images expire): docker buildx imagetools create --prefer-index=false ' +
         `--tag <account>.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-prod/parser:<tag> <repository it ran from>@${DIGEST}`,
     ]);
   });

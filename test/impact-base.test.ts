@@ -5,6 +5,8 @@
  * below); the comparisons use a stand-in for it, so that what the working tree holds does not matter.
  */
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { loadConfig } from '../lib/config/load';
 import type { EnvironmentName } from '../lib/config/schema';
@@ -61,10 +63,10 @@ describe('against a ref', () => {
     const table = stdout.split('\n').filter((line) => /^\| (dev|staging|prod) \|/.test(line));
     expect(table).toEqual([
       expect.stringMatching(/^\| dev \| reboot or failover \| 119\.93 \| \d+\.\d\d \| \+\d+\.\d\d \|$/),
-      '| staging | no stack changes | 704.00 | 704.00 | +0.00 |',
+      '| staging | no resource changes | 704.00 | 704.00 | +0.00 |',
       '| prod | reboot or failover | 2324.66 | 1623.86 | -700.80 |',
     ]);
-    expect(stdout).toContain('## staging: no stack changes');
+    expect(stdout).toContain('## staging: no resource changes');
     expect(stdout).toContain('| Cs2Analytics-prod-data | 1769.18 | 1068.38 | -700.80 |');
     expect(stdout).toMatch(/## prod: reboot or failover\n\na database, node or instance restarts/);
     expect(stdout).toMatch(/<details><summary>What changes, by cause<\/summary>\n\n```text\nprod: reboot or failover/);
@@ -88,17 +90,35 @@ describe('against a ref', () => {
 });
 
 describe('the ref, from git', () => {
-  test('defaults to the merge-base with main; a ref that does not exist is refused naming it', () => {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const mergeBase = execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    expect(resolveBase(ROOT)).toEqual({ name: 'merge-base with main', commit: mergeBase });
-    expect(resolveBase(ROOT, 'HEAD')).toEqual({ name: 'HEAD', commit: head });
-    expect(() => resolveBase(ROOT, 'no-such-branch-xyz')).toThrow(
-      `--base no-such-branch-xyz: no such commit in ${ROOT} (fetch it first, e.g. git fetch origin no-such-branch-xyz)`,
-    );
+  test('defaults to the merge-base with origin/main, or main; a ref that does not exist is refused naming it', () => {
+    // A repository of its own: the checkout this test runs in may have no main (a pull request's merge commit).
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-refs-'));
+    const run = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+    try {
+      run('init', '-q', '-b', 'main');
+      run('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'one');
+      const forked = run('rev-parse', 'HEAD');
+      run('checkout', '-q', '-b', 'feature');
+      run('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'two');
+      run('checkout', '-q', 'main');
+      run('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'three');
+      run('checkout', '-q', 'feature');
+      const head = run('rev-parse', 'HEAD');
+      expect(resolveBase(repo)).toEqual({ name: 'merge-base with main', commit: forked });
+      expect(resolveBase(repo, 'HEAD')).toEqual({ name: 'HEAD', commit: head });
+      expect(() => resolveBase(repo, 'no-such-branch-xyz')).toThrow(
+        `--base no-such-branch-xyz: no such commit in ${repo} (fetch it first, e.g. git fetch origin no-such-branch-xyz)`,
+      );
+      run('branch', '-q', '-D', 'main');
+      expect(() => resolveBase(repo)).toThrow('no origin/main or main to compare with: name a ref with --base <ref>');
+    } finally {
+      fs.rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   test("a ref's environments are built by its own code in a worktree, which is gone afterwards", () => {
+    const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
+    const before = worktrees();
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
     const built = synthesizeAtCommit(ROOT, head, ['dev'], ACCOUNT);
     const dev = built.get('dev')!;
@@ -111,7 +131,6 @@ describe('the ref, from git', () => {
       'Cs2Analytics-dev-services',
     ]);
     expect(dev.config.envName).toBe('dev');
-    const worktrees = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
-    expect(worktrees.match(/^worktree /gm)).toHaveLength(1);
+    expect(worktrees()).toBe(before);
   });
 });

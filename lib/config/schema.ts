@@ -1,3 +1,4 @@
+import { OFFERINGS } from './offerings';
 import { z } from 'zod';
 import { SERVICE_CONNECT_PROXY } from '../constructs/service-connect-proxy';
 import { isImageDigest, SERVICE_CONNECT } from './names';
@@ -661,6 +662,32 @@ export const environmentSchema = z
         code: 'custom',
         path: ['database', 'instanceType'],
         message: 'must be medium or large in a burstable family under Aurora (its smallest classes are t3.medium and t4g.medium)',
+      });
+    } else {
+      // A class the region does not sell fails the deploy, and has no price: refused here, with what there is.
+      const offered = OFFERINGS[config.region];
+      const families = offered && (database.engine === 'aurora' ? offered.auroraPostgresql : offered.rdsPostgresql);
+      if (families && !families[family]?.includes(size)) {
+        const engine = database.engine === 'aurora' ? 'Aurora PostgreSQL' : 'RDS for PostgreSQL';
+        ctx.addIssue({
+          code: 'custom',
+          path: ['database', 'instanceType'],
+          message: families[family]
+            ? `must be a class ${engine} offers in ${config.region}: db.${family} comes in ${families[family].join(', ')}`
+            : `must be a class ${engine} offers in ${config.region}: it has no db.${family} family`,
+        });
+      }
+    }
+    const [, cacheFamily, cacheSize] = cache.nodeType.split('.');
+    const cacheFamilies = OFFERINGS[config.region]?.elastiCache[cache.engine];
+    if (CACHE_NODE_TYPE.test(cache.nodeType) && cacheFamilies && !cacheFamilies[cacheFamily]?.includes(cacheSize)) {
+      const engine = cache.engine === 'redis' ? 'Redis OSS' : 'Valkey';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache', 'nodeType'],
+        message: cacheFamilies[cacheFamily]
+          ? `must be a node type ElastiCache offers for ${engine} in ${config.region}: cache.${cacheFamily} comes in ${cacheFamilies[cacheFamily].join(', ')}`
+          : `must be a node type ElastiCache offers for ${engine} in ${config.region}: it has no cache.${cacheFamily} family`,
       });
     }
     const { loadBalancer } = config;

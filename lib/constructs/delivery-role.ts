@@ -37,7 +37,7 @@ export interface DeliveryRoleProps {
 
 /**
  * The role a deploy workflow of one environment assumes with an OIDC token (`sts:AssumeRoleWithWebIdentity`),
- * for one hour at most. It may do nothing itself but assume the CDK bootstrap roles of the environment's
+ * for two hours at most. It may do nothing itself but assume the CDK bootstrap roles of the environment's
  * account and region (they deploy), and read what `npm run deploy` and `npm run verify` read: the
  * environment's images in ECR, its stacks, services, target health, alarms, maintenance metrics and
  * database instances. Every permission is in one customer-managed policy (NIST 800-53 rejects inline ones).

@@ -45,7 +45,7 @@ export interface DeliveryStackProps extends StackProps {
  * Short-lived credentials for the deploy workflows (issue 25, item 4), once per account: GitHub's
  * OIDC provider and one role per environment deployed to the account, each assumable only by a job
  * of this repository that runs in the GitHub environment of the same name (`sub` =
- * `repo:<owner>/<name>:environment:<env>`, `aud` = sts.amazonaws.com), for an hour at most, and
+ * `repo:<owner>/<name>:environment:<env>`, `aud` = sts.amazonaws.com), for two hours at most, and
  * allowed only to assume the CDK bootstrap roles of its environment's account and region and read what
  * the deploy and verify read (lib/constructs/delivery-role.ts).
  */

@@ -20,8 +20,8 @@ const git = (root: string, args: readonly string[]): string =>
   execFileSync('git', [...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 /**
- * The commit to compare with: `ref` as given, or the merge-base of HEAD with main (origin/main where
- * there is no local main, as in a pull request's checkout).
+ * The commit to compare with: `ref` as given, or the merge-base of HEAD with origin/main (main where
+ * there is no remote, as in a local clone; a local main may be behind the remote's).
  */
 export function resolveBase(root: string, ref?: string): BaseRef {
   const commitOf = (name: string): string | undefined => {
@@ -36,11 +36,11 @@ export function resolveBase(root: string, ref?: string): BaseRef {
     if (!commit) throw new Error(`--base ${ref}: no such commit in ${root} (fetch it first, e.g. git fetch origin ${ref})`);
     return { name: ref, commit };
   }
-  for (const main of ['main', 'origin/main']) {
+  for (const main of ['origin/main', 'main']) {
     if (!commitOf(main)) continue;
     return { name: `merge-base with ${main}`, commit: git(root, ['merge-base', 'HEAD', main]) };
   }
-  throw new Error('no main or origin/main to compare with: name a ref with --base <ref>');
+  throw new Error('no origin/main or main to compare with: name a ref with --base <ref>');
 }
 
 /**
@@ -57,7 +57,14 @@ export function synthesizeAtCommit(
 ): Map<string, SynthesizedEnvironment> {
   const worktree = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-base-'));
   const output = path.join(worktree, '.impact-base.json');
-  git(root, ['worktree', 'add', '--detach', '--force', worktree, commit]);
+  try {
+    git(root, ['worktree', 'add', '--detach', '--force', worktree, commit]);
+  } catch (error) {
+    fs.rmSync(worktree, { recursive: true, force: true });
+    throw new Error(`the base ${commit.slice(0, 12)} could not be checked out: ${(error as { stderr?: string }).stderr?.trim() ?? error}`, {
+      cause: error,
+    });
+  }
   try {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(worktree, 'node_modules'), 'dir');
     for (const required of ['lib/environment.ts', 'lib/config/load.ts']) {
@@ -72,6 +79,8 @@ export function synthesizeAtCommit(
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       maxBuffer: 64 * 1024 * 1024,
+      // Three environments synthesize in well under a minute; a hung synth fails the comparison.
+      timeout: 10 * 60_000,
     });
     const synthesized = JSON.parse(fs.readFileSync(output, 'utf8')) as Record<string, { templates: Record<string, any>; config: any }>;
     return new Map(

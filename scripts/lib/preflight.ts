@@ -69,7 +69,7 @@ export async function imageProblems(config: EnvironmentConfig, ecr: Pick<ECRClie
         problems.push(
           digest
             ? `${config.envName}: image ${image} (images.${service}.tag) is not in ECR; copy that image there under a tag, ` +
-                `which keeps its digest (untagged images expire): docker buildx imagetools create ` +
+                `which keeps its digest (untagged images expire): docker buildx imagetools create --prefer-index=false ` +
                 `--tag ${registry}/${repository}:<tag> <repository it ran from>@${tagOrDigest}`
             : `${config.envName}: image ${image} (images.${service}.tag) is not in ECR; push it: ` +
                 `docker push ${registry}/${repository}:${tagOrDigest}`,

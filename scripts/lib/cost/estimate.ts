@@ -440,7 +440,7 @@ export function estimate(stacks: readonly StackTemplate[], table: PriceTable, us
 /**
  * The price of an instance class, or an error that says why there is none: the class is not offered (its
  * family comes in other sizes), or the table prices no such family (none offered in the region, or one the
- * table lacks: scripts/lib/cost/offerings.ts and price-table.ts).
+ * table lacks: lib/config/offerings.ts and price-table.ts).
  */
 export function instancePrice(
   prices: InstancePrices,
@@ -459,7 +459,7 @@ export function instancePrice(
     sizes.length > 0
       ? `not offered in the region (${family} comes in ${sizes.join(', ')})`
       : `no ${family} family is offered in the region (the table prices every one that is: ${families.join(', ')}; ` +
-        'scripts/lib/cost/offerings.ts lists them, price-table.ts prices them)';
+        'lib/config/offerings.ts lists them, price-table.ts prices them)';
   throw new UnpricedResourceError(`${context.stack} ${context.logicalId}: no ${kind} price for ${instanceClass}: ${why}`);
 }
 

@@ -5,13 +5,13 @@
  * region is priced with another region's table.
  *
  * To refresh: read each page for the region, update the figures, `date` and the offerings
- * (scripts/lib/cost/offerings.ts), and run `npx jest test/cost.test.ts test/cost-coverage.test.ts`
+ * (lib/config/offerings.ts), and run `npx jest test/cost.test.ts test/cost-coverage.test.ts`
  * (docs/cost.md's and the README's cost figures are checked against the tool's output; every offered
  * class the schema accepts must have a price).
  */
 
 import { familyPrices, scaledFamilies, type FamilyPrices } from './instance-families';
-import { OFFERINGS, type FamilySizes } from './offerings';
+import { OFFERINGS, type FamilySizes } from '../../../lib/config/offerings';
 
 export interface Price {
   readonly usd: number;
@@ -156,7 +156,7 @@ const hour = (usd: number, page: string): Price => ({ usd, unit: 'hour', page })
  * db.r6i and RDS for PostgreSQL db.t3. For a family with no figure found anywhere, the us-east-1
  * figure of its nearest priced family (same generation and processor) is scaled by the two families'
  * EC2 on-demand ratio in us-east-1 (e.g. db.r7i = db.r6i x r7i.large/r6i.large, 0.1323/0.126), and the
- * price says `no figure found`. The sizes each family is offered in are scripts/lib/cost/offerings.ts's.
+ * price says `no figure found`. The sizes each family is offered in are lib/config/offerings.ts's.
  */
 
 /** A figure and how it was arrived at. */

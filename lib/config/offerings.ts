@@ -1,9 +1,9 @@
 /**
  * What AWS offers in each region the price table covers: the instance classes of RDS for PostgreSQL and
- * Aurora PostgreSQL, ElastiCache's node types by engine, and the EC2 types the config can name. Every
- * one of them the config schema accepts is priced (scripts/lib/cost/price-table.ts; the schema refuses
- * RDS's retired families, t1 t2 m1 m2 m3 r3, and ElastiCache's T2 nodes), and `npm run cost` refuses a
- * class that is not offered, saying so, instead of reporting a missing price.
+ * Aurora PostgreSQL, ElastiCache's node types by engine, and the EC2 types the config can name. The
+ * config schema refuses a class or node type its region does not offer (in a region listed here), and
+ * every one it accepts is priced (scripts/lib/cost/price-table.ts); `npm run cost` refuses a class that
+ * is not offered too, saying so, instead of reporting a missing price.
  *
  * eu-west-1's lists are the AWS Price List's offerings (service codes AmazonRDS, engines PostgreSQL and
  * Aurora PostgreSQL; AmazonElastiCache, product family Cache Instance) as cfn-lint records them:
