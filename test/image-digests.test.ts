@@ -138,22 +138,28 @@ describe('the services stack runs a digest by digest', () => {
       'ApiImage',
       'ParserImage',
     ]);
-    expect(written(outputs.ApiImage.Value)).toBe(`${registry}amazonaws.com/<repository>@${DIGEST}`);
-    expect(written(outputs.WebImage.Value)).toBe(`${registry}amazonaws.com/<repository>:0.1.0`);
-    expect(written(outputs.ParserImage.Value)).toBe(`${registry}amazonaws.com/<repository>:0.1.0`);
-    // The same repository reference as the container's: the output is what the service runs.
-    const api = Object.values<Json>(services.Resources).find(
-      (resource) => resource.Type === 'AWS::ECS::TaskDefinition' && resource.Properties.Family === 'cs2analytics-prod-api',
-    );
-    const container = api.Properties.ContainerDefinitions.find((candidate: Json) => candidate.Name === 'api');
-    expect(outputs.ApiImage.Value).toEqual(container.Image);
+    // The repository by its name (an output cannot carry the registry stack's reference, which the
+    // container's image holds: CloudFormation does not resolve one in an output).
+    expect(written(outputs.ApiImage.Value)).toBe(`${registry}amazonaws.com/cs2analytics-prod/api@${DIGEST}`);
+    expect(written(outputs.WebImage.Value)).toBe(`${registry}amazonaws.com/cs2analytics-prod/web:0.1.0`);
+    expect(written(outputs.ParserImage.Value)).toBe(`${registry}amazonaws.com/cs2analytics-prod/parser:0.1.0`);
+    expect(JSON.stringify(outputs)).not.toContain('Fn::GetStackOutput');
+    // The same repository as the container's: the registry stack names it cs2analytics-prod/api.
+    const registryTemplate = templatesForConfig(config('prod', { 'images.api.tag': DIGEST })).get(stackName('prod', 'Registry'));
+    const repositories = Object.values<Json>(registryTemplate.Resources).filter((resource) => resource.Type === 'AWS::ECR::Repository');
+    expect(repositories.map((repository) => repository.Properties.RepositoryName).sort()).toEqual([
+      'cs2analytics-prod/api',
+      'cs2analytics-prod/parser',
+      'cs2analytics-prod/web',
+    ]);
     expect(outputs.ApiImage.Description).toBe('The image the api service runs (images.api.tag): by digest (@sha256:...) or by tag');
   });
 
   test('with tags only, every output holds <repository uri>:<tag>', () => {
     const outputs = templatesForConfig(config('dev')).get(stackName('dev', 'Services')).Outputs;
     for (const name of ['WebImage', 'ApiImage', 'ParserImage']) {
-      expect([name, written(outputs[name].Value)]).toEqual([name, `${registry}amazonaws.com/<repository>:0.1.0`]);
+      const service = name.replace('Image', '').toLowerCase();
+      expect([name, written(outputs[name].Value)]).toEqual([name, `${registry}amazonaws.com/cs2analytics-dev/${service}:0.1.0`]);
     }
   });
 });

@@ -15,7 +15,9 @@ import { OneOffTaskDefinition } from '../constructs/one-off-task-definition';
 import {
   clusterName as clusterNameOf,
   ecsServiceName,
+  imageReference,
   migrationTaskFamily,
+  repositoryName,
   SERVICE_CONNECT,
   OPERATOR_OUTPUTS,
   SERVICES_USING,
@@ -378,16 +380,21 @@ export class ServicesStack extends Stack {
       description:
         'Rewrites the connection secret and restarts the services that use a rotated credential (docs/architecture.md, Credentials and rotation)',
     });
-    // The image each service runs, as its task definition names it: `<repository uri>@sha256:...` when
+    // The image each service runs, as its task definition names it (test/image-digests.test.ts): `<repository uri>@sha256:...` when
     // images.<service>.tag is a digest, `<repository uri>:<tag>` otherwise. The next environment's
     // deploy promotes these (docs/delivery.md).
-    for (const [output, service, name] of [
-      [OPERATOR_OUTPUTS.webImage, this.web, 'web'],
-      [OPERATOR_OUTPUTS.apiImage, this.api, 'api'],
-      [OPERATOR_OUTPUTS.parserImage, this.parser, 'parser'],
+    for (const [output, name] of [
+      [OPERATOR_OUTPUTS.webImage, 'web'],
+      [OPERATOR_OUTPUTS.apiImage, 'api'],
+      [OPERATOR_OUTPUTS.parserImage, 'parser'],
     ] as const) {
+      // From the names, not the container's image: that names the registry stack's repository by a
+      // cross-stack reference, which CloudFormation does not resolve in an output.
       new CfnOutput(this, output.name, {
-        value: service.container.imageName,
+        value: imageReference(
+          `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${repositoryName(envName, name)}`,
+          config.images[name].tag,
+        ),
         description: `The image the ${name} service runs (images.${name}.tag): by digest (@sha256:...) or by tag`,
       });
     }
