@@ -5,14 +5,13 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
-import { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import { addComplianceGates, FAIL_ON_FINDINGS_CONTEXT } from '../lib/compliance/gates';
 import { ENVIRONMENTS } from '../lib/config/environments';
 import { ConfigError } from '../lib/config/load';
 import { DeliveryStack, deliveryRequested, deliveryStackProps, oidcIssuerOf } from '../lib/stacks/delivery-stack';
-import { evaluate, type Decision } from './rehearsal/iam-evaluator';
+import { authorizeWithEveryContextKey, evaluate, type Decision } from './rehearsal/iam-evaluator';
 import { cdkJsonContext, TEST_ACCOUNT } from './support/context';
 
 type Json = any;
@@ -416,29 +415,17 @@ describe('selection from context', () => {
  * the keys it lets through.
  */
 function assumeWithWebIdentity(trustPolicy: Json, role: string, provider: string, claims: Record<string, string>): Decision {
-  const packageRequire = createRequire(require.resolve('@cloud-copilot/iam-simulate'));
-  const internal = (file: string) => packageRequire(path.join(path.dirname(require.resolve('@cloud-copilot/iam-simulate')), file));
-  const { authorize } = internal('core_engine/CoreSimulatorEngine.js');
-  const { AwsRequestImpl } = internal('request/request.js');
-  const { RequestContextImpl } = internal('requestContext.js');
-  const { DiscoveryContextKeyConstraints } = internal('context_keys/discoveryContextKeyConstraints.js');
-  const { loadPolicy } = packageRequire('@cloud-copilot/iam-policy');
-  return authorize({
-    request: new AwsRequestImpl(
-      provider,
-      { resource: role, accountId: TEST_ACCOUNT },
-      'sts:AssumeRoleWithWebIdentity',
-      new RequestContextImpl(claims),
-      false,
-    ),
+  return authorizeWithEveryContextKey({
+    request: {
+      principal: provider,
+      action: 'sts:AssumeRoleWithWebIdentity',
+      resource: { resource: role, accountId: TEST_ACCOUNT },
+      contextVariables: claims,
+    },
     identityPolicies: [],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    resourcePolicy: loadPolicy(trustPolicy, { name: 'ResourcePolicy' }),
-    permissionBoundaries: undefined,
-    vpcEndpointPolicies: undefined,
-    simulationParameters: { simulationMode: 'Strict', discoveryContextKeyConstraints: new DiscoveryContextKeyConstraints([]) },
-    serviceSettings: { s3: {} },
+    resourcePolicy: trustPolicy,
   }).result;
 }
 

@@ -1,5 +1,6 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { isReadReplica } from '../../scripts/lib/cloudformation-facts';
+import { defaultTopicPolicy } from './delivery';
 import { evaluate, type AccessRequest } from './iam-evaluator';
 import { NetworkModel, type NetworkNode, type Subnet } from './network';
 import { TemplateModel, type Json, type ModelResource } from './template-model';
@@ -870,31 +871,6 @@ function hostedRotationPolicy(model: TemplateModel, functionArn: string, keyArn:
       },
       { Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
       ...(keyArn ? [{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], Resource: keyArn }] : []),
-    ],
-  };
-}
-
-/** The policy SNS gives a topic nobody wrote a policy for: the owner account's principals. */
-function defaultTopicPolicy(topicArn: string, account: string): Json {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { AWS: '*' },
-        Action: [
-          'SNS:GetTopicAttributes',
-          'SNS:SetTopicAttributes',
-          'SNS:AddPermission',
-          'SNS:RemovePermission',
-          'SNS:DeleteTopic',
-          'SNS:Subscribe',
-          'SNS:ListSubscriptionsByTopic',
-          'SNS:Publish',
-        ],
-        Resource: topicArn,
-        Condition: { StringEquals: { 'AWS:SourceOwner': account } },
-      },
     ],
   };
 }

@@ -71,7 +71,7 @@ const AWS_MANAGED_POLICIES: Record<string, Json> = {
 };
 
 /** The policy SNS gives a topic nobody wrote a policy for: the owner account's principals and services. */
-function defaultTopicPolicy(topicArn: string, account: string): Json {
+export function defaultTopicPolicy(topicArn: string, account: string): Json {
   return {
     Version: '2012-10-17',
     Statement: [

@@ -74,8 +74,12 @@ export async function evaluate(request: AccessRequest): Promise<Evaluation> {
   };
 }
 
-/** The package's engine called directly, so that no context key is filtered out. */
-function authorizeWithEveryContextKey(simulation: Simulation): any {
+/**
+ * The package's engine called directly, so that no context key is filtered out (its public entry point
+ * also refuses keys AWS's service reference does not list for an action, e.g. an OIDC provider's
+ * `<provider>:sub` for sts:AssumeRoleWithWebIdentity, which IAM documents for every OIDC provider).
+ */
+export function authorizeWithEveryContextKey(simulation: Simulation): any {
   const packageRequire = createRequire(require.resolve('@cloud-copilot/iam-simulate'));
   const internal = (file: string) => packageRequire(path.join(path.dirname(require.resolve('@cloud-copilot/iam-simulate')), file));
   const { authorize } = internal('core_engine/CoreSimulatorEngine.js');
