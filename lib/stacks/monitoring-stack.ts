@@ -446,7 +446,7 @@ export class MonitoringStack extends Stack {
       {
         id: 'Refresh',
         name: 'connection-refresh',
-        what: 'The connection secret refresh (rewrite and rolling restart after a rotation)',
+        what: 'The connection values refresh (rewrite and rolling restart after a rotation)',
         functionName: services.connections.refreshFunction.function.functionName,
       },
     ];

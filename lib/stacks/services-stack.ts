@@ -378,7 +378,7 @@ export class ServicesStack extends Stack {
     new CfnOutput(this, 'ConnectionRefreshFunctionName', {
       value: connections.refreshFunction.function.functionName,
       description:
-        'Rewrites the connection secret and restarts the services that use a rotated credential (docs/architecture.md, Credentials and rotation)',
+        'Rewrites the connection values and restarts the services that use a rotated credential (docs/architecture.md, Credentials and rotation)',
     });
     // The image each service runs, as its task definition names it (test/image-digests.test.ts): `<repository uri>@sha256:...` when
     // images.<service>.tag is a digest, `<repository uri>:<tag>` otherwise. The next environment's
