@@ -1,6 +1,6 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { isReadReplica } from '../../scripts/lib/cloudformation-facts';
-import { defaultTopicPolicy } from './delivery';
+import { defaultTopicPolicy, documentedRotationPolicy } from './delivery';
 import { evaluate, type AccessRequest } from './iam-evaluator';
 import { NetworkModel, type NetworkNode, type Subnet } from './network';
 import { TemplateModel, type Json, type ModelResource } from './template-model';
@@ -384,7 +384,14 @@ export class AccessMatrixComputation {
         kind: 'role',
         principal: `arn:${model.partition}:iam::${model.account}:role/${hosted.RotationLambdaName ?? schedule.logicalId}-role`,
         account: model.account,
-        policies: [hostedRotationPolicy(model, functionArn, hosted.KmsKeyArn)],
+        // The SAM policy names every secret of the account, held by AllowRotationLambdaArn.
+        policies: [
+          documentedRotationPolicy(
+            `arn:${model.partition}:secretsmanager:${model.region}:${model.account}:secret:*`,
+            functionArn,
+            hosted.KmsKeyArn,
+          ),
+        ],
       });
     }
     const services = new Set<string>();
@@ -852,28 +859,6 @@ export async function computeAccessMatrix(model: TemplateModel): Promise<AccessM
 }
 
 // ---------------------------------------------------------------- policy helpers
-
-/** The policy the hosted rotation application gives its function's role (SAM's AWSSecretsManagerRotationPolicy, and its key). */
-function hostedRotationPolicy(model: TemplateModel, functionArn: string, keyArn: string | undefined): Json {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Action: [
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:UpdateSecretVersionStage',
-        ],
-        Resource: `arn:${model.partition}:secretsmanager:${model.region}:${model.account}:secret:*`,
-        Condition: { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': functionArn } },
-      },
-      { Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
-      ...(keyArn ? [{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], Resource: keyArn }] : []),
-    ],
-  };
-}
 
 function merge(documents: Json[]): Json {
   const statements = documents.flatMap((document) => document?.Statement ?? []);

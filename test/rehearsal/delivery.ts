@@ -24,9 +24,10 @@ export interface DeliveryResult extends Delivery {
 /**
  * The rotation function's permissions as Secrets Manager documents them for a rotation function
  * ("Permissions for rotation", rotating-secrets-required-permissions), which the hosted rotation
- * application gives its role. The role itself lives in the application's own nested stack.
+ * application gives its role (on every secret of the account it may rotate: `secretArn` a pattern).
+ * The role itself lives in the application's own nested stack.
  */
-function documentedRotationPolicy(secretArn: string, functionArn: string, keyArn: string | undefined): Json {
+export function documentedRotationPolicy(secretArn: string, functionArn: string, keyArn: string | undefined): Json {
   return {
     Version: '2012-10-17',
     Statement: [
