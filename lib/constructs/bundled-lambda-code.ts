@@ -3,6 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync } from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
+import { LAMBDA_BUNDLE_TARGET } from './lambda-node-runtime';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
@@ -55,7 +56,7 @@ export function bundledLambdaCode(props: BundledLambdaCodeProps): lambda.Code {
             bundle: true,
             platform: 'node',
             format: 'cjs',
-            target: 'node22',
+            target: LAMBDA_BUNDLE_TARGET,
             minify: true,
             external: EXTERNAL_MODULES,
             outfile: path.join(outputDir, 'index.js'),

@@ -15,6 +15,7 @@ import * as path from 'path';
 import { acknowledge } from '../compliance/acknowledge';
 import type { ArchivalSettings, MaintenanceSettings } from '../config/schema';
 import { bundledLambdaCode } from './bundled-lambda-code';
+import { LAMBDA_NODE_RUNTIME } from './lambda-node-runtime';
 import { APP_OWNER_ROLE, APP_RUNTIME_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 
 /** Connections the migration login may hold at once: one migration run, and an operator's session beside it. */
@@ -153,7 +154,7 @@ export class PartitionMaintenanceJob extends Construct {
       // sql/ ships inside the bundle: the function installs or upgrades it.
       code: bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { sql: SQL_DIRECTORY } }),
       handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.minutes(15),

@@ -10,6 +10,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { clusterName, connectionValuesSecretName, ecsServiceName, SERVICES_USING } from '../config/names';
 import { bundledLambdaCode } from './bundled-lambda-code';
+import { LAMBDA_NODE_RUNTIME } from './lambda-node-runtime';
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
 import { ROTATION_ENVIRONMENT as ROTATION } from '../contract';
@@ -168,7 +169,7 @@ export class VpcFunction extends Construct implements iam.IGrantable {
       description: `CS2 Analytics ${props.envName}: ${props.purpose}`,
       code: bundledLambdaCode({ folder: props.code.folder }),
       handler: `index.${props.code.handler}`,
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout ?? Duration.minutes(5),
