@@ -7,27 +7,32 @@
  * each answer off `port` with receiveMessageOnPort, so every answer is posted first and signalled
  * after. Every failure is answered too, as `{ error }`: the main thread then validates inline.
  */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
 const { workerData } = require('worker_threads');
 
 const { task, options, port, signal } = workerData;
 
 const TASKS = {
   /** aws-cdk-lib's own plugin, on templates sent later; `prewarm` starts its engine at once. */
-  'cloudformation-validate'({ pluginModule, engineModule, props, prewarm }) {
-    const { CloudFormationValidatePlugin } = require(pluginModule);
+  'cloudformation-validate'({ props, prewarm }) {
+    const { CloudFormationValidatePlugin } = require('aws-cdk-lib');
+    const plugin = new CloudFormationValidatePlugin(props);
     if (prewarm) {
       // The first engine of a WebAssembly instance takes seconds to build, and its first validation
-      // another second (one-time set-up inside the module, whatever the template): later engines,
-      // such as the plugin's own, and validations take a fraction of that.
-      const { CompositeEngine, TemplateContent } = require(engineModule);
-      const engine = new CompositeEngine({});
+      // another second (one-time set-up inside the module, whatever the template): a template with
+      // no resources pays both, and the engine the real templates need is then built in a fraction.
+      const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validate-prewarm-'));
       try {
-        engine.validateTemplate(new TemplateContent('{"Resources":{}}', 'prewarm.json'), { severityLevel: 'WARN' });
+        const templatePath = path.join(directory, 'empty.template.json');
+        fs.writeFileSync(templatePath, '{"Resources":{}}');
+        const stack = { stackConstructPath: 'Prewarm', templatePath, accountId: undefined, region: undefined };
+        plugin.validate({ templatePaths: [templatePath], stackTemplates: [stack], appConstruct: undefined });
       } finally {
-        engine.free();
+        fs.rmSync(directory, { recursive: true, force: true });
       }
     }
-    const plugin = new CloudFormationValidatePlugin(props);
     return (job) => plugin.validate({ ...job, appConstruct: undefined }).violations;
   },
   /**

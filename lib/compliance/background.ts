@@ -7,10 +7,7 @@ const WORKER_SCRIPT = path.join(__dirname, 'background-worker.js');
 /** The validators that ./background-worker.js can run, and what each needs to start. */
 export interface BackgroundTasks {
   readonly 'cloudformation-validate': {
-    /** aws-cdk-lib's cloudformation-validate-plugin.js, so that the thread runs the same plugin. */
-    readonly pluginModule: string;
-    /** @aws/cloudformation-validate as aws-cdk-lib resolves it. */
-    readonly engineModule: string;
+    /** The props of aws-cdk-lib's CloudFormationValidatePlugin, which the thread loads from aws-cdk-lib itself. */
     readonly props: object;
     readonly prewarm: boolean;
   };

@@ -19,7 +19,13 @@ import {
   type ValidationCache,
 } from './validation-cache';
 
-export interface CachedCloudFormationValidateProps extends CloudFormationValidatePluginProps {
+/** The plugin's public props: rules to add, and whether to keep the default ones. */
+export type PublicCloudFormationValidatePluginProps = Pick<
+  CloudFormationValidatePluginProps,
+  'regoRules' | 'guardRules' | 'includeDefaultRules'
+>;
+
+export interface CachedCloudFormationValidateProps extends PublicCloudFormationValidatePluginProps {
   /**
    * Where findings are cached by template content.
    * @default - no cache: every template is validated
@@ -47,12 +53,10 @@ const ENGINE_NOTE = 'cloudformation-validate-engine';
 const ENGINE_IDLE = 'idle';
 const ENGINE_NEEDED = 'needed';
 
-const AWS_CDK_LIB_DIR = path.dirname(require.resolve('aws-cdk-lib/package.json'));
-const PLUGIN_MODULE = path.join(AWS_CDK_LIB_DIR, 'core', 'lib', 'validation', 'cloudformation-validate-plugin.js');
-const BUILTIN_RULES_DIR = path.join(path.dirname(PLUGIN_MODULE), 'rules');
-const ENGINE_PACKAGE_JSON = require.resolve('@aws/cloudformation-validate/package.json', {
-  paths: [path.dirname(PLUGIN_MODULE)],
-});
+/** aws-cdk-lib's package.json, one of its public entry points: its version, and the engine's it pins. */
+const AWS_CDK_LIB_PACKAGE_JSON = require.resolve('aws-cdk-lib/package.json');
+/** The engine aws-cdk-lib's plugin validates with, a bundled dependency at the exact version aws-cdk-lib names. */
+const ENGINE_PACKAGE = '@aws/cloudformation-validate';
 
 /**
  * aws-cdk-lib's CloudFormation validation, with its findings cached by template content.
@@ -68,7 +72,7 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
   private static readonly engines = new Map<string, CloudFormationValidatePlugin>();
   private static fingerprints = new Map<string, string>();
 
-  private readonly pluginProps: CloudFormationValidatePluginProps;
+  private readonly pluginProps: PublicCloudFormationValidatePluginProps;
   private readonly cache?: ValidationCache;
   private worker?: BackgroundTask;
   /** The job `startInBackground` sent to the worker: its templates and the digests of their bytes then. */
@@ -78,29 +82,23 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
     const { cache, prewarm, ...pluginProps } = props;
     super(pluginProps);
     this.pluginProps = pluginProps;
-    // Schemas read from a directory at validation time are not in the cache key.
-    this.cache = pluginProps._additionalSchemasDirectory === undefined ? cache : undefined;
+    this.cache = cache;
     if (prewarm && this.cache?.readNote(ENGINE_NOTE) !== ENGINE_IDLE) {
-      this.worker = BackgroundTask.start('cloudformation-validate', {
-        pluginModule: PLUGIN_MODULE,
-        engineModule: require.resolve('@aws/cloudformation-validate', { paths: [path.dirname(PLUGIN_MODULE)] }),
-        props: pluginProps,
-        prewarm: true,
-      });
+      this.worker = BackgroundTask.start('cloudformation-validate', { props: pluginProps, prewarm: true });
     }
   }
 
   /**
-   * The engine's version, as the built-in reports it, but read from its package.json: the
-   * built-in's getter loads the 9 MB WebAssembly module, which a synth answered from the cache
-   * never needs. (aws-cdk-lib reads it while writing every template, for its metadata.)
+   * The engine's version, as the built-in reports it, but read from the version aws-cdk-lib pins:
+   * the built-in's getter loads the 9 MB WebAssembly module, which a synth answered from the cache
+   * never needs. (aws-cdk-lib reads it for every validation report.)
    */
   override get version(): string {
-    return engineVersion();
+    return pinnedEngineVersion() ?? super.version ?? 'unknown';
   }
 
   override get ruleIds(): string[] {
-    return [engineVersion()];
+    return [this.version];
   }
 
   /**
@@ -173,27 +171,21 @@ export class CachedCloudFormationValidate extends CloudFormationValidatePlugin {
   }
 
   /**
-   * What the findings depend on besides the template: the engine's and aws-cdk-lib's versions,
-   * the plugin's code and built-in rules (they come with aws-cdk-lib, hashed anyway in case the
-   * installed copy was patched), and the props with the rules they add.
+   * What the findings depend on besides the template: aws-cdk-lib's package.json (its version, which
+   * fixes the plugin's code, its default rules and the engine's version), and the props with the
+   * rules they add. A copy of aws-cdk-lib patched in place keeps its version: clear the cache after
+   * patching it.
    */
   private fingerprint(): string {
     const key = JSON.stringify(this.pluginProps);
     let fingerprint = CachedCloudFormationValidate.fingerprints.get(key);
     if (!fingerprint) {
-      const builtinRules = fs
-        .readdirSync(BUILTIN_RULES_DIR)
-        .sort()
-        .map((file) => fs.readFileSync(path.join(BUILTIN_RULES_DIR, file)));
       fingerprint = cacheKey(
         this.name,
         CACHE_FORMAT,
         // This module and its worker turn the engine's report into the cached findings.
         codeFingerprint(__filename, path.join(__dirname, 'background-worker.js')),
-        engineVersion(),
-        fs.readFileSync(path.join(AWS_CDK_LIB_DIR, 'package.json')),
-        fs.readFileSync(PLUGIN_MODULE),
-        ...builtinRules,
+        fs.readFileSync(AWS_CDK_LIB_PACKAGE_JSON),
         key,
       );
       CachedCloudFormationValidate.fingerprints.set(key, fingerprint);
@@ -210,8 +202,13 @@ function digestOf(templatePath: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(templatePath)).digest('hex');
 }
 
-let cachedEngineVersion: string | undefined;
-function engineVersion(): string {
-  cachedEngineVersion ??= (JSON.parse(fs.readFileSync(ENGINE_PACKAGE_JSON, 'utf8')) as { version: string }).version;
-  return cachedEngineVersion;
+let pinned: { readonly version: string | undefined } | undefined;
+/** The engine's exact version as aws-cdk-lib's package.json pins it, or undefined if it names a range. */
+function pinnedEngineVersion(): string | undefined {
+  if (!pinned) {
+    const manifest = JSON.parse(fs.readFileSync(AWS_CDK_LIB_PACKAGE_JSON, 'utf8')) as { dependencies?: Record<string, string> };
+    const version = manifest.dependencies?.[ENGINE_PACKAGE];
+    pinned = { version: version !== undefined && /^\d+\.\d+\.\d+$/.test(version) ? version : undefined };
+  }
+  return pinned.version;
 }

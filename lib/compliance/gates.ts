@@ -30,9 +30,10 @@ export interface ComplianceGateOptions {
    */
   readonly prewarm?: boolean;
   /**
-   * `false` leaves CloudFormation validation to aws-cdk-lib, uncached. bin/app.ts passes `false`
-   * when `CDK_VALIDATION` is `false` (`cdk synth --no-validation`): aws-cdk-lib then skips its
-   * built-in validation, but it would still run an instance that the app registers.
+   * Whether CloudFormation validation runs. aws-cdk-lib skips its built-in validation when the App
+   * is built with `builtinCloudFormationValidation: false` or `CDK_VALIDATION` is `false` (`cdk synth
+   * --no-validation`), but it would still run an instance that the app registers: whoever builds the
+   * App passes `false` here in those cases (bin/app.ts reads `CDK_VALIDATION`).
    * @default true
    */
   readonly cloudFormationValidation?: boolean;
@@ -52,9 +53,8 @@ export function addComplianceGates(app: App, options: ComplianceGateOptions = {}
   const controlTower = new ControlTowerChecks({ cache });
   // aws-cdk-lib adds its CloudFormation validation unless the app registers an instance of it:
   // this one caches.
-  const cloudFormation = builtinValidationEnabled(app, options)
-    ? new CachedCloudFormationValidate({ cache, prewarm: options.prewarm })
-    : undefined;
+  const cloudFormation =
+    options.cloudFormationValidation === false ? undefined : new CachedCloudFormationValidate({ cache, prewarm: options.prewarm });
   // cdk-nag runs on the main thread; the CloudFormation engine and cfn-guard, started just before
   // it, run in worker threads meanwhile, and are collected after it.
   Validations.of(app).addPlugins(
@@ -64,11 +64,4 @@ export function addComplianceGates(app: App, options: ComplianceGateOptions = {}
     ...(cloudFormation ? [cloudFormation] : []),
     controlTower,
   );
-}
-
-/** Whether aws-cdk-lib would have added its built-in validation: the App's own switch, and the caller's. */
-function builtinValidationEnabled(app: App, options: ComplianceGateOptions): boolean {
-  // The App keeps its `builtinCloudFormationValidation` prop here; aws-cdk-lib reads it the same way.
-  const appSwitch = (app as unknown as { _builtinCloudFormationValidation?: boolean })._builtinCloudFormationValidation;
-  return appSwitch !== false && options.cloudFormationValidation !== false;
 }
