@@ -1,10 +1,121 @@
-import { synthesized, templateOf, stackOf } from './support/synthesized';
+import { loadConfig } from '../lib/config/load';
+import { TEST_ACCOUNT } from './support/context';
+import { synthesized, templateOf, stackOf, templatesForConfig } from './support/synthesized';
 import { VARIANTS } from './support/variants';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
 
 const STACKS = ['Network', 'Data', 'Registry', 'Services', 'Maintenance', 'Monitoring'] as const;
 const variantNames = VARIANTS.map((variant) => variant.name);
+
+/**
+ * What each variant's monitoring must be, written out from lib/config/environments.ts and the units
+ * CloudWatch measures in (bytes; Aurora's replica lag in milliseconds, RDS for PostgreSQL's in
+ * seconds): never computed from the config, so a template that converts or chooses wrongly fails.
+ */
+interface Expected {
+  readonly alarmEmails: readonly string[];
+  /** Services stopped outside their run hours (services.runHours): no-healthy-target alarms judge only wanted tasks. */
+  readonly stoppedAtNight: boolean;
+  readonly engine: 'aurora' | 'instance';
+  /** The database instances alarmed on, by label. */
+  readonly instances: readonly string[];
+  readonly redisNodes: readonly string[];
+  readonly loadBalancer5xxPercent: number;
+  readonly proxyPinnedSessions: number;
+  readonly databaseCpuPercent: number;
+  readonly freeableMemoryBytes: number;
+  readonly freeStorageBytes: number;
+  /** Per reader; `undefined` where there is no reader. */
+  readonly replicaLagThreshold?: number;
+  readonly redisMemoryPercent: number;
+  readonly redisEvictions: number;
+  /** The vault every recovery point is copied to, if any. */
+  readonly backupCopyVault?: string;
+}
+
+const PROD: Expected = {
+  alarmEmails: ['oncall@example.com'],
+  stoppedAtNight: false,
+  engine: 'aurora',
+  instances: ['writer', 'reader-1', 'reader-2'],
+  redisNodes: ['cs2analytics-prod-jobs-001', 'cs2analytics-prod-jobs-002'],
+  loadBalancer5xxPercent: 2,
+  proxyPinnedSessions: 50,
+  databaseCpuPercent: 75,
+  freeableMemoryBytes: 1073741824, // 1024 MiB
+  freeStorageBytes: 21474836480, // 20 GiB
+  replicaLagThreshold: 30000, // 30 s, in Aurora's milliseconds
+  redisMemoryPercent: 80,
+  redisEvictions: 1,
+  backupCopyVault: 'arn:aws:backup:eu-central-1:111111111111:backup-vault:cs2analytics-prod-copy',
+};
+const PROD_INSTANCE: Expected = { ...PROD, engine: 'instance', replicaLagThreshold: 30 /* s */ };
+
+const EXPECTED: Record<string, Expected> = {
+  dev: {
+    alarmEmails: [],
+    stoppedAtNight: true,
+    engine: 'instance',
+    instances: ['writer'],
+    redisNodes: ['cs2analytics-dev-jobs-001'],
+    loadBalancer5xxPercent: 10,
+    proxyPinnedSessions: 100,
+    databaseCpuPercent: 90,
+    freeableMemoryBytes: 268435456, // 256 MiB
+    freeStorageBytes: 5368709120, // 5 GiB
+    redisMemoryPercent: 90,
+    redisEvictions: 1,
+  },
+  staging: {
+    alarmEmails: [],
+    stoppedAtNight: false,
+    engine: 'aurora',
+    instances: ['writer', 'reader-1'],
+    redisNodes: ['cs2analytics-staging-jobs-001'],
+    loadBalancer5xxPercent: 5,
+    proxyPinnedSessions: 50,
+    databaseCpuPercent: 80,
+    freeableMemoryBytes: 536870912, // 512 MiB
+    freeStorageBytes: 10737418240, // 10 GiB
+    replicaLagThreshold: 30000, // 30 s, in Aurora's milliseconds
+    redisMemoryPercent: 85,
+    redisEvictions: 1,
+  },
+  prod: PROD,
+  'prod-instance': PROD_INSTANCE,
+  'prod-restored': PROD,
+  'prod-restored-to-time': PROD,
+  'prod-instance-restored-snapshot': PROD_INSTANCE,
+  'prod-instance-restored': PROD_INSTANCE,
+};
+
+test('every variant has its expectations written out', () => {
+  expect(Object.keys(EXPECTED).sort()).toEqual([...variantNames].sort());
+});
+
+/** The subscription CloudFormation must create for one address: e-mail, on the topic, undeliverable mail kept. */
+const emailSubscription = (email: string, topicId: string) => ({
+  Protocol: 'email',
+  Endpoint: email,
+  TopicArn: { Ref: topicId },
+  RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^UndeliveredNotifications/), 'Arn'] } },
+});
+
+test('alarm e-mails: each configured address gets exactly one e-mail subscription to the topic (dev with two addresses)', () => {
+  const config = loadConfig({
+    envName: 'dev',
+    overrides: { 'monitoring.alarmEmails': ['oncall@analytics-esports.net', 'data-team@analytics-esports.net'] },
+    defaultAccount: TEST_ACCOUNT,
+  });
+  const template = templatesForConfig(config).get('Cs2Analytics-dev-monitoring') as { Resources: Resources };
+  const [[topicId]] = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic');
+  expect(
+    Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::SNS::Subscription')
+      .map((r) => r.Properties),
+  ).toEqual([emailSubscription('oncall@analytics-esports.net', topicId), emailSubscription('data-team@analytics-esports.net', topicId)]);
+});
 
 function templateJson(variant: string, stack: string): { Resources: Resources; Outputs?: Record<string, unknown> } {
   return templateOf(variant, stack).toJSON() as never;
@@ -46,9 +157,9 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
     if (!found) throw new Error(`no alarm ${suffix}`);
     return found;
   };
-  const readers = config.database.readers;
-  const nodes = config.cache.nodes;
-  const instances = ['writer', ...Array.from({ length: readers }, (_, i) => `reader-${i + 1}`)];
+  const expected = EXPECTED[variant];
+  const instances = expected.instances;
+  const readers = instances.filter((instance) => instance.startsWith('reader-'));
 
   test('is a stateless stack named after the environment', () => {
     expect(stackOf(variant, 'Monitoring').stackName).toBe(`Cs2Analytics-${config.envName}-monitoring`);
@@ -63,9 +174,9 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
     expect((template.Outputs as Record<string, { Value: unknown }>).AlarmTopicArn.Value).toEqual({
       Ref: expect.stringMatching(/^AlarmTopic/),
     });
-    const subscriptions = resources('AWS::SNS::Subscription').map(([, s]) => s.Properties);
-    expect(subscriptions.map((s) => s.Endpoint)).toEqual(config.monitoring.alarmEmails);
-    for (const subscription of subscriptions) expect(subscription).toMatchObject({ Protocol: 'email', RedrivePolicy: expect.anything() });
+    expect(resources('AWS::SNS::Subscription').map(([, s]) => s.Properties)).toEqual(
+      expected.alarmEmails.map((email) => emailSubscription(email, topicId)),
+    );
   });
 
   test('every alarm notifies the topic and treats missing data on purpose', () => {
@@ -76,15 +187,15 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
     }
   });
 
-  test.each<[string, (c: typeof config) => number, string, string]>([
-    ['load-balancer-5xx', (c) => c.monitoring.loadBalancer5xxPercent, 'GreaterThanThreshold', 'notBreaching'],
-    ['proxy-pinned-sessions', (c) => c.monitoring.proxyPinnedSessions, 'GreaterThanThreshold', 'notBreaching'],
+  test.each<[string, (e: Expected) => number, string, string]>([
+    ['load-balancer-5xx', (e) => e.loadBalancer5xxPercent, 'GreaterThanThreshold', 'notBreaching'],
+    ['proxy-pinned-sessions', (e) => e.proxyPinnedSessions, 'GreaterThanThreshold', 'notBreaching'],
     ['maintenance-errors', () => 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
     ['maintenance-dead-letters', () => 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
     ['maintenance-months-ahead-public.GameEvent', () => 2, 'LessThanThreshold', 'breaching'],
     ['maintenance-no-success', () => 1, 'LessThanThreshold', 'breaching'],
   ])('%s: configured threshold, comparison and missing-data treatment', (name, threshold, comparison, missing) => {
-    expect(alarm(name)).toMatchObject({ Threshold: threshold(config), ComparisonOperator: comparison, TreatMissingData: missing });
+    expect(alarm(name)).toMatchObject({ Threshold: threshold(expected), ComparisonOperator: comparison, TreatMissingData: missing });
   });
 
   test('the load balancer: unhealthy targets and no healthy target, per service behind it', () => {
@@ -95,7 +206,7 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
         TreatMissingData: 'notBreaching',
       });
       const noHealthy = alarm(`${service}-no-healthy-targets`);
-      if (config.services.runHours) {
+      if (expected.stoppedAtNight) {
         // The schedule empties the group every night: only a group whose service is meant to run counts.
         expect(noHealthy).toMatchObject({ Threshold: 1, TreatMissingData: 'notBreaching', EvaluationPeriods: 10 });
         expect(noHealthy.Metrics.find((entry: any) => entry.Expression).Expression).toBe('IF(FILL(desired, 0) >= 1, FILL(healthy, 0), 1)');
@@ -140,7 +251,7 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
       // Stopped by run hours, a service may report nothing, on purpose.
       expect(alarm(`${service}-running-below-desired`)).toMatchObject({
         Threshold: 1,
-        TreatMissingData: config.services.runHours ? 'notBreaching' : 'breaching',
+        TreatMissingData: expected.stoppedAtNight ? 'notBreaching' : 'breaching',
       });
     }
     const [, rule] = resources('AWS::Events::Rule')[0];
@@ -153,28 +264,28 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
   });
 
   test('the database: CPU, freeable memory and free storage per instance, lag per reader', () => {
-    const aurora = config.database.engine === 'aurora';
+    const metricNames = {
+      aurora: { freeStorage: 'FreeLocalStorage', replicaLag: 'AuroraReplicaLag' },
+      instance: { freeStorage: 'FreeStorageSpace', replicaLag: 'ReplicaLag' },
+    }[expected.engine];
     for (const instance of instances) {
-      expect(alarm(`database-${instance}-cpu`)).toMatchObject({
-        MetricName: 'CPUUtilization',
-        Threshold: config.monitoring.databaseCpuPercent,
-      });
+      expect(alarm(`database-${instance}-cpu`)).toMatchObject({ MetricName: 'CPUUtilization', Threshold: expected.databaseCpuPercent });
       expect(alarm(`database-${instance}-freeable-memory`)).toMatchObject({
         MetricName: 'FreeableMemory',
-        Threshold: config.monitoring.databaseFreeableMemoryMiB * 1024 * 1024,
+        Threshold: expected.freeableMemoryBytes,
       });
       expect(alarm(`database-${instance}-free-storage`)).toMatchObject({
-        MetricName: aurora ? 'FreeLocalStorage' : 'FreeStorageSpace',
-        Threshold: config.monitoring.databaseFreeStorageGiB * 1024 ** 3,
+        MetricName: metricNames.freeStorage,
+        Threshold: expected.freeStorageBytes,
       });
     }
-    for (let reader = 1; reader <= readers; reader++) {
-      expect(alarm(`database-reader-${reader}-replica-lag`)).toMatchObject({
-        MetricName: aurora ? 'AuroraReplicaLag' : 'ReplicaLag',
-        Threshold: config.monitoring.replicaLagSeconds * (aurora ? 1000 : 1),
+    for (const reader of readers) {
+      expect(alarm(`database-${reader}-replica-lag`)).toMatchObject({
+        MetricName: metricNames.replicaLag,
+        Threshold: expected.replicaLagThreshold,
       });
     }
-    expect(alarms.filter((a) => a.AlarmName.includes('replica-lag'))).toHaveLength(readers);
+    expect(alarms.filter((a) => a.AlarmName.includes('replica-lag'))).toHaveLength(readers.length);
   });
 
   test('RDS events (failover, failure, low storage) are subscribed to the topic', () => {
@@ -183,18 +294,25 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
     expect(instanceSubscription.EventCategories).toEqual(expect.arrayContaining(['failover', 'failure', 'low storage']));
     expect(instanceSubscription.SourceIds).toHaveLength(instances.length);
     for (const subscription of subscriptions) expect(subscription.SnsTopicArn).toEqual({ Ref: topicId });
-    expect(subscriptions.some((s) => s.SourceType === 'db-cluster')).toBe(config.database.engine === 'aurora');
+    expect(subscriptions.map((s) => s.SourceType).sort()).toEqual(
+      { aurora: ['db-cluster', 'db-instance'], instance: ['db-instance'] }[expected.engine],
+    );
   });
 
   test('Redis: memory and evictions for every node', () => {
-    for (let node = 1; node <= nodes; node++) {
-      expect(alarm(`redis-${node}-memory`)).toMatchObject({
+    expected.redisNodes.forEach((cacheClusterId, index) => {
+      expect(alarm(`redis-${index + 1}-memory`)).toMatchObject({
         MetricName: 'DatabaseMemoryUsagePercentage',
-        Threshold: config.monitoring.redisMemoryPercent,
-        Dimensions: [{ Name: 'CacheClusterId', Value: `cs2analytics-${config.envName}-jobs-${String(node).padStart(3, '0')}` }],
+        Threshold: expected.redisMemoryPercent,
+        Dimensions: [{ Name: 'CacheClusterId', Value: cacheClusterId }],
       });
-      expect(alarm(`redis-${node}-evictions`)).toMatchObject({ MetricName: 'Evictions', Threshold: config.monitoring.redisEvictions });
-    }
+      expect(alarm(`redis-${index + 1}-evictions`)).toMatchObject({
+        MetricName: 'Evictions',
+        Threshold: expected.redisEvictions,
+        Dimensions: [{ Name: 'CacheClusterId', Value: cacheClusterId }],
+      });
+    });
+    expect(alarms.filter((a) => /-redis-\d+-memory$/.test(a.AlarmName))).toHaveLength(expected.redisNodes.length);
   });
 
   test('credentials: an error of any rotation or refresh function, and a refresh that failed every retry', () => {
@@ -216,9 +334,7 @@ describe.each(variantNames)('monitoring in %s', (variant) => {
     // Literal dimension values must name what the app deploys too.
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     const literalCacheIds = [...body.matchAll(/CacheClusterId\\",\\"([\w-]+)/g)].map((match) => match[1]);
-    expect(new Set(literalCacheIds)).toEqual(
-      new Set(Array.from({ length: nodes }, (_, i) => `cs2analytics-${config.envName}-jobs-${String(i + 1).padStart(3, '0')}`)),
-    );
+    expect(new Set(literalCacheIds)).toEqual(new Set(expected.redisNodes));
     expect(body).toContain(`\\"Environment\\",\\"${config.envName}\\"`);
     expect(body).toContain('\\"Table\\",\\"public.GameEvent\\"');
   });
@@ -289,21 +405,12 @@ describe.each(variantNames)('logs in %s', (variant) => {
   });
 });
 
-test('the backup plan copies every recovery point to the second region where configured (prod)', () => {
-  for (const variant of variantNames) {
-    const { config } = synthesized(variant);
-    const plan = Object.values(templateJson(variant, 'Data').Resources).find((r) => r.Type === 'AWS::Backup::BackupPlan')!;
-    const rules = plan.Properties.BackupPlan.BackupPlanRule as any[];
-    const copies = rules.flatMap((rule) => rule.CopyActions ?? []);
-    if (!config.backup.copyToRegion) {
-      expect(copies).toEqual([]);
-      continue;
-    }
-    expect(copies).toHaveLength(rules.length);
-    for (const copy of copies) {
-      expect(JSON.stringify(copy.DestinationBackupVaultArn)).toContain(`arn:aws:backup:${config.backup.copyToRegion}:`);
-      expect(JSON.stringify(copy.DestinationBackupVaultArn)).toContain(`:backup-vault:cs2analytics-${config.envName}-copy`);
-    }
-  }
-  expect(synthesized('prod').config.backup.copyToRegion).toBeDefined();
+test.each(variantNames)('the backup plan of %s copies every recovery point to the second region where configured (prod)', (variant) => {
+  const plan = Object.values(templateJson(variant, 'Data').Resources).find((r) => r.Type === 'AWS::Backup::BackupPlan')!;
+  const rules = plan.Properties.BackupPlan.BackupPlanRule as any[];
+  const vault = EXPECTED[variant].backupCopyVault;
+  expect(rules.length).toBeGreaterThan(0);
+  expect(rules.map((rule) => (rule.CopyActions ?? []).map((copy: any) => copy.DestinationBackupVaultArn))).toEqual(
+    rules.map(() => (vault ? [vault] : [])),
+  );
 });
