@@ -45,181 +45,275 @@ export interface ConvertReport {
  * after the first change takes back what was done: the table is left as it was.
  */
 export async function convertToPartitioned(client: ClientBase, options: ConvertOptions): Promise<ConvertReport> {
-  const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const steps = new StepLog({ ...DEFAULT_RETRY_POLICY, ...options.retry });
   const qualified = `${quoteIdent(options.schema)}.${quoteIdent(options.table)}`;
-  const steps: { step: string; ms: number }[] = [];
-  let lockRetries = 0;
-  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+  await prepareSession(client, steps.policy);
+  const conversion = await planConversion(client, options, qualified);
+
+  // From here on a failure undoes what was done before the swap (which is one transaction), so that
+  // the table is left as it was: no range CHECK that would refuse the application's rows once the
+  // legacy bound has passed, no unique index of the conversion's.
+  const built: string[] = [];
+  let exclusiveLockMs: number;
+  try {
+    exclusiveLockMs = await changeTable(conversion, steps, built);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    const undone = await undo(client, options.schema, qualified, conversion.checkConstraint, built, steps.retry);
+    throw new Error(`${(error as Error).message} (conversion of ${qualified} stopped; ${undone})`, { cause: error });
+  }
+  return report(conversion, exclusiveLockMs, steps);
+}
+
+/** The report's step timings and lock retries, and the retry policy every DDL statement runs under. */
+class StepLog {
+  readonly entries: { step: string; ms: number }[] = [];
+  lockRetries = 0;
+
+  constructor(readonly policy: RetryPolicy) {}
+
+  async timed<T>(step: string, work: () => Promise<T>): Promise<T> {
     const started = Date.now();
     const result = await work();
-    steps.push({ step, ms: Date.now() - started });
+    this.entries.push({ step, ms: Date.now() - started });
     return result;
-  };
-  const retry = <T>(step: string, work: () => Promise<T>) => withLockRetry(step, policy, () => lockRetries++, work);
+  }
 
+  // An arrow property: undo() receives it detached from the instance.
+  readonly retry = <T>(step: string, work: () => Promise<T>): Promise<T> =>
+    withLockRetry(step, this.policy, () => this.lockRetries++, work);
+}
+
+/** What the conversion works with once the table passed inspection, names and bounds resolved. */
+interface Conversion {
+  readonly client: ClientBase;
+  readonly options: ConvertOptions;
+  readonly table: TableShape;
+  /** The table, schema-qualified and quoted; after the swap, the partitioned table's name. */
+  readonly qualified: string;
+  /** The partition column, quoted. */
+  readonly column: string;
+  /** Month numbers (months.ts): the legacy partition holds everything before `legacyUntil`. */
+  readonly legacyUntil: number;
+  readonly lastMonth: number;
+  readonly legacyUntilLiteral: string;
+  readonly legacyName: string;
+  /** The legacy partition, schema-qualified and quoted. */
+  readonly legacy: string;
+  /** The range CHECK's name, unquoted (undo() looks it up in the catalog). */
+  readonly checkConstraint: string;
+}
+
+async function prepareSession(client: ClientBase, policy: RetryPolicy): Promise<void> {
   await client.query(`SET TIME ZONE 'UTC'`);
   await client.query(`SET lock_timeout = ${policy.lockTimeoutMs}`);
   // The row count and the newest month are the table's, never what row-level security lets one see.
   await client.query('SET row_security = off');
   await installSql(client);
+}
 
+async function planConversion(client: ClientBase, options: ConvertOptions, qualified: string): Promise<Conversion> {
   const current = monthOf(options.now ?? new Date());
-  const table = await inspect(client, options, qualified, current + (options.futureMonths ?? 3));
+  const lastMonth = current + (options.futureMonths ?? 3);
+  const table = await inspect(client, options, qualified, lastMonth);
   // Everything up to the month after next stays in the legacy partition: rows the application
   // writes while the conversion runs (now-ish) must fit its CHECK constraint.
   const newest = table.newestMonth ?? current;
   const legacyUntil = Math.max(current, newest) + 2;
   const legacyUntilLiteral = await boundLiteral(client, monthStart(legacyUntil), table.columnType);
   const legacyName = await truncatedName(client, `${options.table}_legacy`);
-  const legacy = `${quoteIdent(options.schema)}.${quoteIdent(legacyName)}`;
-  const column = quoteIdent(options.column);
   const checkConstraint = await truncatedName(client, `${options.table}_legacy_range`);
+  return {
+    client,
+    options,
+    table,
+    qualified,
+    column: quoteIdent(options.column),
+    legacyUntil,
+    lastMonth,
+    legacyUntilLiteral,
+    legacyName,
+    legacy: `${quoteIdent(options.schema)}.${quoteIdent(legacyName)}`,
+    checkConstraint,
+  };
+}
+
+/** `built` gets each index before its build starts: the undo must also find one stopped half-way. */
+async function changeTable(conversion: Conversion, steps: StepLog, built: string[]): Promise<number> {
+  await addRangeCheck(conversion, steps);
+  const uniqueIndexes = await buildUniqueIndexes(conversion, steps, built);
+  return swap(conversion, steps, uniqueIndexes);
+}
+
+async function addRangeCheck(
+  { client, qualified, column, checkConstraint, legacyUntilLiteral }: Conversion,
+  steps: StepLog,
+): Promise<void> {
   const checkName = quoteIdent(checkConstraint);
-
-  // From here on a failure undoes what was done before the swap (which is one transaction), so that
-  // the table is left as it was: no range CHECK that would refuse the application's rows once the
-  // legacy bound has passed, no unique index of the conversion's.
-  const built: string[] = [];
-  let exclusiveLockMs = 0;
-  try {
-    await changeTable();
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    const undone = await undo(client, options.schema, qualified, checkConstraint, built, retry);
-    throw new Error(`${(error as Error).message} (conversion of ${qualified} stopped; ${undone})`, { cause: error });
-  }
-
-  async function changeTable(): Promise<void> {
-    await timed('add NOT VALID range check', () =>
-      retry('add check', () =>
-        client.query(
-          `ALTER TABLE ${qualified} ADD CONSTRAINT ${checkName} CHECK (${column} IS NOT NULL AND ${column} < ${legacyUntilLiteral}) NOT VALID`,
-        ),
+  await steps.timed('add NOT VALID range check', () =>
+    steps.retry('add check', () =>
+      client.query(
+        `ALTER TABLE ${qualified} ADD CONSTRAINT ${checkName} CHECK (${column} IS NOT NULL AND ${column} < ${legacyUntilLiteral}) NOT VALID`,
       ),
-    );
-    await timed('validate range check (no lock on reads or writes)', () =>
-      retry('validate check', () => client.query(`ALTER TABLE ${qualified} VALIDATE CONSTRAINT ${checkName}`)),
-    );
+    ),
+  );
+  await steps.timed('validate range check (no lock on reads or writes)', () =>
+    steps.retry('validate check', () => client.query(`ALTER TABLE ${qualified} VALIDATE CONSTRAINT ${checkName}`)),
+  );
+}
 
-    // A partitioned table's unique indexes must include the partition column: build them now,
-    // concurrently, so that the swap only attaches them.
-    const uniqueIndexes = new Map<string, string>();
-    for (const index of table.indexes.filter((candidate) => candidate.unique && !candidate.columns.includes(options.column))) {
-      const name = await truncatedName(client, `${index.name}_${options.column}`);
-      const columns = [...index.columns, options.column].map(quoteIdent).join(', ');
-      const indexName = `${quoteIdent(options.schema)}.${quoteIdent(name)}`;
-      built.push(name);
-      // A build stopped half-way (waiting on an old transaction past lock_timeout) leaves an
-      // INVALID index: dropped before each attempt, and by the undo if none succeeds.
-      await timed(`build unique index ${name} concurrently`, () =>
-        retry(`build ${name}`, async () => {
-          await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${indexName}`);
-          await client.query(`CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${qualified} (${columns})`);
-        }),
-      );
-      uniqueIndexes.set(index.name, name);
-    }
+/**
+ * A partitioned table's unique indexes must include the partition column: built now, concurrently,
+ * so that the swap only attaches them. Returns the name of each one's counterpart by the original's.
+ */
+async function buildUniqueIndexes(
+  { client, options, table, qualified }: Conversion,
+  steps: StepLog,
+  built: string[],
+): Promise<Map<string, string>> {
+  const uniqueIndexes = new Map<string, string>();
+  for (const index of table.indexes.filter((candidate) => candidate.unique && !candidate.columns.includes(options.column))) {
+    const name = await truncatedName(client, `${index.name}_${options.column}`);
+    const columns = [...index.columns, options.column].map(quoteIdent).join(', ');
+    const indexName = `${quoteIdent(options.schema)}.${quoteIdent(name)}`;
+    built.push(name);
+    // A build stopped half-way (waiting on an old transaction past lock_timeout) leaves an
+    // INVALID index: dropped before each attempt, and by the undo if none succeeds.
+    await steps.timed(`build unique index ${name} concurrently`, () =>
+      steps.retry(`build ${name}`, async () => {
+        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${indexName}`);
+        await client.query(`CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${qualified} (${columns})`);
+      }),
+    );
+    uniqueIndexes.set(index.name, name);
+  }
+  return uniqueIndexes;
+}
 
-    await timed('swap: rename, create the partitioned table, attach (ACCESS EXCLUSIVE)', () =>
-      retry('swap', async () => {
-        await client.query('BEGIN');
-        try {
-          const locked = Date.now();
-          await client.query(`LOCK TABLE ${qualified} IN ACCESS EXCLUSIVE MODE`);
-          await client.query(`ALTER TABLE ${qualified} RENAME TO ${quoteIdent(legacyName)}`);
-          await client.query(
-            `CREATE TABLE ${qualified} (LIKE ${legacy} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED
+/**
+ * The only part under ACCESS EXCLUSIVE, in one transaction (retried whole on a lock timeout): the
+ * plain table becomes the legacy partition of a new partitioned table under its name. Returns how
+ * long the lock was held.
+ */
+async function swap(conversion: Conversion, steps: StepLog, uniqueIndexes: ReadonlyMap<string, string>): Promise<number> {
+  const { client, qualified } = conversion;
+  return steps.timed('swap: rename, create the partitioned table, attach (ACCESS EXCLUSIVE)', () =>
+    steps.retry('swap', async () => {
+      await client.query('BEGIN');
+      try {
+        const locked = Date.now();
+        await client.query(`LOCK TABLE ${qualified} IN ACCESS EXCLUSIVE MODE`);
+        await createPartitionedParent(conversion);
+        await carryOverToParent(conversion);
+        for (const index of conversion.table.indexes) await moveIndex(conversion, index, uniqueIndexes.get(index.name));
+        await attachLegacyAndMonths(conversion);
+        await client.query('COMMIT');
+        return Date.now() - locked;
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }),
+  );
+}
+
+async function createPartitionedParent({ client, qualified, legacy, legacyName, column }: Conversion): Promise<void> {
+  await client.query(`ALTER TABLE ${qualified} RENAME TO ${quoteIdent(legacyName)}`);
+  await client.query(
+    `CREATE TABLE ${qualified} (LIKE ${legacy} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED
              INCLUDING STORAGE INCLUDING COMMENTS INCLUDING COMPRESSION INCLUDING STATISTICS) PARTITION BY RANGE (${column})`,
-          );
-          // The partitioned table belongs to whoever owned the plain one (the app's owner role), so that
-          // the app's migrations can still alter it; the sequences it takes over must share that owner.
-          await client.query(
-            `DO $owner$ BEGIN
+  );
+  // The partitioned table belongs to whoever owned the plain one (the app's owner role), so that
+  // the app's migrations can still alter it; the sequences it takes over must share that owner.
+  await client.query(
+    `DO $owner$ BEGIN
              IF (SELECT relowner FROM pg_class WHERE oid = ${client.escapeLiteral(legacy)}::regclass) <> (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN
                EXECUTE format('ALTER TABLE %s OWNER TO %I', ${client.escapeLiteral(qualified)},
                  (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = ${client.escapeLiteral(legacy)}::regclass));
              END IF;
            END $owner$`,
-          );
-          for (const grant of table.grants) {
-            await client.query(
-              `GRANT ${grant.privilege} ON ${qualified} TO ${grant.grantee}${grant.grantable ? ' WITH GRANT OPTION' : ''}`,
-            );
-          }
-          await client.query(`ALTER TABLE ${qualified} DROP CONSTRAINT ${checkName}`);
-          for (const sequence of table.ownedSequences) {
-            await client.query(`ALTER SEQUENCE ${sequence.sequence} OWNED BY ${qualified}.${quoteIdent(sequence.column)}`);
-          }
-          for (const foreignKey of table.foreignKeys) {
-            // On the empty parent this validates nothing; at ATTACH the legacy table's own matching
-            // constraint is adopted instead of checked again.
-            await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(foreignKey.name)} ${foreignKey.definition}`);
-          }
-          // The parent's indexes keep the original names; the legacy table's are renamed out of the
-          // way. At ATTACH, PostgreSQL adopts each legacy index that matches a parent index instead
-          // of building one: a unique parent key needs a matching unique *constraint* on the legacy
-          // table, which the concurrently built index becomes here.
-          for (const index of table.indexes) {
-            const legacyIndexName = await truncatedName(client, `${index.name}_legacy`);
-            await client.query(
-              `ALTER INDEX ${quoteIdent(options.schema)}.${quoteIdent(index.name)} RENAME TO ${quoteIdent(legacyIndexName)}`,
-            );
-            const converted = uniqueIndexes.get(index.name);
-            if (converted && index.primary) {
-              // A table has one primary key: the legacy one on (id) gives way to (id, column), whose
-              // index is already built. Only the pair stays unique from here on, as in any
-              // partitioned table.
-              const { rows: primary } = await client.query<{ name: string }>(
-                `SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
-                [legacy],
-              );
-              await client.query(`ALTER TABLE ${legacy} DROP CONSTRAINT ${quoteIdent(primary[0].name)}`);
-              await client.query(
-                `ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} PRIMARY KEY USING INDEX ${quoteIdent(converted)}`,
-              );
-            } else if (converted) {
-              await client.query(
-                `ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} UNIQUE USING INDEX ${quoteIdent(converted)}`,
-              );
-            }
-            const columns = (converted ? [...index.columns, options.column] : index.columns).map(quoteIdent).join(', ');
-            if (index.primary) {
-              await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(index.name)} PRIMARY KEY (${columns})`);
-            } else if (converted) {
-              await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(index.name)} UNIQUE (${columns})`);
-            } else {
-              // The captured definition, on the new table: its original name is free for the parent now.
-              await client.query(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(index.name)} ON ${qualified} ${index.method}`);
-            }
-          }
-          await client.query(`ALTER TABLE ${qualified} ATTACH PARTITION ${legacy} FOR VALUES FROM (MINVALUE) TO (${legacyUntilLiteral})`);
-          for (let month = legacyUntil; month <= current + (options.futureMonths ?? 3); month++) {
-            await client.query('SELECT partition_maintenance.create_month($1::regclass, $2::date)', [qualified, monthDate(month)]);
-          }
-          await client.query('COMMIT');
-          exclusiveLockMs = Date.now() - locked;
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        }
-      }),
-    );
-  }
+  );
+}
 
-  const { rows: created } = await client.query<{ name: string }>(
+/** LIKE ... INCLUDING CONSTRAINTS copied the range CHECK: the parent must not keep it, or it would refuse every later month. */
+async function carryOverToParent({ client, table, qualified, checkConstraint }: Conversion): Promise<void> {
+  for (const grant of table.grants) {
+    await client.query(`GRANT ${grant.privilege} ON ${qualified} TO ${grant.grantee}${grant.grantable ? ' WITH GRANT OPTION' : ''}`);
+  }
+  await client.query(`ALTER TABLE ${qualified} DROP CONSTRAINT ${quoteIdent(checkConstraint)}`);
+  for (const sequence of table.ownedSequences) {
+    await client.query(`ALTER SEQUENCE ${sequence.sequence} OWNED BY ${qualified}.${quoteIdent(sequence.column)}`);
+  }
+  for (const foreignKey of table.foreignKeys) {
+    // On the empty parent this validates nothing; at ATTACH the legacy table's own matching
+    // constraint is adopted instead of checked again.
+    await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(foreignKey.name)} ${foreignKey.definition}`);
+  }
+}
+
+/**
+ * The parent's indexes keep the original names; the legacy table's are renamed out of the way. At
+ * ATTACH, PostgreSQL adopts each legacy index that matches a parent index instead of building one: a
+ * unique parent key needs a matching unique *constraint* on the legacy table, which the concurrently
+ * built index (`converted`) becomes here.
+ */
+async function moveIndex(conversion: Conversion, index: TableIndex, converted: string | undefined): Promise<void> {
+  const { client, options } = conversion;
+  const legacyIndexName = await truncatedName(client, `${index.name}_legacy`);
+  await client.query(`ALTER INDEX ${quoteIdent(options.schema)}.${quoteIdent(index.name)} RENAME TO ${quoteIdent(legacyIndexName)}`);
+  if (converted) await constrainLegacyWith(conversion, index, converted);
+  await addParentIndex(conversion, index, converted);
+}
+
+async function constrainLegacyWith({ client, legacy }: Conversion, index: TableIndex, converted: string): Promise<void> {
+  if (index.primary) {
+    // A table has one primary key: the legacy one on (id) gives way to (id, column), whose index is
+    // already built. Only the pair stays unique from here on, as in any partitioned table.
+    const { rows: primary } = await client.query<{ name: string }>(
+      `SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+      [legacy],
+    );
+    await client.query(`ALTER TABLE ${legacy} DROP CONSTRAINT ${quoteIdent(primary[0].name)}`);
+    await client.query(`ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} PRIMARY KEY USING INDEX ${quoteIdent(converted)}`);
+  } else {
+    await client.query(`ALTER TABLE ${legacy} ADD CONSTRAINT ${quoteIdent(converted)} UNIQUE USING INDEX ${quoteIdent(converted)}`);
+  }
+}
+
+async function addParentIndex({ client, options, qualified }: Conversion, index: TableIndex, converted: string | undefined): Promise<void> {
+  const columns = (converted ? [...index.columns, options.column] : index.columns).map(quoteIdent).join(', ');
+  if (index.primary) {
+    await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(index.name)} PRIMARY KEY (${columns})`);
+  } else if (converted) {
+    await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(index.name)} UNIQUE (${columns})`);
+  } else {
+    // The captured definition, on the new table: its original name is free for the parent now.
+    await client.query(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(index.name)} ON ${qualified} ${index.method}`);
+  }
+}
+
+async function attachLegacyAndMonths({ client, qualified, legacy, legacyUntil, legacyUntilLiteral, lastMonth }: Conversion): Promise<void> {
+  await client.query(`ALTER TABLE ${qualified} ATTACH PARTITION ${legacy} FOR VALUES FROM (MINVALUE) TO (${legacyUntilLiteral})`);
+  for (let month = legacyUntil; month <= lastMonth; month++) {
+    await client.query('SELECT partition_maintenance.create_month($1::regclass, $2::date)', [qualified, monthDate(month)]);
+  }
+}
+
+async function report(conversion: Conversion, exclusiveLockMs: number, steps: StepLog): Promise<ConvertReport> {
+  const { rows: created } = await conversion.client.query<{ name: string }>(
     `SELECT partition_name AS name FROM partition_maintenance.partitions($1::regclass) WHERE range_start IS NOT NULL ORDER BY range_start`,
-    [qualified],
+    [conversion.qualified],
   );
   return {
-    table: qualified,
-    column: options.column,
-    legacyPartition: legacy,
-    legacyUntil: monthDate(legacyUntil),
-    rowsInLegacy: table.rows,
+    table: conversion.qualified,
+    column: conversion.options.column,
+    legacyPartition: conversion.legacy,
+    legacyUntil: monthDate(conversion.legacyUntil),
+    rowsInLegacy: conversion.table.rows,
     partitionsCreated: created.map((row) => row.name),
     exclusiveLockMs,
-    lockRetries,
-    steps,
+    lockRetries: steps.lockRetries,
+    steps: steps.entries,
   };
 }
 
@@ -227,12 +321,20 @@ interface TableShape {
   columnType: string;
   rows: number;
   newestMonth: number | null;
-  /** `method` is the index's definition from `USING` on, for the same index on another table. */
-  indexes: { name: string; unique: boolean; primary: boolean; columns: string[]; method: string }[];
+  indexes: TableIndex[];
   foreignKeys: { name: string; definition: string }[];
   ownedSequences: { sequence: string; column: string }[];
   /** Privileges others than the owner hold on the table (a partitioned table starts with none). */
   grants: { grantee: string; privilege: string; grantable: boolean }[];
+}
+
+interface TableIndex {
+  name: string;
+  unique: boolean;
+  primary: boolean;
+  columns: string[];
+  /** The index's definition from `USING` on, for the same index on another table. */
+  method: string;
 }
 
 /**
@@ -240,6 +342,15 @@ interface TableShape {
  * carry over to a partitioned table as it is.
  */
 async function inspect(client: ClientBase, options: ConvertOptions, qualified: string, lastMonth: number): Promise<TableShape> {
+  const oid = await plainTableOid(client, options, qualified);
+  const columnType = await partitionColumnType(client, options, qualified, oid);
+  await refuseUnsupported(client, qualified, oid);
+  const { rows, newestMonth } = await rowsInRange(client, options, qualified, lastMonth);
+  const indexes = await readIndexes(client, qualified, oid);
+  return { columnType, rows, newestMonth, indexes, ...(await readCarriedOver(client, oid)) };
+}
+
+async function plainTableOid(client: ClientBase, options: ConvertOptions, qualified: string): Promise<string> {
   const { rows: found } = await client.query<{ oid: string | null; kind: string | null }>(
     `SELECT c.oid::text, c.relkind::text AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = $1 AND c.relname = $2`,
@@ -248,8 +359,10 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
   if (found.length === 0) throw new Error(`table ${qualified} does not exist`);
   if (found[0].kind === 'p') throw new Error(`table ${qualified} is already partitioned`);
   if (found[0].kind !== 'r') throw new Error(`${qualified} is not a plain table`);
-  const oid = found[0].oid;
+  return found[0].oid!;
+}
 
+async function partitionColumnType(client: ClientBase, options: ConvertOptions, qualified: string, oid: string): Promise<string> {
   const { rows: columns } = await client.query<{ type: string; identity: string }>(
     `SELECT format_type(atttypid, NULL) AS type, attidentity AS identity FROM pg_attribute
      WHERE attrelid = $1 AND attname = $2 AND NOT attisdropped`,
@@ -262,6 +375,10 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
       `column ${quoteIdent(options.column)} of ${qualified} is ${columnType}: monthly partitions need a timestamp, timestamptz or date`,
     );
   }
+  return columnType;
+}
+
+async function refuseUnsupported(client: ClientBase, qualified: string, oid: string): Promise<void> {
   const { rows: identity } = await client.query(
     `SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attidentity <> '' AND NOT attisdropped`,
     [oid],
@@ -284,9 +401,17 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
   const { rows: exclusion } = await client.query(`SELECT 1 FROM pg_constraint WHERE conrelid = $1 AND contype = 'x'`, [oid]);
   if (exclusion.length) throw new Error(`table ${qualified} has exclusion constraints: not supported`);
 
-  const problems = await unsupported(client, oid!);
+  const problems = await unsupported(client, oid);
   if (problems.length) throw new Error(`table ${qualified} cannot be converted as it is: ${problems.join('; ')}`);
+}
 
+/** The row count and the newest month; refused when a row has no month or one past `lastMonth`. */
+async function rowsInRange(
+  client: ClientBase,
+  options: ConvertOptions,
+  qualified: string,
+  lastMonth: number,
+): Promise<{ rows: number; newestMonth: number | null }> {
   const column = quoteIdent(options.column);
   const { rows: stats } = await client.query<{ rows: string; nulls: string; infinite: string; newest: string | null }>(
     `SELECT count(*) AS rows, count(*) FILTER (WHERE ${column} IS NULL) AS nulls,
@@ -307,7 +432,10 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
         `partitions (${monthLabel(lastMonth)}): the partition of the existing rows would reach that far; correct those dates first`,
     );
   }
+  return { rows: Number(stats[0].rows), newestMonth };
+}
 
+async function readIndexes(client: ClientBase, qualified: string, oid: string): Promise<TableIndex[]> {
   const { rows: indexes } = await client.query<{
     name: string;
     unique: boolean;
@@ -333,6 +461,17 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
       throw new Error(`table ${qualified}: cannot read the definition of index ${quoteIdent(index.name)} (${index.definition})`);
     }
   }
+  return indexes.map(({ name, unique, primary, columns, definition, prefix }) => ({
+    name,
+    unique,
+    primary,
+    columns: columns ?? [],
+    method: definition.slice(prefix.length),
+  }));
+}
+
+/** What the swap moves from the plain table to the partitioned one besides its indexes. */
+async function readCarriedOver(client: ClientBase, oid: string): Promise<Pick<TableShape, 'foreignKeys' | 'ownedSequences' | 'grants'>> {
   const { rows: foreignKeys } = await client.query<{ name: string; definition: string }>(
     `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1 AND contype = 'f'`,
     [oid],
@@ -351,21 +490,7 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
      WHERE c.oid = $1 AND a.grantee <> c.relowner ORDER BY 1, 2`,
     [oid],
   );
-  return {
-    columnType,
-    rows: Number(stats[0].rows),
-    newestMonth,
-    indexes: indexes.map(({ name, unique, primary, columns, definition, prefix }) => ({
-      name,
-      unique,
-      primary,
-      columns: columns ?? [],
-      method: definition.slice(prefix.length),
-    })),
-    foreignKeys,
-    ownedSequences,
-    grants,
-  };
+  return { foreignKeys, ownedSequences, grants };
 }
 
 /**
@@ -373,19 +498,7 @@ async function inspect(client: ClientBase, options: ConvertOptions, qualified: s
  * reason to refuse before changing anything. (Table privileges are carried over.)
  */
 async function unsupported(client: ClientBase, oid: string): Promise<string[]> {
-  const { rows } = await client.query<{
-    rls: boolean;
-    triggers: string | null;
-    publications: string | null;
-    inheritance: boolean;
-    columnGrants: boolean;
-    notValid: string | null;
-    noInherit: string | null;
-    invalidIndexes: string | null;
-    uniqueIndexes:
-      | { name: string; expression: boolean; partial: boolean; include: boolean; deferrable: boolean; method: string; plain: boolean }[]
-      | null;
-  }>(
+  const { rows } = await client.query<UnsupportedShape>(
     `SELECT c.relrowsecurity OR c.relforcerowsecurity OR EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = c.oid) AS rls,
             (SELECT string_agg(quote_ident(tgname), ', ') FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal) AS triggers,
             (SELECT string_agg(quote_ident(p.pubname), ', ') FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid
@@ -414,7 +527,32 @@ async function unsupported(client: ClientBase, oid: string): Promise<string[]> {
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1`,
     [oid],
   );
-  const shape = rows[0];
+  return problemsOf(rows[0]);
+}
+
+interface UnsupportedShape {
+  rls: boolean;
+  triggers: string | null;
+  publications: string | null;
+  inheritance: boolean;
+  columnGrants: boolean;
+  notValid: string | null;
+  noInherit: string | null;
+  invalidIndexes: string | null;
+  uniqueIndexes: UniqueIndexShape[] | null;
+}
+
+interface UniqueIndexShape {
+  name: string;
+  expression: boolean;
+  partial: boolean;
+  include: boolean;
+  deferrable: boolean;
+  method: string;
+  plain: boolean;
+}
+
+function problemsOf(shape: UnsupportedShape): string[] {
   const problems: string[] = [];
   if (shape.rls) problems.push('row-level security is on or it has policies (the partitioned table would have neither)');
   if (shape.triggers) problems.push(`it has triggers (${shape.triggers}), which the partitioned table would not have`);
@@ -427,22 +565,26 @@ async function unsupported(client: ClientBase, oid: string): Promise<string[]> {
     problems.push(`its indexes ${shape.invalidIndexes} are INVALID (a concurrent build that did not finish): drop or rebuild them first`);
   }
   for (const index of shape.uniqueIndexes ?? []) {
-    const why = [
-      index.expression && 'an expression',
-      index.partial && 'a WHERE clause',
-      index.include && 'INCLUDE columns',
-      index.deferrable && 'a deferrable constraint',
-      index.method !== 'btree' && `the ${index.method} method`,
-    ].filter(Boolean);
-    if (why.length === 0 && !index.plain) why.push('a collation, an operator class, a sort order, NULLS NOT DISTINCT or storage options');
-    if (why.length) {
-      problems.push(
-        `its unique index ${quoteIdent(index.name)} has ${why.join(', ')}: a partitioned table's unique index is made of ` +
-          'plain key columns and the partition column, and would not mean the same',
-      );
-    }
+    const problem = uniqueIndexProblem(index);
+    if (problem) problems.push(problem);
   }
   return problems;
+}
+
+function uniqueIndexProblem(index: UniqueIndexShape): string | undefined {
+  const why = [
+    index.expression && 'an expression',
+    index.partial && 'a WHERE clause',
+    index.include && 'INCLUDE columns',
+    index.deferrable && 'a deferrable constraint',
+    index.method !== 'btree' && `the ${index.method} method`,
+  ].filter(Boolean);
+  if (why.length === 0 && !index.plain) why.push('a collation, an operator class, a sort order, NULLS NOT DISTINCT or storage options');
+  if (why.length === 0) return undefined;
+  return (
+    `its unique index ${quoteIdent(index.name)} has ${why.join(', ')}: a partitioned table's unique index is made of ` +
+    'plain key columns and the partition column, and would not mean the same'
+  );
 }
 
 /**
