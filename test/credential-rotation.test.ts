@@ -18,9 +18,10 @@ import {
   type RefreshDependencies,
   type RefreshEnvironment,
 } from '../lambda/credential-refresh/refresh';
-import { postgresAppRotator, type AppCredentials } from '../lambda/credential-rotation/postgres-app';
+import { postgresAppRotator } from '../lambda/credential-rotation/postgres-app';
+import type { AppCredentials } from '../lambda/shared/app-credentials';
 import { assertServicesCaughtUp } from '../lambda/credential-rotation/caught-up';
-import { redisAcceptsToken } from '../lambda/credential-rotation/redis-auth';
+import { redisAcceptsToken } from '../lambda/shared/redis-auth';
 import { redisTokenRotator } from '../lambda/credential-rotation/redis-token';
 import { rotate, type RotationStep } from '../lambda/credential-rotation/rotation';
 import { responseEndpoint } from './support/cloudformation-response';

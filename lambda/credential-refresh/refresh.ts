@@ -1,9 +1,10 @@
 import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeReplicationGroupsCommand, ModifyReplicationGroupCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ListSecretVersionIdsCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AppCredentials } from '../credential-rotation/postgres-app';
-import { redisAcceptsToken } from '../credential-rotation/redis-auth';
-import { secretJson, waitFor } from '../credential-rotation/rotation';
+import type { AppCredentials } from '../shared/app-credentials';
+import { redisAcceptsToken } from '../shared/redis-auth';
+import { secretJson } from '../shared/secrets';
+import { waitFor } from '../shared/wait-for';
 import { REFRESH_ENVIRONMENT as REFRESH } from '../../lib/contract';
 
 /**

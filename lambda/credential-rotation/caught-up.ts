@@ -1,6 +1,6 @@
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { GetSecretValueCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
-import type { Secrets } from './rotation';
+import type { Secrets } from '../shared/secrets';
 
 export interface CaughtUpOptions {
   readonly secrets: Secrets;

@@ -2,36 +2,10 @@ import { GetRandomPasswordCommand, PutSecretValueCommand } from '@aws-sdk/client
 import { Client, type ClientConfig } from 'pg';
 import { LOGIN_PASSWORDS_LOCK_KEY, PASSWORD_EXCLUDED_CHARACTERS } from '../../lib/contract';
 import { connectAsMaster } from '../shared/master-login';
-import { secretJson, waitFor, type Rotator, type Secrets } from './rotation';
-
-/**
- * The application's database credentials, rotated between two logins, each registered with RDS Proxy
- * through a secret of its own. RDS Proxy does not support Secrets Manager's alternating-users
- * strategy (it knows a user only through a secret registered for it; "Amazon RDS Proxy does not
- * support the alternating users strategy", Secrets Manager user guide), so this is the same outcome
- * built for the proxy: each rotation gives a new password to the login that is not in use, writes
- * it to that login's proxy secret, proves it works directly and through the proxy, then makes that
- * login current. The login in use keeps its password until the next rotation, by which time every
- * task has been restarted on the new one.
- */
-export interface AppCredentials {
-  readonly engine: 'postgres';
-  /** The current login. */
-  readonly username: string;
-  /** Its password (written by rotation; the login's own secret is the source of truth). */
-  readonly password?: string;
-  readonly dbname: string;
-  /** The writer, for the password change (a real session as the master user). */
-  readonly host: string;
-  readonly port: number;
-  /** The proxy the applications connect through. */
-  readonly proxyHost: string;
-  readonly proxyPort: number;
-  /** The master user's secret, which changes the passwords. */
-  readonly masterarn: string;
-  /** Each login, and the secret RDS Proxy knows it by. */
-  readonly logins: Readonly<Record<string, string>>;
-}
+import type { AppCredentials } from '../shared/app-credentials';
+import { secretJson, type Secrets } from '../shared/secrets';
+import { waitFor } from '../shared/wait-for';
+import type { Rotator } from './rotation';
 
 export interface PostgresAppOptions {
   readonly secrets: Secrets;
@@ -85,6 +59,16 @@ async function loginWorks(config: ClientConfig): Promise<boolean> {
   }
 }
 
+/**
+ * The application's database credentials, rotated between two logins, each registered with RDS Proxy
+ * through a secret of its own. RDS Proxy does not support Secrets Manager's alternating-users
+ * strategy (it knows a user only through a secret registered for it; "Amazon RDS Proxy does not
+ * support the alternating users strategy", Secrets Manager user guide), so this is the same outcome
+ * built for the proxy: each rotation gives a new password to the login that is not in use, writes
+ * it to that login's proxy secret, proves it works directly and through the proxy, then makes that
+ * login current. The login in use keeps its password until the next rotation, by which time every
+ * task has been restarted on the new one.
+ */
 export function postgresAppRotator(options: PostgresAppOptions): Rotator<AppCredentials> {
   const { secrets } = options;
   return {

@@ -1,7 +1,9 @@
 import { DescribeReplicationGroupsCommand, ModifyReplicationGroupCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetRandomPasswordCommand } from '@aws-sdk/client-secrets-manager';
-import { redisAcceptsToken } from './redis-auth';
-import { waitFor, type Rotator, type Secrets } from './rotation';
+import { redisAcceptsToken } from '../shared/redis-auth';
+import type { Secrets } from '../shared/secrets';
+import { waitFor } from '../shared/wait-for';
+import type { Rotator } from './rotation';
 
 /** The Redis AUTH token secret: `{ "token": "..." }`. */
 export interface RedisToken {

@@ -3,8 +3,8 @@ import {
   GetSecretValueCommand,
   PutSecretValueCommand,
   UpdateSecretVersionStageCommand,
-  type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { secretJson, type Secrets } from '../shared/secrets';
 
 /**
  * Secrets Manager's rotation contract (four steps, each invoked separately and retried as a whole
@@ -26,8 +26,6 @@ export function isRotationEvent(event: unknown): event is RotationEvent {
   return typeof candidate?.Step === 'string' && typeof candidate.SecretId === 'string' && typeof candidate.ClientRequestToken === 'string';
 }
 
-export type Secrets = Pick<SecretsManagerClient, 'send'>;
-
 /** The steps of one kind of secret. */
 export interface Rotator<T> {
   /** The new value, made from the current one. */
@@ -36,15 +34,6 @@ export interface Rotator<T> {
   set(pending: T, current: T): Promise<void>;
   /** Proves the pending value works. */
   test(pending: T): Promise<void>;
-}
-
-export async function secretJson<T>(
-  secrets: Secrets,
-  secretId: string,
-  stage: { VersionStage?: string; VersionId?: string } = { VersionStage: 'AWSCURRENT' },
-): Promise<T> {
-  const value = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, ...stage }));
-  return JSON.parse(value.SecretString ?? '{}') as T;
 }
 
 /**
@@ -126,19 +115,4 @@ export async function rotate<T>(
       throw new Error(`unknown rotation step ${String(step)}`);
   }
   log({ event: 'rotation-step', step, secretId, outcome: 'done' });
-}
-
-/** Waits for `condition`, polling; throws with `what` when `timeoutMs` passes. */
-export async function waitFor(
-  what: string,
-  condition: () => Promise<boolean>,
-  options: { timeoutMs: number; intervalMs: number; sleep?: (ms: number) => Promise<void> },
-): Promise<void> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(options.intervalMs);
-  }
 }

@@ -1,3 +1,11 @@
+/**
+ * The partition-maintenance and credential-refresh functions are their custom resources' service
+ * tokens and answer CloudFormation here, not through aws-cdk-lib's custom-resource `Provider`: their
+ * work ends within one invocation, so the Provider's isComplete polling would serve nothing, while
+ * each Provider adds a framework function of its own (built, traced, sized and acknowledged to
+ * cdk-nag like the deploy-time task's) and a second log to look for a failure in. The deploy-time
+ * task does use the Provider: its wait outlasts one invocation.
+ */
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
 /** The few fields of a CloudFormation custom-resource request the functions use (ResourceType says which kind). */
