@@ -1,3 +1,4 @@
+import { ENVIRONMENTS } from '../lib/config/environments';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
 
@@ -31,6 +32,64 @@ describe('the environments as written', () => {
     expect(prod.network.natGateways).toBe(prod.network.availabilityZones.length);
     expect(dev.network.natGateways).toBe(1);
     expect(dev.network.interfaceEndpoints).toBe(false);
+  });
+});
+
+describe('defaults and overrides merged', () => {
+  // Written out, not recomputed from the defaults: a merge that drops or misplaces a value fails here.
+  test.each<[string, Record<string, unknown>]>([
+    [
+      'dev',
+      {
+        region: 'eu-west-1',
+        retainData: false,
+        network: { natGateways: 1, natInstanceType: 't4g.micro', availabilityZones: ['eu-west-1a', 'eu-west-1b'] },
+        database: { engine: 'instance', readers: 0, instanceType: 't4g.micro', multiAz: false, maxConnections: 250 },
+        cache: { engine: 'redis', engineVersion: '7.1', nodes: 1 },
+        services: {
+          runHours: { startHourUtc: 6, stopHourUtc: 20, weekdaysOnly: true },
+          web: { cpu: 256, spot: true, port: 3000, healthCheckPath: '/', healthCheck: 'node' },
+          parser: { ephemeralStorageGiB: 30, workers: 2, stopTimeoutSeconds: 120, port: 8001 },
+        },
+      },
+    ],
+    [
+      'staging',
+      {
+        retainData: true,
+        network: { cidr: '10.20.0.0/16', interfaceEndpoints: true },
+        database: {
+          engine: 'aurora',
+          readers: 1,
+          instanceType: 'r6g.large',
+          proxy: { maxConnectionsPercent: 90, borrowTimeoutSeconds: 120 },
+        },
+        backup: { dailyRetentionDays: 14, monthlyRetentionDays: 90 },
+        services: { api: { maxTasks: 4, spot: false, port: 3001, healthCheckPath: '/api/health' }, parser: { spot: true } },
+      },
+    ],
+    [
+      'prod',
+      {
+        terminationProtection: true,
+        network: { natGateways: 3, availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },
+        database: { engine: 'aurora', readers: 2, instanceType: 'r6g.xlarge', performanceInsightsRetentionDays: 31 },
+        cache: { nodes: 2, automaticFailover: true, authTokenRotationDays: 30 },
+        backup: { copyToRegion: 'eu-central-1' },
+        maintenance: { convertPlainTables: false, tables: [{ schema: 'public', table: 'GameEvent', column: 'createdAt' }] },
+        monitoring: { alarmEmails: ['oncall@example.com'], redisEvictions: 1 },
+        services: { execEnabled: false, parser: { cpu: 2048, memoryMiB: 4096, spot: false, healthCheck: 'python' } },
+      },
+    ],
+  ])('%s', (envName, expected) => {
+    expect(ENVIRONMENTS[envName as keyof typeof ENVIRONMENTS]).toMatchObject(expected);
+  });
+
+  test('a field one environment lacks stays absent there', () => {
+    expect(ENVIRONMENTS.staging.network.natInstanceType).toBeUndefined();
+    expect(ENVIRONMENTS.prod.services.runHours).toBeUndefined();
+    expect(ENVIRONMENTS.dev.backup.copyToRegion).toBeUndefined();
+    expect(ENVIRONMENTS.dev.loadBalancer.domainName).toBeUndefined();
   });
 });
 
