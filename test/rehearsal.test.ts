@@ -39,6 +39,129 @@ function containerExpectations(variant: string): ContainerExpectations {
   };
 }
 
+/**
+ * What stands between a retained environment and its deletion, written out per variant: the stacks
+ * that are termination-protected, the resources with deletion protection on, and what is retained
+ * under a fixed name (left behind on purpose: the data, its secrets, its logs and its images). Any
+ * other finding of the teardown check is a fault; dev keeps nothing and must have none.
+ */
+const terminationProtected = (stackName: string) => `${stackName} is termination-protected`;
+const deletionProtected = (resource: string) => `${resource} has deletion protection on`;
+const retainedAs = (resource: string, name: string) =>
+  `${resource} is retained with the fixed name "${name}": the next deploy fails with "already exists"`;
+
+const STAGING_TEARDOWN = [
+  retainedAs(
+    'Cs2Analytics-staging-data/DatabasePostgresLogs807072D3 (AWS::Logs::LogGroup)',
+    '/aws/rds/cluster/cs2analytics-staging/postgresql',
+  ),
+  retainedAs(
+    'Cs2Analytics-staging-data/stagingDataDatabaseClusterSecretF4CE41DC3fdaad7efa858a3daf9490cf0a702aeb (AWS::SecretsManager::Secret)',
+    'cs2analytics/staging/database/master',
+  ),
+  deletionProtected('Cs2Analytics-staging-data/DatabaseCluster5B53A178 (AWS::RDS::DBCluster)'),
+  retainedAs(
+    'Cs2Analytics-staging-data/DatabaseRotationLogsC2CD343A (AWS::Logs::LogGroup)',
+    '/aws/lambda/cs2analytics-staging-db-rotation',
+  ),
+  retainedAs(
+    'Cs2Analytics-staging-data/DatabaseLoginSecretCs2appB91407EE (AWS::SecretsManager::Secret)',
+    'cs2analytics/staging/database/cs2app',
+  ),
+  retainedAs(
+    'Cs2Analytics-staging-data/DatabaseLoginSecretCs2appClone045799B3 (AWS::SecretsManager::Secret)',
+    'cs2analytics/staging/database/cs2app_clone',
+  ),
+  retainedAs(
+    'Cs2Analytics-staging-data/DatabaseLoginSecretCs2MigratorA56F4908 (AWS::SecretsManager::Secret)',
+    'cs2analytics/staging/database/cs2_migrator',
+  ),
+  retainedAs('Cs2Analytics-staging-data/JobQueueAuthToken5F960046 (AWS::SecretsManager::Secret)', 'cs2analytics/staging/redis/auth-token'),
+  retainedAs('Cs2Analytics-staging-data/AppCredentialsSecretCB85E3F8 (AWS::SecretsManager::Secret)', 'cs2analytics/staging/database/app'),
+  retainedAs('Cs2Analytics-staging-data/BackupVaultADF21B19 (AWS::Backup::BackupVault)', 'cs2analytics-staging'),
+  retainedAs('Cs2Analytics-staging-registry/WebRepository0EB245C6 (AWS::ECR::Repository)', 'cs2analytics-staging/web'),
+  retainedAs('Cs2Analytics-staging-registry/ApiRepositoryB8378B43 (AWS::ECR::Repository)', 'cs2analytics-staging/api'),
+  retainedAs('Cs2Analytics-staging-registry/ParserRepository226D709D (AWS::ECR::Repository)', 'cs2analytics-staging/parser'),
+];
+
+/** Prod whatever its database: protected stacks, the load balancer, secrets, the vault and the repositories. */
+const PROD_TEARDOWN = [
+  terminationProtected('Cs2Analytics-prod-network'),
+  terminationProtected('Cs2Analytics-prod-data'),
+  terminationProtected('Cs2Analytics-prod-registry'),
+  retainedAs('Cs2Analytics-prod-data/DatabaseRotationLogsC2CD343A (AWS::Logs::LogGroup)', '/aws/lambda/cs2analytics-prod-db-rotation'),
+  retainedAs('Cs2Analytics-prod-data/DatabaseLoginSecretCs2appB91407EE (AWS::SecretsManager::Secret)', 'cs2analytics/prod/database/cs2app'),
+  retainedAs(
+    'Cs2Analytics-prod-data/DatabaseLoginSecretCs2appClone045799B3 (AWS::SecretsManager::Secret)',
+    'cs2analytics/prod/database/cs2app_clone',
+  ),
+  retainedAs(
+    'Cs2Analytics-prod-data/DatabaseLoginSecretCs2MigratorA56F4908 (AWS::SecretsManager::Secret)',
+    'cs2analytics/prod/database/cs2_migrator',
+  ),
+  retainedAs('Cs2Analytics-prod-data/JobQueueAuthToken5F960046 (AWS::SecretsManager::Secret)', 'cs2analytics/prod/redis/auth-token'),
+  retainedAs('Cs2Analytics-prod-data/AppCredentialsSecretCB85E3F8 (AWS::SecretsManager::Secret)', 'cs2analytics/prod/database/app'),
+  retainedAs('Cs2Analytics-prod-data/BackupVaultADF21B19 (AWS::Backup::BackupVault)', 'cs2analytics-prod'),
+  retainedAs('Cs2Analytics-prod-registry/WebRepository0EB245C6 (AWS::ECR::Repository)', 'cs2analytics-prod/web'),
+  retainedAs('Cs2Analytics-prod-registry/ApiRepositoryB8378B43 (AWS::ECR::Repository)', 'cs2analytics-prod/api'),
+  retainedAs('Cs2Analytics-prod-registry/ParserRepository226D709D (AWS::ECR::Repository)', 'cs2analytics-prod/parser'),
+  deletionProtected('Cs2Analytics-prod-services/LoadBalancer8E47CE52 (AWS::ElasticLoadBalancingV2::LoadBalancer)'),
+];
+
+/** Prod's Aurora cluster, named `cluster` (cs2analytics-prod, or -r2 once restored). */
+const prodAuroraTeardown = (cluster: string) => [
+  retainedAs('Cs2Analytics-prod-data/DatabasePostgresLogs807072D3 (AWS::Logs::LogGroup)', `/aws/rds/cluster/${cluster}/postgresql`),
+  retainedAs(
+    'Cs2Analytics-prod-data/prodDataDatabaseClusterSecret3A54365E3fdaad7efa858a3daf9490cf0a702aeb (AWS::SecretsManager::Secret)',
+    'cs2analytics/prod/database/master',
+  ),
+  deletionProtected('Cs2Analytics-prod-data/DatabaseCluster5B53A178 (AWS::RDS::DBCluster)'),
+];
+
+/** Prod's RDS for PostgreSQL primary, named `primary`, and its two replicas `<primary>-replica-<n>`. */
+const prodInstanceTeardown = (primary: string) => [
+  retainedAs('Cs2Analytics-prod-data/DatabasePostgresLogs807072D3 (AWS::Logs::LogGroup)', `/aws/rds/instance/${primary}/postgresql`),
+  retainedAs('Cs2Analytics-prod-data/DatabaseUpgradeLogsA548C373 (AWS::Logs::LogGroup)', `/aws/rds/instance/${primary}/upgrade`),
+  retainedAs(
+    'Cs2Analytics-prod-data/prodDataDatabasePrimarySecret6BA335243fdaad7efa858a3daf9490cf0a702aeb (AWS::SecretsManager::Secret)',
+    'cs2analytics/prod/database/master',
+  ),
+  deletionProtected('Cs2Analytics-prod-data/DatabasePrimaryEDE0B3D0 (AWS::RDS::DBInstance)'),
+  retainedAs(
+    'Cs2Analytics-prod-data/DatabaseReplica1PostgresLogsDA437A07 (AWS::Logs::LogGroup)',
+    `/aws/rds/instance/${primary}-replica-1/postgresql`,
+  ),
+  retainedAs(
+    'Cs2Analytics-prod-data/DatabaseReplica1UpgradeLogsB6609B07 (AWS::Logs::LogGroup)',
+    `/aws/rds/instance/${primary}-replica-1/upgrade`,
+  ),
+  deletionProtected('Cs2Analytics-prod-data/DatabaseReplica1ED560A1F (AWS::RDS::DBInstance)'),
+  retainedAs(
+    'Cs2Analytics-prod-data/DatabaseReplica2PostgresLogsC8EE5308 (AWS::Logs::LogGroup)',
+    `/aws/rds/instance/${primary}-replica-2/postgresql`,
+  ),
+  retainedAs(
+    'Cs2Analytics-prod-data/DatabaseReplica2UpgradeLogs741CEC8A (AWS::Logs::LogGroup)',
+    `/aws/rds/instance/${primary}-replica-2/upgrade`,
+  ),
+  deletionProtected('Cs2Analytics-prod-data/DatabaseReplica2035311FF (AWS::RDS::DBInstance)'),
+];
+
+const EXPECTED_TEARDOWN: Record<string, string[]> = {
+  dev: [],
+  staging: STAGING_TEARDOWN,
+  prod: [...PROD_TEARDOWN, ...prodAuroraTeardown('cs2analytics-prod')],
+  'prod-instance': [...PROD_TEARDOWN, ...prodInstanceTeardown('cs2analytics-prod')],
+  'prod-restored': [...PROD_TEARDOWN, ...prodAuroraTeardown('cs2analytics-prod-r2')],
+  'prod-restored-to-time': [...PROD_TEARDOWN, ...prodAuroraTeardown('cs2analytics-prod-r2')],
+  'prod-instance-restored-snapshot': [...PROD_TEARDOWN, ...prodInstanceTeardown('cs2analytics-prod-r2')],
+  'prod-instance-restored': [...PROD_TEARDOWN, ...prodInstanceTeardown('cs2analytics-prod-r3')],
+};
+
+test('every variant has its teardown findings written out', () => {
+  expect(Object.keys(EXPECTED_TEARDOWN).sort()).toEqual(VARIANTS.map((variant) => variant.name).sort());
+});
+
 describe.each(VARIANTS.map((variant) => variant.name))('deploy rehearsal of %s', (variant) => {
   const model = () => modelOf(variant);
 
@@ -110,17 +233,13 @@ describe.each(VARIANTS.map((variant) => variant.name))('deploy rehearsal of %s',
     expect(containerViolations(model(), containerExpectations(variant))).toEqual([]);
   });
 
-  test('teardown: a disposable environment can be destroyed and deployed again the same day', () => {
+  test('teardown: a disposable environment can be destroyed and deployed again the same day; a retained one refuses or keeps exactly its data', () => {
     const violations = teardownViolations(
       model(),
       (stackName) => synthesized(variant).stacks.find((stack) => stack.stackName === stackName)!.terminationProtection,
     );
-    if (synthesized(variant).config.retainData) {
-      // Where data is kept, deletion is meant to be refused or to leave the data behind.
-      expect(violations.length).toBeGreaterThan(0);
-    } else {
-      expect(violations).toEqual([]);
-    }
+    // Where data is kept, deletion is meant to be refused or to leave the data behind: exactly these.
+    expect([...violations].sort()).toEqual([...EXPECTED_TEARDOWN[variant]].sort());
   });
 });
 
@@ -304,6 +423,23 @@ describe('each rehearsal check fails on a variant with its fault', () => {
     expect(teardownViolations(modelOf('dev'), (name) => name.endsWith('-data'))).toContain(
       'Cs2Analytics-dev-data is termination-protected',
     );
+  });
+
+  test('teardown: a retained environment with one finding more than written out (prod archive bucket deleted with its stack)', () => {
+    const faulty = withFault('prod', (templates) => {
+      for (const [id, bucket] of resourcesOf(templates.data, 'AWS::S3::Bucket')) {
+        if (id.startsWith('PartitionArchiveBucket')) bucket.DeletionPolicy = 'Delete';
+      }
+    });
+    const violations = teardownViolations(
+      faulty,
+      (name) => synthesized('prod').stacks.find((stack) => stack.stackName === name)!.terminationProtection,
+    );
+    expect(violations.filter((line) => !EXPECTED_TEARDOWN.prod.includes(line))).toEqual([
+      expect.stringMatching(
+        /^Cs2Analytics-prod-data\/PartitionArchiveBucket\w+ \(AWS::S3::Bucket\) is deleted with its stack, which fails while it holds objects$/,
+      ),
+    ]);
   });
 });
 
