@@ -123,7 +123,33 @@ describe('acknowledgements', () => {
   });
 
   test('refuse a reason too short to be specific', () => {
-    expect(() => acknowledge(new Stack(new App(), 'S'), 'AwsSolutions::AwsSolutions-S1', 'not needed')).toThrow('needs a specific reason');
+    expect(() => acknowledge(new Stack(new App(), 'S'), { reason: 'not needed', rules: { AwsSolutions: ['AwsSolutions-S1'] } })).toThrow(
+      'needs a specific reason',
+    );
+  });
+
+  test('refuse a rule id not written as its findings print it after the pack, and an empty one', () => {
+    const reason = 'probe: a reason long enough to be specific';
+    const stack = new Stack(new App(), 'S');
+    expect(() => acknowledge(stack, { reason, rules: { AwsSolutions: ['S1'] } })).toThrow("after 'AwsSolutions::'");
+    expect(() => acknowledge(stack, { reason, rules: { AwsSolutions: ['AwsSolutions::AwsSolutions-S1'] } })).toThrow('is not written');
+    expect(() => acknowledge(stack, { reason, rules: { 'cdk-validator-cfnguard': ['cdk-validator-cfnguard::sqs_dlq_check'] } })).toThrow(
+      'is not written',
+    );
+    expect(() => acknowledge(stack, { reason, rules: {} })).toThrow('at least one rule');
+  });
+
+  test('one fact, several packs: every rule id, each with the one reason', () => {
+    const stack = new Stack(new App(), 'S');
+    const reason = 'probe: one fact that answers two validators';
+    acknowledge(stack, {
+      reason,
+      rules: { AwsSolutions: ['AwsSolutions-IAM5[Resource::*]'], 'cdk-validator-cfnguard': ['sqs_dlq_check'] },
+    });
+    expect(listAcknowledgements(stack)).toEqual([
+      { ruleId: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', constructPath: 'S', reason, ours: true },
+      { ruleId: 'cdk-validator-cfnguard::sqs_dlq_check', constructPath: 'S', reason, ours: true },
+    ]);
   });
 });
 
@@ -164,11 +190,10 @@ describe('the gates fail synth', () => {
         retention: logs.RetentionDays.ONE_DAY,
         encryptionKey,
       });
-      acknowledge(
-        acknowledged,
-        'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
-        'probe: this one is acknowledged, the other log group is not',
-      );
+      acknowledge(acknowledged, {
+        reason: 'probe: this one is acknowledged, the other log group is not',
+        rules: { 'cdk-validator-cfnguard': ['cloudwatch_log_group_retention_period_check'] },
+      });
       new logs.LogGroup(stack, 'UnacknowledgedLogs', { retention: logs.RetentionDays.ONE_DAY, encryptionKey });
     });
     expect(message).not.toContain('(NIST.800.53.R5)');

@@ -88,7 +88,10 @@ function shortLivedLogs(app: App, options: { acknowledged?: boolean; days?: logs
   const encryptionKey = new EncryptionKey(stack, 'LogsKey', { purpose: 'probe', forCloudWatchLogs: true }).key;
   const group = new logs.LogGroup(stack, 'ShortLived', { retention: options.days ?? logs.RetentionDays.ONE_DAY, encryptionKey });
   if (options.acknowledged) {
-    acknowledge(group, 'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check', 'probe: acknowledged between two synths');
+    acknowledge(group, {
+      reason: 'probe: acknowledged between two synths',
+      rules: { 'cdk-validator-cfnguard': ['cloudwatch_log_group_retention_period_check'] },
+    });
   }
 }
 

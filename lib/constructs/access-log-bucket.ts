@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, type Acknowledgement } from '../compliance/acknowledge';
 
 export interface AccessLogBucketOptions {
   /** Whose access logs these are, for the acknowledgement reasons (e.g. "the load balancer"). */
@@ -26,37 +26,35 @@ export function createAccessLogBucket(scope: Construct, id: string, options: Acc
     lifecycleRules: [{ expiration: Duration.days(options.expirationDays), noncurrentVersionExpiration: Duration.days(7) }],
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  const reasons: [string, string][] = [
-    [
-      'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS',
-      `Access logs of ${options.logsOf} can only be delivered to an SSE-S3 bucket, not SSE-KMS`,
-    ],
-    [
-      'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
-      `Access logs of ${options.logsOf} can only be delivered to an SSE-S3 bucket, not SSE-KMS`,
-    ],
-    ['AwsSolutions::AwsSolutions-S1', `This bucket holds the access logs of ${options.logsOf}; logging access to it would recurse`],
-    [
-      'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled',
-      `This bucket holds the access logs of ${options.logsOf}; logging access to it would recurse`,
-    ],
-    [
-      'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
-      `This bucket holds the access logs of ${options.logsOf}; logging access to it would recurse`,
-    ],
-    [
-      'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled',
-      `Access logs of ${options.logsOf} are kept in-region for their retention; replicating them adds cost, not recovery`,
-    ],
-    [
-      'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
-      `Nothing consumes events of the access logs of ${options.logsOf}; they are read on demand`,
-    ],
-    [
-      'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
-      `Access logs of ${options.logsOf} expire on a lifecycle; Object Lock would fight it`,
-    ],
+  const facts: Acknowledgement[] = [
+    {
+      reason: `Access logs of ${options.logsOf} can only be delivered to an SSE-S3 bucket, not SSE-KMS`,
+      rules: {
+        'NIST.800.53.R5': ['NIST.800.53.R5-S3DefaultEncryptionKMS'],
+        'cdk-validator-cfnguard': ['s3_bucket_default_encryption_kms_check'],
+      },
+    },
+    {
+      reason: `This bucket holds the access logs of ${options.logsOf}; logging access to it would recurse`,
+      rules: {
+        AwsSolutions: ['AwsSolutions-S1'],
+        'NIST.800.53.R5': ['NIST.800.53.R5-S3BucketLoggingEnabled'],
+        'cdk-validator-cfnguard': ['s3_bucket_logging_enabled_check'],
+      },
+    },
+    {
+      reason: `Access logs of ${options.logsOf} are kept in-region for their retention; replicating them adds cost, not recovery`,
+      rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-S3BucketReplicationEnabled'] },
+    },
+    {
+      reason: `Nothing consumes events of the access logs of ${options.logsOf}; they are read on demand`,
+      rules: { 'cdk-validator-cfnguard': ['s3_event_notifications_enabled_check'] },
+    },
+    {
+      reason: `Access logs of ${options.logsOf} expire on a lifecycle; Object Lock would fight it`,
+      rules: { 'cdk-validator-cfnguard': ['s3_bucket_object_lock_enabled_check'] },
+    },
   ];
-  for (const [rule, reason] of reasons) acknowledge(bucket, rule, reason);
+  for (const fact of facts) acknowledge(bucket, fact);
   return bucket;
 }

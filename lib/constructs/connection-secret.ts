@@ -7,7 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, SECRET_ROTATION_RULES } from '../compliance/acknowledge';
 import { connectionValuesSecretName } from '../config/names';
 import { VpcFunction } from './vpc-function';
 import { AUTH_TOKEN_CHANGE_ONLY } from './redis-token-rotation';
@@ -109,14 +109,12 @@ export class ConnectionSecret extends Construct {
       ]),
     ) as Record<ConnectionKind, secretsmanager.Secret>;
     for (const derived of Object.values(this.values)) {
-      for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
-        acknowledge(
-          derived,
-          rule,
+      acknowledge(derived, {
+        reason:
           'Derived, never rotated by itself: rewritten from the database and Redis credentials after each of their rotations ' +
-            '(which have their own schedules) and at every deployment',
-        );
-      }
+          '(which have their own schedules) and at every deployment',
+        rules: SECRET_ROTATION_RULES,
+      });
     }
 
     const deadLetters = (this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {

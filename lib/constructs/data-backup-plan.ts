@@ -8,7 +8,16 @@ import type { BackupSettings } from '../config/schema';
 import { SCHEDULE } from '../config/schedule';
 
 export interface DataBackupPlanProps {
-  readonly envName: string;
+  readonly planName: string;
+  /**
+   * The vault's name. Without retainData, a piece of the stack's id is appended (`<name>-<piece>`).
+   */
+  readonly vaultName: string;
+  /**
+   * The name of the vault in `settings.copyToRegion` that recovery points are copied to (created there, outside this construct).
+   * @default - `<vaultName>-copy`
+   */
+  readonly copyVaultName?: string;
   readonly settings: BackupSettings;
   /** Encrypts the recovery points in the vault. */
   readonly encryptionKey: kms.IKey;
@@ -33,7 +42,7 @@ export class DataBackupPlan extends Construct {
 
   constructor(scope: Construct, id: string, props: DataBackupPlanProps) {
     super(scope, id);
-    const { settings, envName } = props;
+    const { settings } = props;
     const retainData = props.retainData ?? true;
 
     // Always retained: AWS Backup refuses to delete a vault that still holds recovery points, so a
@@ -43,7 +52,7 @@ export class DataBackupPlan extends Construct {
     // generated name would be the same every time.
     const stackGuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
     this.vault = new backup.BackupVault(this, 'Vault', {
-      backupVaultName: retainData ? `cs2analytics-${envName}` : `cs2analytics-${envName}-${Fn.select(0, Fn.split('-', stackGuid))}`,
+      backupVaultName: retainData ? props.vaultName : `${props.vaultName}-${Fn.select(0, Fn.split('-', stackGuid))}`,
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -54,7 +63,7 @@ export class DataBackupPlan extends Construct {
       ? backup.BackupVault.fromBackupVaultArn(
           this,
           'CopyVault',
-          `arn:${stack.partition}:backup:${settings.copyToRegion}:${stack.account}:backup-vault:cs2analytics-${envName}-copy`,
+          `arn:${stack.partition}:backup:${settings.copyToRegion}:${stack.account}:backup-vault:${props.copyVaultName ?? `${props.vaultName}-copy`}`,
         )
       : undefined;
     const rule = (ruleName: string, schedule: events.Schedule, days: number) =>
@@ -77,7 +86,7 @@ export class DataBackupPlan extends Construct {
       );
     }
     this.plan = new backup.BackupPlan(this, 'Plan', {
-      backupPlanName: `cs2analytics-${envName}-data`,
+      backupPlanName: props.planName,
       backupVault: this.vault,
       backupPlanRules: rules,
     });
@@ -95,12 +104,12 @@ export class DataBackupPlan extends Construct {
     const role = selection.node.tryFindChild('Role');
     if (role) {
       for (const policy of ['AWSBackupServiceRolePolicyForBackup']) {
-        acknowledge(
-          role,
-          `AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
-          `${policy} is the AWS-managed policy AWS Backup documents for its service role; AWS keeps it in step ` +
+        acknowledge(role, {
+          reason:
+            `${policy} is the AWS-managed policy AWS Backup documents for its service role; AWS keeps it in step ` +
             'with the services Backup supports',
-        );
+          rules: { AwsSolutions: [`AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`] },
+        });
       }
     }
   }

@@ -2,14 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, type Acknowledgement } from '../compliance/acknowledge';
 
 /** The validator rules that ask every queue for a dead-letter queue of its own. */
-const OWN_DEAD_LETTER_QUEUE_RULES = [
-  'AwsSolutions::AwsSolutions-SQS3',
-  'cdk-validator-cfnguard::sqs_dlq_check',
-  'Serverless::Serverless-SQSRedrivePolicy',
-];
+const OWN_DEAD_LETTER_QUEUE_RULES: Acknowledgement['rules'] = {
+  AwsSolutions: ['AwsSolutions-SQS3'],
+  'cdk-validator-cfnguard': ['sqs_dlq_check'],
+  Serverless: ['Serverless-SQSRedrivePolicy'],
+};
 
 export interface DeadLetterQueueProps {
   /** Encrypts the messages; whoever sends to the queue must be allowed to use it. */
@@ -30,8 +30,9 @@ export function deadLetterQueue(scope: Construct, id: string, props: DeadLetterQ
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
-  for (const rule of OWN_DEAD_LETTER_QUEUE_RULES) {
-    acknowledge(queue, rule, `This queue is the dead-letter queue of ${props.deadLettersOf}: it has none of its own`);
-  }
+  acknowledge(queue, {
+    reason: `This queue is the dead-letter queue of ${props.deadLettersOf}: it has none of its own`,
+    rules: OWN_DEAD_LETTER_QUEUE_RULES,
+  });
   return queue;
 }

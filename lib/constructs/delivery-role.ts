@@ -123,7 +123,7 @@ export class DeliveryRole extends Construct {
 
     // cdk-nag names an unresolved partition by its pseudo parameter.
     const named = (resource: string) =>
-      `AwsSolutions::AwsSolutions-IAM5[Resource::${Token.isUnresolved(partition) ? resource.split(partition).join('<AWS::Partition>') : resource}]`;
+      `AwsSolutions-IAM5[Resource::${Token.isUnresolved(partition) ? resource.split(partition).join('<AWS::Partition>') : resource}]`;
     const reasons: [string, string][] = [
       [
         bootstrapRoles,
@@ -155,7 +155,7 @@ export class DeliveryRole extends Construct {
         `the Aurora cluster of ${envName} and its restored generations; read only, by the deploy to name parameter changes that wait for a reboot`,
       ],
     ];
-    for (const [resource, reason] of reasons) acknowledge(this.policy, named(resource), reason);
+    for (const [resource, reason] of reasons) acknowledge(this.policy, { reason, rules: { AwsSolutions: [named(resource)] } });
   }
 }
 

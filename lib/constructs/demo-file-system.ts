@@ -12,6 +12,11 @@ export const DEMO_FILES_ROOT = '/demos';
 
 export interface DemoFileSystemProps {
   readonly envName: string;
+  /**
+   * The file system's name (its Name tag).
+   * @default - no name
+   */
+  readonly fileSystemName?: string;
   readonly vpc: ec2.IVpc;
   /** The isolated subnets: one mount target per zone. */
   readonly subnets: ec2.SubnetSelection;
@@ -49,7 +54,7 @@ export class DemoFileSystem extends Construct implements ec2.IConnectable {
     this.connections = new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(NFS_PORT) });
 
     this.fileSystem = new efs.FileSystem(this, 'FileSystem', {
-      fileSystemName: `cs2analytics-${envName}-demo-files`,
+      fileSystemName: props.fileSystemName,
       vpc: props.vpc,
       vpcSubnets: props.subnets,
       securityGroup,

@@ -185,41 +185,41 @@ export class DeployTimeTask extends Construct {
     for (const role of [onEventRole, waitRole]) acknowledgeVpcFunctionStatements(role.policy!, props.vpc);
     this.guardWaiterTrust(provider);
     // Invoking a function grants its versions and aliases too (`<arn>:*`): the framework's own grant.
-    const invokeFindings = (functions: readonly VpcFunction[]) =>
-      functions.map(
-        (fn) =>
-          `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      );
+    const invokeFindings = (functions: readonly lambda.CfnFunction[]) =>
+      functions.map((fn) => `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn)}.Arn>:*]`);
     for (const role of [onEventRole, waitRole]) {
-      for (const finding of invokeFindings([start, watch])) {
-        acknowledge(
-          role.policy!,
-          finding,
-          "The custom-resource framework's grant to invoke the start and watch functions, which covers their versions (<arn>:*)",
-        );
-      }
+      acknowledge(role.policy!, {
+        reason: "The custom-resource framework's grant to invoke the start and watch functions, which covers their versions (<arn>:*)",
+        rules: { AwsSolutions: invokeFindings([start, watch].map((fn) => fn.function.node.defaultChild as lambda.CfnFunction)) },
+      });
     }
     const waiterPolicy = provider.node.tryFindChild('waiter-state-machine')?.node.tryFindChild('Role')?.node.tryFindChild('DefaultPolicy');
     if (waiterPolicy) {
-      for (const id of ['framework-isComplete', 'framework-onTimeout']) {
-        const fn = provider.node.findChild(id).node.defaultChild as lambda.CfnFunction;
-        acknowledge(
-          waiterPolicy,
-          `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn)}.Arn>:*]`,
-          "The custom-resource framework's grant to its waiter to invoke its functions, which covers their versions (<arn>:*)",
-        );
-      }
+      const frameworkFunctions = ['framework-isComplete', 'framework-onTimeout'].map(
+        (id) => provider.node.findChild(id).node.defaultChild as lambda.CfnFunction,
+      );
+      acknowledge(waiterPolicy, {
+        reason: "The custom-resource framework's grant to its waiter to invoke its functions, which covers their versions (<arn>:*)",
+        rules: { AwsSolutions: invokeFindings(frameworkFunctions) },
+      });
     }
-    acknowledge(
-      watch.role.policy!,
-      `AwsSolutions::AwsSolutions-IAM5[Resource::arn:${pseudo(stack.partition, 'Partition')}:ecs:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}:task/<${stack.getLogicalId(props.cluster.node.defaultChild as ecs.CfnCluster)}>/*]`,
-      "A run's task ARN is known only once it started: the watch may describe the cluster's tasks",
-    );
-    acknowledge(
-      watch.role.policy!,
-      `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(props.logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:${props.streamPrefix}/*]`,
-      "A run's log stream is named after its task: the watch may read the container's streams of that log group, to quote a failure's last lines",
-    );
+    acknowledge(watch.role.policy!, {
+      reason: "A run's task ARN is known only once it started: the watch may describe the cluster's tasks",
+      rules: {
+        AwsSolutions: [
+          `AwsSolutions-IAM5[Resource::arn:${pseudo(stack.partition, 'Partition')}:ecs:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}:task/<${stack.getLogicalId(props.cluster.node.defaultChild as ecs.CfnCluster)}>/*]`,
+        ],
+      },
+    });
+    acknowledge(watch.role.policy!, {
+      reason:
+        "A run's log stream is named after its task: the watch may read the container's streams of that log group, to quote a failure's last lines",
+      rules: {
+        AwsSolutions: [
+          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(props.logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:${props.streamPrefix}/*]`,
+        ],
+      },
+    });
   }
 
   /**
@@ -254,55 +254,51 @@ export class DeployTimeTask extends Construct {
       const resource = fn.node.defaultChild as lambda.CfnFunction;
       resource.tracingConfig = { mode: 'Active' };
       resource.memorySize = 256;
-      for (const rule of ['NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', 'Serverless::Serverless-LambdaDLQ']) {
-        acknowledge(
-          fn,
-          rule,
+      acknowledge(fn, {
+        reason:
           'A custom-resource framework function: CloudFormation and the waiter invoke it synchronously and handle its failure (the deployment fails); a dead-letter queue would never receive anything',
-        );
-      }
-      acknowledge(
-        fn,
-        'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
-        'No reserved concurrency on purpose: it runs once per deployment, and any reservation fails to deploy on new accounts whose concurrency quota is 10',
-      );
-      acknowledge(
-        fn,
-        'cdk-validator-cfnguard::lambda_inside_vpc_check',
-        'The function runs in the private subnets of the network stack (the Provider is given the VPC); their ids arrive as cross-stack references, which this control cannot follow to a literal subnet id',
-      );
+        rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-LambdaDLQ'], Serverless: ['Serverless-LambdaDLQ'] },
+      });
+      acknowledge(fn, {
+        reason:
+          'No reserved concurrency on purpose: it runs once per deployment, and any reservation fails to deploy on new accounts whose concurrency quota is 10',
+        rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-LambdaConcurrency'] },
+      });
+      acknowledge(fn, {
+        reason:
+          'The function runs in the private subnets of the network stack (the Provider is given the VPC); their ids arrive as cross-stack references, which this control cannot follow to a literal subnet id',
+        rules: { 'cdk-validator-cfnguard': ['lambda_inside_vpc_check'] },
+      });
     }
     for (const role of roles) {
-      acknowledge(
-        role.policy!,
-        'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        'Only ec2:DescribeNetworkInterfaces (which Lambda needs to run in the VPC) and X-Ray trace publishing use *: neither supports resource-level permissions',
-      );
+      acknowledge(role.policy!, {
+        reason:
+          'Only ec2:DescribeNetworkInterfaces (which Lambda needs to run in the VPC) and X-Ray trace publishing use *: neither supports resource-level permissions',
+        rules: { AwsSolutions: ['AwsSolutions-IAM5[Resource::*]'] },
+      });
     }
     const waiter = provider.node.tryFindChild('waiter-state-machine');
     if (waiter) {
-      for (const rule of [
-        'AwsSolutions::AwsSolutions-SF2',
-        'Serverless::Serverless-StepFunctionStateMachineXray',
-        'cdk-validator-cfnguard::step_functions_state_machine_tracing_enabled_check',
-      ]) {
-        acknowledge(
-          waiter,
-          rule,
+      acknowledge(waiter, {
+        reason:
           "The custom-resource framework's waiter only calls isComplete every 30 seconds; the functions it calls are traced themselves, and aws-cdk-lib offers no tracing switch for it",
-        );
-      }
+        rules: {
+          AwsSolutions: ['AwsSolutions-SF2'],
+          Serverless: ['Serverless-StepFunctionStateMachineXray'],
+          'cdk-validator-cfnguard': ['step_functions_state_machine_tracing_enabled_check'],
+        },
+      });
       const policy = waiter.node.tryFindChild('Role')?.node.tryFindChild('DefaultPolicy') ?? waiter;
-      acknowledge(
-        policy,
-        'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
-        "The custom-resource framework writes its waiter's role as an inline policy; it grants only invoking the framework's two functions and writing the waiter's log",
-      );
-      acknowledge(
-        policy,
-        'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        "CloudWatch Logs' log-delivery actions for a state machine's logging support no resource-level permission (the framework grants them on *)",
-      );
+      acknowledge(policy, {
+        reason:
+          "The custom-resource framework writes its waiter's role as an inline policy; it grants only invoking the framework's two functions and writing the waiter's log",
+        rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-IAMNoInlinePolicy'] },
+      });
+      acknowledge(policy, {
+        reason:
+          "CloudWatch Logs' log-delivery actions for a state machine's logging support no resource-level permission (the framework grants them on *)",
+        rules: { AwsSolutions: ['AwsSolutions-IAM5[Resource::*]'] },
+      });
     }
   }
 }

@@ -1,26 +1,23 @@
-import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { clusterName, databaseIdentifier, STACK_IDS, stackName } from '../config/names';
-import { ENVIRONMENT_NAMES } from '../config/schema';
-import { wafLogGroupNamePrefix } from './public-load-balancer';
 
 export interface EncryptionKeyProps {
   /** What the key protects; becomes the key's description. */
   readonly purpose: string;
   /**
-   * Let CloudWatch Logs use the key for the log groups of this environment (see logGroupNamePatterns).
+   * Let CloudWatch Logs use the key for the log groups of its stack and those of `logGroupNamePrefixes`.
    * @default false
    */
   readonly forCloudWatchLogs?: boolean;
   /**
-   * The environment whose log groups CloudWatch Logs may encrypt with the key.
-   * @default - the environment whose stack the key is in (by the stack's name, `stackName` of the names
-   * module); in a stack of no environment, only the log groups CloudFormation names in that stack
+   * The names (as prefixes) of log groups outside this stack's generated names that CloudWatch Logs
+   * may encrypt with the key: those a service names itself, created first under that name.
+   * @default - only the log groups CloudFormation names in the key's stack
    */
-  readonly envName?: string;
+  readonly logGroupNamePrefixes?: readonly string[];
   /**
    * What happens to the key when its stack is deleted. Data encrypted with a deleted key can never
    * be read again, so anything but a throw-away environment should retain it.
@@ -30,38 +27,12 @@ export interface EncryptionKeyProps {
 }
 
 /**
- * The log-group names of an environment that this app fixes, each as a prefix: the groups a resource
- * writes to under a name its service decides, created first so that they are encrypted. A prefix
- * rather than each name, so that a group kept after its resource left the template (a restored
- * database's, a retained WAF group) stays readable.
- */
-export function environmentLogGroupPrefixes(envName: string): string[] {
-  const database = databaseIdentifier(envName);
-  return [
-    // Functions the app names itself: the hosted rotation of the master secret (postgres-database.ts).
-    `/aws/lambda/cs2analytics-${envName}-`,
-    // The database's log exports: the cluster or primary, its replicas (-replica-<n>) and restores (-r<n>).
-    ...['cluster', 'instance'].flatMap((kind) => [`/aws/rds/${kind}/${database}/`, `/aws/rds/${kind}/${database}-`]),
-    // Container Insights' performance events of the environment's cluster.
-    `/aws/ecs/containerinsights/${clusterName(envName)}/`,
-    // WAF logs (WAF writes only to groups named aws-waf-logs-*).
-    wafLogGroupNamePrefix(envName),
-  ];
-}
-
-/**
  * The log-group name prefixes a key's CloudWatch Logs statement covers in `stack`: the names CloudFormation
  * gives unnamed groups there (`<stack name>-<logical id>-<random>`, as the AWS::Logs::LogGroup resource
- * provider generates them), and the environment's fixed names.
+ * provider generates them), and the fixed names given.
  */
-export function logGroupNamePrefixes(stack: Stack, envName: string | undefined): string[] {
-  return [`${stack.stackName}-`, ...(envName ? environmentLogGroupPrefixes(envName) : [])];
-}
-
-/** The environment of a stack named by the names module (`Cs2Analytics-<env>-<tier>`), if it is one. */
-function environmentOf(stack: Stack): string | undefined {
-  if (Token.isUnresolved(stack.stackName)) return undefined;
-  return ENVIRONMENT_NAMES.find((envName) => STACK_IDS.some((id) => stackName(envName, id) === stack.stackName));
+export function logGroupNamePrefixes(stack: Stack, fixed: readonly string[] = []): string[] {
+  return [`${stack.stackName}-`, ...fixed];
 }
 
 /**
@@ -97,7 +68,7 @@ export class EncryptionKey extends Construct {
       // (kms:EncryptionContext:aws:logs:arn = arn:<partition>:logs:<region>:<account>:log-group:<name>;
       // CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS"): the
       // condition keeps the key to this environment's log groups, not every group of the account.
-      const prefixes = logGroupNamePrefixes(stack, props.envName ?? environmentOf(stack));
+      const prefixes = logGroupNamePrefixes(stack, props.logGroupNamePrefixes);
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
           // The sid it had when it covered the whole account and region: tests and runbooks name it.
@@ -133,7 +104,7 @@ export class EncryptionKey extends Construct {
       if (!prefixes.some((prefix) => name.startsWith(prefix))) {
         errors.push(
           `${group.node.path}: log group ${JSON.stringify(resolved)} is encrypted with ${this.node.path}, ` +
-            `whose CloudWatch Logs statement covers only names starting with ${prefixes.join(', ')}: add its prefix to environmentLogGroupPrefixes`,
+            `whose CloudWatch Logs statement covers only names starting with ${prefixes.join(', ')}: add its prefix to the key's logGroupNamePrefixes`,
         );
       }
     }

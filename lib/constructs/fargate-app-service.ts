@@ -8,7 +8,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ecsServiceName } from '../config/names';
 import { acknowledge } from '../compliance/acknowledge';
 import type { HealthProbe } from '../config/schema';
 import type { DemoFileSystem } from './demo-file-system';
@@ -75,6 +74,10 @@ export interface FargateAppServiceProps {
   readonly envName: string;
   /** `web`, `api` or `parser`: the Service Connect and log name. */
   readonly name: string;
+  /** The ECS service's name, which operators and functions outside this stack find it by. */
+  readonly serviceName: string;
+  /** The task definition family. */
+  readonly family: string;
   readonly cluster: ecs.ICluster;
   readonly repository: ecr.IRepository;
   readonly imageTag: string;
@@ -193,7 +196,7 @@ export class FargateAppService extends Construct {
     props.demoFiles?.grantReadWrite(taskRole);
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      family: `cs2analytics-${envName}-${name}`,
+      family: props.family,
       cpu: sizing.cpu,
       memoryLimitMiB: sizing.memoryMiB,
       executionRole: executionRole.role,
@@ -232,12 +235,12 @@ export class FargateAppService extends Construct {
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${name}-volume-init` }),
     });
     volumeInit.addMountPoints({ sourceVolume: 'tmp', containerPath: SCRATCH_PATH, readOnly: false });
-    acknowledge(
-      this.taskDefinition,
-      'cdk-validator-cfnguard::ecs_task_definition_nonroot_user_check',
-      `Only the non-essential ${name}-volume-init container runs as root, for one chown of the task's scratch volume ` +
+    acknowledge(this.taskDefinition, {
+      reason:
+        `Only the non-essential ${name}-volume-init container runs as root, for one chown of the task's scratch volume ` +
         `(Fargate creates it root-owned, 0755); the application container runs as ${user} and starts after it exits`,
-    );
+      rules: { 'cdk-validator-cfnguard': ['ecs_task_definition_nonroot_user_check'] },
+    });
 
     const appContainer = appContainerSize(sizing, props.serviceConnect !== undefined);
     const healthCheck = healthCheckCommand(props.healthCheck ?? 'none', sizing.port, sizing.healthCheckPath);
@@ -277,19 +280,19 @@ export class FargateAppService extends Construct {
     });
     this.container.addContainerDependencies({ container: volumeInit, condition: ecs.ContainerDependencyCondition.SUCCESS });
     if (props.execEnabled) {
-      acknowledge(
-        this.taskDefinition,
-        'cdk-validator-cfnguard::ecs_containers_readonly_access_check',
-        `${envName} turns ECS Exec on by config (services.execEnabled), and AWS does not support Exec on a read-only root ` +
+      acknowledge(this.taskDefinition, {
+        reason:
+          `${envName} turns ECS Exec on by config (services.execEnabled), and AWS does not support Exec on a read-only root ` +
           '(its agent writes there); environments with Exec off, like prod, run read-only',
-      );
+        rules: { 'cdk-validator-cfnguard': ['ecs_containers_readonly_access_check'] },
+      });
     }
-    acknowledge(
-      this.taskDefinition,
-      'AwsSolutions::AwsSolutions-ECS2',
-      'The environment holds only non-secret settings (hosts, ports, paths, flags); passwords and tokens are ECS ' +
+    acknowledge(this.taskDefinition, {
+      reason:
+        'The environment holds only non-secret settings (hosts, ports, paths, flags); passwords and tokens are ECS ' +
         'secrets from Secrets Manager, injected at start',
-    );
+      rules: { AwsSolutions: ['AwsSolutions-ECS2'] },
+    });
     this.container.addMountPoints({ sourceVolume: 'tmp', containerPath: SCRATCH_PATH, readOnly: false });
     if (props.demoFiles) {
       this.container.addMountPoints({ sourceVolume: 'demo-files', containerPath: DEMO_FILES_MOUNT_PATH, readOnly: false });
@@ -302,7 +305,7 @@ export class FargateAppService extends Construct {
     const ownGroups = props.securityGroups.filter((group) => group instanceof ec2.SecurityGroup && Stack.of(group) === stack);
     if (ownGroups.length === 0) throw new Error(`${this.node.path}: give the service a security group of its own stack`);
     this.service = new ecs.FargateService(this, 'Service', {
-      serviceName: ecsServiceName(envName, name),
+      serviceName: props.serviceName,
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
       // No DesiredCount: CloudFormation would set it again on every update of the service (a new
@@ -340,24 +343,24 @@ export class FargateAppService extends Construct {
     }
 
     // The grants above are complete once the service exists (ECS Exec grants the task role then).
-    acknowledge(
-      executionRole.policy!,
-      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      'ecr:GetAuthorizationToken (granted with the image pull) has no resource-level permission; the pull itself is ' +
+    acknowledge(executionRole.policy!, {
+      reason:
+        'ecr:GetAuthorizationToken (granted with the image pull) has no resource-level permission; the pull itself is ' +
         "limited to this service's repository",
-    );
+      rules: { AwsSolutions: ['AwsSolutions-IAM5[Resource::*]'] },
+    });
     if (props.execEnabled && taskRole.policy) {
       // cdk-nag names an unresolved account or partition by its pseudo parameter (the CLI synthesizes
       // without an account when none is configured).
       const pseudo = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
       const logGroupArn = `arn:${pseudo(stack.partition, 'Partition')}:logs:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}:log-group:<${execLogGroupId(props.cluster)}>:*`;
       for (const finding of ['Resource::*', `Resource::${logGroupArn}`]) {
-        acknowledge(
-          taskRole.policy,
-          `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
-          'ECS Exec (granted by the service) needs the ssmmessages channel actions and logs:DescribeLogGroups, which have no ' +
+        acknowledge(taskRole.policy, {
+          reason:
+            'ECS Exec (granted by the service) needs the ssmmessages channel actions and logs:DescribeLogGroups, which have no ' +
             "resource-level permission, and writes session streams under the cluster's one Exec log group",
-        );
+          rules: { AwsSolutions: [`AwsSolutions-IAM5[${finding}]`] },
+        });
       }
     }
 

@@ -33,8 +33,7 @@ export function targetGroupHostCount(
 }
 
 export interface MonitoringDashboardProps {
-  /** The environment, in the dashboard's name `cs2analytics-<env>`. */
-  readonly envName: string;
+  readonly dashboardName: string;
   readonly alb: elbv2.ApplicationLoadBalancer;
   /** The load balancer's target groups, by service. */
   readonly targetGroups: { readonly web: elbv2.ApplicationTargetGroup; readonly api: elbv2.ApplicationTargetGroup };
@@ -61,7 +60,7 @@ export class MonitoringDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringDashboardProps) {
     super(scope, id);
-    const { envName, alb, targetGroups, ports, appServices, database, aurora, instances, jobQueue, demoFiles, job } = props;
+    const { dashboardName, alb, targetGroups, ports, appServices, database, aurora, instances, jobQueue, demoFiles, job } = props;
     const freeStorageMetric = database.freeStorageMetricName;
     const instanceMetric = (metricName: string, instanceId: string, label?: string, statistic = 'Average') =>
       database.metricInstance(metricName, instanceId, { label, statistic });
@@ -75,7 +74,7 @@ export class MonitoringDashboard extends Construct {
     // 'Default': the dashboard keeps the logical id it had as the stack's child (its name is fixed,
     // and a dashboard under a new id would be created before the old one is deleted).
     const dashboard = new cloudwatch.Dashboard(this, 'Default', {
-      dashboardName: `cs2analytics-${envName}`,
+      dashboardName,
       defaultInterval: Duration.hours(6),
     });
     this.dashboard = dashboard;

@@ -98,12 +98,12 @@ export class OneOffTaskDefinition extends Construct {
       logging: logging(`${props.streamPrefix}-volume-init`),
     });
     volumeInit.addMountPoints({ sourceVolume: 'tmp', containerPath: SCRATCH_PATH, readOnly: false });
-    acknowledge(
-      this.taskDefinition,
-      'cdk-validator-cfnguard::ecs_task_definition_nonroot_user_check',
-      `Only the non-essential ${props.containerName}-volume-init container runs as root, for one chown of the task's scratch ` +
+    acknowledge(this.taskDefinition, {
+      reason:
+        `Only the non-essential ${props.containerName}-volume-init container runs as root, for one chown of the task's scratch ` +
         `volume (Fargate creates it root-owned, 0755); the command runs as ${props.user} and starts after it exits`,
-    );
+      rules: { 'cdk-validator-cfnguard': ['ecs_task_definition_nonroot_user_check'] },
+    });
     this.container = this.taskDefinition.addContainer('Command', {
       containerName: props.containerName,
       image: props.image,
@@ -127,19 +127,18 @@ export class OneOffTaskDefinition extends Construct {
     });
     this.container.addContainerDependencies({ container: volumeInit, condition: ecs.ContainerDependencyCondition.SUCCESS });
     this.container.addMountPoints({ sourceVolume: 'tmp', containerPath: SCRATCH_PATH, readOnly: false });
-    acknowledge(
-      this.taskDefinition,
-      'AwsSolutions::AwsSolutions-ECS2',
-      'The environment holds only non-secret settings; passwords are ECS secrets from Secrets Manager, injected at start',
-    );
+    acknowledge(this.taskDefinition, {
+      reason: 'The environment holds only non-secret settings; passwords are ECS secrets from Secrets Manager, injected at start',
+      rules: { AwsSolutions: ['AwsSolutions-ECS2'] },
+    });
     const pullPolicy = executionRole.policy;
     if (pullPolicy) {
-      acknowledge(
-        pullPolicy,
-        'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        'ecr:GetAuthorizationToken (granted with the image pull) has no resource-level permission; the pull itself is ' +
+      acknowledge(pullPolicy, {
+        reason:
+          'ecr:GetAuthorizationToken (granted with the image pull) has no resource-level permission; the pull itself is ' +
           'limited to the image repository',
-      );
+        rules: { AwsSolutions: ['AwsSolutions-IAM5[Resource::*]'] },
+      });
     }
   }
 }

@@ -54,25 +54,25 @@ export class PartitionArchiveBucket extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    acknowledge(
-      this.bucket,
-      'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled',
-      `The ${props.envName} partition archive is itself the backup of retired data; cross-region copies are an ` +
+    acknowledge(this.bucket, {
+      reason:
+        `The ${props.envName} partition archive is itself the backup of retired data; cross-region copies are an ` +
         'operations decision (AWS Backup copy), not replication of every export',
-    );
+      rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-S3BucketReplicationEnabled'] },
+    });
 
-    acknowledge(
-      this.bucket,
-      'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
-      "Nothing consumes object events here: only the maintenance job writes exports, and it verifies each one's row " +
+    acknowledge(this.bucket, {
+      reason:
+        "Nothing consumes object events here: only the maintenance job writes exports, and it verifies each one's row " +
         'count itself before dropping a partition',
-    );
-    acknowledge(
-      this.bucket,
-      'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
-      'Versioning keeps overwritten or deleted exports recoverable and the lifecycle sets how long; Object Lock would ' +
+      rules: { 'cdk-validator-cfnguard': ['s3_event_notifications_enabled_check'] },
+    });
+    acknowledge(this.bucket, {
+      reason:
+        'Versioning keeps overwritten or deleted exports recoverable and the lifecycle sets how long; Object Lock would ' +
         'freeze a retention decision that belongs to the data owner',
-    );
+      rules: { 'cdk-validator-cfnguard': ['s3_bucket_object_lock_enabled_check'] },
+    });
 
     // RDS assumes the role for the database it is associated with, which it names as aws:SourceArn:
     // the Aurora cluster or the RDS instance (RDS user guide, "Preventing cross-service confused deputy
@@ -97,12 +97,16 @@ export class PartitionArchiveBucket extends Construct {
         }),
       ],
     });
-    acknowledge(
-      exportRole.policy!,
-      `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${ARCHIVE_PREFIX}/*]`,
-      'One object per retired partition under the partitions/ prefix of this one bucket: the keys are not known ' +
+    acknowledge(exportRole.policy!, {
+      reason:
+        'One object per retired partition under the partitions/ prefix of this one bucket: the keys are not known ' +
         'in advance, the prefix is the narrowest scope',
-    );
+      rules: {
+        AwsSolutions: [
+          `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${ARCHIVE_PREFIX}/*]`,
+        ],
+      },
+    });
     this.exportRole = exportRole.role;
   }
 }

@@ -141,12 +141,12 @@ export class PartitionMaintenanceJob extends Construct {
     });
     acknowledgeVpcFunctionStatements(role.policy!, props.vpc);
     for (const finding of ['Resource::*']) {
-      acknowledge(
-        role.policy!,
-        `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
-        'Only the VPC network-interface actions Lambda needs to run in the VPC and X-Ray trace publishing use *: ' +
+      acknowledge(role.policy!, {
+        reason:
+          'Only the VPC network-interface actions Lambda needs to run in the VPC and X-Ray trace publishing use *: ' +
           'neither supports resource-level permissions; every other statement names its resource',
-      );
+        rules: { AwsSolutions: [`AwsSolutions-IAM5[${finding}]`] },
+      });
     }
 
     this.function = new lambda.Function(this, 'Function', {
@@ -204,24 +204,24 @@ export class PartitionMaintenanceJob extends Construct {
       },
     });
 
-    acknowledge(
-      this.function,
-      'cdk-validator-cfnguard::lambda_inside_vpc_check',
-      'The function runs in the private subnets of the network stack (VpcConfig); their ids arrive as cross-stack ' +
+    acknowledge(this.function, {
+      reason:
+        'The function runs in the private subnets of the network stack (VpcConfig); their ids arrive as cross-stack ' +
         'references, which this control cannot follow to a literal subnet id',
-    );
-    acknowledge(
-      this.function,
-      'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
-      'No reserved concurrency on purpose: PostgreSQL serializes passes (a session advisory lock; a second pass reports ' +
+      rules: { 'cdk-validator-cfnguard': ['lambda_inside_vpc_check'] },
+    });
+    acknowledge(this.function, {
+      reason:
+        'No reserved concurrency on purpose: PostgreSQL serializes passes (a session advisory lock; a second pass reports ' +
         'skipped), and any reservation fails to deploy on new accounts whose concurrency quota is 10',
-    );
-    acknowledge(
-      this.function,
-      'Serverless::Serverless-LambdaAsyncFailureDestination',
-      'Failed asynchronous runs land in the encrypted dead-letter queue (DeadLetterConfig, after 2 retries), which is ' +
+      rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-LambdaConcurrency'] },
+    });
+    acknowledge(this.function, {
+      reason:
+        'Failed asynchronous runs land in the encrypted dead-letter queue (DeadLetterConfig, after 2 retries), which is ' +
         'alarmed; a second failure destination would deliver every failure twice',
-    );
+      rules: { Serverless: ['Serverless-LambdaAsyncFailureDestination'] },
+    });
 
     // Invocations EventBridge gives up on land in the same encrypted queue: EventBridge must be able
     // to use its key, for queues of this account only.

@@ -98,11 +98,11 @@ export function buildAuroraCluster(scope: Construct, settings: AuroraDatabaseSet
   for (const instance of cluster.node.children.filter(
     (child) => child instanceof rds.CfnDBInstance || child.node.defaultChild instanceof rds.CfnDBInstance,
   )) {
-    acknowledge(
-      instance,
-      'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan',
-      'Aurora instances are backed up through their cluster: AWS Backup selects Aurora by cluster ARN, which the data backup plan does',
-    );
+    acknowledge(instance, {
+      reason:
+        'Aurora instances are backed up through their cluster: AWS Backup selects Aurora by cluster ARN, which the data backup plan does',
+      rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-RDSInBackupPlan'] },
+    });
   }
   return {
     secret: cluster.secret!,

@@ -1,26 +1,37 @@
 import { CfnDeletionPolicy, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as backup from 'aws-cdk-lib/aws-backup';
+import type * as backup from 'aws-cdk-lib/aws-backup';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
-import { PASSWORD_EXCLUDED_CHARACTERS } from '../contract';
-import type { DatabaseSettings, RestoreSettings } from '../config/schema';
-import { postgresParameters } from './postgres-parameters';
+import { acknowledge, SECRET_ROTATION_RULES } from '../compliance/acknowledge';
+import {
+  databaseIdentifier,
+  databaseLoginSecretName,
+  databaseMasterSecretName,
+  databaseProxyName,
+  databaseProxyReadOnlyEndpointName,
+  databaseReaderHostName,
+  databaseReaderZoneName,
+  masterRotationFunctionName,
+} from '../config/names';
 import { SCHEDULE } from '../config/schedule';
-import { databaseIdentifier, databaseProxyName } from '../config/names';
-import { configuredLogGroup, retainOrDestroy } from './retention';
+import type { DatabaseSettings, RestoreSettings } from '../config/schema';
+import { PASSWORD_EXCLUDED_CHARACTERS } from '../contract';
 import { buildAuroraCluster } from './postgres-aurora-cluster';
-import { DATABASE_PORT, MASTER_USERNAME, PROXY_PORT, type DatabaseParts } from './postgres-engine-parts';
+import type { PostgresDatabaseProps } from './postgres-database-props';
+import { DATABASE_PORT, MASTER_USERNAME, PROXY_PORT, type BuiltDatabase, type DatabaseParts } from './postgres-engine-parts';
 import { buildInstanceWithReplicas } from './postgres-instance';
+import { postgresParameters } from './postgres-parameters';
+import { configuredLogGroup, retainOrDestroy } from './retention';
 import { ServiceRole } from './service-role';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
 export { DATABASE_NAME, DATABASE_PORT, MASTER_USERNAME, PROXY_PORT } from './postgres-engine-parts';
+export type { PostgresDatabaseProps } from './postgres-database-props';
 /** The NOLOGIN role that owns the app's objects (sql/002_app_roles.sql). */
 export const APP_OWNER_ROLE = 'cs2_owner';
 /** The app's two logins: one in use, the other next to get a new password (credential rotation). */
@@ -29,45 +40,6 @@ export const APP_LOGINS = ['cs2app', 'cs2app_clone'] as const;
 export const APP_RUNTIME_ROLE = 'cs2_runtime';
 /** The login the deploy-time migrations use: it acts as the owner role. */
 export const MIGRATION_LOGIN = 'cs2_migrator';
-
-export interface PostgresDatabaseProps {
-  /** Used in identifiers (`cs2analytics-<name>`) and DNS names. */
-  readonly envName: string;
-  readonly vpc: ec2.IVpc;
-  /** Where the database, its replicas and the proxy live: the isolated subnets. */
-  readonly subnets: ec2.SubnetSelection;
-  /** Where the credential-rotation function runs: it needs the Secrets Manager API (NAT or endpoint). */
-  readonly rotationSubnets: ec2.SubnetSelection;
-  /** The zones readers are spread over, in order; the writer takes the first. */
-  readonly availabilityZones: readonly string[];
-  readonly settings: DatabaseSettings;
-  /** Encrypts storage, snapshots, Performance Insights and the credentials secret. */
-  readonly encryptionKey: kms.IKey;
-  /** Encrypts the PostgreSQL log export. */
-  readonly logsKey: kms.IKey;
-  /**
-   * The role the database assumes for `aws_s3.query_export_to_s3` (archiving retired partitions).
-   * @default - no S3 export
-   */
-  readonly s3ExportRole?: iam.IRole;
-  /**
-   * The logins the applications use, each with a secret of its own that RDS Proxy knows it by (the
-   * proxy then accepts them, and only them: the master user stays with operators and the job).
-   * @default - the proxy accepts the master user
-   */
-  readonly appLogins?: readonly string[];
-  /**
-   * The login schema migrations use, with a secret of its own that RDS Proxy knows it by.
-   * @default - no migration login
-   */
-  readonly migrationLogin?: string;
-  /**
-   * Deletion protection, snapshot-on-delete and retained secret and logs. Only a throw-away
-   * environment turns it off.
-   * @default true
-   */
-  readonly retainData?: boolean;
-}
 
 /**
  * PostgreSQL 17 with a writer and N readers behind RDS Proxy, in one of two engine modes:
@@ -181,195 +153,218 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
     PostgresDatabase.checkProps(props);
-    const { settings, vpc, envName } = props;
-    const retainData = props.retainData ?? true;
+    const { settings, envName } = props;
     this.engine = settings.engine;
     this.identifier = databaseIdentifier(envName, settings.restore?.generation);
-
-    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc,
-      description: `PostgreSQL ${envName}: proxy, credential rotation and maintenance only`,
-      allowAllOutbound: false,
-    });
+    const securityGroup = this.databaseSecurityGroup(props);
     this.connections = new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(DATABASE_PORT) });
-    if (props.s3ExportRole) {
-      // aws_s3.query_export_to_s3 runs from the database's own network interface. The isolated
-      // subnets' only route out is the S3 gateway endpoint, so HTTPS "anywhere" reaches S3 alone;
-      // S3's prefix list id differs per region and cannot be read from CloudFormation at synth.
-      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 (partition archive exports)');
-    }
 
-    const credentials = rds.Credentials.fromGeneratedSecret(MASTER_USERNAME, {
-      encryptionKey: props.encryptionKey,
-      secretName: `cs2analytics/${envName}/database/master`,
-    });
-    const parameters = postgresParameters(settings.maxConnections);
-    const instanceType = new ec2.InstanceType(settings.instanceType.replace(/^db\./, ''));
-    const monitoringRole = this.enhancedMonitoringRole();
-    const removalPolicy = retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
-    const logRemovalPolicy = retainOrDestroy(retainData);
-    const insights = {
-      enablePerformanceInsights: true,
-      performanceInsightRetention: settings.performanceInsightsRetentionDays as rds.PerformanceInsightRetention,
-      performanceInsightEncryptionKey: props.encryptionKey,
-    };
-    const monitoring = { monitoringInterval: Duration.seconds(settings.monitoringIntervalSeconds), monitoringRole };
-    const readerZone = (index: number) => props.availabilityZones[(index + 1) % props.availabilityZones.length];
-
-    // RDS creates the export log group on first write, unencrypted and kept forever; creating it
-    // first, under the name RDS will use, gives it the logs key and the configured retention.
-    const exportLogGroup = (logicalId: string, name: string) => {
-      // Postgres log exports and the rotation function's logs share the database's log retention.
-      return configuredLogGroup(this, logicalId, {
-        logGroupName: name,
-        envName,
-        retentionField: 'database.logRetentionDays',
-        retentionDays: settings.logRetentionDays,
-        encryptionKey: props.logsKey,
-        retain: retainData,
-      });
-    };
-
-    const placedInZone = (instance: Construct) =>
-      acknowledge(
-        instance,
-        'CloudFormation-Validate::W3010',
-        'Zones are explicit per environment (network.availabilityZones; synth never looks them up) and each reader ' +
-          'is placed in the next zone on purpose, so that the readers spread over the AZs',
-      );
-
-    const parts: DatabaseParts = {
-      props,
-      identifier: this.identifier,
-      credentials,
-      parameters,
-      instanceType,
-      removalPolicy,
-      insights,
-      monitoring,
-      securityGroup,
-      readerZone,
-      exportLogGroup,
-      placedInZone,
-    };
-    // Each engine mode builds its database in this construct's scope, so logical ids are as before.
-    const built =
-      settings.engine === 'aurora' ? buildAuroraCluster(this, settings, parts) : buildInstanceWithReplicas(this, settings, parts);
+    const built = this.buildDatabase(props, securityGroup);
     this.secret = built.secret;
     this.directWriterEndpoint = built.directWriterEndpoint;
     this.describeArn = built.describeArn;
     this.backupResource = built.backupResource;
     this.instanceIdentifiers = built.instanceIdentifiers;
     this.replicaConnections = built.replicaConnections;
-    const { proxyTarget, replicaAddresses } = built;
-    const database = (this.node.tryFindChild('Cluster') ?? this.node.tryFindChild('Primary'))!.node.defaultChild as
-      rds.CfnDBCluster | rds.CfnDBInstance;
+    this.masterRotationFunctionName = this.rotateMasterPassword(props);
+
+    const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
+      vpc: props.vpc,
+      description: `RDS Proxy ${envName}: the service tier only`,
+      allowAllOutbound: false,
+    });
+    this.proxyConnections = new ec2.Connections({ securityGroups: [proxySecurityGroup], defaultPort: ec2.Port.tcp(PROXY_PORT) });
+    this.loginSecrets = this.appLoginSecrets(props);
+    this.migrationLogin = this.migrationLoginSecret(props);
+    this.proxy = this.createProxy(props, built.proxyTarget, proxySecurityGroup);
+    this.writerEndpoint = this.proxy.endpoint;
+    acknowledgeProxyIngress(securityGroup);
+
+    const reader = this.createReaderEndpoint(props, built.replicaAddresses);
+    this.readerEndpoint = reader.endpoint;
+    this.readerPort = reader.port;
+    this.readOnlyEndpointConnections = reader.connections;
+    this.acknowledgeConfiguredChoices(props);
+  }
+
+  /** The database instances' group; HTTPS out to S3 only where the database exports to it. */
+  private databaseSecurityGroup(props: PostgresDatabaseProps): ec2.SecurityGroup {
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `PostgreSQL ${props.envName}: proxy, credential rotation and maintenance only`,
+      allowAllOutbound: false,
+    });
+    if (props.s3ExportRole) {
+      // aws_s3.query_export_to_s3 runs from the database's own network interface. The isolated
+      // subnets' only route out is the S3 gateway endpoint, so HTTPS "anywhere" reaches S3 alone;
+      // S3's prefix list id differs per region and cannot be read from CloudFormation at synth.
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 (partition archive exports)');
+    }
+    return securityGroup;
+  }
+
+  /**
+   * The database of the configured engine mode, built in this construct's scope (so that its logical
+   * ids are this construct's own), kept through a replacement, and restored where configured.
+   */
+  private buildDatabase(props: PostgresDatabaseProps, securityGroup: ec2.SecurityGroup): BuiltDatabase {
+    const { settings } = props;
+    const retainData = props.retainData ?? true;
+    const parts: DatabaseParts = {
+      props,
+      identifier: this.identifier,
+      credentials: rds.Credentials.fromGeneratedSecret(MASTER_USERNAME, {
+        encryptionKey: props.encryptionKey,
+        secretName: databaseMasterSecretName(props.envName),
+      }),
+      parameters: postgresParameters(settings.maxConnections),
+      instanceType: new ec2.InstanceType(settings.instanceType.replace(/^db\./, '')),
+      removalPolicy: retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+      insights: {
+        enablePerformanceInsights: true,
+        performanceInsightRetention: settings.performanceInsightsRetentionDays as rds.PerformanceInsightRetention,
+        performanceInsightEncryptionKey: props.encryptionKey,
+      },
+      monitoring: {
+        monitoringInterval: Duration.seconds(settings.monitoringIntervalSeconds),
+        monitoringRole: this.enhancedMonitoringRole(),
+      },
+      securityGroup,
+      readerZone: (index: number) => props.availabilityZones[(index + 1) % props.availabilityZones.length],
+      exportLogGroup: (logicalId: string, name: string) => this.exportLogGroup(props, logicalId, name),
+      placedInZone: acknowledgePlacedInZone,
+    };
+    const built =
+      settings.engine === 'aurora' ? buildAuroraCluster(this, settings, parts) : buildInstanceWithReplicas(this, settings, parts);
+    const database = (this.node.tryFindChild('Cluster') ?? this.node.tryFindChild('Primary'))!;
+    const resource = database.node.defaultChild as rds.CfnDBCluster | rds.CfnDBInstance;
     // A replacement (a restore, database.restore) keeps the database it replaces, deletion protection
     // on, until an operator has checked the new one and deletes it; a final snapshot would need it deleted.
-    if (retainData) database.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
-    if (settings.restore) restoreInto(database, settings.restore);
-
+    if (retainData) resource.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    if (settings.restore) restoreInto(resource, settings.restore);
     // Restoring a retained snapshot needs the password it was taken with. `secret` is the attachment
     // to the database; the generated secret itself is the database construct's `Secret` child.
-    for (const database of [this.node.tryFindChild('Cluster'), this.node.tryFindChild('Primary')]) {
-      const generated = database?.node.tryFindChild('Secret');
-      if (generated instanceof secretsmanager.Secret) generated.applyRemovalPolicy(logRemovalPolicy);
-    }
+    const generated = database.node.tryFindChild('Secret');
+    if (generated instanceof secretsmanager.Secret) generated.applyRemovalPolicy(retainOrDestroy(retainData));
+    return built;
+  }
 
-    const rotationFunctionName = `cs2analytics-${envName}-db-rotation`;
-    this.masterRotationFunctionName = rotationFunctionName;
+  /**
+   * RDS creates an export log group on first write, unencrypted and kept forever; creating it first,
+   * under the name RDS will use, gives it the logs key and the configured retention. The hosted
+   * rotation function's logs share the database's log retention.
+   */
+  private exportLogGroup(props: PostgresDatabaseProps, logicalId: string, name: string): logs.LogGroup {
+    return configuredLogGroup(this, logicalId, {
+      logGroupName: name,
+      envName: props.envName,
+      retentionField: 'database.logRetentionDays',
+      retentionDays: props.settings.logRetentionDays,
+      encryptionKey: props.logsKey,
+      retain: props.retainData ?? true,
+    });
+  }
+
+  /** Secrets Manager's hosted rotation of the master password, in the configured window; returns the function's name. */
+  private rotateMasterPassword(props: PostgresDatabaseProps): string {
+    const functionName = masterRotationFunctionName(props.envName);
     // Created first under the name Lambda will use, so the rotation function's logs are encrypted and expire.
-    exportLogGroup('RotationLogs', `/aws/lambda/${rotationFunctionName}`);
+    this.exportLogGroup(props, 'RotationLogs', `/aws/lambda/${functionName}`);
     const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({
-      functionName: rotationFunctionName,
-      vpc,
+      functionName,
+      vpc: props.vpc,
       vpcSubnets: props.rotationSubnets,
     });
-    const masterRotation = new secretsmanager.RotationSchedule(this, 'CredentialRotation', {
+    const schedule = new secretsmanager.RotationSchedule(this, 'CredentialRotation', {
       secret: this.secret,
       hostedRotation: rotation,
-      automaticallyAfter: Duration.days(settings.credentialRotationDays),
+      automaticallyAfter: Duration.days(props.settings.credentialRotationDays),
       // A new rate must not rotate the master password in the middle of a deploy.
       rotateImmediatelyOnUpdate: false,
     });
     // The rotation window (from midnight UTC) that keeps rotations clear of backups and maintenance
     // (lib/config/schedule.ts); CDK's RotationSchedule has no property for it.
-    (masterRotation.node.defaultChild as secretsmanager.CfnRotationSchedule).addPropertyOverride(
+    (schedule.node.defaultChild as secretsmanager.CfnRotationSchedule).addPropertyOverride(
       'RotationRules.Duration',
       `${SCHEDULE.rotationWindowHours}h`,
     );
     // Only once bound to the secret does the hosted rotation have its security group.
     this.connections.allowDefaultPortFrom(rotation, 'Credential rotation');
+    return functionName;
+  }
 
-    const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
-      vpc,
-      description: `RDS Proxy ${envName}: the service tier only`,
-      allowAllOutbound: false,
-    });
-    this.proxyConnections = new ec2.Connections({
-      securityGroups: [proxySecurityGroup],
-      defaultPort: ec2.Port.tcp(PROXY_PORT),
-    });
-    // Each login has its own secret: RDS Proxy authenticates a user only through a secret registered
-    // for it (and does not support the alternating-users rotation strategy), so both app logins are
-    // registered, and the one not in use can get a new password while the other works.
-    const loginSecret = (login: string, description: string) =>
-      new secretsmanager.Secret(
-        this,
-        `LoginSecret${login.replace(/(^|_)(\w)/g, (_match, _separator, letter: string) => letter.toUpperCase())}`,
-        {
-          secretName: `cs2analytics/${envName}/database/${login}`,
-          description,
-          encryptionKey: props.encryptionKey,
-          generateSecretString: {
-            secretStringTemplate: JSON.stringify({ username: login }),
-            generateStringKey: 'password',
-            passwordLength: 32,
-            excludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
-          },
-          removalPolicy: logRemovalPolicy,
+  /**
+   * A login's own secret. RDS Proxy authenticates a user only through a secret registered for it (and
+   * does not support the alternating-users rotation strategy), so each login has one.
+   */
+  private loginSecret(props: PostgresDatabaseProps, login: string, description: string): secretsmanager.Secret {
+    return new secretsmanager.Secret(
+      this,
+      `LoginSecret${login.replace(/(^|_)(\w)/g, (_match, _separator, letter: string) => letter.toUpperCase())}`,
+      {
+        secretName: databaseLoginSecretName(props.envName, login),
+        description,
+        encryptionKey: props.encryptionKey,
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ username: login }),
+          generateStringKey: 'password',
+          passwordLength: 32,
+          excludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
         },
-      );
-    this.loginSecrets = Object.fromEntries(
+        removalPolicy: retainOrDestroy(props.retainData ?? true),
+      },
+    );
+  }
+
+  /** Both app logins are registered with the proxy, so that the one not in use can get a new password while the other works. */
+  private appLoginSecrets(props: PostgresDatabaseProps): Record<string, secretsmanager.ISecret> {
+    const secrets = Object.fromEntries(
       (props.appLogins ?? []).map((login) => [
         login,
-        loginSecret(login, `PostgreSQL ${envName}: the app login ${login} (RDS Proxy authenticates it with this secret)`),
+        this.loginSecret(props, login, `PostgreSQL ${props.envName}: the app login ${login} (RDS Proxy authenticates it with this secret)`),
       ]),
     );
-    for (const [login, secret] of Object.entries(this.loginSecrets)) {
-      for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
-        acknowledge(
-          secret,
-          rule,
+    for (const [login, secret] of Object.entries(secrets)) {
+      acknowledge(secret, {
+        reason:
           `Rotated with the app's credentials secret: each rotation gives a new password to the login not in use (${login} ` +
-            'every other time) and writes it here; a schedule of its own would change the password of the login in use',
-        );
-      }
+          'every other time) and writes it here; a schedule of its own would change the password of the login in use',
+        rules: SECRET_ROTATION_RULES,
+      });
     }
-    if (props.migrationLogin) {
-      const secret = loginSecret(
-        props.migrationLogin,
-        `PostgreSQL ${envName}: the schema migrations' login ${props.migrationLogin} (RDS Proxy authenticates it with this secret)`,
-      );
-      this.migrationLogin = { username: props.migrationLogin, secret };
-      for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
-        acknowledge(
-          secret,
-          rule,
-          'Used only while a deploy (or npm run migrate) runs the one-off migration task, which alone can read it; the proxy ' +
-            "accepts it only from that task's security group. Changing it is a put-secret-value and a deploy (docs/security.md); " +
-            'an automatic rotation would need a second migration login to alternate with',
-        );
-      }
-    }
-    // The logins the proxy accepts: the app's and the migrations'. Not the master user: it is for the
-    // maintenance function and credential rotation, which connect to the writer directly, and for
-    // operators (docs/security.md); the service tier never reaches the writer itself.
+    return secrets;
+  }
+
+  private migrationLoginSecret(props: PostgresDatabaseProps): PostgresDatabase['migrationLogin'] {
+    const username = props.migrationLogin;
+    if (!username) return undefined;
+    const secret = this.loginSecret(
+      props,
+      username,
+      `PostgreSQL ${props.envName}: the schema migrations' login ${username} (RDS Proxy authenticates it with this secret)`,
+    );
+    acknowledge(secret, {
+      reason:
+        'Used only while a deploy (or npm run migrate) runs the one-off migration task, which alone can read it; the proxy ' +
+        "accepts it only from that task's security group. Changing it is a put-secret-value and a deploy (docs/security.md); " +
+        'an automatic rotation would need a second migration login to alternate with',
+      rules: SECRET_ROTATION_RULES,
+    });
+    return { username, secret };
+  }
+
+  /**
+   * RDS Proxy in front of the writer, accepting the logins the applications and the migrations use.
+   * Not the master user: it is for the maintenance function and credential rotation, which connect to
+   * the writer directly, and for operators (docs/security.md); the service tier never reaches the writer itself.
+   */
+  private createProxy(props: PostgresDatabaseProps, proxyTarget: rds.ProxyTarget, securityGroup: ec2.ISecurityGroup): rds.DatabaseProxy {
+    const { settings } = props;
     const proxySecrets = [...Object.values(this.loginSecrets), ...(this.migrationLogin ? [this.migrationLogin.secret] : [])];
     if (proxySecrets.length === 0) proxySecrets.push(this.secret);
     const proxyRole = new ServiceRole(this, 'ProxyRole', {
       assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
-      description: `RDS Proxy ${envName}: reads the database credentials`,
+      description: `RDS Proxy ${props.envName}: reads the database credentials`,
       statements: [
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -382,8 +377,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         }),
       ],
     }).role;
-    this.proxy = new rds.DatabaseProxy(this, 'Proxy', {
-      dbProxyName: databaseProxyName(envName),
+    return new rds.DatabaseProxy(this, 'Proxy', {
+      dbProxyName: databaseProxyName(props.envName),
       role: proxyRole,
       proxyTarget,
       // By ARN, without its key: the proxy's own grant of the key would name the proxy role in the data
@@ -392,34 +387,28 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       secrets: proxySecrets.map((proxySecret, index) =>
         secretsmanager.Secret.fromSecretCompleteArn(this, index === 0 ? 'ProxySecret' : `ProxySecret${index + 1}`, proxySecret.secretArn),
       ),
-      vpc,
+      vpc: props.vpc,
       vpcSubnets: props.subnets,
-      securityGroups: [proxySecurityGroup],
+      securityGroups: [securityGroup],
       requireTLS: true,
       maxConnectionsPercent: settings.proxy.maxConnectionsPercent,
       maxIdleConnectionsPercent: settings.proxy.maxIdleConnectionsPercent,
       borrowTimeout: Duration.seconds(settings.proxy.borrowTimeoutSeconds),
       idleClientTimeout: Duration.seconds(settings.proxy.idleClientTimeoutSeconds),
     });
-    this.writerEndpoint = this.proxy.endpoint;
-    // The proxy target adds the proxy-to-database rule with the database's port as a CloudFormation
-    // attribute, which the NIST port rules cannot read; the port is DATABASE_PORT and the source the proxy's group.
-    for (const rule of securityGroup.node.children.filter((child) => child.node.id.startsWith('from '))) {
-      if (!rule.node.id.includes('{IndirectPort}')) continue;
-      for (const ruleId of ['NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH']) {
-        acknowledge(
-          rule,
-          `NIST.800.53.R5::${ruleId}`,
-          `Ingress from the RDS Proxy security group only, on the database port (${DATABASE_PORT}) that CDK writes as the ` +
-            'endpoint-port attribute; the rule cannot read an attribute, the source is not the internet',
-        );
-      }
-    }
+  }
 
-    this.readerPort = settings.engine === 'instance' && settings.readers > 0 ? DATABASE_PORT : PROXY_PORT;
-    if (settings.readers === 0) {
-      this.readerEndpoint = this.writerEndpoint;
-    } else if (settings.engine === 'aurora') {
+  /**
+   * The read-only endpoint: the writer's with no readers; for Aurora, a read-only proxy endpoint with
+   * a group of its own; for instances, one weighted name over the replicas in a private hosted zone.
+   */
+  private createReaderEndpoint(
+    props: PostgresDatabaseProps,
+    replicaAddresses: readonly string[],
+  ): { readonly endpoint: string; readonly port: number; readonly connections?: ec2.Connections } {
+    const { settings, envName, vpc } = props;
+    if (settings.readers === 0) return { endpoint: this.writerEndpoint, port: PROXY_PORT };
+    if (settings.engine === 'aurora') {
       // A group of its own: only the application reaches the read-only endpoint (allowApplicationFrom),
       // not what needs the read/write endpoint alone (allowProxyFrom: migrations, credential rotation).
       const readOnlySecurityGroup = new ec2.SecurityGroup(this, 'ProxyReadOnlySecurityGroup', {
@@ -428,74 +417,72 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         allowAllOutbound: false,
       });
       readOnlySecurityGroup.connections.allowTo(this.connections, ec2.Port.tcp(DATABASE_PORT), 'Read-only endpoint to the database');
-      this.readOnlyEndpointConnections = new ec2.Connections({
-        securityGroups: [readOnlySecurityGroup],
-        defaultPort: ec2.Port.tcp(PROXY_PORT),
-      });
-      this.readerEndpoint = new rds.DatabaseProxyEndpoint(this, 'ProxyReadOnlyEndpoint', {
+      const connections = new ec2.Connections({ securityGroups: [readOnlySecurityGroup], defaultPort: ec2.Port.tcp(PROXY_PORT) });
+      const endpoint = new rds.DatabaseProxyEndpoint(this, 'ProxyReadOnlyEndpoint', {
         dbProxy: this.proxy,
-        dbProxyEndpointName: `${databaseProxyName(envName)}-read-only`,
+        dbProxyEndpointName: databaseProxyReadOnlyEndpointName(envName),
         vpc,
         vpcSubnets: props.subnets,
         securityGroups: [readOnlySecurityGroup],
         targetRole: rds.ProxyEndpointTargetRole.READ_ONLY,
       }).endpoint;
-    } else {
-      const zone = new route53.PrivateHostedZone(this, 'ReaderZone', {
-        zoneName: `db.${envName}.cs2analytics.internal`,
-        vpc,
-        comment: `CS2 Analytics ${envName}: one name for the PostgreSQL read replicas`,
-      });
-      replicaAddresses.forEach((address, index) => {
-        new route53.CnameRecord(this, `ReaderRecord${index + 1}`, {
-          zone,
-          recordName: 'reader',
-          domainName: address,
-          // Equal weights spread new connections; a short TTL lets clients see a replica leave soon.
-          weight: 1,
-          setIdentifier: `replica-${index + 1}`,
-          ttl: Duration.seconds(10),
-        });
-      });
-      this.readerEndpoint = `reader.db.${envName}.cs2analytics.internal`;
+      return { endpoint, port: PROXY_PORT, connections };
     }
+    const zone = new route53.PrivateHostedZone(this, 'ReaderZone', {
+      zoneName: databaseReaderZoneName(envName),
+      vpc,
+      comment: `CS2 Analytics ${envName}: one name for the PostgreSQL read replicas`,
+    });
+    replicaAddresses.forEach((address, index) => {
+      new route53.CnameRecord(this, `ReaderRecord${index + 1}`, {
+        zone,
+        recordName: 'reader',
+        domainName: address,
+        // Equal weights spread new connections; a short TTL lets clients see a replica leave soon.
+        weight: 1,
+        setIdentifier: `replica-${index + 1}`,
+        ttl: Duration.seconds(10),
+      });
+    });
+    return { endpoint: databaseReaderHostName(envName), port: DATABASE_PORT };
+  }
 
+  /** What the config chooses against a rule: one zone, pinned minor versions, a disposable database. */
+  private acknowledgeConfiguredChoices({ settings, envName, retainData = true }: PostgresDatabaseProps): void {
     if (settings.engine === 'instance' && !settings.multiAz) {
-      const singleAz =
-        `${envName} runs the primary${settings.readers > 0 ? ' and replicas' : ''} in one AZ by config ` +
-        '(database.multiAz false) to halve the cost; automated backups restore it elsewhere; prod sets multiAz true';
-      for (const rule of [
-        'AwsSolutions::AwsSolutions-RDS3',
-        'NIST.800.53.R5::NIST.800.53.R5-RDSMultiAZSupport',
-        'cdk-validator-cfnguard::rds_instance_multi_az_support_check',
-      ]) {
-        acknowledge(this, rule, singleAz);
-      }
+      acknowledge(this, {
+        reason:
+          `${envName} runs the primary${settings.readers > 0 ? ' and replicas' : ''} in one AZ by config ` +
+          '(database.multiAz false) to halve the cost; automated backups restore it elsewhere; prod sets multiAz true',
+        rules: {
+          AwsSolutions: ['AwsSolutions-RDS3'],
+          'NIST.800.53.R5': ['NIST.800.53.R5-RDSMultiAZSupport'],
+          'cdk-validator-cfnguard': ['rds_instance_multi_az_support_check'],
+        },
+      });
     }
-    acknowledge(
-      this,
-      'cdk-validator-cfnguard::rds_instance_automatic_minor_version_upgrade_enabled_check',
-      `Minor versions are pinned in config (database.postgresVersion ${settings.postgresVersion}) and upgraded by changing it, in ` +
+    acknowledge(this, {
+      reason:
+        `Minor versions are pinned in config (database.postgresVersion ${settings.postgresVersion}) and upgraded by changing it, in ` +
         'the maintenance window (docs/architecture.md, upgrades): an automatic upgrade would make the next deploy ask CloudFormation to go ' +
         'back to the pinned minor, which fails',
-    );
+      rules: { 'cdk-validator-cfnguard': ['rds_instance_automatic_minor_version_upgrade_enabled_check'] },
+    });
     if (!retainData) {
-      const disposable =
-        `${envName} is disposable by config (retainData: false): its database is meant to be destroyed ` +
-        'with the stack; every environment that keeps data runs with deletion protection on';
-      const rules =
-        settings.engine === 'aurora'
-          ? [
-              'AwsSolutions::AwsSolutions-RDS10',
-              'NIST.800.53.R5::NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled',
-              'cdk-validator-cfnguard::rds_cluster_deletion_protection_enabled_check',
-            ]
-          : [
-              'AwsSolutions::AwsSolutions-RDS10',
-              'NIST.800.53.R5::NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled',
-              'cdk-validator-cfnguard::rds_instance_deletion_protection_enabled_check',
-            ];
-      for (const rule of rules) acknowledge(this, rule, disposable);
+      acknowledge(this, {
+        reason:
+          `${envName} is disposable by config (retainData: false): its database is meant to be destroyed ` +
+          'with the stack; every environment that keeps data runs with deletion protection on',
+        rules: {
+          AwsSolutions: ['AwsSolutions-RDS10'],
+          'NIST.800.53.R5': ['NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled'],
+          'cdk-validator-cfnguard': [
+            settings.engine === 'aurora'
+              ? 'rds_cluster_deletion_protection_enabled_check'
+              : 'rds_instance_deletion_protection_enabled_check',
+          ],
+        },
+      });
     }
   }
 
@@ -538,12 +525,40 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       }),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
     });
-    acknowledge(
-      role,
-      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-      'AWS-managed policy documented for RDS Enhanced Monitoring; it only writes the RDSOSMetrics log group and AWS keeps it current',
-    );
+    acknowledge(role, {
+      reason:
+        'AWS-managed policy documented for RDS Enhanced Monitoring; it only writes the RDSOSMetrics log group and AWS keeps it current',
+      rules: {
+        AwsSolutions: ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]'],
+      },
+    });
     return role;
+  }
+}
+
+/** Acknowledges the explicit zone of an instance placed on purpose. */
+function acknowledgePlacedInZone(instance: Construct): void {
+  acknowledge(instance, {
+    reason:
+      'Zones are explicit per environment (network.availabilityZones; synth never looks them up) and each reader ' +
+      'is placed in the next zone on purpose, so that the readers spread over the AZs',
+    rules: { 'CloudFormation-Validate': ['W3010'] },
+  });
+}
+
+/**
+ * The proxy target adds the proxy-to-database rule with the database's port as a CloudFormation
+ * attribute, which the NIST port rules cannot read; the port is DATABASE_PORT and the source the proxy's group.
+ */
+function acknowledgeProxyIngress(securityGroup: ec2.SecurityGroup): void {
+  for (const rule of securityGroup.node.children.filter((child) => child.node.id.startsWith('from '))) {
+    if (!rule.node.id.includes('{IndirectPort}')) continue;
+    acknowledge(rule, {
+      reason:
+        `Ingress from the RDS Proxy security group only, on the database port (${DATABASE_PORT}) that CDK writes as the ` +
+        'endpoint-port attribute; the rule cannot read an attribute, the source is not the internet',
+      rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH'] },
+    });
   }
 }
 
@@ -567,12 +582,12 @@ function restoreInto(database: rds.CfnDBCluster | rds.CfnDBInstance, restore: Re
   if (restore.snapshot) {
     database.addPropertyOverride(cluster ? 'SnapshotIdentifier' : 'DBSnapshotIdentifier', restore.snapshot);
     if (cluster) {
-      acknowledge(
-        database,
-        'CloudFormation-Validate::W3688',
-        "MasterUsername is the snapshot's own (cs2admin, this construct's); the resource schema requires it next to " +
+      acknowledge(database, {
+        reason:
+          "MasterUsername is the snapshot's own (cs2admin, this construct's); the resource schema requires it next to " +
           "MasterUserPassword, which gives the restored cluster the master secret's current password",
-      );
+        rules: { 'CloudFormation-Validate': ['W3688'] },
+      });
     }
     return;
   }
@@ -593,7 +608,9 @@ function restoreInto(database: rds.CfnDBCluster | rds.CfnDBInstance, restore: Re
     const encryption =
       "A point-in-time restore of an instance is encrypted as its source is, with the source's key (the data key); " +
       'CloudFormation takes no StorageEncrypted next to a point-in-time source, and no KmsKeyId without it, so the template cannot say it';
-    for (const rule of ['rds_instance_storage_encrypted_check', 'rds_storage_encrypted_kms_key_check'])
-      acknowledge(database, `cdk-validator-cfnguard::${rule}`, encryption);
+    acknowledge(database, {
+      reason: encryption,
+      rules: { 'cdk-validator-cfnguard': ['rds_instance_storage_encrypted_check', 'rds_storage_encrypted_kms_key_check'] },
+    });
   }
 }

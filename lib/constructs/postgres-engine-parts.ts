@@ -7,7 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { PostgresDatabaseProps } from './postgres-database';
+import type { PostgresDatabaseProps } from './postgres-database-props';
 
 /** RDS Proxy always listens on PostgreSQL's default port; application clients use it. */
 export const PROXY_PORT = 5432;

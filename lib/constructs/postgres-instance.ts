@@ -129,28 +129,25 @@ export function buildInstanceWithReplicas(scope: Construct, settings: InstanceDa
     });
     (replica.node.defaultChild as CfnResource).node.addDependency(...replicaLogs);
     if (!settings.multiAz) placedInZone(replica);
-    for (const rule of ['AwsSolutions::AwsSolutions-RDS2', 'NIST.800.53.R5::NIST.800.53.R5-RDSStorageEncrypted']) {
-      acknowledge(
-        replica,
-        rule,
+    acknowledge(replica, {
+      reason:
         "A read replica in the same region is encrypted with its source's KMS key (the data key); CloudFormation " +
-          'rejects StorageEncrypted next to SourceDBInstanceIdentifier, so the template cannot say it',
-      );
-    }
-    acknowledge(
-      replica,
-      'AwsSolutions::AwsSolutions-RDS11',
-      `The replica listens on ${DATABASE_PORT} (its Port property); the rule judges a replica by its Engine, which a ` +
+        'rejects StorageEncrypted next to SourceDBInstanceIdentifier, so the template cannot say it',
+      rules: { AwsSolutions: ['AwsSolutions-RDS2'], 'NIST.800.53.R5': ['NIST.800.53.R5-RDSStorageEncrypted'] },
+    });
+    acknowledge(replica, {
+      reason:
+        `The replica listens on ${DATABASE_PORT} (its Port property); the rule judges a replica by its Engine, which a ` +
         'replica inherits from its source instead of declaring, and so reports the default port',
-    );
+      rules: { AwsSolutions: ['AwsSolutions-RDS11'] },
+    });
     return replica;
   });
   for (const replica of replicas) {
-    acknowledge(
-      replica,
-      'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan',
-      'A read replica holds nothing its primary does not; the data backup plan backs up the primary',
-    );
+    acknowledge(replica, {
+      reason: 'A read replica holds nothing its primary does not; the data backup plan backs up the primary',
+      rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-RDSInBackupPlan'] },
+    });
   }
   return {
     secret: primary.secret!,

@@ -21,6 +21,13 @@ export interface PublicLoadBalancerProps {
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   readonly settings: LoadBalancerSettings;
+  /**
+   * What the WAF's resources are named (with `settings.waf`): the web ACL (and its metric), the prefix
+   * of its log groups (WAF writes only to groups named `aws-waf-logs-*`; the web ACL's id completes
+   * the name) and the log-delivery resource policy.
+   * @default - none: required with `settings.waf`
+   */
+  readonly wafNames?: { readonly webAcl: string; readonly logGroupPrefix: string; readonly logDeliveryPolicy: string };
   /** Encrypts the WAF logs. */
   readonly logsKey: kms.IKey;
   readonly logRetentionDays: number;
@@ -40,11 +47,6 @@ export const WAF_REQUESTS_PER_IP_PER_5_MINUTES = 2000;
  * (AWS WAF developer guide, "Core rule set (CRS) managed rule group", labels).
  */
 export const OVERSIZED_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
-
-/** The names of an environment's WAF log groups start with this (WAF writes only to aws-waf-logs-*). */
-export function wafLogGroupNamePrefix(envName: string): string {
-  return `aws-waf-logs-cs2analytics-${envName}-`;
-}
 
 /**
  * A WAF regular expression matching the URI paths of ALB path patterns (`*`: any characters, `?`: one),
@@ -85,11 +87,10 @@ export class PublicLoadBalancer extends Construct {
     });
     securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), https ? 'HTTP, redirected to HTTPS' : 'HTTP');
     if (https) securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS');
-    acknowledge(
-      securityGroup,
-      'AwsSolutions::AwsSolutions-EC23',
-      'The internet-facing load balancer must accept the internet on 80/443; it is the only group open to it',
-    );
+    acknowledge(securityGroup, {
+      reason: 'The internet-facing load balancer must accept the internet on 80/443; it is the only group open to it',
+      rules: { AwsSolutions: ['AwsSolutions-EC23'] },
+    });
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -129,11 +130,10 @@ export class PublicLoadBalancer extends Construct {
         open: false,
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
-      acknowledge(
-        redirect,
-        'NIST.800.53.R5::NIST.800.53.R5-ELBv2ACMCertificateRequired',
-        'This listener only answers every plain-HTTP request with a permanent redirect to HTTPS on 443; it serves no content',
-      );
+      acknowledge(redirect, {
+        reason: 'This listener only answers every plain-HTTP request with a permanent redirect to HTTPS on 443; it serves no content',
+        rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-ELBv2ACMCertificateRequired'] },
+      });
       new route53.ARecord(this, 'AliasRecord', {
         zone,
         recordName: settings.domainName!,
@@ -146,40 +146,35 @@ export class PublicLoadBalancer extends Construct {
         protocol: elbv2.ApplicationProtocol.HTTP,
         open: false,
       });
-      const plainHttp =
-        `${envName} serves plain HTTP by config (loadBalancer.allowPlainHttp, no loadBalancer.domainName): an ` +
-        'environment without a domain has no certificate; every environment with a domain redirects to HTTPS';
-      for (const rule of [
-        'NIST.800.53.R5::NIST.800.53.R5-ALBHttpToHttpsRedirection',
-        'NIST.800.53.R5::NIST.800.53.R5-ELBv2ACMCertificateRequired',
-        'cdk-validator-cfnguard::alb_http_to_https_redirection_check',
-      ]) {
-        acknowledge(this.listener, rule, plainHttp);
-      }
+      acknowledge(this.listener, {
+        reason:
+          `${envName} serves plain HTTP by config (loadBalancer.allowPlainHttp, no loadBalancer.domainName): an ` +
+          'environment without a domain has no certificate; every environment with a domain redirects to HTTPS',
+        rules: {
+          'NIST.800.53.R5': ['NIST.800.53.R5-ALBHttpToHttpsRedirection', 'NIST.800.53.R5-ELBv2ACMCertificateRequired'],
+          'cdk-validator-cfnguard': ['alb_http_to_https_redirection_check'],
+        },
+      });
       this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
     }
 
     if (!settings.deletionProtection) {
-      for (const rule of [
-        'NIST.800.53.R5::NIST.800.53.R5-ELBDeletionProtectionEnabled',
-        'cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check',
-      ]) {
-        acknowledge(
-          this.loadBalancer,
-          rule,
-          `${envName} lets the load balancer be deleted with its stack by config (loadBalancer.deletionProtection); prod protects it`,
-        );
-      }
+      acknowledge(this.loadBalancer, {
+        reason: `${envName} lets the load balancer be deleted with its stack by config (loadBalancer.deletionProtection); prod protects it`,
+        rules: {
+          'NIST.800.53.R5': ['NIST.800.53.R5-ELBDeletionProtectionEnabled'],
+          'cdk-validator-cfnguard': ['elbv2_deletion_protection_enabled_check'],
+        },
+      });
     }
 
     if (settings.waf) {
       this.addWebAcl(props);
     } else {
-      acknowledge(
-        this.loadBalancer,
-        'NIST.800.53.R5::NIST.800.53.R5-ALBWAFEnabled',
-        `${envName} runs without a WAF web ACL by config (loadBalancer.waf) to save its monthly cost; staging and prod have one`,
-      );
+      acknowledge(this.loadBalancer, {
+        reason: `${envName} runs without a WAF web ACL by config (loadBalancer.waf) to save its monthly cost; staging and prod have one`,
+        rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-ALBWAFEnabled'] },
+      });
     }
   }
 
@@ -234,16 +229,18 @@ export class PublicLoadBalancer extends Construct {
   }
 
   private addWebAcl(props: PublicLoadBalancerProps): void {
+    const names = props.wafNames;
+    if (!names) throw new Error(`${this.node.path}: wafNames is required with settings.waf`);
     const managed = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList'];
     const metric = (name: string) => ({ cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: name });
     // Oversized bodies are blocked by the rule after the groups, on every path but the upload paths.
     const largeBodyPaths = () => props.largeBodyPathPatterns ?? this.listenerPathPatterns();
     const oversizedBody = { labelMatchStatement: { scope: 'LABEL', key: OVERSIZED_BODY_LABEL } };
     const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
-      name: `cs2analytics-${props.envName}`,
+      name: names.webAcl,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
-      visibilityConfig: metric(`cs2analytics-${props.envName}`),
+      visibilityConfig: metric(names.webAcl),
       rules: [
         // First, so that a flood is turned away before the other rules are evaluated for it.
         {
@@ -301,7 +298,7 @@ export class PublicLoadBalancer extends Construct {
     // WAF writes only to log groups named aws-waf-logs-* (given by an ARN without the trailing :*). The
     // web ACL's id makes the name new with every web ACL: the group is retained, and turning WAF off
     // and on again must not collide with the one left behind.
-    const wafLogGroupName = `${wafLogGroupNamePrefix(props.envName)}${webAcl.attrId}`;
+    const wafLogGroupName = `${names.logGroupPrefix}${webAcl.attrId}`;
     const wafLogs = configuredLogGroup(this, 'WafLogs', {
       logGroupName: wafLogGroupName,
       envName: props.envName,
@@ -315,7 +312,7 @@ export class PublicLoadBalancer extends Construct {
     // policy); written here it is part of the template, reviewed and removed with the stack.
     const stack = Stack.of(this);
     const delivery = new logs.ResourcePolicy(this, 'WafLogDelivery', {
-      resourcePolicyName: `cs2analytics-${props.envName}-waf-log-delivery`,
+      resourcePolicyName: names.logDeliveryPolicy,
       policyStatements: [
         new iam.PolicyStatement({
           principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],

@@ -25,6 +25,13 @@ export function cacheParameterGroupFamily(engine: string, engineVersion: string)
 
 export interface RedisJobQueueProps {
   readonly envName: string;
+  /** The replication group's id, which names its nodes (`<id>-001`, ...) too. */
+  readonly replicationGroupId: string;
+  /**
+   * The name of the AUTH token's secret.
+   * @default - a name CloudFormation generates
+   */
+  readonly authTokenSecretName?: string;
   readonly vpc: ec2.IVpc;
   /** The isolated subnets: the queue is reached from inside the VPC only. */
   readonly subnets: ec2.SubnetSelection;
@@ -76,7 +83,7 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
     });
 
     const token = new secretsmanager.Secret(this, 'AuthToken', {
-      secretName: `cs2analytics/${envName}/redis/auth-token`,
+      secretName: props.authTokenSecretName,
       description: `AUTH token of the ${envName} Redis job queue`,
       encryptionKey: props.encryptionKey,
       // ElastiCache accepts 16-128 printable characters except / " @; letters and digits are safe.
@@ -108,7 +115,7 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
     });
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
-      replicationGroupId: `cs2analytics-${envName}-jobs`,
+      replicationGroupId: props.replicationGroupId,
       replicationGroupDescription: `CS2 Analytics ${envName}: parser job queue`,
       engine: settings.engine,
       engineVersion: settings.engineVersion,
@@ -156,32 +163,34 @@ export class RedisJobQueue extends Construct implements ec2.IConnectable {
 
   private acknowledgeIntendedFindings({ envName, settings }: RedisJobQueueProps): void {
     const group = this.replicationGroup;
-    acknowledge(
-      group,
-      'AwsSolutions::AwsSolutions-AEC5',
-      'Port 6379 kept on purpose: the security group admits only the service tier and TLS plus AUTH are required; ' +
+    acknowledge(group, {
+      reason:
+        'Port 6379 kept on purpose: the security group admits only the service tier and TLS plus AUTH are required; ' +
         "a non-default port would hide nothing and break the parser's REDIS_URL defaults",
-    );
-    acknowledge(
-      group,
-      'cdk-validator-cfnguard::elasticache_repl_grp_rbac_auth_enabled_check',
-      'The parser authenticates with an AUTH token from Secrets Manager (one client, one credential); RBAC users ' +
+      rules: { AwsSolutions: ['AwsSolutions-AEC5'] },
+    });
+    acknowledge(group, {
+      reason:
+        'The parser authenticates with an AUTH token from Secrets Manager (one client, one credential); RBAC users ' +
         'would add per-user ACLs the single-tenant job queue does not need',
-    );
+      rules: { 'cdk-validator-cfnguard': ['elasticache_repl_grp_rbac_auth_enabled_check'] },
+    });
     if (!settings.automaticFailover) {
       const reason =
         `${envName} runs a single-node job queue by config (cache.nodes ${settings.nodes}, cache.automaticFailover ` +
         'false): queued parse jobs can be re-submitted after a node replacement; prod runs two nodes with failover';
-      acknowledge(group, 'AwsSolutions::AwsSolutions-AEC4', reason);
-      acknowledge(group, 'cdk-validator-cfnguard::elasticache_repl_grp_auto_failover_enabled_check', reason);
+      acknowledge(group, {
+        reason,
+        rules: { AwsSolutions: ['AwsSolutions-AEC4'], 'cdk-validator-cfnguard': ['elasticache_repl_grp_auto_failover_enabled_check'] },
+      });
     }
     if (settings.snapshotRetentionDays < 15) {
-      acknowledge(
-        group,
-        'NIST.800.53.R5::NIST.800.53.R5-ElastiCacheRedisClusterAutomaticBackup',
-        `${envName} keeps ${settings.snapshotRetentionDays} daily snapshots by config (cache.snapshotRetentionDays): ` +
+      acknowledge(group, {
+        reason:
+          `${envName} keeps ${settings.snapshotRetentionDays} daily snapshots by config (cache.snapshotRetentionDays): ` +
           'the queue holds transient parse jobs, not records; prod keeps 15',
-      );
+        rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-ElastiCacheRedisClusterAutomaticBackup'] },
+      });
     }
   }
 

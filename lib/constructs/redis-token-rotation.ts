@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { RedisJobQueue } from './redis-job-queue';
+import { rotateCredentialWith } from './credential-rotation-function';
 import { VpcFunction } from './vpc-function';
 import { ROTATION_ENVIRONMENT as ROTATION } from '../contract';
 
@@ -100,6 +101,6 @@ export class RedisTokenRotation extends Construct {
       }),
     );
     // The schedule starts in the services stack, once the parser can be restarted after a rotation.
-    fn.rotates(jobQueue.authToken, { envName: props.envName, kind: 'redis', encryptionKey: props.encryptionKey });
+    rotateCredentialWith(fn, jobQueue.authToken, { envName: props.envName, kind: 'redis', encryptionKey: props.encryptionKey });
   }
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,12 +8,10 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import { clusterName, connectionValuesSecretName, ecsServiceName, SERVICES_USING } from '../config/names';
 import { bundledLambdaCode } from './bundled-lambda-code';
 import { LAMBDA_NODE_RUNTIME } from './lambda-node-runtime';
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
-import { ROTATION_ENVIRONMENT as ROTATION } from '../contract';
 
 /**
  * What any function in the VPC needs from the start, in its role's policy: writing its own log group,
@@ -79,14 +77,16 @@ export function acknowledgeVpcFunctionStatements(policy: IConstruct, vpc: ec2.IV
   const stack = Stack.of(vpc);
   const pseudo = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
   const prefix = `arn:${pseudo(stack.partition, 'Partition')}:ec2:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}`;
-  for (const resource of ['subnet/*', 'security-group/*', 'network-interface/*']) {
-    acknowledge(
-      policy,
-      `AwsSolutions::AwsSolutions-IAM5[Resource::${prefix}:${resource}]`,
+  acknowledge(policy, {
+    reason:
       "Lambda creates and deletes the function's network interfaces with its execution role; they, and the subnet and " +
-        'security group it picks for each, are known only then: the statements hold them to the VPC (ec2:Vpc) where EC2 offers the key',
-    );
-  }
+      'security group it picks for each, are known only then: the statements hold them to the VPC (ec2:Vpc) where EC2 offers the key',
+    rules: {
+      AwsSolutions: ['subnet/*', 'security-group/*', 'network-interface/*'].map(
+        (resource) => `AwsSolutions-IAM5[Resource::${prefix}:${resource}]`,
+      ),
+    },
+  });
 }
 
 export interface VpcFunctionProps {
@@ -132,7 +132,6 @@ export class VpcFunction extends Construct implements iam.IGrantable {
   readonly function: lambda.Function;
   readonly role: ServiceRole;
   readonly grantPrincipal: iam.IPrincipal;
-  private readonly stack: Stack;
 
   constructor(scope: Construct, id: string, props: VpcFunctionProps) {
     super(scope, id);
@@ -188,104 +187,35 @@ export class VpcFunction extends Construct implements iam.IGrantable {
       },
     });
 
-    acknowledge(
-      this.role.policy!,
-      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      'Only ec2:DescribeNetworkInterfaces (which Lambda needs to run in the VPC), X-Ray trace publishing and Secrets ' +
+    acknowledge(this.role.policy!, {
+      reason:
+        'Only ec2:DescribeNetworkInterfaces (which Lambda needs to run in the VPC), X-Ray trace publishing and Secrets ' +
         "Manager's GetRandomPassword use *: none supports resource-level permissions; every other statement names its resource",
-    );
+      rules: { AwsSolutions: ['AwsSolutions-IAM5[Resource::*]'] },
+    });
     acknowledgeVpcFunctionStatements(this.role.policy!, props.vpc);
-    acknowledge(
-      this.function,
-      'cdk-validator-cfnguard::lambda_inside_vpc_check',
-      'The function runs in the private subnets of the network stack (VpcConfig); their ids arrive as cross-stack ' +
+    acknowledge(this.function, {
+      reason:
+        'The function runs in the private subnets of the network stack (VpcConfig); their ids arrive as cross-stack ' +
         'references, which this control cannot follow to a literal subnet id',
-    );
-    acknowledge(
-      this.function,
-      'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
-      'No reserved concurrency on purpose: its callers never run it in parallel bursts, and any reservation fails to ' +
+      rules: { 'cdk-validator-cfnguard': ['lambda_inside_vpc_check'] },
+    });
+    acknowledge(this.function, {
+      reason:
+        'No reserved concurrency on purpose: its callers never run it in parallel bursts, and any reservation fails to ' +
         'deploy on new accounts whose concurrency quota is 10',
-    );
-    this.stack = Stack.of(this);
+      rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-LambdaConcurrency'] },
+    });
     if (props.invokedSynchronouslyBy) {
-      for (const rule of [
-        'Serverless::Serverless-LambdaDLQ',
-        'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ',
-        'Serverless::Serverless-LambdaAsyncFailureDestination',
-      ]) {
-        acknowledge(
-          this.function,
-          rule,
+      acknowledge(this.function, {
+        reason:
           `${props.invokedSynchronouslyBy} invokes it synchronously and sees its failures itself (and retries): an ` +
-            'asynchronous failure destination would never receive anything',
-        );
-      }
-    }
-  }
-
-  /**
-   * What a rotation function needs to refuse a rotation while the services still run on the
-   * credential it would change (lambda/credential-rotation/caught-up.ts): when the connection values
-   * made of that credential were last written (their secret's versions, read without decrypting), and
-   * the services' deployments. By name: both live in the services stack, deployed after this one.
-   */
-  checkServicesBeforeRotating(envName: string, kind: keyof typeof SERVICES_USING): void {
-    const services = SERVICES_USING[kind].map((service) => ecsServiceName(envName, service));
-    this.function.addEnvironment(ROTATION.connectionValuesSecretName, connectionValuesSecretName(envName, kind));
-    this.function.addEnvironment(ROTATION.credentialKind, kind);
-    this.function.addEnvironment(ROTATION.cluster, clusterName(envName));
-    this.function.addEnvironment(ROTATION.services, JSON.stringify(services));
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:ListSecretVersionIds'],
-        // Secrets Manager appends six random characters to a secret's name in its ARN.
-        resources: [
-          this.stack.formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: `${connectionValuesSecretName(envName, kind)}-??????`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeServices'],
-        resources: services.map((service) =>
-          this.stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName(envName)}/${service}` }),
-        ),
-      }),
-    );
-  }
-
-  /**
-   * Makes this function the rotation function of `secret`: it may use the secret's key through
-   * Secrets Manager, Secrets Manager may invoke it for that secret only, and it refuses to rotate
-   * while the services that use the secret have not caught up. The schedule itself is created in the
-   * services stack (RotationSchedule), which deploys last.
-   */
-  rotates(
-    secret: secretsmanager.ISecret,
-    options: { readonly envName: string; readonly kind: keyof typeof SERVICES_USING; readonly encryptionKey: kms.IKey },
-  ): void {
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [options.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.stack.region}.amazonaws.com` } },
-      }),
-    );
-    this.allowRotationOf(secret);
-    this.checkServicesBeforeRotating(options.envName, options.kind);
-    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled']) {
-      acknowledge(
-        secret,
-        rule,
-        'Rotated by this function on a schedule in the services stack (RotationSchedule), which deploys last: the first ' +
-          'rotation starts when the schedule is created and needs the app roles and the services it restarts (a test checks the schedule)',
-      );
+          'asynchronous failure destination would never receive anything',
+        rules: {
+          Serverless: ['Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination'],
+          'NIST.800.53.R5': ['NIST.800.53.R5-LambdaDLQ'],
+        },
+      });
     }
   }
 
@@ -297,7 +227,7 @@ export class VpcFunction extends Construct implements iam.IGrantable {
   allowRotationOf(secret: secretsmanager.ISecret): void {
     this.function.addPermission('InvokedBySecretsManager', {
       principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
-      sourceAccount: this.stack.account,
+      sourceAccount: Stack.of(this).account,
       sourceArn: secret.secretArn,
     });
   }

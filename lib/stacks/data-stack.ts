@@ -1,5 +1,14 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { OPERATOR_OUTPUTS } from '../config/names';
+import {
+  backupCopyVaultName,
+  backupPlanName,
+  backupVaultName,
+  demoFileSystemName,
+  environmentLogGroupPrefixes,
+  OPERATOR_OUTPUTS,
+  redisAuthTokenSecretName,
+  redisReplicationGroupId,
+} from '../config/names';
 import { BackupResource } from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -65,6 +74,7 @@ export class DataStack extends Stack {
       // The data tier's log groups use this key too: a key of the same stack is what Control Tower's
       // log-encryption control can verify (it does not follow cross-stack imports).
       forCloudWatchLogs: true,
+      logGroupNamePrefixes: environmentLogGroupPrefixes(envName),
       removalPolicy: retainOrDestroy(retainData),
     }).key;
 
@@ -131,6 +141,8 @@ export class DataStack extends Stack {
 
     this.jobQueue = new RedisJobQueue(this, 'JobQueue', {
       ...placement,
+      replicationGroupId: redisReplicationGroupId(envName),
+      authTokenSecretName: redisAuthTokenSecretName(envName),
       settings: config.cache,
       encryptionKey: this.encryptionKey,
       logsKey: this.encryptionKey,
@@ -163,6 +175,7 @@ export class DataStack extends Stack {
 
     this.demoFiles = new DemoFileSystem(this, 'DemoFiles', {
       ...placement,
+      fileSystemName: demoFileSystemName(envName),
       settings: config.fileSystem,
       encryptionKey: this.encryptionKey,
     });
@@ -171,7 +184,9 @@ export class DataStack extends Stack {
     this.demoFiles.connections.allowDefaultPortFrom(retiredServiceTier, 'Service tier to the demo files');
 
     new DataBackupPlan(this, 'Backup', {
-      envName,
+      planName: backupPlanName(envName),
+      vaultName: backupVaultName(envName),
+      copyVaultName: backupCopyVaultName(envName),
       settings: config.backup,
       encryptionKey: this.encryptionKey,
       resources: [this.database.backupResource, BackupResource.fromEfsFileSystem(this.demoFiles.fileSystem)],

@@ -1,5 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { PARTITION_MAINTENANCE_FUNCTION_OUTPUT } from '../config/names';
+import { environmentLogGroupPrefixes, PARTITION_MAINTENANCE_FUNCTION_OUTPUT } from '../config/names';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
 import { EncryptionKey } from '../constructs/encryption-key';
@@ -29,6 +29,7 @@ export class MaintenanceStack extends Stack {
     const key = new EncryptionKey(this, 'Key', {
       purpose: `CS2 Analytics ${config.envName} maintenance: logs and dead letters`,
       forCloudWatchLogs: true,
+      logGroupNamePrefixes: environmentLogGroupPrefixes(config.envName),
       removalPolicy: retainOrDestroy(config.retainData),
     }).key;
     this.job = new PartitionMaintenanceJob(this, 'PartitionMaintenance', {

@@ -9,11 +9,11 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { alarmNamePrefix } from '../config/names';
+import { alarmNamePrefix, dashboardName } from '../config/names';
 import { SCHEDULED_START_MINUTES } from '../config/schedule';
 import type { EnvironmentConfig } from '../config/schema';
-import { acknowledge } from '../compliance/acknowledge';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { deadLetterQueue } from '../constructs/dead-letter-queue';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { MonitoringDashboard, targetGroupHostCount } from '../constructs/monitoring-dashboard';
 import type { DataStack } from './data-stack';
@@ -137,7 +137,7 @@ export class MonitoringStack extends Stack {
     this.maintenanceAlarms(watched);
     this.credentialAlarms(watched);
     this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
-      envName: config.envName,
+      dashboardName: dashboardName(config.envName),
       alb,
       targetGroups: services.targetGroups,
       ports: { web: config.services.web.port, api: config.services.api.port },
@@ -524,20 +524,7 @@ export class MonitoringStack extends Stack {
 
   /** The dead-letter queue of the notifications: e-mail deliveries and EventBridge events that failed. */
   private undeliveredNotifications(key: kms.IKey): sqs.Queue {
-    const queue = new sqs.Queue(this, 'UndeliveredNotifications', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    for (const rule of [
-      'AwsSolutions::AwsSolutions-SQS3',
-      'cdk-validator-cfnguard::sqs_dlq_check',
-      'Serverless::Serverless-SQSRedrivePolicy',
-    ]) {
-      acknowledge(queue, rule, 'This queue is the dead-letter queue of the alarm notifications: it has none of its own');
-    }
-    return queue;
+    return deadLetterQueue(this, 'UndeliveredNotifications', { encryptionKey: key, deadLettersOf: 'the alarm notifications' });
   }
 
   private alarm(

@@ -1,5 +1,5 @@
 import { CfnOutput, CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
-import { OPERATOR_OUTPUTS } from '../config/names';
+import { environmentLogGroupPrefixes, OPERATOR_OUTPUTS } from '../config/names';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -41,6 +41,7 @@ export class NetworkStack extends Stack {
     this.logsKey = new EncryptionKey(this, 'LogsKey', {
       purpose: `CloudWatch Logs of CS2 Analytics ${props.config.envName}`,
       forCloudWatchLogs: true,
+      logGroupNamePrefixes: environmentLogGroupPrefixes(props.config.envName),
     }).key;
 
     const natInstances = network.natInstanceType
@@ -97,12 +98,12 @@ export class NetworkStack extends Stack {
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
     for (const subnet of vpc.publicSubnets) {
-      acknowledge(
-        subnet,
-        'NIST.800.53.R5::NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
-        'Public subnets hold only the internet-facing load balancer and the NAT gateways, which need the ' +
+      acknowledge(subnet, {
+        reason:
+          'Public subnets hold only the internet-facing load balancer and the NAT gateways, which need the ' +
           'default route to the internet gateway; tasks, Lambda and data stores sit in private subnets',
-      );
+        rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW'] },
+      });
     }
     const restrictDefaultSecurityGroup = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     if (restrictDefaultSecurityGroup) {
@@ -115,12 +116,12 @@ export class NetworkStack extends Stack {
       });
       const handler = restrictDefaultSecurityGroup.node.tryFindChild('Handler') as CfnResource | undefined;
       handler?.addPropertyOverride('LoggingConfig', { LogGroup: providerLogs.logGroupName });
-      acknowledge(
-        restrictDefaultSecurityGroup,
-        'cdk-validator-cfnguard::lambda_inside_vpc_check',
-        'CDK provider that strips the rules of the VPC default security group at deploy time; it calls only the ' +
+      acknowledge(restrictDefaultSecurityGroup, {
+        reason:
+          'CDK provider that strips the rules of the VPC default security group at deploy time; it calls only the ' +
           'EC2 API, touches no data, and cannot live inside the VPC whose NAT route it may be deployed before',
-      );
+        rules: { 'cdk-validator-cfnguard': ['lambda_inside_vpc_check'] },
+      });
     }
 
     if (network.interfaceEndpoints) {
@@ -168,12 +169,12 @@ export class NetworkStack extends Stack {
   private hardenNatInstances(provider: ec2.NatInstanceProviderV2, cidr: string, envName: string): void {
     // The configured range, not the VPC's attribute: validators can read a literal.
     provider.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.allTraffic(), 'Traffic from the VPC to the internet');
-    acknowledge(
-      provider.securityGroup,
-      'NIST.800.53.R5::NIST.800.53.R5-EC2RestrictedCommonPorts',
-      `NAT instances of ${envName}: every port is open to the VPC's own range (${cidr}) only, since they forward whatever ` +
+    acknowledge(provider.securityGroup, {
+      reason:
+        `NAT instances of ${envName}: every port is open to the VPC's own range (${cidr}) only, since they forward whatever ` +
         'the private subnets send out; nothing outside the VPC may connect',
-    );
+      rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-EC2RestrictedCommonPorts'] },
+    });
     for (const instance of provider.gatewayInstances) {
       const resource = instance.instance;
       resource.blockDeviceMappings = [
@@ -187,34 +188,31 @@ export class NetworkStack extends Stack {
       });
       resource.launchTemplate = { launchTemplateId: launchTemplate.ref, version: launchTemplate.attrLatestVersionNumber };
       const why = `NAT instance of ${envName} (network.natInstanceType)`;
-      for (const rule of [
-        'NIST.800.53.R5::NIST.800.53.R5-EC2InstanceNoPublicIp',
-        'cdk-validator-cfnguard::ec2_instance_no_public_ip_check',
-      ]) {
-        acknowledge(
-          instance,
-          rule,
+      acknowledge(instance, {
+        reason:
           `${why}: its public address is how the private subnets reach the internet; its security group admits only the ` +
-            'VPC, and it forwards replies only',
-        );
-      }
-      acknowledge(
-        instance,
-        'NIST.800.53.R5::NIST.800.53.R5-EC2InstancesInVPC',
-        `${why}: it sits in the VPC's public subnet through its network interface (SubnetId there, which this rule does not read)`,
-      );
-      acknowledge(
-        instance,
-        'cdk-validator-cfnguard::ec2_instance_nitro_encryption_in_transit_check',
-        `${why}: it forwards the services' connections to AWS APIs and the internet, all TLS end to end; no traffic ` +
+          'VPC, and it forwards replies only',
+        rules: {
+          'NIST.800.53.R5': ['NIST.800.53.R5-EC2InstanceNoPublicIp'],
+          'cdk-validator-cfnguard': ['ec2_instance_no_public_ip_check'],
+        },
+      });
+      acknowledge(instance, {
+        reason: `${why}: it sits in the VPC's public subnet through its network interface (SubnetId there, which this rule does not read)`,
+        rules: { 'NIST.800.53.R5': ['NIST.800.53.R5-EC2InstancesInVPC'] },
+      });
+      acknowledge(instance, {
+        reason:
+          `${why}: it forwards the services' connections to AWS APIs and the internet, all TLS end to end; no traffic ` +
           'between instances needs the Nitro encryption this control asks for, which t4g types do not offer',
-      );
-      acknowledge(
-        instance,
-        'AwsSolutions::AwsSolutions-EC29',
-        `${why}, replaced by any deploy that finds a newer image: neither termination protection nor an Auto Scaling ` +
+        rules: { 'cdk-validator-cfnguard': ['ec2_instance_nitro_encryption_in_transit_check'] },
+      });
+      acknowledge(instance, {
+        reason:
+          `${why}, replaced by any deploy that finds a newer image: neither termination protection nor an Auto Scaling ` +
           'group fits; the config trades that availability for cost in dev',
-      );
+        rules: { AwsSolutions: ['AwsSolutions-EC29'] },
+      });
     }
   }
 }

@@ -15,12 +15,18 @@ import { OneOffTaskDefinition } from '../constructs/one-off-task-definition';
 import {
   clusterName as clusterNameOf,
   ecsServiceName,
+  environmentLogGroupPrefixes,
   imageReference,
   migrationTaskFamily,
   repositoryName,
   SERVICE_CONNECT,
+  serviceConnectNamespace,
   OPERATOR_OUTPUTS,
   SERVICES_USING,
+  taskDefinitionFamily,
+  wafLogDeliveryPolicyName,
+  wafLogGroupNamePrefix,
+  webAclName,
 } from '../config/names';
 import { PublicLoadBalancer } from '../constructs/public-load-balancer';
 import { RotationSchedule } from '../constructs/rotation-schedule';
@@ -88,6 +94,7 @@ export class ServicesStack extends Stack {
     const key = (this.logsKey = new EncryptionKey(this, 'Key', {
       purpose: `CS2 Analytics ${envName} services: container logs, ECS Exec sessions, WAF logs`,
       forCloudWatchLogs: true,
+      logGroupNamePrefixes: environmentLogGroupPrefixes(envName),
       removalPolicy: retainOrDestroy(config.retainData),
     }).key);
 
@@ -121,7 +128,7 @@ export class ServicesStack extends Stack {
     });
     cluster.node.addDependency(insightsLogs);
     cluster.addDefaultCloudMapNamespace({
-      name: `cs2analytics-${envName}.internal`,
+      name: serviceConnectNamespace(envName),
       type: servicediscovery.NamespaceType.HTTP,
       useForServiceConnect: true,
     });
@@ -131,6 +138,11 @@ export class ServicesStack extends Stack {
       vpc: network.vpc,
       subnets: network.subnets.public,
       settings: config.loadBalancer,
+      wafNames: {
+        webAcl: webAclName(envName),
+        logGroupPrefix: wafLogGroupNamePrefix(envName),
+        logDeliveryPolicy: wafLogDeliveryPolicyName(envName),
+      },
       logsKey: key,
       logRetentionDays: services.logRetentionDays,
     });
@@ -212,6 +224,8 @@ export class ServicesStack extends Stack {
     this.web = new FargateAppService(this, 'Web', {
       ...common,
       name: 'web',
+      serviceName: ecsServiceName(envName, 'web'),
+      family: taskDefinitionFamily(envName, 'web'),
       repository: registry.repositories.web,
       imageTag: config.images.web.tag,
       sizing: services.web,
@@ -225,6 +239,8 @@ export class ServicesStack extends Stack {
     this.api = new FargateAppService(this, 'Api', {
       ...common,
       name: 'api',
+      serviceName: ecsServiceName(envName, 'api'),
+      family: taskDefinitionFamily(envName, 'api'),
       repository: registry.repositories.api,
       imageTag: config.images.api.tag,
       sizing: services.api,
@@ -248,6 +264,8 @@ export class ServicesStack extends Stack {
     this.parser = new FargateAppService(this, 'Parser', {
       ...common,
       name: 'parser',
+      serviceName: ecsServiceName(envName, 'parser'),
+      family: taskDefinitionFamily(envName, 'parser'),
       repository: registry.repositories.parser,
       imageTag: config.images.parser.tag,
       sizing: services.parser,

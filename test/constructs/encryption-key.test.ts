@@ -7,6 +7,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { environmentLogGroupPrefixes } from '../../lib/config/names';
 import { EncryptionKey } from '../../lib/constructs/encryption-key';
 import { evaluate } from '../rehearsal/iam-evaluator';
 
@@ -16,7 +17,8 @@ const CONTEXT = { '@aws-cdk/core:enablePartitionLiterals': true };
 function keyIn(stackName: string, envName?: string) {
   const app = new App({ builtinCloudFormationValidation: false, context: CONTEXT });
   const stack = new Stack(app, 'Bare', { stackName, env: { account: ACCOUNT, region: 'eu-west-1' } });
-  const key = new EncryptionKey(stack, 'LogsKey', { purpose: 'test', forCloudWatchLogs: true, envName });
+  const logGroupNamePrefixes = envName ? environmentLogGroupPrefixes(envName) : undefined;
+  const key = new EncryptionKey(stack, 'LogsKey', { purpose: 'test', forCloudWatchLogs: true, logGroupNamePrefixes });
   return { app, stack, key };
 }
 
@@ -42,8 +44,7 @@ const decrypt = async (stack: Stack, logGroupName: string) => {
 
 describe('EncryptionKey for CloudWatch Logs', () => {
   test("an environment's stack: its generated names and exactly the environment's fixed name prefixes", () => {
-    // The stack's name tells the environment (Cs2Analytics-<env>-<tier>, the names module).
-    const { stack } = keyIn('Cs2Analytics-prod-data');
+    const { stack } = keyIn('Cs2Analytics-prod-data', 'prod');
     expect(logsStatement(stack).Condition).toEqual({
       ArnLike: {
         'kms:EncryptionContext:aws:logs:arn': [
@@ -61,7 +62,7 @@ describe('EncryptionKey for CloudWatch Logs', () => {
   });
 
   test('CloudWatch Logs may use it for the groups of its environment, not for those of another or of the account', async () => {
-    const { stack } = keyIn('Cs2Analytics-prod-data');
+    const { stack } = keyIn('Cs2Analytics-prod-data', 'prod');
     for (const name of [
       'Cs2Analytics-prod-data-AppCredentialsRotationLogsAE794120-AbCdEfGhIjKl',
       '/aws/lambda/cs2analytics-prod-db-rotation',
@@ -83,7 +84,7 @@ describe('EncryptionKey for CloudWatch Logs', () => {
     }
   });
 
-  test('the environment given outright; a stack of no environment covers only its generated names', () => {
+  test("another environment's names; without fixed names, only the generated names of its stack", () => {
     expect(logsStatement(keyIn('Probe', 'dev').stack).Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toEqual(
       expect.arrayContaining([logGroupArn('Probe-*'), logGroupArn('/aws/ecs/containerinsights/cs2analytics-dev/*')]),
     );
@@ -93,14 +94,14 @@ describe('EncryptionKey for CloudWatch Logs', () => {
   });
 
   test('a group encrypted with it under a name no prefix covers fails synth, naming the group; covered ones pass', () => {
-    const { app, stack, key } = keyIn('Cs2Analytics-prod-services');
+    const { app, stack, key } = keyIn('Cs2Analytics-prod-services', 'prod');
     new logs.LogGroup(stack, 'Generated', { encryptionKey: key.key });
     new logs.LogGroup(stack, 'Insights', {
       encryptionKey: key.key,
       logGroupName: '/aws/ecs/containerinsights/cs2analytics-prod/performance',
     });
     expect(() => app.synth()).not.toThrow();
-    const other = keyIn('Cs2Analytics-prod-services');
+    const other = keyIn('Cs2Analytics-prod-services', 'prod');
     new logs.LogGroup(other.stack, 'Stray', { encryptionKey: other.key.key, logGroupName: '/cs2analytics/prod/stray' });
     expect(() => other.app.synth()).toThrow(
       /Bare\/Stray\/Resource: log group "\/cs2analytics\/prod\/stray" is encrypted with Bare\/LogsKey/,

@@ -29,6 +29,7 @@ function build(options: { paths?: string[]; props?: Partial<PublicLoadBalancerPr
     vpc,
     subnets: { subnetType: ec2.SubnetType.PUBLIC },
     settings: SETTINGS,
+    wafNames: { webAcl: 'bare', logGroupPrefix: 'aws-waf-logs-bare-', logDeliveryPolicy: 'bare-waf-log-delivery' },
     logsKey: new kms.Key(stack, 'LogsKey'),
     logRetentionDays: 30,
     ...options.props,
