@@ -248,6 +248,17 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
   const accepts = (token: string) => redisAcceptsToken({ host: env.redisHost, port: env.redisPort, token, tls: deps.redisTls ?? true });
   // Nothing to take away: the previous token is refused already (an earlier run set it).
   if (!previous || !(await accepts(previous.token))) return false;
+  if (!(await servicesAndRedisStable(deps, services))) return false;
+  const token = await tokenTheParserRunsOn(deps, services);
+  if (token === undefined) return false;
+  // Another run may have set it meanwhile.
+  if (!(await accepts(previous.token))) return false;
+  return setToken(deps, token);
+}
+
+/** Whether the services finished rolling onto the new token and the replication group can take a change. */
+async function servicesAndRedisStable(deps: RefreshDependencies, services: readonly string[]): Promise<boolean> {
+  const { env } = deps;
   // One budget for both waits, within the function's 15 minutes.
   const options = { timeoutMs: deps.stableWaitMs ?? 720_000, intervalMs: 15_000, sleep: deps.sleep };
   const deadline = Date.now() + options.timeoutMs;
@@ -280,13 +291,20 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
       },
       { ...options, timeoutMs: Math.max(0, deadline - Date.now()) },
     );
+    return true;
   } catch (error) {
     // The old token stays valid until the next rotation's ROTATE drops it: nothing breaks meanwhile.
     deps.log({ event: 'token-set-deferred', reason: (error as Error).message });
     return false;
   }
-  // Only if the parser runs on exactly the current token: another refresh may have written the Redis
-  // values meanwhile (then it restarts the parser and decides for itself).
+}
+
+/**
+ * The current token, only if the parser runs on exactly it: another refresh may have written the
+ * Redis values meanwhile (then it restarts the parser and decides for itself).
+ */
+async function tokenTheParserRunsOn(deps: RefreshDependencies, services: readonly string[]): Promise<string | undefined> {
+  const { env } = deps;
   const { token } = await secretJson<{ token: string }>(deps.secrets, env.redisSecretArn);
   const values = await secretJson<Record<string, string>>(deps.secrets, env.valuesSecretArns.redis);
   // Since the Redis values last changed: a later write for the database leaves the parser as it is.
@@ -297,10 +315,13 @@ async function setTokenOnceStable(deps: RefreshDependencies, services: readonly 
   );
   if (values.REDIS_PASSWORD !== token || !startedAfter) {
     deps.log({ event: 'token-set-deferred', reason: 'the parser may not run on the current token yet' });
-    return false;
+    return undefined;
   }
-  // Another run may have set it meanwhile.
-  if (!(await accepts(previous.token))) return false;
+  return token;
+}
+
+async function setToken(deps: RefreshDependencies, token: string): Promise<boolean> {
+  const { env } = deps;
   try {
     await deps.elasticache.send(
       new ModifyReplicationGroupCommand({
