@@ -16,17 +16,26 @@
 import { Client } from 'pg';
 import { monthDate, monthLabel, monthOf } from '../lambda/partition-maintenance/months';
 import { runPass } from '../lambda/partition-maintenance/pass';
+import { commandLineOrExit, wholeNumber } from './lib/command-line';
 import { startPostgresServer } from './lib/embedded-postgres';
 import { createSampleGameEvents } from './lib/sample-game-events';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? Number(args[index + 1]) : fallback;
-};
-const CLIENTS = option('clients', 4);
-const ROWS_PER_MONTH = option('rows-per-month', 20000);
-const ANALYTICS_SECONDS = option('analytics-seconds', 6);
+const { CLIENTS, ROWS_PER_MONTH, ANALYTICS_SECONDS } = commandLineOrExit(
+  process.argv.slice(2),
+  {
+    options: {
+      clients: { type: 'string', default: '4' },
+      'rows-per-month': { type: 'string', default: '20000' },
+      'analytics-seconds': { type: 'string', default: '6' },
+    },
+  },
+  'usage: npm run bench:maintenance -- [--clients 4] [--rows-per-month 20000] [--analytics-seconds 6]',
+  ({ values }) => ({
+    CLIENTS: wholeNumber('clients', values.clients, 1),
+    ROWS_PER_MONTH: wholeNumber('rows-per-month', values['rows-per-month'], 1),
+    ANALYTICS_SECONDS: wholeNumber('analytics-seconds', values['analytics-seconds'], 1),
+  }),
+);
 const NOW = new Date();
 const CURRENT = monthOf(NOW);
 

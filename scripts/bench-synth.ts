@@ -10,14 +10,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cdkJsonApp } from './lib/cdk-json';
+import { commandLineOrExit, wholeNumber } from './lib/command-line';
+import { ENV_OPTION, environmentName } from './lib/environment-argument';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? args[index + 1] : fallback;
-};
-const runs = Number(option('runs', '5'));
-const envName = option('env', 'dev');
+const { runs, envName } = commandLineOrExit(
+  process.argv.slice(2),
+  { options: { runs: { type: 'string', default: '5' }, ...ENV_OPTION } },
+  'usage: npm run bench:synth -- [--runs 5] [--env dev]',
+  ({ values }) => ({ runs: wholeNumber('runs', values.runs, 1), envName: environmentName(values.env, { default: 'dev' }) }),
+);
 const root = path.join(__dirname, '..');
 const cdk = path.join(root, 'node_modules/.bin/cdk');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));

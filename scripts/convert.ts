@@ -5,13 +5,18 @@
  *
  *   npm run convert -- --env <env> [--table <schema>.<table>]
  *
- * Exit 0: converted (or already partitioned); 1: failed or skipped; 2: bad arguments.
+ * Exit 0: converted (or already partitioned); 1: failed or skipped; 2: bad arguments or configuration
+ * (README, Commands).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PARTITION_MAINTENANCE_FUNCTION_OUTPUT, stackName } from '../lib/config/names';
-import { ConfigError, loadConfig } from '../lib/config/load';
+import { loadConfig } from '../lib/config/load';
+import { EXIT, parseCommandLine, UsageError } from './lib/command-line';
+import { argumentExit, ENV_OPTION, environmentName } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
+
+const USAGE = 'usage: npm run convert -- --env <env> [--table <schema>.<table>]';
 
 export interface ConvertClients {
   readonly cloudformation: Pick<CloudFormationClient, 'send'>;
@@ -27,7 +32,7 @@ export async function convertRemotely(
   const functionName = Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === PARTITION_MAINTENANCE_FUNCTION_OUTPUT)?.OutputValue;
   if (!functionName) {
     return {
-      exitCode: 1,
+      exitCode: EXIT.failed,
       output: `${maintenanceStack} has no output ${PARTITION_MAINTENANCE_FUNCTION_OUTPUT}: deploy the environment first`,
     };
   }
@@ -40,44 +45,41 @@ export async function convertRemotely(
   );
   const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
   const body = payload ? JSON.parse(payload) : {};
-  if (response.FunctionError) return { exitCode: 1, output: `conversion failed in ${functionName}: ${body.errorMessage ?? payload}` };
+  if (response.FunctionError)
+    return { exitCode: EXIT.failed, output: `conversion failed in ${functionName}: ${body.errorMessage ?? payload}` };
   const succeeded = body.status === 'succeeded';
-  return { exitCode: succeeded ? 0 : 1, output: JSON.stringify(body, null, 2) };
+  return { exitCode: succeeded ? EXIT.ok : EXIT.failed, output: JSON.stringify(body, null, 2) };
 }
 
-function parse(argv: readonly string[]): { envName: string; table?: string } {
-  let envName: string | undefined;
-  let table: string | undefined;
-  for (let index = 0; index < argv.length; index++) {
-    if (argv[index] === '--env') envName = argv[++index];
-    else if (argv[index] === '--table') table = argv[++index];
-    else throw new Error(`unknown option ${argv[index]}`);
-  }
-  if (!envName) throw new Error('--env is required');
-  if (table !== undefined && !/^[^.]+\.[^.]+$/.test(table)) throw new Error(`--table takes <schema>.<table> (got ${table})`);
+/** Throws UsageError or HelpRequested. */
+export function parseConvertArguments(argv: readonly string[]): { envName: string; table?: string } {
+  const { values } = parseCommandLine(argv, { options: { ...ENV_OPTION, table: { type: 'string' } } });
+  const envName = environmentName(values.env);
+  const table = values.table;
+  if (table !== undefined && !/^[^.]+\.[^.]+$/.test(table)) throw new UsageError(`--table takes <schema>.<table> (got ${table})`);
   return { envName, table };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], clients?: ConvertClients): Promise<number> {
   let request: { envName: string; table?: string };
   let region: string;
   try {
-    request = parse(argv);
+    request = parseConvertArguments(argv);
     region = loadConfig({ envName: request.envName }).region;
   } catch (error) {
-    console.error(
-      error instanceof ConfigError
-        ? error.message
-        : `${(error as Error).message}\nusage: npm run convert -- --env <env> [--table <schema>.<table>]`,
-    );
-    return 2;
+    const exit = argumentExit(error, USAGE);
+    if (exit === undefined) throw error;
+    return exit;
   }
-  const { exitCode, output } = await convertRemotely(request, {
-    cloudformation: new CloudFormationClient({ region }),
-    // A conversion may take minutes (it builds an index concurrently): wait as long as the function may run.
-    lambda: new LambdaClient({ region, requestHandler: { requestTimeout: 16 * 60 * 1000 } }),
-  });
-  (exitCode === 0 ? console.log : console.error)(output);
+  const { exitCode, output } = await convertRemotely(
+    request,
+    clients ?? {
+      cloudformation: new CloudFormationClient({ region }),
+      // A conversion may take minutes (it builds an index concurrently): wait as long as the function may run.
+      lambda: new LambdaClient({ region, requestHandler: { requestTimeout: 16 * 60 * 1000 } }),
+    },
+  );
+  (exitCode === EXIT.ok ? console.log : console.error)(output);
   return exitCode;
 }
 

@@ -4,7 +4,8 @@
  * and prints one line per priced item, one per stack, the total, and a summary table of USD/month per
  * stack. `--env all` prices every environment and prints them side by side (one column each, a row
  * per stack, the total row). A resource type the table neither prices nor lists as free fails the
- * command (exit 1), as does a region with no prices or an instance class the region does not offer.
+ * command (exit 1), as does a region with no prices or an instance class the region does not offer;
+ * bad arguments or configuration exit 2 (README, Commands).
  *
  *   npm run cost -- --env <env|all> [-c <field>=<value> ...] [--json] [--levers]
  *
@@ -12,8 +13,10 @@
  * -c applies to every environment priced.
  */
 import { ENVIRONMENTS } from '../lib/config/environments';
-import { ConfigError, loadConfig } from '../lib/config/load';
+import { loadConfig } from '../lib/config/load';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
+import { EXIT, parseCommandLine } from './lib/command-line';
+import { argumentExit, CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
 import { synthesizeTemplates } from './lib/cloud-assembly';
 import { estimate, UnpricedResourceError, type Estimate } from './lib/cost/estimate';
 import { formatEnvironments, formatEstimate } from './lib/cost/format';
@@ -48,30 +51,21 @@ interface Priced {
  * @default synthesizeTemplates
  */
 export async function main(argv: readonly string[], synthesize: typeof synthesizeTemplates = synthesizeTemplates): Promise<number> {
-  let envName: string | undefined;
-  let json = false;
-  let levers = false;
-  const overrides: Record<string, string> = {};
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
-    if (argument === '--env') envName = argv[++index];
-    else if (argument === '--json') json = true;
-    else if (argument === '--levers') levers = true;
-    else if (argument === '-c' || argument === '--context') {
-      const pair = argv[++index] ?? '';
-      if (!pair.includes('=')) {
-        console.error(`-c takes <field>=<value> (got ${pair})\n${USAGE}`);
-        return 1;
-      }
-      overrides[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
-    } else {
-      console.error(`unknown option ${argument}\n${USAGE}`);
-      return 1;
-    }
-  }
-  if (!envName) {
-    console.error(`--env is required\n${USAGE}`);
-    return 1;
+  let envName: string;
+  let json: boolean;
+  let levers: boolean;
+  let overrides: Record<string, string>;
+  try {
+    const { values } = parseCommandLine(argv, {
+      options: { ...ENV_OPTION, ...CONTEXT_OPTION, json: { type: 'boolean', default: false }, levers: { type: 'boolean', default: false } },
+    });
+    envName = environmentName(values.env, { all: true });
+    overrides = contextOverrides(values.context);
+    ({ json, levers } = values);
+  } catch (error) {
+    const exit = argumentExit(error, USAGE);
+    if (exit === undefined) throw error;
+    return exit;
   }
   try {
     const envNames = envName === 'all' ? [...ENVIRONMENT_NAMES] : [envName];
@@ -92,7 +86,7 @@ export async function main(argv: readonly string[], synthesize: typeof synthesiz
           2,
         ),
       );
-      return 0;
+      return EXIT.ok;
     }
     if (envName === 'all') console.log(formatEnvironments(priced));
     else console.log(formatEstimate(priced[0].envName, priced[0].estimate, priced[0].assumptions));
@@ -104,15 +98,13 @@ export async function main(argv: readonly string[], synthesize: typeof synthesiz
         );
       }
     }
-    return 0;
+    return EXIT.ok;
   } catch (error) {
-    if (
-      error instanceof ConfigError ||
-      error instanceof UnpricedResourceError ||
-      (error instanceof Error && error.message.startsWith('no prices for region'))
-    ) {
+    const exit = argumentExit(error, USAGE);
+    if (exit !== undefined) return exit;
+    if (error instanceof UnpricedResourceError || (error instanceof Error && error.message.startsWith('no prices for region'))) {
       console.error(error.message);
-      return 1;
+      return EXIT.failed;
     }
     throw error;
   }

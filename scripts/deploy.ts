@@ -11,7 +11,8 @@
  * are the environment's account; check that every configured image is in ECR (deploy); then run the
  * CDK CLI on that same synthesized assembly; after a deploy, name the database instances whose static
  * parameter changes wait for a restart (npm run reboot), then verify the environment (when every
- * stack was deployed). Exit 0: done; 1: refused, failed or not verified; 2: bad arguments.
+ * stack was deployed). Exit 0: done; 1: refused, failed or not verified; 2: bad arguments or
+ * configuration (README, Commands).
  */
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -19,10 +20,12 @@ import { spawnSync, type SpawnSyncOptions } from 'child_process';
 import * as path from 'path';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { databaseIdentifier, STACK_IDS, type StackId } from '../lib/config/names';
-import { ConfigError, loadConfig } from '../lib/config/load';
+import { loadConfig } from '../lib/config/load';
 import { runMain } from './lib/run-main';
 import type { EnvironmentConfig } from '../lib/config/schema';
-import { accountProblems, imageProblems, placeholderProblems } from './lib/preflight';
+import { EXIT, parseCommandLine, UsageError } from './lib/command-line';
+import { argumentExit, CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
+import { preflightProblems } from './lib/preflight';
 import { rebootPlan, type RebootStep } from './lib/database-reboot';
 import { verify } from './verify';
 
@@ -30,8 +33,6 @@ const ROOT = path.join(__dirname, '..');
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
 const COMMANDS = ['deploy', 'diff', 'destroy'] as const;
 type Command = (typeof COMMANDS)[number];
-
-class UsageError extends Error {}
 
 export interface DeployArguments {
   readonly command: Command;
@@ -46,53 +47,35 @@ export interface DeployArguments {
   readonly verify: boolean;
 }
 
+const USAGE =
+  'usage: npm run deploy|diff|destroy -- --env <env> [--stacks <stack>,...] [-c <field>=<value> ...] [--no-verify] [-- <cdk options>]';
+
+/** The arguments after the npm script's own (`deploy`, `diff` or `destroy`); throws UsageError or HelpRequested. */
 export function parseDeployArguments(argv: readonly string[]): DeployArguments {
-  const [command, ...rest] = argv;
+  const { values, positionals, passThrough } = parseCommandLine(argv, {
+    options: { ...ENV_OPTION, ...CONTEXT_OPTION, stacks: { type: 'string' }, 'no-verify': { type: 'boolean' } },
+    positionals: 1,
+    passThrough: true,
+  });
+  const command = positionals[0];
   if (!COMMANDS.includes(command as Command)) throw new UsageError(`unknown command ${command}: use deploy, diff or destroy`);
-  let envName: string | undefined;
-  let stacks: StackId[] | undefined;
-  let verify = command === 'deploy';
-  const context: string[] = [];
-  const cdkOptions: string[] = [];
-  for (let index = 0; index < rest.length; index++) {
-    const argument = rest[index];
-    const value = () => {
-      const next = rest[++index];
-      if (next === undefined || next.startsWith('-')) throw new UsageError(`${argument} needs a value`);
-      return next;
-    };
-    if (argument === '--') {
-      cdkOptions.push(...rest.slice(index + 1));
-      break;
-    } else if (argument === '--env') {
-      envName = value();
-    } else if (argument.startsWith('--env=')) {
-      envName = argument.slice('--env='.length);
-    } else if (argument === '--no-verify') {
-      if (command !== 'deploy') throw new UsageError('--no-verify is an option of deploy');
-      verify = false;
-    } else if (argument === '--stacks') {
-      stacks = value()
-        .split(',')
-        .map((name) => {
-          const id = STACK_IDS.find((candidate) => candidate.toLowerCase() === name.trim().toLowerCase());
-          if (!id)
-            throw new UsageError(`unknown stack ${name}: choose from ${STACK_IDS.map((candidate) => candidate.toLowerCase()).join(', ')}`);
-          return id;
-        });
-    } else if (argument === '-c' || argument === '--context') {
-      const pair = value();
-      if (!pair.includes('=') || pair.startsWith('env='))
-        throw new UsageError(`-c takes <field>=<value> (the environment is --env): got ${pair}`);
-      context.push(pair);
-    } else if (argument === '--help' || argument === '-h') {
-      throw new UsageError('');
-    } else {
-      throw new UsageError(`unknown option ${argument}`);
-    }
-  }
-  if (!envName) throw new UsageError('--env is required');
-  return { command: command as Command, envName, stacks, context, cdkOptions, verify };
+  if (values['no-verify'] && command !== 'deploy') throw new UsageError('--no-verify is an option of deploy');
+  const envName = environmentName(values.env);
+  const stacks = values.stacks?.split(',').map((name) => {
+    const id = STACK_IDS.find((candidate) => candidate.toLowerCase() === name.trim().toLowerCase());
+    if (!id) throw new UsageError(`unknown stack ${name}: choose from ${STACK_IDS.map((candidate) => candidate.toLowerCase()).join(', ')}`);
+    return id;
+  });
+  const context = values.context ?? [];
+  contextOverrides(context);
+  return {
+    command: command as Command,
+    envName,
+    stacks,
+    context,
+    cdkOptions: passThrough,
+    verify: command === 'deploy' && !values['no-verify'],
+  };
 }
 
 /** The stack patterns that select the environment's stacks inside its Stage. */
@@ -109,24 +92,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   let config: EnvironmentConfig;
   try {
     args = parseDeployArguments(argv);
-    const overrides = Object.fromEntries(args.context.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-    config = loadConfig({ envName: args.envName, overrides });
+    config = loadConfig({ envName: args.envName, overrides: contextOverrides(args.context) });
   } catch (error) {
-    if (error instanceof UsageError) {
-      const usage =
-        'usage: npm run deploy|diff|destroy -- --env <env> [--stacks <stack>,...] [-c <field>=<value> ...] [--no-verify] [-- <cdk options>]';
-      if (error.message === '') {
-        console.log(usage);
-        return 0;
-      }
-      console.error(`${error.message}\n${usage}`);
-      return 2;
-    }
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
+    const exit = argumentExit(error, USAGE);
+    if (exit === undefined) throw error;
+    return exit;
   }
 
   // One synth, with every validator; the CLI then works on exactly these templates. A pipeline (or
@@ -136,37 +106,31 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!prebuilt) {
     const contextArgs = ['-c', `env=${args.envName}`, ...args.context.flatMap((pair) => ['-c', pair])];
     const synth = run(['synth', '--quiet', ...contextArgs, '--output', assembly], { stdio: 'inherit' });
-    if (synth.status !== 0) return 1;
+    if (synth.status !== 0) return EXIT.failed;
   }
 
   const selectors = stackSelectors(args);
   const list = run(['list', '--app', assembly, ...selectors]);
   if (list.status !== 0) {
     console.error(list.stderr);
-    return 1;
+    return EXIT.failed;
   }
   console.log(`${args.command} ${args.envName}, stacks selected:\n${String(list.stdout).trim().replace(/^/gm, '  ')}`);
 
-  const problems: string[] = [];
-  if (args.command === 'deploy') problems.push(...placeholderProblems(config));
-  if (problems.length === 0) {
-    const sts = new STSClient({ region: config.region });
-    problems.push(...(await accountProblems(config, sts)));
-  }
-  // Only the services stack runs images: the registry can (and on a first deploy must) go first.
-  const deploysServices = args.stacks === undefined || args.stacks.includes('Services');
-  if (problems.length === 0 && args.command === 'deploy' && deploysServices) {
-    problems.push(...(await imageProblems(config, new ECRClient({ region: config.region }))));
-  }
+  const problems = await preflightProblems(args, config, {
+    sts: new STSClient({ region: config.region }),
+    ecr: new ECRClient({ region: config.region }),
+  });
   if (problems.length > 0) {
     console.error(
       `Preflight refused the ${args.command} of ${args.envName}; nothing was changed in AWS:\n${problems.map((line) => `  ${line}`).join('\n')}`,
     );
-    return 1;
+    return EXIT.failed;
   }
 
   const cdk = run([args.command, '--app', assembly, ...selectors, ...args.cdkOptions], { stdio: 'inherit' });
-  if (cdk.status !== 0 || args.command !== 'deploy') return cdk.status ?? 1;
+  if (cdk.status !== 0) return EXIT.failed;
+  if (args.command !== 'deploy') return EXIT.ok;
   return afterDeploy(args, config, { rds: new RDSClient({ region: config.region }), verify: (checked) => verify(checked) });
 }
 

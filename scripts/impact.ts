@@ -7,14 +7,15 @@
  *   merge-base with main; the ref is synthesized in a temporary git worktree;
  * - the configuration with `-c` overrides, without `--base`: the same code, another value.
  *
- * Exit 2 when data is replaced or removed or CloudFormation would refuse the update (in any
- * environment); 0 otherwise; 1 on a bad configuration, a bad argument or a ref that does not build.
+ * Exit 3 when data is replaced or removed or CloudFormation would refuse the update (in any
+ * environment); 0 otherwise; 1 when a ref does not build or git cannot find it; 2 on bad arguments or
+ * configuration (README, Commands).
  *
  *   npm run impact -- --env <env|all> [--base <ref>] [-c <field>=<value> ...] [--format text|markdown]
  */
 import * as path from 'path';
 import { ENVIRONMENTS } from '../lib/config/environments';
-import { ConfigError, loadConfig } from '../lib/config/load';
+import { loadConfig } from '../lib/config/load';
 import { replacementReason } from '../lib/config/schema';
 import { synthesizeTemplates } from './lib/cloud-assembly';
 import { estimate, type Estimate } from './lib/cost/estimate';
@@ -22,6 +23,8 @@ import { priceTableFor } from './lib/cost/price-table';
 import { idleUsage } from './lib/cost/usage';
 import { resolveBase, synthesizeAtCommit, type BaseRef, type SynthesizedEnvironment } from './lib/git-base';
 import { analyzeImpact, dangers, formatImpact, VERDICT_MEANING, type Impact } from './lib/impact';
+import { EXIT, parseCommandLine, UsageError } from './lib/command-line';
+import { argumentExit, CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
 
 /** The stand-in account both sides use: only the difference between them matters. */
@@ -58,29 +61,17 @@ const DEFAULT_SOURCES: ImpactSources = {
   resolveBase: (ref) => resolveBase(ROOT, ref),
 };
 
-function parseArguments(argv: readonly string[]): Arguments | string {
-  let env: string | undefined;
-  let base: string | undefined;
-  let format = 'text';
-  const overrides: Record<string, string> = {};
-  for (let index = 0; index < argv.length; index++) {
-    const [flag, inline] = argv[index].startsWith('--') && argv[index].includes('=') ? argv[index].split(/=(.*)/s, 2) : [argv[index]];
-    const value = () => inline ?? argv[++index];
-    if (flag === '--env') env = value();
-    else if (flag === '--base') base = value();
-    else if (flag === '--format') format = value() ?? '';
-    else if (flag === '-c' || flag === '--context') {
-      const pair = value() ?? '';
-      if (!pair.includes('=')) return `-c takes <field>=<value> (got ${pair})`;
-      overrides[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
-    } else return `unknown option ${argv[index]}`;
-  }
-  if (!env) return '--env is required';
-  if (format !== 'text' && format !== 'markdown') return `--format is text or markdown (got ${format})`;
-  if (base === '') return '--base takes a git ref';
+/** Throws UsageError or HelpRequested. */
+export function parseImpactArguments(argv: readonly string[]): Arguments {
+  const { values } = parseCommandLine(argv, {
+    options: { ...ENV_OPTION, ...CONTEXT_OPTION, base: { type: 'string' }, format: { type: 'string', default: 'text' } },
+  });
+  const env = environmentName(values.env, { all: true });
+  const format = values.format;
+  if (format !== 'text' && format !== 'markdown') throw new UsageError(`--format is text or markdown (got ${format})`);
+  if (values.base === '') throw new UsageError('--base takes a git ref');
   const known = Object.keys(ENVIRONMENTS);
-  if (env !== 'all' && !known.includes(env)) return `--env ${env}: not an environment (${known.join(', ')} or all)`;
-  return { envNames: env === 'all' ? known : [env], base, overrides, format };
+  return { envNames: env === 'all' ? known : [env], base: values.base, overrides: contextOverrides(values.context), format };
 }
 
 /** Monthly cost of a side, per stack, with the same (current) price table for both. */
@@ -189,18 +180,17 @@ export function formatMarkdown(results: readonly EnvironmentImpact[], base?: Bas
  * @default DEFAULT_SOURCES: the working tree in this process, a ref in a temporary git worktree
  */
 export async function main(argv: readonly string[], sources: Partial<ImpactSources> = {}): Promise<number> {
-  const args = parseArguments(argv);
-  if (typeof args === 'string') {
-    console.error(`${args}\n${USAGE}`);
-    return 1;
-  }
+  let args: Arguments;
   let compared: ReturnType<typeof compare>;
   try {
+    args = parseImpactArguments(argv);
     compared = compare(args, { ...DEFAULT_SOURCES, ...sources });
   } catch (error) {
-    if (error instanceof ConfigError || /^(--base|no main|no origin\/main|the base)/.test((error as Error).message)) {
+    const exit = argumentExit(error, USAGE);
+    if (exit !== undefined) return exit;
+    if (/^(--base|no main|no origin\/main|the base)/.test((error as Error).message)) {
       console.error((error as Error).message);
-      return 1;
+      return EXIT.failed;
     }
     throw error;
   }
@@ -211,7 +201,7 @@ export async function main(argv: readonly string[], sources: Partial<ImpactSourc
     const reason = replacementReason(field);
     if (reason) console.log(`\n${field}: ${reason}`);
   }
-  return results.some((result) => dangers(result.impact).length > 0) ? 2 : 0;
+  return results.some((result) => dangers(result.impact).length > 0) ? EXIT.danger : EXIT.ok;
 }
 
 runMain(module, main);

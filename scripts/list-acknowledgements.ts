@@ -1,6 +1,6 @@
 /**
  * Prints every compliance acknowledgement per rule, for every environment, so that their number
- * only grows on purpose. Usage: npm run acks [-- --env prod] [-- --json]
+ * only grows on purpose. Usage: npm run acks [-- --env <env>] [--json]
  */
 import { App } from 'aws-cdk-lib';
 import { listAcknowledgements } from '../lib/compliance/acknowledgements';
@@ -8,10 +8,17 @@ import { loadConfig } from '../lib/config/load';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
 import { buildCs2AnalyticsApp } from '../lib/cs2-analytics-app';
 import { cdkJsonContext } from './lib/cdk-json';
+import { commandLineOrExit } from './lib/command-line';
+import { ENV_OPTION, environmentName } from './lib/environment-argument';
 
-const args = process.argv.slice(2);
-const envFlag = args.indexOf('--env');
-const envNames = envFlag >= 0 ? [args[envFlag + 1]] : [...ENVIRONMENT_NAMES];
+const USAGE = 'usage: npm run acks -- [--env <env>] [--json]';
+
+const { envNames, json } = commandLineOrExit(
+  process.argv.slice(2),
+  { options: { ...ENV_OPTION, json: { type: 'boolean', default: false } } },
+  USAGE,
+  ({ values }) => ({ envNames: values.env === undefined ? [...ENVIRONMENT_NAMES] : [environmentName(values.env)], json: values.json }),
+);
 
 const rows = envNames.flatMap((envName) => {
   // The feature flags of cdk.json, as the CLI would pass them.
@@ -21,7 +28,7 @@ const rows = envNames.flatMap((envName) => {
   return listAcknowledgements(app).map((ack) => ({ envName, ...ack }));
 });
 
-if (args.includes('--json')) {
+if (json) {
   console.log(JSON.stringify(rows, null, 2));
 } else {
   const byRule = new Map<string, typeof rows>();

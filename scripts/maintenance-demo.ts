@@ -6,8 +6,11 @@
  */
 import { Client } from 'pg';
 import { logEvent, runMaintenance } from '../lambda/partition-maintenance/maintain';
+import { commandLineOrExit } from './lib/command-line';
 import { startPostgresServer } from './lib/embedded-postgres';
 import { createSampleGameEvents } from './lib/sample-game-events';
+
+commandLineOrExit(process.argv.slice(2), { options: {} }, 'usage: npm run maintenance:demo', () => undefined);
 
 async function main(): Promise<void> {
   console.error('starting embedded PostgreSQL...');

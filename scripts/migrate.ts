@@ -6,7 +6,7 @@
  *   npm run migrate -- --env <env>
  *
  * Exit 0: the migrations succeeded; 1: they failed (or the environment is not deployed); 2: bad
- * arguments or configuration.
+ * arguments or configuration (README, Commands).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';

@@ -5,12 +5,14 @@
  *
  *   npm run reboot -- --env <env> [--dry-run]
  *
- * Exit 0: done, or nothing waits; 1: a restart failed; 2: bad arguments or configuration.
+ * Exit 0: done, or nothing waits; 1: a restart failed; 2: bad arguments or configuration (README, Commands).
  */
 import { RDSClient } from '@aws-sdk/client-rds';
 import { databaseIdentifier } from '../lib/config/names';
-import { ConfigError, loadConfig } from '../lib/config/load';
+import { loadConfig } from '../lib/config/load';
+import { EXIT, parseCommandLine } from './lib/command-line';
 import { reboot, rebootPlan, type RebootDependencies } from './lib/database-reboot';
+import { argumentExit, ENV_OPTION, environmentName } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
 
 const USAGE = 'usage: npm run reboot -- --env <env> [--dry-run]';
@@ -24,33 +26,25 @@ export async function applyPendingReboots(
   const steps = await rebootPlan(deps.rds, request.engine, identifier);
   if (steps.length === 0) {
     deps.log(`${identifier}: no parameter change waits for a reboot`);
-    return 0;
+    return EXIT.ok;
   }
   deps.log(`${identifier}: ${steps.length} instance(s) wait for a reboot to apply static parameters, in this order:`);
   for (const [index, step] of steps.entries()) deps.log(`  ${index + 1}. ${step.role} ${step.instance}: ${step.interruption}`);
-  if (request.dryRun) return 0;
+  if (request.dryRun) return EXIT.ok;
   try {
     await reboot(deps, steps);
   } catch (error) {
     deps.log(`stopped: ${(error as Error).message}; run the command again once it is available`);
-    return 1;
+    return EXIT.failed;
   }
   deps.log(`${identifier}: every static parameter applied`);
-  return 0;
+  return EXIT.ok;
 }
 
+/** Throws UsageError or HelpRequested. */
 export function parseRebootArguments(argv: readonly string[]): { envName: string; dryRun: boolean } {
-  let envName: string | undefined;
-  let dryRun = false;
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
-    if (argument === '--env') envName = argv[++index];
-    else if (argument.startsWith('--env=')) envName = argument.slice('--env='.length);
-    else if (argument === '--dry-run') dryRun = true;
-    else throw new Error(argument === '--help' || argument === '-h' ? '' : `unknown option ${argument}`);
-  }
-  if (!envName) throw new Error('--env is required');
-  return { envName, dryRun };
+  const { values } = parseCommandLine(argv, { options: { ...ENV_OPTION, 'dry-run': { type: 'boolean', default: false } } });
+  return { envName: environmentName(values.env), dryRun: values['dry-run'] };
 }
 
 export async function main(argv: readonly string[], rdsClient?: RebootDependencies['rds']): Promise<number> {
@@ -60,11 +54,9 @@ export async function main(argv: readonly string[], rdsClient?: RebootDependenci
     request = parseRebootArguments(argv);
     config = loadConfig({ envName: request.envName });
   } catch (error) {
-    const message = (error as Error).message;
-    if (error instanceof ConfigError) console.error(message);
-    else if (message === '') console.log(USAGE);
-    else console.error(`${message}\n${USAGE}`);
-    return message === '' ? 0 : 2;
+    const exit = argumentExit(error, USAGE);
+    if (exit === undefined) throw error;
+    return exit;
   }
   return applyPendingReboots(
     { ...request, engine: config.database.engine, restoreGeneration: config.database.restore?.generation },

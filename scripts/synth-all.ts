@@ -3,19 +3,36 @@
  * (what CI does after the tests). Stops at the first environment that fails.
  *
  *   npm run synth:all
+ *
+ * Exit 0: every environment synthesized; 1: one failed; 2: bad arguments (README, Commands).
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
+import { EXIT, parseCommandLine, usageExit } from './lib/command-line';
+import { runMain } from './lib/run-main';
 
+const USAGE = 'usage: npm run synth:all';
 const root = path.join(__dirname, '..');
 const cdk = path.join(root, 'node_modules', '.bin', 'cdk');
 
-for (const envName of ENVIRONMENT_NAMES) {
-  console.log(`== cdk synth -c env=${envName}`);
-  const result = spawnSync(cdk, ['synth', '--quiet', '-c', `env=${envName}`, '--output', path.join('cdk.out', envName)], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    parseCommandLine(argv, { options: {} });
+  } catch (error) {
+    const exit = usageExit(error, USAGE);
+    if (exit === undefined) throw error;
+    return exit;
+  }
+  for (const envName of ENVIRONMENT_NAMES) {
+    console.log(`== cdk synth -c env=${envName}`);
+    const result = spawnSync(cdk, ['synth', '--quiet', '-c', `env=${envName}`, '--output', path.join('cdk.out', envName)], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    if (result.status !== 0) return EXIT.failed;
+  }
+  return EXIT.ok;
 }
+
+runMain(module, main);

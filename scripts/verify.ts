@@ -6,7 +6,8 @@
  *
  *   npm run verify -- --env <env>
  *
- * Exit 0: every check passed; 1: a check failed, or no usable credentials; 2: bad arguments or configuration.
+ * Exit 0: every check passed; 1: a check failed, or no usable credentials; 2: bad arguments or
+ * configuration (README, Commands).
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';

@@ -165,13 +165,13 @@ describe('npm run impact', () => {
     ]);
   });
 
-  test('exits 2 on a flagged change and 0 otherwise, printing per stack what happens', async () => {
+  test('exits 3 on a flagged change and 0 otherwise, printing per stack what happens', async () => {
     // The command's main function, in-process: the same code as the npm script, without two more processes.
     const dangerous = await runInProcess(
       (argv) => impact(argv, { synthesize: templatesForConfig }),
       ['--env', 'prod', '-c', 'network.cidr=10.40.0.0/16'],
     );
-    expect(dangerous.status).toBe(2);
+    expect(dangerous.status).toBe(3);
     // The verdict first; then one cause, not one line per resource that follows from it.
     const lines = dangerous.stdout.split('\n');
     expect(lines[0]).toBe('prod: refused: CloudFormation would stop this update and roll it back');
@@ -197,7 +197,7 @@ describe('npm run impact', () => {
     expect(image.stdout).not.toMatch(/replaced \(/);
   });
 
-  test('runs through npm, and a bad configuration exits 1 naming the environment and the field', async () => {
+  test('runs through npm, and a bad configuration exits 2 (usage: nothing ran) naming the environment and the field', async () => {
     const { status, stderr } = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
       execFile(
         'npm',
@@ -209,7 +209,7 @@ describe('npm run impact', () => {
         },
       );
     });
-    expect(status).toBe(1);
+    expect(status).toBe(2);
     expect(stderr).toMatch(/dev.*services\.web\.maxTasks/);
   });
 });

@@ -72,18 +72,19 @@ describe('against a ref', () => {
     expect(stdout).toMatch(/<details><summary>What changes, by cause<\/summary>\n\n```text\nprod: reboot or failover/);
   });
 
-  test('a change that replaces data exits 2; a bad argument or environment exits 1 with the usage', async () => {
+  test('a change that replaces data exits 3; a bad argument or environment exits 2 with the usage', async () => {
     const refused = await runInProcess((argv) => impact(argv, sources), ['--env', 'prod', '-c', 'network.cidr=10.40.0.0/16']);
-    expect(refused.status).toBe(2);
+    expect(refused.status).toBe(3);
     // -c without --base compares the configuration with the override: no ref named.
     expect(refused.stdout.split('\n')[0]).toBe('prod: refused: CloudFormation would stop this update and roll it back');
     for (const [argv, message] of [
-      [['--env', 'qa'], '--env qa: not an environment (dev, staging, prod or all)'],
+      [['--env', 'qa'], 'unknown environment qa: choose from dev, staging, prod, all'],
+      [['--env=staing'], 'unknown environment staing (did you mean staging?): choose from dev, staging, prod, all'],
       [['--env', 'dev', '--format', 'html'], '--format is text or markdown (got html)'],
       [['--env', 'dev', '--base='], '--base takes a git ref'],
     ] as const) {
       const result = await runInProcess((args) => impact(args, sources), argv);
-      expect(result.status).toBe(1);
+      expect(result.status).toBe(2);
       expect(result.stderr.split('\n')[0]).toBe(message);
     }
   });

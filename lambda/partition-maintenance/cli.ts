@@ -6,55 +6,46 @@
  *   npm run maintenance -- convert --database-url URL --schema S --table T --column C [--future-months N]
  *
  * Names are exact and case-sensitive (`--table GameEvent --column createdAt`); --schema defaults to
- * public. Exit code 0: succeeded or skipped; 1: the pass reported errors; 2: bad arguments.
+ * public. Exit code 0: succeeded or skipped; 1: the pass reported errors; 2: bad arguments (README,
+ * Commands).
  */
 import { Client } from 'pg';
 import { convertToPartitioned } from './convert';
 import { logEvent, runMaintenance } from './maintain';
 import { ARCHIVE_PREFIX } from '../../lib/contract';
-
-class UsageError extends Error {}
+import { parseCommandLine, UsageError, usageExit } from '../../scripts/lib/command-line';
 
 const USAGE = `usage:
   npm run maintenance -- --database-url URL [--schema S] --table T --column C --future-months N --retention-months N
                          [--archive-bucket B --archive-region R] [--dry-run]
   npm run maintenance -- convert --database-url URL [--schema S] --table T --column C [--future-months N]`;
 
+const OPTIONS = {
+  'database-url': { type: 'string' },
+  schema: { type: 'string' },
+  table: { type: 'string' },
+  column: { type: 'string' },
+  'future-months': { type: 'string' },
+  'retention-months': { type: 'string' },
+  'archive-bucket': { type: 'string' },
+  'archive-region': { type: 'string' },
+  'archive-prefix': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+/** Throws UsageError or HelpRequested (scripts/lib/command-line.ts). */
 export function parseArguments(argv: readonly string[]) {
-  const args = [...argv];
-  const command = args[0] === 'convert' ? (args.shift(), 'convert') : 'pass';
-  const values: Record<string, string | boolean> = {};
-  const known = [
-    'database-url',
-    'schema',
-    'table',
-    'column',
-    'future-months',
-    'retention-months',
-    'archive-bucket',
-    'archive-region',
-    'archive-prefix',
-    'dry-run',
-  ];
-  while (args.length) {
-    const flag = args.shift()!;
-    if (!flag.startsWith('--')) throw new UsageError(`unexpected argument ${flag}`);
-    const name = flag.slice(2);
-    if (!known.includes(name)) throw new UsageError(`unknown option ${flag}`);
-    if (name === 'dry-run') {
-      values[name] = true;
-      continue;
-    }
-    const value = args.shift();
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    values[name] = value;
+  const { values, positionals } = parseCommandLine(argv, { options: OPTIONS, positionals: 1 });
+  if (positionals.length > 0 && (positionals[0] !== 'convert' || argv[0] !== 'convert')) {
+    throw new UsageError(`unexpected argument ${positionals[0]}`);
   }
-  const text = (name: string, fallback?: string): string => {
+  const command = positionals.length > 0 ? 'convert' : 'pass';
+  const text = (name: keyof typeof OPTIONS, fallback?: string): string => {
     const value = values[name] ?? fallback;
     if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
     return value;
   };
-  const count = (name: string, fallback?: number): number => {
+  const count = (name: keyof typeof OPTIONS, fallback?: number): number => {
     if (values[name] === undefined && fallback !== undefined) return fallback;
     const raw = text(name);
     if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number (got ${raw})`);
@@ -62,7 +53,7 @@ export function parseArguments(argv: readonly string[]) {
   };
   const common = { databaseUrl: text('database-url'), schema: text('schema', 'public'), table: text('table'), column: text('column') };
   if (command === 'convert') return { command, ...common, futureMonths: count('future-months', 3) } as const;
-  const bucket = values['archive-bucket'] as string | undefined;
+  const bucket = values['archive-bucket'];
   if (bucket !== undefined && values['archive-region'] === undefined) throw new UsageError('--archive-bucket needs --archive-region');
   const retentionMonths = count('retention-months');
   if (retentionMonths < 1) throw new UsageError('--retention-months must be at least 1');
@@ -71,26 +62,20 @@ export function parseArguments(argv: readonly string[]) {
     ...common,
     futureMonths: count('future-months'),
     retentionMonths,
-    archive: bucket
-      ? { bucket, region: text('archive-region'), prefix: (values['archive-prefix'] as string) ?? ARCHIVE_PREFIX }
-      : undefined,
+    archive: bucket ? { bucket, region: text('archive-region'), prefix: values['archive-prefix'] ?? ARCHIVE_PREFIX } : undefined,
     dryRun: values['dry-run'] === true,
   } as const;
 }
 
 /** The command: `argv` without node and the script; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  if (argv.some((argument) => argument === '--help' || argument === '-h')) {
-    console.log(USAGE);
-    return 0;
-  }
   let options: ReturnType<typeof parseArguments>;
   try {
     options = parseArguments([...argv]);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n${USAGE}`);
-    return 2;
+    const exit = usageExit(error, USAGE);
+    if (exit === undefined) throw error;
+    return exit;
   }
   const log = (event: Record<string, unknown>) => logEvent(event, (line) => console.error(line));
   if (options.command === 'convert') {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ENVIRONMENTS } from './environments';
 import { databaseIdentifier } from './names';
 import { ENVIRONMENT_NAMES, environmentSchema, type EnvironmentConfig, type EnvironmentName, type EnvironmentSettings } from './schema';
+import { closestName, didYouMean } from './suggest';
 
 /** A configuration that cannot be deployed. `issues` holds one line per problem. */
 export class ConfigError extends Error {
@@ -17,7 +18,9 @@ export interface LoadConfigOptions {
   /**
    * Values that replace config fields for one synth, keyed by dotted path
    * (`database.readers`). Strings are converted to the type of the field they replace,
-   * because that is how `cdk -c key=value` hands them over.
+   * because that is how `cdk -c key=value` hands them over. `null`, or the string `null`
+   * (`-c database.multiAz=null`), removes the field: the environment is validated as if it had never
+   * set it (switching `database.engine` needs the other engine's fields gone).
    * @default - no overrides
    */
   readonly overrides?: Readonly<Record<string, unknown>>;
@@ -34,7 +37,8 @@ export function loadConfig(options: LoadConfigOptions): EnvironmentConfig {
   const envName = options.envName;
   if (!isEnvironmentName(envName)) {
     throw new ConfigError([
-      `unknown environment ${JSON.stringify(envName)}: choose one of ${ENVIRONMENT_NAMES.join(', ')} with -c env=<name>`,
+      `unknown environment ${JSON.stringify(envName)}${didYouMean(envName, ENVIRONMENT_NAMES)}: ` +
+        `choose one of ${ENVIRONMENT_NAMES.join(', ')} with -c env=<name>`,
     ]);
   }
   const environments = options.environments ?? ENVIRONMENTS;
@@ -83,7 +87,8 @@ export function topLevelConfigFields(): readonly string[] {
 function describeIssue(envName: string, raw: unknown, issue: z.core.$ZodIssue): string[] {
   const field = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${envName}: ${[...issue.path.map(String), key].join('.')} is not a known setting`);
+    const parent = issue.path.map(String);
+    return issue.keys.map((key) => `${envName}: ${[...parent, key].join('.')} is not a known setting${fieldSuggestion(parent, key)}`);
   }
   const value = valueAt(raw, issue.path);
   // A cross-field rule that asks for a missing field says why; a plain missing field is just required.
@@ -100,12 +105,20 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
+/** The override value that removes a field instead of setting it. */
+export const UNSET = 'null';
+
+function isUnset(value: unknown): boolean {
+  return value === null || (typeof value === 'string' && value.trim() === UNSET);
+}
+
 /** Writes one override into the raw config; returns a problem description, or undefined. */
 function applyOverride(raw: Record<string, unknown>, path: string, value: unknown): string | undefined {
   const keys = path.split('.');
   if (keys.some((key) => key === '' || key === '__proto__' || key === 'constructor' || key === 'prototype')) {
     return 'is not a valid setting path';
   }
+  if (isUnset(value)) return unsetField(raw, keys);
   let node: Record<string, unknown> = raw;
   for (const [depth, key] of keys.entries()) {
     // A list is indexed by number; any other key would set a property that no one reads.
@@ -124,6 +137,32 @@ function applyOverride(raw: Record<string, unknown>, path: string, value: unknow
   const last = keys[keys.length - 1];
   node[last] = coerce(value, schemaAt(keys));
   return undefined;
+}
+
+/**
+ * Removes the field at a path; a field the environment does not set is already unset. The schema
+ * decides what may be named: removing a misspelled field must not pass in silence.
+ */
+function unsetField(raw: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  for (let depth = 1; depth <= keys.length; depth++) {
+    if (schemaAt(keys.slice(0, depth)) === undefined) {
+      return `is not a known setting${fieldSuggestion(keys.slice(0, depth - 1), keys[depth - 1])}`;
+    }
+  }
+  let node: unknown = raw;
+  for (const key of keys.slice(0, -1)) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  if (Array.isArray(node)) return `cannot be unset: ${keys.slice(0, -1).join('.')} is a list; set the whole list instead`;
+  if (node !== null && typeof node === 'object') delete (node as Record<string, unknown>)[keys[keys.length - 1]];
+  return undefined;
+}
+
+/** ` (did you mean <parent>.<field>?)` for a key the group at `parent` does not have, when one of its fields is close. */
+function fieldSuggestion(parent: readonly string[], key: string): string {
+  const closest = closestName(key, Object.keys(schemaAt(parent)?.def.shape ?? {}));
+  return closest === undefined ? '' : ` (did you mean ${[...parent, closest].join('.')}?)`;
 }
 
 type Schema = { def: { type: string; innerType?: Schema; element?: Schema; shape?: Record<string, Schema> } };

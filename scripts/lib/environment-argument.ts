@@ -1,5 +1,53 @@
 import { ConfigError, loadConfig } from '../../lib/config/load';
-import type { EnvironmentConfig } from '../../lib/config/schema';
+import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../../lib/config/schema';
+import { didYouMean } from '../../lib/config/suggest';
+import { EXIT, parseCommandLine, UsageError, usageExit } from './command-line';
+
+/** `--env`, as every command takes it. */
+export const ENV_OPTION = { env: { type: 'string' } } as const;
+
+/** `-c <field>=<value>`, repeatable, as every command that overrides the configuration takes it. */
+export const CONTEXT_OPTION = { context: { type: 'string', short: 'c', multiple: true } } as const;
+
+/**
+ * The environment `--env` names; `all` too where the command allows it. A name it does not know is
+ * a usage error naming the closest one.
+ */
+export function environmentName(value: string | undefined, options: { all?: boolean; default?: string } = {}): string {
+  const name = value ?? options.default;
+  if (name === undefined) throw new UsageError('--env is required');
+  const known: string[] = [...ENVIRONMENT_NAMES, ...(options.all ? ['all'] : [])];
+  if (!known.includes(name)) {
+    throw new UsageError(`unknown environment ${name}${didYouMean(name, known)}: choose from ${known.join(', ')}`);
+  }
+  return name;
+}
+
+/**
+ * `-c <field>=<value>` pairs as overrides by dotted path. `env` is not a field: the environment is
+ * `--env`. `<field>=null` removes the field (lib/config/load.ts).
+ */
+export function contextOverrides(pairs: readonly string[] | undefined): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const separator = pair.indexOf('=');
+    if (separator <= 0 || pair.startsWith('env=')) throw new UsageError(`-c takes <field>=<value> (the environment is --env): got ${pair}`);
+    overrides[pair.slice(0, separator)] = pair.slice(separator + 1);
+  }
+  return overrides;
+}
+
+/**
+ * Prints what a bad command line or configuration calls for (see usageExit; a configuration that
+ * does not validate is a usage error too: nothing ran) and returns the exit code, or undefined.
+ */
+export function argumentExit(error: unknown, usage: string): number | undefined {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    return EXIT.usage;
+  }
+  return usageExit(error, usage);
+}
 
 /**
  * The arguments of a command that takes only an environment: `--env <env>` or `--env=<env>`, and
@@ -7,28 +55,12 @@ import type { EnvironmentConfig } from '../../lib/config/schema';
  * for bad arguments or configuration), having said why.
  */
 export function environmentFromArguments(argv: readonly string[], usage: string): EnvironmentConfig | number {
-  let envName: string | undefined;
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
-    if (argument === '--env') envName = argv[++index];
-    else if (argument.startsWith('--env=')) envName = argument.slice('--env='.length);
-    else if (argument === '--help' || argument === '-h') {
-      console.log(usage);
-      return 0;
-    } else {
-      console.error(`unknown option ${argument}\n${usage}`);
-      return 2;
-    }
-  }
-  if (!envName) {
-    console.error(`--env is required\n${usage}`);
-    return 2;
-  }
   try {
-    return loadConfig({ envName });
+    const { values } = parseCommandLine(argv, { options: ENV_OPTION });
+    return loadConfig({ envName: environmentName(values.env) });
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    return 2;
+    const exit = argumentExit(error, usage);
+    if (exit === undefined) throw error;
+    return exit;
   }
 }

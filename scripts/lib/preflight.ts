@@ -9,6 +9,32 @@ import type { EnvironmentConfig } from '../../lib/config/schema';
  * line each, naming the environment and the field or resource; an empty list means go ahead.
  */
 
+export interface PreflightClients {
+  readonly sts: Pick<STSClient, 'send'>;
+  readonly ecr: Pick<ECRClient, 'send'>;
+}
+
+/**
+ * Every problem the preflight can find, in one round (each round costs the user a synth): example
+ * values (deploy), the credentials' account, and the images (a deploy that includes the services
+ * stack). The images are looked up only in the environment's own account, so only once the account
+ * checks out: in any other, every image would look missing.
+ */
+export async function preflightProblems(
+  request: { readonly command: 'deploy' | 'diff' | 'destroy'; readonly stacks?: readonly string[] },
+  config: EnvironmentConfig,
+  clients: PreflightClients,
+): Promise<string[]> {
+  const deploy = request.command === 'deploy';
+  const problems = deploy ? placeholderProblems(config) : [];
+  const account = await accountProblems(config, clients.sts);
+  problems.push(...account);
+  // Only the services stack runs images: the registry can (and on a first deploy must) go first.
+  const deploysServices = request.stacks === undefined || request.stacks.includes('Services');
+  if (deploy && deploysServices && account.length === 0) problems.push(...(await imageProblems(config, clients.ecr)));
+  return problems;
+}
+
 /** Example values left in the config (a certificate for cs2.example.com would wait forever). */
 export function placeholderProblems(config: EnvironmentConfig): string[] {
   return findPlaceholders(config).map(
