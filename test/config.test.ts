@@ -313,7 +313,12 @@ describe('each bad value fails with a message naming the environment and the fie
     ],
     ['bad account', 'prod', { account: '1234' }, 'prod: account must be a 12-digit AWS account id (got "1234")'],
     ['bad region', 'prod', { region: 'Ireland' }, 'prod: region must be an AWS region name, e.g. eu-west-1 (got "Ireland")'],
-    ['unknown key', 'prod', { 'network.natGateway': '1' }, 'prod: network.natGateway is not a known setting (did you mean network.natGateways?)'],
+    [
+      'unknown key',
+      'prod',
+      { 'network.natGateway': '1' },
+      'prod: network.natGateway is not a known setting (did you mean network.natGateways?)',
+    ],
     ['unknown group', 'dev', { 'databse.readers': '2' }, 'dev: databse is not a known setting (did you mean database?)'],
     ['readers out of range', 'prod', { 'database.readers': '40' }, 'prod: database.readers must be an integer from 0 to 15 (got 40)'],
     ['unknown engine', 'prod', { 'database.engine': 'mysql' }, 'prod: database.engine must be one of aurora, instance (got "mysql")'],
