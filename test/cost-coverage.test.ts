@@ -15,6 +15,7 @@
  * the override (the schema's verdict), and the value is put into the templates of the environment as
  * synthesized, where the synthesis puts it (checked below against a full synthesis for a few values).
  */
+import { z } from 'zod';
 import { loadConfig } from '../lib/config/load';
 import { cacheSchema, databaseSchema, FARGATE_SIZES, networkSchema, type EnvironmentConfig } from '../lib/config/schema';
 import { main as cost } from '../scripts/cost';
@@ -41,14 +42,11 @@ const INSTANCE_ENGINE = {
 
 // ---- The schema's allowed values, read from the schema --------------------------------------------
 
-/** The pattern a string field is validated with (zod keeps it on the field's format check). */
-function patternOf(field: unknown): RegExp {
-  // Zod's internal definitions are not typed for walking wrappers generically.
-  let schema: any = field;
-  while (schema?.def?.innerType) schema = schema.def.innerType;
-  const pattern = (schema?.def?.checks ?? []).map((check: any) => check._zod?.def?.pattern).find((found: unknown) => found);
-  if (!(pattern instanceof RegExp)) throw new Error('the field has no pattern check');
-  return pattern;
+/** The pattern a string field is validated with, as zod's public JSON Schema export writes it. */
+function patternOf(field: z.ZodType): RegExp {
+  const { pattern } = z.toJSONSchema(field, { unrepresentable: 'any' }) as { pattern?: string };
+  if (pattern === undefined) throw new Error('the field has no pattern check');
+  return new RegExp(pattern);
 }
 
 /** The alternatives of a pattern's last group, the one after `\.(`: its sizes (`micro|small|...`). */
