@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { differencesTable, withDifferencesTable } from '../lib/config/differences';
 import { ENVIRONMENTS } from '../lib/config/environments';
+import { EXIT, parseCommandLine, usageExit } from './lib/command-line';
 import { runMain } from './lib/run-main';
 
 const USAGE = `usage: npm run config-table [-- --check]
@@ -18,34 +18,24 @@ export const DOCS_PATH = path.join(__dirname, '..', 'docs', 'configuration.md');
 export async function main(argv: readonly string[], docsPath = DOCS_PATH): Promise<number> {
   let check: boolean;
   try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    check = values.check ?? false;
+    check = parseCommandLine(argv, { options: { check: { type: 'boolean' } } }).values.check ?? false;
   } catch (error) {
-    // parseArgs names the argument; one line, as the other commands print it.
-    console.error(`config-table: ${(error as Error).message.split('\n')[0]}`);
-    return 2;
+    const exit = usageExit(error, USAGE);
+    if (exit === undefined) throw error;
+    return exit;
   }
 
   const current = fs.readFileSync(docsPath, 'utf8');
   const updated = withDifferencesTable(current, differencesTable(ENVIRONMENTS));
   const relative = path.relative(process.cwd(), docsPath);
   if (check) {
-    if (updated === current) return 0;
+    if (updated === current) return EXIT.ok;
     console.error(`${relative}: the table of differences is not the config's; run npm run config-table`);
-    return 1;
+    return EXIT.failed;
   }
   if (updated !== current) fs.writeFileSync(docsPath, updated);
   console.log(updated === current ? `${relative}: up to date` : `${relative}: table of differences written`);
-  return 0;
+  return EXIT.ok;
 }
 
 runMain(module, main);

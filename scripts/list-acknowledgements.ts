@@ -8,29 +8,38 @@ import { loadConfig } from '../lib/config/load';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
 import { buildCs2AnalyticsApp } from '../lib/cs2-analytics-app';
 import { cdkJsonContext } from './lib/cdk-json';
-import { commandLineOrExit } from './lib/command-line';
+import { EXIT, parseCommandLine, usageExit } from './lib/command-line';
 import { ENV_OPTION, environmentName } from './lib/environment-argument';
+import { runMain } from './lib/run-main';
 
 const USAGE = 'usage: npm run acks -- [--env <env>] [--json]';
 
-const { envNames, json } = commandLineOrExit(
-  process.argv.slice(2),
-  { options: { ...ENV_OPTION, json: { type: 'boolean', default: false } } },
-  USAGE,
-  ({ values }) => ({ envNames: values.env === undefined ? [...ENVIRONMENT_NAMES] : [environmentName(values.env)], json: values.json }),
-);
+/** Prints the acknowledgements; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let envNames: string[];
+  let json: boolean;
+  try {
+    const { values } = parseCommandLine(argv, { options: { ...ENV_OPTION, json: { type: 'boolean', default: false } } });
+    envNames = values.env === undefined ? [...ENVIRONMENT_NAMES] : [environmentName(values.env)];
+    json = values.json;
+  } catch (error) {
+    const exit = usageExit(error, USAGE);
+    if (exit === undefined) throw error;
+    return exit;
+  }
 
-const rows = envNames.flatMap((envName) => {
-  // The feature flags of cdk.json, as the CLI would pass them.
-  // No asset bundling: only the construct tree is read.
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
-  buildCs2AnalyticsApp(app, loadConfig({ envName, defaultAccount: '111111111111' }));
-  return listAcknowledgements(app).map((ack) => ({ envName, ...ack }));
-});
+  const rows = envNames.flatMap((envName) => {
+    // The feature flags of cdk.json, as the CLI would pass them.
+    // No asset bundling: only the construct tree is read.
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    buildCs2AnalyticsApp(app, loadConfig({ envName, defaultAccount: '111111111111' }));
+    return listAcknowledgements(app).map((ack) => ({ envName, ...ack }));
+  });
 
-if (json) {
-  console.log(JSON.stringify(rows, null, 2));
-} else {
+  if (json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return EXIT.ok;
+  }
   const byRule = new Map<string, typeof rows>();
   for (const row of rows) byRule.set(row.ruleId, [...(byRule.get(row.ruleId) ?? []), row]);
   for (const [ruleId, acks] of [...byRule].sort(([a], [b]) => a.localeCompare(b))) {
@@ -41,4 +50,7 @@ if (json) {
   }
   const perEnv = envNames.map((envName) => `${envName} ${rows.filter((row) => row.envName === envName).length}`);
   console.log(`\n${rows.length} acknowledgements in ${byRule.size} rules (${perEnv.join(', ')})`);
+  return EXIT.ok;
 }
+
+runMain(module, main);

@@ -6,13 +6,22 @@
  */
 import { Client } from 'pg';
 import { logEvent, runMaintenance } from '../lambda/partition-maintenance/maintain';
-import { commandLineOrExit } from './lib/command-line';
+import { EXIT, parseCommandLine, usageExit } from './lib/command-line';
 import { startPostgresServer } from './lib/embedded-postgres';
+import { runMain } from './lib/run-main';
 import { createSampleGameEvents } from './lib/sample-game-events';
 
-commandLineOrExit(process.argv.slice(2), { options: {} }, 'usage: npm run maintenance:demo', () => undefined);
+const USAGE = 'usage: npm run maintenance:demo';
 
-async function main(): Promise<void> {
+/** Runs the demo; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    parseCommandLine(argv, { options: {} });
+  } catch (error) {
+    const exit = usageExit(error, USAGE);
+    if (exit === undefined) throw error;
+    return exit;
+  }
   console.error('starting embedded PostgreSQL...');
   const server = await startPostgresServer();
   try {
@@ -31,12 +40,10 @@ async function main(): Promise<void> {
       },
     );
     console.log(JSON.stringify(summary, null, 2));
+    return EXIT.ok;
   } finally {
     await server.stop();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(module, main);

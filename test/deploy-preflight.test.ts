@@ -3,7 +3,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../lib/config/load';
 import { findPlaceholders } from '../lib/config/placeholders';
-import { accountProblems, imageProblems, placeholderProblems } from '../scripts/lib/preflight';
+import { accountProblems, imageProblems, placeholderProblems, preflightProblems } from '../scripts/lib/preflight';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { afterDeploy, parseDeployArguments, stackSelectors } from '../scripts/deploy';
 import { runInProcess } from './support/command';
@@ -105,6 +105,49 @@ describe('images', () => {
       'staging: first deploy: create the repositories, push the images, then deploy the rest: npm run deploy -- --env staging --stacks registry, ' +
         'then docker push each image (README, First deploy), then npm run deploy -- --env staging',
     );
+  });
+});
+
+describe('every problem in one round (each round costs a synth)', () => {
+  const clients = () => ({ sts: new STSClient({}), ecr: new ECRClient({}) });
+  const PLACEHOLDERS = [
+    'prod: loadBalancer.domainName is a domain reserved for examples (cs2.example.com): set the real value in lib/config/environments.ts',
+    'prod: loadBalancer.hostedZoneId is an example hosted zone id (Z0123456789EXAMPLE): set the real value in lib/config/environments.ts',
+    'prod: monitoring.alarmEmails[0] is a domain reserved for examples (oncall@example.com): set the real value in lib/config/environments.ts',
+  ];
+  const API_IMAGE_MISSING =
+    'prod: image cs2analytics-prod/api:1.4.2 (images.api.tag) is not in ECR; push it: docker push <account>.dkr.ecr.eu-west-1.amazonaws.com/cs2analytics-prod/api:1.4.2';
+
+  test('a deploy with example values and a missing image: both, together', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    ecr.on(DescribeImagesCommand).resolves({});
+    ecr
+      .on(DescribeImagesCommand, { repositoryName: 'cs2analytics-prod/api' })
+      .rejects(new ImageNotFoundException({ message: 'not found', $metadata: {} }));
+    const prod = config('prod', { account: ACCOUNT, 'images.api.tag': '1.4.2' });
+    expect(await preflightProblems({ command: 'deploy' }, prod, clients())).toEqual([...PLACEHOLDERS, API_IMAGE_MISSING]);
+  });
+
+  test("example values and another account's credentials: both; the images are not looked up in the wrong account", async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '999999999999' });
+    expect(await preflightProblems({ command: 'deploy' }, config('prod', { account: ACCOUNT }), clients())).toEqual([
+      ...PLACEHOLDERS,
+      `prod: your credentials are for account 999999999999, but prod is pinned to ${ACCOUNT}`,
+    ]);
+    expect(ecr.commandCalls(DescribeImagesCommand)).toEqual([]);
+  });
+
+  test('diff and destroy check the account only; a deploy without the services stack skips the images', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '999999999999' });
+    const prod = config('prod', { account: ACCOUNT });
+    for (const command of ['diff', 'destroy'] as const) {
+      expect(await preflightProblems({ command }, prod, clients())).toEqual([
+        `prod: your credentials are for account 999999999999, but prod is pinned to ${ACCOUNT}`,
+      ]);
+    }
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    expect(await preflightProblems({ command: 'deploy', stacks: ['Registry', 'Data'] }, prod, clients())).toEqual(PLACEHOLDERS);
+    expect(ecr.commandCalls(DescribeImagesCommand)).toEqual([]);
   });
 });
 

@@ -13,7 +13,8 @@ import { Client } from 'pg';
 import { convertToPartitioned } from './convert';
 import { logEvent, runMaintenance } from './maintain';
 import { ARCHIVE_PREFIX } from '../../lib/contract';
-import { parseCommandLine, UsageError, usageExit } from '../../scripts/lib/command-line';
+import { EXIT, parseCommandLine, UsageError, usageExit } from '../../scripts/lib/command-line';
+import { runMain } from '../../scripts/lib/run-main';
 
 const USAGE = `usage:
   npm run maintenance -- --database-url URL [--schema S] --table T --column C --future-months N --retention-months N
@@ -83,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await client.connect();
     try {
       console.log(JSON.stringify(await convertToPartitioned(client, options), null, 2));
-      return 0;
+      return EXIT.ok;
     } finally {
       await client.end();
     }
@@ -107,15 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
   );
   console.log(JSON.stringify(summary, null, 2));
-  return summary.status === 'failed' ? 1 : 0;
+  return summary.status === 'failed' ? EXIT.failed : EXIT.ok;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+runMain(module, main);
