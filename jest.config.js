@@ -3,6 +3,8 @@
  * embedded PostgreSQL server, started once per run; every other test starts nothing, and the
  * template tests synthesize an environment only when the first of them asks for it (see
  * test/support/synthesized.ts). `npx jest test/config.test.ts` runs in seconds; `npm test` runs both.
+ * The folder decides the project, so a new database test gets its server by being put in
+ * test/database/ (test/support/postgres.ts refuses a test file anywhere else).
  */
 const transform = {
   '^.+\\.ts$': [
@@ -11,15 +13,6 @@ const transform = {
     { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } },
   ],
 };
-
-/** The test files that use the PostgreSQL server (test/support/postgres.ts). */
-const DATABASE_TESTS = [
-  '<rootDir>/test/credential-rotation.test.ts',
-  '<rootDir>/test/master-login.test.ts',
-  '<rootDir>/test/postgres-parameters.test.ts',
-  '<rootDir>/test/timeline-rotations.test.ts',
-  '<rootDir>/test/partition-maintenance/',
-];
 
 const common = { testEnvironment: 'node', rootDir: __dirname, roots: ['<rootDir>/test'], transform };
 
@@ -31,10 +24,10 @@ module.exports = {
     {
       ...common,
       displayName: 'database',
-      testMatch: DATABASE_TESTS.map((entry) => (entry.endsWith('/') ? `${entry}**/*.test.ts` : entry)),
+      testMatch: ['<rootDir>/test/database/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup-database.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
-    { ...common, displayName: 'other', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: DATABASE_TESTS },
+    { ...common, displayName: 'other', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['<rootDir>/test/database/'] },
   ],
 };

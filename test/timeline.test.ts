@@ -4,7 +4,7 @@
  * stopped service, the environment's own schedules against its jobs and its alarms, and the room its
  * tasks leave for what ECS adds. Each check is derived from the templates (no lists of ids) and is
  * shown to fail on a variant with the fault it is there to catch. The rotations over cycles run in
- * test/timeline-rotations.test.ts (real PostgreSQL), the configuration changes in
+ * test/database/timeline-rotations.test.ts (real PostgreSQL), the configuration changes in
  * test/config-impact.test.ts.
  */
 import { deployCountViolations } from './rehearsal/scaling';

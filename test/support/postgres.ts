@@ -1,10 +1,16 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
 
 export { startPostgresServer, type PostgresServer } from '../../scripts/lib/embedded-postgres';
 
-export const SERVER_FILE = path.join(__dirname, '..', '..', '.jest-postgres', 'server.json');
+/**
+ * The run's server reaches the test files through the environment: the workers start after the
+ * global setup, so they inherit it, and a run that did not start the server has none (a file
+ * could outlive a run that was killed).
+ */
+export const SERVER_VARIABLE = 'CS2_TEST_POSTGRES_URL';
+
+const DATABASE_TESTS = path.join(__dirname, '..', 'database') + path.sep;
 
 export interface TestDatabase {
   readonly connectionString: string;
@@ -13,12 +19,28 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** The admin connection string of the run's shared server, or why a test file may not have one. */
+function serverOfThisRun(): string {
+  const testPath = expect.getState().testPath;
+  if (testPath && !testPath.startsWith(DATABASE_TESTS)) {
+    const file = path.relative(path.join(__dirname, '..', '..'), testPath);
+    throw new Error(
+      `${file} uses the PostgreSQL server, so it belongs in test/database/: only the database project (jest.config.js) starts the server`,
+    );
+  }
+  const admin = process.env[SERVER_VARIABLE];
+  if (!admin) {
+    throw new Error(
+      "no PostgreSQL server for this run: the database project's global setup (test/support/global-setup-database.ts) has not run; " +
+        'run the file as `npx jest test/database/<file>` or `npx jest --selectProjects database test/database/<file>`',
+    );
+  }
+  return admin;
+}
+
 /** A fresh database on the run's shared server (started by the database project's global setup), for one test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!fs.existsSync(SERVER_FILE)) {
-    throw new Error(`no PostgreSQL server for this run: a test file that uses it must be listed in DATABASE_TESTS (jest.config.js)`);
-  }
-  const { connectionString: admin } = JSON.parse(fs.readFileSync(SERVER_FILE, 'utf8')) as { connectionString: string };
+  const admin = serverOfThisRun();
   const name = `test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const adminClient = new Client({ connectionString: admin });
   await adminClient.connect();

@@ -1,8 +1,8 @@
 import type { Client } from 'pg';
-import { installSql, installedVersion } from '../../lambda/partition-maintenance/install';
-import { loadSqlFiles } from '../../lambda/partition-maintenance/sql-files';
-import { createPartitionedEvents, insertEvents, partitionMonths } from '../support/game-events';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { installSql, installedVersion } from '../../../lambda/partition-maintenance/install';
+import { loadSqlFiles } from '../../../lambda/partition-maintenance/sql-files';
+import { createPartitionedEvents, insertEvents, partitionMonths } from '../../support/game-events';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 let db: TestDatabase;
 let client: Client;

@@ -8,7 +8,7 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeSecretCommand, ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Client } from 'pg';
-import { handler as refreshHandler, requestedKind, rotatedSecret } from '../lambda/credential-refresh/index';
+import { handler as refreshHandler, requestedKind, rotatedSecret } from '../../lambda/credential-refresh/index';
 import {
   afterRotation,
   atDeployment,
@@ -17,17 +17,17 @@ import {
   writeConnectionValues,
   type RefreshDependencies,
   type RefreshEnvironment,
-} from '../lambda/credential-refresh/refresh';
-import { postgresAppRotator } from '../lambda/credential-rotation/postgres-app';
-import type { AppCredentials } from '../lambda/shared/app-credentials';
-import { assertServicesCaughtUp } from '../lambda/credential-rotation/caught-up';
-import { redisAcceptsToken } from '../lambda/shared/redis-auth';
-import { redisTokenRotator } from '../lambda/credential-rotation/redis-token';
-import { rotate, type RotationStep } from '../lambda/credential-rotation/rotation';
-import { responseEndpoint } from './support/cloudformation-response';
-import { FakeSecretsManager } from './support/fake-secrets-manager';
-import { fakeElastiCache, RedisStandIn } from './support/redis-standin';
-import { createTestDatabase, dropRoles, loginWorks as canLogIn, type TestDatabase } from './support/postgres';
+} from '../../lambda/credential-refresh/refresh';
+import { postgresAppRotator } from '../../lambda/credential-rotation/postgres-app';
+import type { AppCredentials } from '../../lambda/shared/app-credentials';
+import { assertServicesCaughtUp } from '../../lambda/credential-rotation/caught-up';
+import { redisAcceptsToken } from '../../lambda/shared/redis-auth';
+import { redisTokenRotator } from '../../lambda/credential-rotation/redis-token';
+import { rotate, type RotationStep } from '../../lambda/credential-rotation/rotation';
+import { responseEndpoint } from '../support/cloudformation-response';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
+import { fakeElastiCache, RedisStandIn } from '../support/redis-standin';
+import { createTestDatabase, dropRoles, loginWorks as canLogIn, type TestDatabase } from '../support/postgres';
 
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-AbCdEf`;
 const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];

@@ -5,9 +5,9 @@
  */
 import { ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { Client } from 'pg';
-import { connectAsMaster } from '../lambda/shared/master-login';
-import { FakeSecretsManager } from './support/fake-secrets-manager';
-import { createTestDatabase, dropRoles, loginWorks, type TestDatabase } from './support/postgres';
+import { connectAsMaster } from '../../lambda/shared/master-login';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
+import { createTestDatabase, dropRoles, loginWorks, type TestDatabase } from '../support/postgres';
 
 const MASTER = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:master-AbCdEf';
 const user = `master_${process.pid}_${Math.random().toString(36).slice(2, 6)}`;

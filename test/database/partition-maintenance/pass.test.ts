@@ -1,9 +1,9 @@
 import type { Client } from 'pg';
-import { PASS_LOCK_KEY, runPass, type PassOptions, type TableSettings } from '../../lambda/partition-maintenance/pass';
-import { loadSqlFiles } from '../../lambda/partition-maintenance/sql-files';
-import { installAwsS3StandIn, setAwsS3StandInMode } from '../support/aws-s3-standin';
-import { countRows, createPartitionedEvents, insertEvents, partitionMonths, type EventTable } from '../support/game-events';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { PASS_LOCK_KEY, runPass, type PassOptions, type TableSettings } from '../../../lambda/partition-maintenance/pass';
+import { loadSqlFiles } from '../../../lambda/partition-maintenance/sql-files';
+import { installAwsS3StandIn, setAwsS3StandInMode } from '../../support/aws-s3-standin';
+import { countRows, createPartitionedEvents, insertEvents, partitionMonths, type EventTable } from '../../support/game-events';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 // November 2026, as in the issue: retention 12 keeps November 2025 onwards.
 const NOW = new Date('2026-11-15T10:00:00Z');

@@ -4,16 +4,16 @@
  * owner role; a runtime role; two logins the app serves requests as, members of the runtime role
  * alone; a migration login that becomes the owner role. The app's migrations run as the migration
  * login, and the job still rotates the partitions of the tables they create. What each role may and
- * may not do with those tables: test/partition-maintenance/least-privilege.test.ts.
+ * may not do with those tables: test/database/partition-maintenance/least-privilege.test.ts.
  */
 import { Client } from 'pg';
-import { ensureAppRoles, syncLoginPasswords } from '../../lambda/partition-maintenance/app-roles';
-import { LOGIN_PASSWORDS_LOCK_KEY } from '../../lib/contract';
-import { installSql } from '../../lambda/partition-maintenance/install';
-import { convertToPartitioned } from '../../lambda/partition-maintenance/convert';
-import { runPass } from '../../lambda/partition-maintenance/pass';
-import { installAwsS3StandIn } from '../support/aws-s3-standin';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { ensureAppRoles, syncLoginPasswords } from '../../../lambda/partition-maintenance/app-roles';
+import { LOGIN_PASSWORDS_LOCK_KEY } from '../../../lib/contract';
+import { installSql } from '../../../lambda/partition-maintenance/install';
+import { convertToPartitioned } from '../../../lambda/partition-maintenance/convert';
+import { runPass } from '../../../lambda/partition-maintenance/pass';
+import { installAwsS3StandIn } from '../../support/aws-s3-standin';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
 const MASTER = `master_${suffix}`;

@@ -2,8 +2,8 @@
  * Which of the database parameters a change applies only at a restart: what the impact report and
  * `npm run reboot` go by, checked against PostgreSQL itself (a `postmaster` setting takes a restart).
  */
-import { postgresParameters, STATIC_PARAMETER_NAMES } from '../lib/constructs/postgres-parameters';
-import { createTestDatabase, type TestDatabase } from './support/postgres';
+import { postgresParameters, STATIC_PARAMETER_NAMES } from '../../lib/constructs/postgres-parameters';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 /**
  * Parameters that plain PostgreSQL does not know (RDS's own, or those of a library it has not

@@ -6,12 +6,12 @@
  * is not a superuser (CREATEROLE, the database's owner), like RDS's.
  */
 import { Client, type DatabaseError } from 'pg';
-import { ensureAppRoles, type AppRoles } from '../../lambda/partition-maintenance/app-roles';
-import { convertToPartitioned } from '../../lambda/partition-maintenance/convert';
-import { installSql } from '../../lambda/partition-maintenance/install';
-import { runPass } from '../../lambda/partition-maintenance/pass';
-import { loadSqlFiles } from '../../lambda/partition-maintenance/sql-files';
-import { createTestDatabase, dropRoles, type TestDatabase } from '../support/postgres';
+import { ensureAppRoles, type AppRoles } from '../../../lambda/partition-maintenance/app-roles';
+import { convertToPartitioned } from '../../../lambda/partition-maintenance/convert';
+import { installSql } from '../../../lambda/partition-maintenance/install';
+import { runPass } from '../../../lambda/partition-maintenance/pass';
+import { loadSqlFiles } from '../../../lambda/partition-maintenance/sql-files';
+import { createTestDatabase, dropRoles, type TestDatabase } from '../../support/postgres';
 
 const NOW = new Date('2026-11-15T10:00:00Z');
 

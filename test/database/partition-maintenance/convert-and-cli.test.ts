@@ -1,15 +1,15 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import type { Client } from 'pg';
-import { main, parseArguments } from '../../lambda/partition-maintenance/cli';
-import { convertToPartitioned } from '../../lambda/partition-maintenance/convert';
-import { runPass } from '../../lambda/partition-maintenance/pass';
-import { runInProcess } from '../support/command';
-import { createPrismaGameEvents } from '../support/game-events';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { main, parseArguments } from '../../../lambda/partition-maintenance/cli';
+import { convertToPartitioned } from '../../../lambda/partition-maintenance/convert';
+import { runPass } from '../../../lambda/partition-maintenance/pass';
+import { runInProcess } from '../../support/command';
+import { createPrismaGameEvents } from '../../support/game-events';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 const NOW = new Date('2026-11-15T10:00:00Z');
-const root = path.join(__dirname, '..', '..');
+const root = path.join(__dirname, '..', '..', '..');
 
 let db: TestDatabase;
 let client: Client;

@@ -1,12 +1,12 @@
 /**
  * The timeline rehearsal's rotations: two full cycles of each rotation schedule, in each order and
- * interleaved, through the real rotation and refresh modules (test/rehearsal/rotation-cycles.ts):
+ * interleaved, through the real rotation and refresh modules (test/database/rotation-cycles.ts):
  * every rotation may start, and every running task keeps a credential that works throughout.
  */
 import { Client } from 'pg';
-import { RotationWorld, type WorldOptions } from './rehearsal/rotation-cycles';
-import { createTestDatabase, dropRoles, type TestDatabase } from './support/postgres';
-import { RedisStandIn } from './support/redis-standin';
+import { RotationWorld, type WorldOptions } from './rotation-cycles';
+import { createTestDatabase, dropRoles, type TestDatabase } from '../support/postgres';
+import { RedisStandIn } from '../support/redis-standin';
 
 const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
 const LOGINS = [`cs2app_${suffix}`, `cs2app_${suffix}_clone`] as const;
