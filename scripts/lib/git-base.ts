@@ -44,9 +44,8 @@ export function resolveBase(root: string, ref?: string): BaseRef {
 }
 
 /**
- * Synthesizes environments as the code and configuration of `commit` build them: in a temporary git
- * worktree that uses this checkout's node_modules (the dependencies of the working tree: a change of
- * package versions is compared on today's versions), without validators or bundling, as
+ * Synthesizes environments as the code, configuration and dependencies of `commit` build them: in a
+ * temporary git worktree (see {@link provideBaseDependencies}), without validators or bundling, as
  * scripts/lib/cloud-assembly.ts does for the working tree. The worktree is removed afterwards.
  */
 export function synthesizeAtCommit(
@@ -54,6 +53,7 @@ export function synthesizeAtCommit(
   commit: string,
   envNames: readonly string[],
   account: string,
+  install: (worktree: string) => void = installLockedDependencies,
 ): Map<string, SynthesizedEnvironment> {
   const worktree = fs.mkdtempSync(path.join(os.tmpdir(), 'cs2-base-'));
   const output = path.join(worktree, '.impact-base.json');
@@ -66,7 +66,7 @@ export function synthesizeAtCommit(
     });
   }
   try {
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(worktree, 'node_modules'), 'dir');
+    provideBaseDependencies(root, worktree, install);
     for (const required of ['lib/environment.ts', 'lib/config/load.ts']) {
       if (!fs.existsSync(path.join(worktree, required))) {
         throw new Error(`the base ${commit.slice(0, 12)} has no ${required}: it is older than this comparison can synthesize`);
@@ -103,6 +103,45 @@ export function synthesizeAtCommit(
       git(root, ['worktree', 'prune']);
     }
   }
+}
+
+/**
+ * Gives the base's worktree its dependencies: this checkout's node_modules where both lock files are
+ * the same, and otherwise the base's own, installed from its lock file. A dependency bump (aws-cdk-lib,
+ * say) is then compared on both versions, and the report shows what the new version changes: every
+ * function that moves to a newer runtime, for one. Returns which it did.
+ */
+export function provideBaseDependencies(
+  root: string,
+  worktree: string,
+  install: (worktree: string) => void = installLockedDependencies,
+): 'shared' | 'installed' {
+  const lock = (dir: string) => fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8');
+  if (lock(root) === lock(worktree)) {
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(worktree, 'node_modules'), 'dir');
+    return 'shared';
+  }
+  try {
+    install(worktree);
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(
+      `the base's package-lock.json differs from the working tree's, and its dependencies could not be installed ` +
+        `(npm ci needs the npm registry or its cache): ${stderr ? stderr.split('\n').slice(-3).join('\n') : (error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return 'installed';
+}
+
+/** `npm ci` of the lock file in `dir`, quietly; no install scripts: the synthesis bundles nothing. */
+function installLockedDependencies(dir: string): void {
+  execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 10 * 60_000,
+  });
 }
 
 /**
