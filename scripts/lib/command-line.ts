@@ -65,7 +65,10 @@ export function parseCommandLine<const O extends Options>(argv: readonly string[
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const terminator = tokens.find((token) => token.kind === 'option-terminator');
   const before = terminator ? tokens.filter((token) => token.index < terminator.index) : tokens;
-  if (before.some((token) => token.kind === 'option' && token.name === 'help')) throw new HelpRequested();
+  // `--env -h`: the option lacks its value (see below), and the user asked for help.
+  const asksForHelp = (token: (typeof tokens)[number]) =>
+    token.kind === 'option' && (token.name === 'help' || (!token.inlineValue && (token.value === '-h' || token.value === '--help')));
+  if (before.some(asksForHelp)) throw new HelpRequested();
   // The checks strict mode makes, with messages that name the argument as typed.
   for (const token of before) {
     if (token.kind !== 'option') continue;
