@@ -25,6 +25,7 @@ const DISPOSABLE = {
 const EXPECTED = {
   dev: {
     engine: 'instance',
+    primary: { MultiAZ: false, AllocatedStorage: '20', MaxAllocatedStorage: 100 },
     kept: DISPOSABLE,
     instances: 1,
     instanceParameterGroups: 1,
@@ -56,6 +57,7 @@ const EXPECTED = {
   // The primary and two replicas, each with its postgresql and upgrade log groups.
   'prod-instance': {
     engine: 'instance',
+    primary: { MultiAZ: true, AllocatedStorage: '100', MaxAllocatedStorage: 1000 },
     kept: KEPT,
     instances: 3,
     instanceParameterGroups: 2,
@@ -160,11 +162,9 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
         expect(primaries[0].Properties).toMatchObject({
           Engine: 'postgres',
           EngineVersion: database.postgresVersion,
-          MultiAZ: database.multiAz,
+          // Storage autoscaling: RDS grows the volume up to MaxAllocatedStorage.
+          ...expected.primary,
           StorageType: 'gp3',
-          AllocatedStorage: String(database.allocatedStorageGiB),
-          // Storage autoscaling: RDS grows the volume up to this size.
-          MaxAllocatedStorage: database.maxAllocatedStorageGiB,
           StorageEncrypted: true,
           KmsKeyId: dataKey,
           EnableIAMDatabaseAuthentication: true,
@@ -223,7 +223,7 @@ describe.each(VARIANTS)('data tier in %s', (variant) => {
     });
 
     test('spreads the readers over the zones, away from the writer', () => {
-      if (expected.readers === 'none' || (expected.engine === 'instance' && database.multiAz)) return;
+      if (expected.readers === 'none' || (expected.engine === 'instance' && expected.primary.MultiAZ)) return;
       const zones = Object.values(instances).map((instance) => instance.Properties.AvailabilityZone);
       const distinct = new Set(zones);
       expect(distinct.size).toBe(Math.min(zones.length, config.network.availabilityZones.length));
