@@ -25,7 +25,7 @@ import { ECS_DEPLOYING_PROPERTIES, fixedName, INTERRUPTING_UPDATES, isStateful, 
 export type Verdict = 'safe' | 'restarts tasks' | 'reboot or failover' | 'replaces data' | 'refused';
 /** Mildest first: a change's verdict is the last of its effects' in this order. */
 export const VERDICTS: readonly Verdict[] = ['safe', 'restarts tasks', 'reboot or failover', 'replaces data', 'refused'];
-/** Verdicts that make `npm run impact` exit 2. */
+/** Verdicts that make `npm run impact` exit 3 (EXIT.danger). */
 export const DANGER: ReadonlySet<Verdict> = new Set(['replaces data', 'refused']);
 
 export interface Effect {
@@ -403,7 +403,7 @@ function staleReferences(
   return stale;
 }
 
-/** The effects that make the report exit 2: data replaced or removed, or an update CloudFormation refuses. */
+/** The effects that make the report exit 3: data replaced or removed, or an update CloudFormation refuses. */
 export function dangers(impact: Impact): Effect[] {
   return impact.effects.filter((effect) => DANGER.has(effect.verdict));
 }
