@@ -2,7 +2,7 @@
  * Instance families: how a family's on-demand price scales with size, how many vCPUs a size has, and
  * how a family's entry in the price table (one figure and the sizes offered) becomes a price per class.
  */
-import type { InstancePrices, Price } from './price-table';
+import type { InstancePrices, Price } from './price';
 
 /**
  * A size in normalized units, the unit AWS counts size-flexible reservations in: micro 0.5, small 1,

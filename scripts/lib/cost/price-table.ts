@@ -13,21 +13,8 @@
 import { familyPrices, scaledFamilies, type FamilyPrices } from './instance-families';
 import { OFFERINGS, type FamilySizes } from '../../../lib/config/offerings';
 
-export interface Price {
-  readonly usd: number;
-  /** What one unit is, e.g. `hour`, `GB-month`, `million requests`. */
-  readonly unit: string;
-  /** The AWS pricing page the figure was read from. */
-  readonly page: string;
-  /**
-   * How a figure the page did not show for this region was arrived at.
-   * @default - read for this region
-   */
-  readonly derived?: string;
-}
-
-/** Prices of one kind of instance, by instance class. */
-export type InstancePrices = Readonly<Record<string, Price>>;
+export type { InstancePrices, Price } from './price';
+import type { InstancePrices, Price } from './price';
 
 /** The families each kind of instance is priced from, with the sizes offered and where each figure comes from. */
 export interface PricedFamilies {
