@@ -6,17 +6,26 @@ import * as path from 'path';
 import { bundledLambdaCode } from '../lib/constructs/bundled-lambda-code';
 
 const SQL = path.join(__dirname, '..', 'sql');
+const NODE = lambda.Runtime.NODEJS_24_X;
 
 describe('bundledLambdaCode', () => {
   test('refuses a folder with no index.ts, naming it', () => {
-    expect(() => bundledLambdaCode({ folder: 'no-such-function' })).toThrow(/lambda\/no-such-function\/index\.ts does not exist/);
+    expect(() => bundledLambdaCode({ folder: 'no-such-function', runtime: NODE })).toThrow(
+      /lambda\/no-such-function\/index\.ts does not exist/,
+    );
+  });
+
+  test('refuses a runtime it cannot build for, naming it', () => {
+    expect(() => bundledLambdaCode({ folder: 'partition-maintenance', runtime: lambda.Runtime.PYTHON_3_13 })).toThrow(
+      'python3.13 is not a Node.js runtime of the form nodejs<major>.x',
+    );
   });
 
   test('refuses an extra folder that does not exist, or a name that is not a plain folder name', () => {
-    expect(() => bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { sql: '/no/such/dir' } })).toThrow(
+    expect(() => bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { sql: '/no/such/dir' }, runtime: NODE })).toThrow(
       /\/no\/such\/dir \(for 'sql' in the bundle of partition-maintenance\) is not a folder/,
     );
-    expect(() => bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { '../sql': SQL } })).toThrow(
+    expect(() => bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { '../sql': SQL }, runtime: NODE })).toThrow(
       /'\.\.\/sql' is not a folder name/,
     );
   });
@@ -26,8 +35,8 @@ describe('bundledLambdaCode', () => {
     try {
       const app = new App({ outdir, builtinCloudFormationValidation: false }); // the bundle is what is read here
       const stack = new Stack(app, 'Probe');
-      const code = bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { sql: SQL } });
-      new lambda.Function(stack, 'Function', { code, handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X });
+      const code = bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { sql: SQL }, runtime: NODE });
+      new lambda.Function(stack, 'Function', { code, handler: 'index.handler', runtime: NODE });
       app.synth();
       const asset = fs.readdirSync(outdir).find((name) => name.startsWith('asset.'))!;
       const files = fs.readdirSync(path.join(outdir, asset)).sort();

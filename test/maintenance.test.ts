@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { readJobEnvironment } from '../lambda/partition-maintenance/job';
 import { MAINTENANCE_ENVIRONMENT, MAINTENANCE_METRICS_NAMESPACE } from '../lib/contract';
-import { LAMBDA_NODE_RUNTIME } from '../lib/constructs/lambda-node-runtime';
+import { Fact, FactName } from 'aws-cdk-lib/region-info';
 import { stackOf, synthesized, templateOf } from './support/synthesized';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
@@ -77,8 +77,8 @@ describe.each(VARIANTS)('maintenance stack in %s', (variant) => {
 
   test('runs the bundled function on the latest Node.js runtime, in the private subnets, as the maintenance group', () => {
     expect(fn.Properties).toMatchObject({
-      // The one runtime of every function; lambda-node-runtime.test.ts checks it is the one cdk-nag calls the latest.
-      Runtime: LAMBDA_NODE_RUNTIME.name,
+      // The newest runtime aws-cdk-lib lists for the region (lib/constructs/lambda-node-runtime.ts).
+      Runtime: Fact.find(config.region, FactName.LATEST_NODE_RUNTIME),
       Handler: 'index.handler',
       Timeout: 900,
       TracingConfig: { Mode: 'Active' },

@@ -3,13 +3,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync } from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LAMBDA_BUNDLE_TARGET } from './lambda-node-runtime';
+import { bundleTarget } from './lambda-node-runtime';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 export interface BundledLambdaCodeProps {
   /** The folder under lambda/ whose index.ts is the entry point, e.g. `partition-maintenance`. */
   readonly folder: string;
+  /** The runtime the function runs on: the bundle is built for its Node.js version. */
+  readonly runtime: lambda.Runtime;
   /**
    * Folders copied into the bundle next to index.js, by the name they get there, e.g.
    * `{ sql: '<project>/sql' }`.
@@ -35,6 +37,7 @@ const EXTERNAL_MODULES = ['@aws-sdk/*', 'pg-native'];
 export function bundledLambdaCode(props: BundledLambdaCodeProps): lambda.Code {
   const source = path.join(PROJECT_ROOT, 'lambda', props.folder);
   const entry = path.join(source, 'index.ts');
+  const target = bundleTarget(props.runtime);
   if (!fs.existsSync(entry)) throw new Error(`bundledLambdaCode: ${entry} does not exist`);
   for (const [name, directory] of Object.entries(props.extraDirectories ?? {})) {
     if (!/^[A-Za-z0-9._-]+$/.test(name) || name === 'index.js') {
@@ -56,7 +59,7 @@ export function bundledLambdaCode(props: BundledLambdaCodeProps): lambda.Code {
             bundle: true,
             platform: 'node',
             format: 'cjs',
-            target: LAMBDA_BUNDLE_TARGET,
+            target,
             minify: true,
             external: EXTERNAL_MODULES,
             outfile: path.join(outputDir, 'index.js'),

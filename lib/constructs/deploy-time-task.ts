@@ -12,7 +12,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import { configuredLogGroup } from './retention';
 import { ServiceRole, sourceConditions } from './service-role';
 import { acknowledgeVpcFunctionStatements, VpcFunction, vpcFunctionStatements } from './vpc-function';
-import { LAMBDA_NODE_RUNTIME } from './lambda-node-runtime';
+import { acknowledgeRegionalRuntime } from './lambda-node-runtime';
 
 /** The CloudFormation type of a DeployTimeTask's run: its status and reason are the last run's. */
 export const DEPLOY_TIME_TASK_RESOURCE_TYPE = 'Custom::DeployTimeTask';
@@ -270,14 +270,7 @@ export class DeployTimeTask extends Construct {
           'The function runs in the private subnets of the network stack (the Provider is given the VPC); their ids arrive as cross-stack references, which this control cannot follow to a literal subnet id',
         rules: { 'cdk-validator-cfnguard': ['lambda_inside_vpc_check'] },
       });
-      if (resource.runtime !== LAMBDA_NODE_RUNTIME.name) {
-        acknowledge(fn, {
-          reason:
-            `aws-cdk-lib chooses the runtime of its own framework code (${resource.runtime}; the Provider has no runtime property) ` +
-            `and moves it when it has tested a newer one; this project's functions run ${LAMBDA_NODE_RUNTIME.name}, the newest it knows`,
-          rules: { AwsSolutions: ['AwsSolutions-L1'], Serverless: ['Serverless-LambdaLatestVersion'] },
-        });
-      }
+      acknowledgeRegionalRuntime(fn);
     }
     for (const role of roles) {
       acknowledge(role.policy!, {

@@ -1,24 +1,30 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
 
 /**
- * The Node.js runtime of every function of this app, and the target its bundle is built for.
+ * The Node.js runtime of the functions in `scope`'s region, and the one place that decides it: the
+ * newest Node.js runtime aws-cdk-lib lists as available in that region (its region facts, which its
+ * own custom-resource functions follow too). An aws-cdk-lib upgrade that moves that fact is a
+ * version bump: the functions move with it and `npm run impact` lists them as updated.
  *
- * It is the newest Node.js runtime the installed aws-cdk-lib knows, chosen the way cdk-nag's
- * AwsSolutions-L1 (latest runtime) chooses it, so that an aws-cdk-lib upgrade that adds a runtime
- * is a version bump: the functions move to it, `npm run impact` lists them as updated, and nothing
- * is edited by hand.
+ * Not simply the newest runtime aws-cdk-lib knows (`lambda.Runtime.ALL`): aws-cdk-lib adds a runtime
+ * when Lambda launches it, before every region offers it, and Lambda refuses to create a function on
+ * a runtime its region lacks; the region fact moves once it is offered there.
  */
-export const LAMBDA_NODE_RUNTIME: lambda.Runtime = newestNodeRuntime(lambda.Runtime.ALL);
-
-/** esbuild's `target` for a bundle that runs on {@link LAMBDA_NODE_RUNTIME}. */
-export const LAMBDA_BUNDLE_TARGET: string = bundleTarget(LAMBDA_NODE_RUNTIME);
+export function lambdaNodeRuntime(scope: IConstruct): lambda.Runtime {
+  return lambda.determineLatestNodeRuntime(scope);
+}
 
 /** What the choice reads of a runtime: its name, e.g. `nodejs24.x`. */
 export interface NamedRuntime {
   readonly name: string;
 }
 
-/** The Node.js runtime with the highest version among `known` (`nodejs24.x` over `nodejs22.x`). */
+/**
+ * The Node.js runtime with the highest version among `known` (`nodejs24.x` over `nodejs22.x`): what
+ * cdk-nag's latest-runtime rules (AwsSolutions-L1, Serverless-LambdaLatestVersion) ask for.
+ */
 export function newestNodeRuntime<R extends NamedRuntime>(known: readonly R[]): R {
   let newest: { readonly runtime: R; readonly major: number } | undefined;
   for (const runtime of known) {
@@ -29,11 +35,31 @@ export function newestNodeRuntime<R extends NamedRuntime>(known: readonly R[]): 
   return newest.runtime;
 }
 
-/** `node24` for `nodejs24.x`. */
+/** esbuild's `target` for a bundle that runs on `runtime`: `node24` for `nodejs24.x`. */
 export function bundleTarget(runtime: NamedRuntime): string {
   const major = nodeMajor(runtime);
   if (major === undefined) throw new Error(`${runtime.name} is not a Node.js runtime of the form nodejs<major>.x`);
   return `node${major}`;
+}
+
+/**
+ * Where a function runs its region's runtime while aws-cdk-lib already knows a newer one (launched,
+ * not yet offered everywhere), acknowledges cdk-nag's latest-runtime rules on it, with that reason.
+ * Does nothing for a function on the newest runtime, or on any other (that finding stands).
+ */
+export function acknowledgeRegionalRuntime(fn: IConstruct): void {
+  const resource = fn.node.defaultChild as lambda.CfnFunction | undefined;
+  const runtime = resource?.runtime;
+  const regional = lambdaNodeRuntime(fn).name;
+  const newest = newestNodeRuntime(lambda.Runtime.ALL).name;
+  if (runtime === undefined || runtime === newest || runtime !== regional) return;
+  acknowledge(fn, {
+    reason:
+      `${runtime} is the newest Node.js runtime aws-cdk-lib lists for this region (its region facts, which its own ` +
+      `custom-resource functions follow); it knows ${newest} too, which it does not list for every region yet, and ` +
+      'Lambda refuses a function on a runtime its region does not offer. The functions move when the fact does',
+    rules: { AwsSolutions: ['AwsSolutions-L1'], Serverless: ['Serverless-LambdaLatestVersion'] },
+  });
 }
 
 function nodeMajor(runtime: NamedRuntime): number | undefined {

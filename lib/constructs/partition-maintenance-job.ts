@@ -15,7 +15,7 @@ import * as path from 'path';
 import { acknowledge } from '../compliance/acknowledge';
 import type { ArchivalSettings, MaintenanceSettings } from '../config/schema';
 import { bundledLambdaCode } from './bundled-lambda-code';
-import { LAMBDA_NODE_RUNTIME } from './lambda-node-runtime';
+import { acknowledgeRegionalRuntime, lambdaNodeRuntime } from './lambda-node-runtime';
 import { APP_OWNER_ROLE, APP_RUNTIME_ROLE, DATABASE_NAME, type PostgresDatabase } from './postgres-database';
 
 /** Connections the migration login may hold at once: one migration run, and an operator's session beside it. */
@@ -149,12 +149,13 @@ export class PartitionMaintenanceJob extends Construct {
       });
     }
 
+    const runtime = lambdaNodeRuntime(this);
     this.function = new lambda.Function(this, 'Function', {
       description: `CS2 Analytics ${envName}: monthly partition maintenance`,
       // sql/ ships inside the bundle: the function installs or upgrades it.
-      code: bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { sql: SQL_DIRECTORY } }),
+      code: bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { sql: SQL_DIRECTORY }, runtime }),
       handler: 'index.handler',
-      runtime: LAMBDA_NODE_RUNTIME,
+      runtime,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.minutes(15),
@@ -204,6 +205,7 @@ export class PartitionMaintenanceJob extends Construct {
       },
     });
 
+    acknowledgeRegionalRuntime(this.function);
     acknowledge(this.function, {
       reason:
         'The function runs in the private subnets of the network stack (VpcConfig); their ids arrive as cross-stack ' +

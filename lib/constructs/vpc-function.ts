@@ -9,7 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { bundledLambdaCode } from './bundled-lambda-code';
-import { LAMBDA_NODE_RUNTIME } from './lambda-node-runtime';
+import { acknowledgeRegionalRuntime, lambdaNodeRuntime } from './lambda-node-runtime';
 import { ServiceRole } from './service-role';
 import { configuredLogGroup } from './retention';
 
@@ -164,11 +164,12 @@ export class VpcFunction extends Construct implements iam.IGrantable {
     });
     this.grantPrincipal = this.role.grantPrincipal;
 
+    const runtime = lambdaNodeRuntime(this);
     this.function = new lambda.Function(this, 'Function', {
       description: `CS2 Analytics ${props.envName}: ${props.purpose}`,
-      code: bundledLambdaCode({ folder: props.code.folder }),
+      code: bundledLambdaCode({ folder: props.code.folder, runtime }),
       handler: `index.${props.code.handler}`,
-      runtime: LAMBDA_NODE_RUNTIME,
+      runtime,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout ?? Duration.minutes(5),
@@ -194,6 +195,7 @@ export class VpcFunction extends Construct implements iam.IGrantable {
       rules: { AwsSolutions: ['AwsSolutions-IAM5[Resource::*]'] },
     });
     acknowledgeVpcFunctionStatements(this.role.policy!, props.vpc);
+    acknowledgeRegionalRuntime(this.function);
     acknowledge(this.function, {
       reason:
         'The function runs in the private subnets of the network stack (VpcConfig); their ids arrive as cross-stack ' +

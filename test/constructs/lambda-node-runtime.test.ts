@@ -1,7 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NagRuleCompliance, rules } from 'cdk-nag';
-import { bundleTarget, LAMBDA_BUNDLE_TARGET, LAMBDA_NODE_RUNTIME, newestNodeRuntime } from '../../lib/constructs/lambda-node-runtime';
+import { Fact, FactName } from 'aws-cdk-lib/region-info';
+import { bundleTarget, lambdaNodeRuntime, newestNodeRuntime } from '../../lib/constructs/lambda-node-runtime';
 
 // Plain names: a `new lambda.Runtime` would join lambda.Runtime.ALL for the rest of the file.
 const named = (...names: string[]) => names.map((name) => ({ name }));
@@ -21,10 +22,17 @@ describe('the Lambda Node.js runtime', () => {
     expect(bundleTarget({ name: 'nodejs24.x' })).toBe('node24');
     expect(bundleTarget({ name: 'nodejs26.x' })).toBe('node26');
     expect(() => bundleTarget({ name: 'python3.14' })).toThrow(/python3\.14 is not a Node\.js runtime/);
-    expect(LAMBDA_BUNDLE_TARGET).toBe(`node${/^nodejs(\d+)\.x$/.exec(LAMBDA_NODE_RUNTIME.name)![1]}`);
   });
 
-  test('is what cdk-nag AwsSolutions-L1 calls the latest runtime of the installed aws-cdk-lib', () => {
+  test("is the newest aws-cdk-lib lists for the stack's region, region by region", () => {
+    for (const region of ['eu-west-1', 'us-east-1', 'eu-central-1']) {
+      const stack = new Stack(new App(), 'Probe', { env: { account: '111111111111', region } });
+      expect(lambdaNodeRuntime(stack).name).toBe(Fact.find(region, FactName.LATEST_NODE_RUNTIME));
+      expect(lambdaNodeRuntime(stack).name).toMatch(/^nodejs\d+\.x$/);
+    }
+  });
+
+  test("cdk-nag's latest-runtime rule asks for the newest aws-cdk-lib knows, which the newest of Runtime.ALL is", () => {
     const latestVersion = (runtime: lambda.Runtime) => {
       const stack = new Stack(new App(), 'Probe');
       const fn = new lambda.Function(stack, 'Function', {
@@ -34,7 +42,7 @@ describe('the Lambda Node.js runtime', () => {
       });
       return rules.lambda.LambdaLatestVersion(fn.node.defaultChild as lambda.CfnFunction);
     };
-    expect(latestVersion(LAMBDA_NODE_RUNTIME)).toBe(NagRuleCompliance.COMPLIANT);
+    expect(latestVersion(newestNodeRuntime(lambda.Runtime.ALL))).toBe(NagRuleCompliance.COMPLIANT);
     expect(latestVersion(lambda.Runtime.NODEJS_20_X)).toBe(NagRuleCompliance.NON_COMPLIANT);
   });
 });
