@@ -19,8 +19,8 @@ export interface LoadConfigOptions {
    * Values that replace config fields for one synth, keyed by dotted path
    * (`database.readers`). Strings are converted to the type of the field they replace,
    * because that is how `cdk -c key=value` hands them over. `null`, or the string `null`
-   * (`-c database.multiAz=null`), removes the field: the environment is validated as if it had never
-   * set it (switching `database.engine` needs the other engine's fields gone).
+   * (`-c database.multiAz=null`), removes the field from the environment as merged with the shared
+   * defaults: it is validated without it (switching `database.engine` needs the other engine's fields gone).
    * @default - no overrides
    */
   readonly overrides?: Readonly<Record<string, unknown>>;
