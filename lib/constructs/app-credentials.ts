@@ -114,7 +114,6 @@ export class AppCredentials extends Construct {
         resources: [database.secret.secretArn],
       }),
     );
-    fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
     // The schedule starts in the services stack, once the roles exist and the services can be restarted.
     rotateCredentialWith(fn, this.secret, { envName: props.envName, kind: 'database', encryptionKey: props.encryptionKey });
   }

@@ -31,6 +31,8 @@ export function rotateCredentialWith(fn: VpcFunction, secret: secretsmanager.ISe
       conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` } },
     }),
   );
+  // The new value is drawn by Secrets Manager, which has no resource to scope GetRandomPassword to.
+  fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
   fn.allowRotationOf(secret);
   checkServicesBeforeRotating(fn, options.envName, options.kind);
   acknowledge(secret, {

@@ -89,7 +89,6 @@ export class RedisTokenRotation extends Construct {
         resources: [jobQueue.authToken.secretArn],
       }),
     );
-    fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
     fn.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['elasticache:DescribeReplicationGroups'], resources: [jobQueue.replicationGroupArn] }),
     );

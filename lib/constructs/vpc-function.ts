@@ -190,8 +190,9 @@ export class VpcFunction extends Construct implements iam.IGrantable {
 
     acknowledge(this.role.policy!, {
       reason:
-        'Only ec2:DescribeNetworkInterfaces (which Lambda needs to run in the VPC), X-Ray trace publishing and Secrets ' +
-        "Manager's GetRandomPassword use *: none supports resource-level permissions; every other statement names its resource",
+        'Only ec2:DescribeNetworkInterfaces (which Lambda needs to run in the VPC), X-Ray trace publishing and, in a ' +
+        "rotation function, Secrets Manager's GetRandomPassword use *: none supports resource-level permissions; every " +
+        'other statement names its resource',
       rules: { AwsSolutions: ['AwsSolutions-IAM5[Resource::*]'] },
     });
     acknowledgeVpcFunctionStatements(this.role.policy!, props.vpc);
