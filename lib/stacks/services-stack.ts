@@ -66,6 +66,19 @@ export interface ServicesStackProps extends StackProps {
   readonly maintenance: Pick<MaintenanceStack, 'job'>;
 }
 
+/** Each service's own group and the data-tier client groups its tasks wear. */
+interface ServiceSecurityGroups {
+  readonly web: ec2.SecurityGroup;
+  readonly api: ec2.SecurityGroup;
+  readonly parser: ec2.SecurityGroup;
+  readonly apiDataClient: ec2.ISecurityGroup;
+  readonly parserDataClient: ec2.ISecurityGroup;
+  readonly migrationDataClient: ec2.ISecurityGroup;
+}
+
+/** What the three services share. */
+type ServiceDefaults = ReturnType<ServicesStack['serviceDefaults']>;
+
 /**
  * Stateless: the ECS cluster, the public load balancer and the three services of the original
  * docker-compose file. Web takes the load balancer's default route, the API its path pattern; the
@@ -89,15 +102,45 @@ export class ServicesStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, props);
-    const { config, network, data, registry } = props;
-    const { envName, services } = config;
-    const key = (this.logsKey = new EncryptionKey(this, 'Key', {
-      purpose: `CS2 Analytics ${envName} services: container logs, ECS Exec sessions, WAF logs`,
-      forCloudWatchLogs: true,
-      logGroupNamePrefixes: environmentLogGroupPrefixes(envName),
-      removalPolicy: retainOrDestroy(config.retainData),
-    }).key);
+    this.logsKey = this.createLogsKey(props.config);
+    this.cluster = this.createCluster(props);
+    this.loadBalancer = this.createLoadBalancer(props);
+    const groups = this.serviceSecurityGroups(props);
+    this.connections = this.createConnections(props);
 
+    const common = this.serviceDefaults(props);
+    this.web = this.createWeb(props, common, groups);
+    this.api = this.createApi(props, common, groups);
+    this.parser = this.createParser(props, common, groups);
+    // The API finds the parser through Service Connect, as a client of the namespace.
+    this.api.service.node.addDependency(this.parser.service);
+    this.migrationTask = this.createMigrationTask(props, common.user);
+    this.schemaReady = this.migrateThenConvert(props, [groups.migrationDataClient]);
+    // No new API task serves before the schema it expects is there.
+    if (this.schemaReady) this.api.service.node.addDependency(this.schemaReady);
+    this.startAfterConnectionsWritten();
+
+    this.scheduleRotations(props);
+    this.targetGroups = this.routeTraffic(props);
+    this.outputOperatorValues(props, groups.api);
+    this.outputImages(props);
+  }
+
+  /** Encrypts the container logs, the ECS Exec sessions and the WAF logs. */
+  private createLogsKey(config: EnvironmentConfig): kms.IKey {
+    return new EncryptionKey(this, 'Key', {
+      purpose: `CS2 Analytics ${config.envName} services: container logs, ECS Exec sessions, WAF logs`,
+      forCloudWatchLogs: true,
+      logGroupNamePrefixes: environmentLogGroupPrefixes(config.envName),
+      removalPolicy: retainOrDestroy(config.retainData),
+    }).key;
+  }
+
+  /** The cluster, with its ECS Exec logging, its Container Insights logs and its Service Connect namespace. */
+  private createCluster(props: ServicesStackProps): ecs.Cluster {
+    const { config, network } = props;
+    const { envName, services } = config;
+    const key = this.logsKey;
     const execLogGroup = configuredLogGroup(this, 'ExecSessionLogs', {
       envName: envName,
       retentionField: 'services.logRetentionDays',
@@ -106,7 +149,7 @@ export class ServicesStack extends Stack {
       retain: config.retainData,
     });
     const clusterName = clusterNameOf(envName);
-    const cluster = (this.cluster = new ecs.Cluster(this, 'Cluster', {
+    const cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName,
       vpc: network.vpc,
       enableFargateCapacityProviders: true,
@@ -116,7 +159,7 @@ export class ServicesStack extends Stack {
         logging: ecs.ExecuteCommandLogging.OVERRIDE,
         logConfiguration: { cloudWatchLogGroup: execLogGroup, cloudWatchEncryptionEnabled: true },
       },
-    }));
+    });
     // Container Insights writes its performance events here; created first so that they are encrypted
     // and expire with the configured retention instead of the group ECS would create.
     const insightsLogs = configuredLogGroup(this, 'ContainerInsightsLogs', {
@@ -132,8 +175,13 @@ export class ServicesStack extends Stack {
       type: servicediscovery.NamespaceType.HTTP,
       useForServiceConnect: true,
     });
+    return cluster;
+  }
 
-    this.loadBalancer = new PublicLoadBalancer(this, 'LoadBalancer', {
+  private createLoadBalancer(props: ServicesStackProps): PublicLoadBalancer {
+    const { config, network } = props;
+    const { envName } = config;
+    return new PublicLoadBalancer(this, 'LoadBalancer', {
       envName,
       vpc: network.vpc,
       subnets: network.subnets.public,
@@ -143,15 +191,20 @@ export class ServicesStack extends Stack {
         logGroupPrefix: wafLogGroupNamePrefix(envName),
         logDeliveryPolicy: wafLogDeliveryPolicyName(envName),
       },
-      logsKey: key,
-      logRetentionDays: services.logRetentionDays,
+      logsKey: this.logsKey,
+      logRetentionDays: config.services.logRetentionDays,
     });
+  }
 
+  /** Each service's own group, with who may reach it, and the data-tier client groups the tasks wear. */
+  private serviceSecurityGroups(props: ServicesStackProps): ServiceSecurityGroups {
+    const { config, network, data } = props;
+    const { envName, services } = config;
     const group = (name: string, description: string) =>
       new ec2.SecurityGroup(this, name, { vpc: network.vpc, description, allowAllOutbound: true });
-    const webGroup = group('WebSecurityGroup', `CS2 Analytics ${envName} web tasks: from the load balancer only`);
-    const apiGroup = group('ApiSecurityGroup', `CS2 Analytics ${envName} API tasks: from the load balancer only`);
-    const parserGroup = group('ParserSecurityGroup', `CS2 Analytics ${envName} parser tasks: from the API only`);
+    const web = group('WebSecurityGroup', `CS2 Analytics ${envName} web tasks: from the load balancer only`);
+    const api = group('ApiSecurityGroup', `CS2 Analytics ${envName} API tasks: from the load balancer only`);
+    const parser = group('ParserSecurityGroup', `CS2 Analytics ${envName} parser tasks: from the API only`);
     // Each client's data-tier group (the data stack's: it says what each may reach), attached as an
     // immutable reference: rules added here (the load balancer's, when a service joins a target
     // group) would make the data stack depend on this one.
@@ -161,25 +214,21 @@ export class ServicesStack extends Stack {
     const parserDataClient = dataClient('ParserDataClient', data.parserClientSecurityGroup);
     const migrationDataClient = dataClient('MigrationDataClient', data.migrationClientSecurityGroup);
     const albConnections = this.loadBalancer.loadBalancer.connections;
-    webGroup.connections.allowFrom(albConnections, ec2.Port.tcp(services.web.port), 'Load balancer to web');
-    apiGroup.connections.allowFrom(albConnections, ec2.Port.tcp(services.api.port), 'Load balancer to API');
-    parserGroup.connections.allowFrom(apiGroup, ec2.Port.tcp(services.parser.port), 'API to parser (Service Connect)');
+    web.connections.allowFrom(albConnections, ec2.Port.tcp(services.web.port), 'Load balancer to web');
+    api.connections.allowFrom(albConnections, ec2.Port.tcp(services.api.port), 'Load balancer to API');
+    parser.connections.allowFrom(api, ec2.Port.tcp(services.parser.port), 'API to parser (Service Connect)');
+    return { web, api, parser, apiDataClient, parserDataClient, migrationDataClient };
+  }
 
-    const common = {
-      envName,
-      cluster,
-      subnets: network.subnets.privateWithEgress,
-      logsKey: key,
-      logRetentionDays: services.logRetentionDays,
-      retainLogs: config.retainData,
-      execEnabled: services.execEnabled,
-      runHours: services.runHours,
-      user: `${config.fileSystem.uid}:${config.fileSystem.gid}`,
-    } satisfies Partial<FargateAppServiceProps>;
+  /**
+   * The connection values with the current credentials inside, under the names the original apps
+   * read: written before the services start, and again (with a rolling restart) after each rotation.
+   */
+  private createConnections(props: ServicesStackProps): ConnectionSecret {
+    const { config, network, data } = props;
+    const { envName, services } = config;
     const { database, jobQueue } = data;
-    // The connection values with the current credentials inside, under the names the original apps
-    // read: written before the services start, and again (with a rolling restart) after each rotation.
-    const connections = (this.connections = new ConnectionSecret(this, 'Connections', {
+    return new ConnectionSecret(this, 'Connections', {
       envName,
       appSecret: data.appCredentials.secret,
       loginSecrets: Object.values(database.loginSecrets),
@@ -203,12 +252,12 @@ export class ServicesStack extends Stack {
       // use back to the first): written again, the services follow that login, whose password the
       // maintenance function's deploy-time run has just set.
       writtenAgainWhen: { Database: database.identifier },
-      cluster: clusterName,
+      cluster: clusterNameOf(envName),
       services: {
         database: SERVICES_USING.database.map((name) => ecsServiceName(envName, name)),
         redis: SERVICES_USING.redis.map((name) => ecsServiceName(envName, name)),
       },
-      key,
+      key: this.logsKey,
       vpc: network.vpc,
       subnets: network.subnets.privateWithEgress,
       securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'RedisCredentials', data.redisCredentialsSecurityGroup.securityGroupId, {
@@ -216,12 +265,35 @@ export class ServicesStack extends Stack {
       }),
       logRetentionDays: services.logRetentionDays,
       retainLogs: config.retainData,
-    }));
-    // Each reads its own kind's secret, every key of it.
-    const fromConnections = (kind: ConnectionKind) =>
-      Object.fromEntries(CONNECTION_VALUES[kind].map((name) => [name, { secret: connections.values[kind], field: name }]));
+    });
+  }
 
-    this.web = new FargateAppService(this, 'Web', {
+  /** What the three services share. */
+  private serviceDefaults(props: ServicesStackProps) {
+    const { config, network } = props;
+    const { services } = config;
+    return {
+      envName: config.envName,
+      cluster: this.cluster,
+      subnets: network.subnets.privateWithEgress,
+      logsKey: this.logsKey,
+      logRetentionDays: services.logRetentionDays,
+      retainLogs: config.retainData,
+      execEnabled: services.execEnabled,
+      runHours: services.runHours,
+      user: `${config.fileSystem.uid}:${config.fileSystem.gid}`,
+    } satisfies Partial<FargateAppServiceProps>;
+  }
+
+  /** Each reads its own kind's secret, every key of it. */
+  private fromConnections(kind: ConnectionKind) {
+    return Object.fromEntries(CONNECTION_VALUES[kind].map((name) => [name, { secret: this.connections.values[kind], field: name }]));
+  }
+
+  private createWeb(props: ServicesStackProps, common: ServiceDefaults, groups: ServiceSecurityGroups): FargateAppService {
+    const { config, registry } = props;
+    const { envName, services } = config;
+    return new FargateAppService(this, 'Web', {
       ...common,
       name: 'web',
       serviceName: ecsServiceName(envName, 'web'),
@@ -230,13 +302,16 @@ export class ServicesStack extends Stack {
       imageTag: config.images.web.tag,
       sizing: services.web,
       healthCheck: services.web.healthCheck,
-      securityGroups: [webGroup],
+      securityGroups: [groups.web],
       environment: { NODE_ENV: 'production', PORT: String(services.web.port) },
     });
+  }
 
-    // Credentials reach the containers only as ECS secrets, from their kind's connection values,
-    // never the master user's.
-    this.api = new FargateAppService(this, 'Api', {
+  /** Credentials reach the containers only as ECS secrets, from their kind's connection values, never the master user's. */
+  private createApi(props: ServicesStackProps, common: ServiceDefaults, groups: ServiceSecurityGroups): FargateAppService {
+    const { config, registry, data } = props;
+    const { envName, services } = config;
+    return new FargateAppService(this, 'Api', {
       ...common,
       name: 'api',
       serviceName: ecsServiceName(envName, 'api'),
@@ -245,7 +320,7 @@ export class ServicesStack extends Stack {
       imageTag: config.images.api.tag,
       sizing: services.api,
       healthCheck: services.api.healthCheck,
-      securityGroups: [apiGroup, apiDataClient],
+      securityGroups: [groups.api, groups.apiDataClient],
       demoFiles: data.demoFiles,
       serviceConnect: SERVICE_CONNECT.api,
       environment: {
@@ -257,11 +332,15 @@ export class ServicesStack extends Stack {
         ARCHIVAL_ENABLED: String(config.archival.enabled),
         ARCHIVAL_THRESHOLD_MONTHS: String(config.archival.thresholdMonths),
       },
-      secrets: fromConnections('database'),
-      secretsKey: key,
+      secrets: this.fromConnections('database'),
+      secretsKey: this.logsKey,
     });
+  }
 
-    this.parser = new FargateAppService(this, 'Parser', {
+  private createParser(props: ServicesStackProps, common: ServiceDefaults, groups: ServiceSecurityGroups): FargateAppService {
+    const { config, registry, data } = props;
+    const { envName, services } = config;
+    return new FargateAppService(this, 'Parser', {
       ...common,
       name: 'parser',
       serviceName: ecsServiceName(envName, 'parser'),
@@ -271,7 +350,7 @@ export class ServicesStack extends Stack {
       sizing: services.parser,
       healthCheck: services.parser.healthCheck,
       scratchDirectories: [PARSER_SCRATCH_DIRECTORY],
-      securityGroups: [parserGroup, parserDataClient],
+      securityGroups: [groups.parser, groups.parserDataClient],
       demoFiles: data.demoFiles,
       serviceConnect: SERVICE_CONNECT.parser,
       ephemeralStorageGiB: services.parser.ephemeralStorageGiB,
@@ -283,48 +362,57 @@ export class ServicesStack extends Stack {
         // The original parser-demos volume: demos being parsed, on the task's ephemeral storage.
         PARSER_WORK_PATH: `${SCRATCH_PATH}/${PARSER_SCRATCH_DIRECTORY}`,
       },
-      secrets: fromConnections('redis'),
-      secretsKey: key,
+      secrets: this.fromConnections('redis'),
+      secretsKey: this.logsKey,
     });
-    // The API finds the parser through Service Connect, as a client of the namespace.
-    this.api.service.node.addDependency(this.parser.service);
-    // The migrations: the API's image and command line, the migration login's values, nothing else.
-    this.migrationTask = new OneOffTaskDefinition(this, 'MigrationTask', {
-      family: migrationTaskFamily(envName),
+  }
+
+  /** The migrations: the API's image and command line, the migration login's values, nothing else. */
+  private createMigrationTask(props: ServicesStackProps, user: string): OneOffTaskDefinition {
+    const { config, registry } = props;
+    return new OneOffTaskDefinition(this, 'MigrationTask', {
+      family: migrationTaskFamily(config.envName),
       containerName: 'migrations',
       image: ecs.ContainerImage.fromEcrRepository(
         // Named in this stack, as the services name theirs (see FargateAppService).
         ecr.Repository.fromRepositoryName(this, 'ApiRepositoryByName', registry.repositories.api.repositoryName),
         config.images.api.tag,
       ),
-      cpu: services.api.cpu,
-      memoryMiB: services.api.memoryMiB,
-      user: common.user,
+      cpu: config.services.api.cpu,
+      memoryMiB: config.services.api.memoryMiB,
+      user,
       environment: { NODE_ENV: 'production' },
       secrets: {
-        secret: connections.values.migrations,
-        key,
+        secret: this.connections.values.migrations,
+        key: this.logsKey,
         fields: Object.fromEntries(CONNECTION_VALUES.migrations.map((name) => [name, name])),
       },
       logGroup: this.api.logGroup,
       streamPrefix: 'migrations',
     });
-    this.schemaReady = this.migrateThenConvert(props, [migrationDataClient]);
-    // No new API task serves before the schema it expects is there.
-    if (this.schemaReady) this.api.service.node.addDependency(this.schemaReady);
-    for (const service of [this.web, this.api, this.parser]) service.service.node.addDependency(connections.written);
-    // The refresh looks the services up in the cluster.
-    connections.written.node.addDependency(cluster);
+  }
 
-    // Rotations start here, last: Secrets Manager rotates at once when a schedule is created, and the
-    // refresh must find the services running and its rules in place; the app's logins exist by then
-    // (the maintenance stack deployed first).
+  /** The services start once the connection values are written. */
+  private startAfterConnectionsWritten(): void {
+    const { written } = this.connections;
+    for (const service of [this.web, this.api, this.parser]) service.service.node.addDependency(written);
+    // The refresh looks the services up in the cluster.
+    written.node.addDependency(this.cluster);
+  }
+
+  /**
+   * Rotations start here, last: Secrets Manager rotates at once when a schedule is created, and the
+   * refresh must find the services running and its rules in place; the app's logins exist by then
+   * (the maintenance stack deployed first).
+   */
+  private scheduleRotations(props: ServicesStackProps): void {
+    const { config, data } = props;
     const rotationsAfter = [
       this.web.service,
       this.api.service,
       this.parser.service,
-      connections.written,
-      ...connections.afterRotationRules,
+      this.connections.written,
+      ...this.connections.afterRotationRules,
     ];
     new RotationSchedule(this, 'AppCredentialsRotation', {
       secret: data.appCredentials.secret,
@@ -334,13 +422,18 @@ export class ServicesStack extends Stack {
       after: rotationsAfter,
     });
     new RotationSchedule(this, 'RedisTokenRotation', {
-      secret: jobQueue.authToken,
+      secret: data.jobQueue.authToken,
       rotationFunction: data.redisTokenRotation.rotationFunction.function,
       days: config.cache.authTokenRotationDays,
       windowHours: SCHEDULE.rotationWindowHours,
       after: rotationsAfter,
     });
+  }
 
+  /** Web takes the listener's default route, the API its path pattern; each scales on its requests. */
+  private routeTraffic(props: ServicesStackProps): ServicesStack['targetGroups'] {
+    const { config, network } = props;
+    const { services } = config;
     const listener = this.loadBalancer.listener;
     const target = (id: string, service: FargateAppService, port: number, healthCheckPath: string) =>
       new elbv2.ApplicationTargetGroup(this, id, {
@@ -354,7 +447,6 @@ export class ServicesStack extends Stack {
       });
     const webTargets = target('WebTargets', this.web, services.web.port, services.web.healthCheckPath);
     const apiTargets = target('ApiTargets', this.api, services.api.port, services.api.healthCheckPath);
-    this.targetGroups = { web: webTargets, api: apiTargets };
     listener.addTargetGroups('Web', { targetGroups: [webTargets] });
     listener.addTargetGroups('Api', {
       targetGroups: [apiTargets],
@@ -367,10 +459,15 @@ export class ServicesStack extends Stack {
     ] as const) {
       service.scaling.scaleOnRequestCount('Requests', { requestsPerTarget: 500, targetGroup: targets });
     }
+    return { web: webTargets, api: apiTargets };
+  }
 
+  /** What operators and the commands read (OPERATOR_OUTPUTS): the URL, the cluster, the services, the migrations, the logs. */
+  private outputOperatorValues(props: ServicesStackProps, apiGroup: ec2.ISecurityGroup): void {
+    const { services } = props.config;
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output(OPERATOR_OUTPUTS.url.name, this.loadBalancer.url, 'Public URL of CS2 Analytics');
-    output(OPERATOR_OUTPUTS.cluster.name, cluster.clusterName, 'The ECS cluster of web, API and parser');
+    output(OPERATOR_OUTPUTS.cluster.name, this.cluster.clusterName, 'The ECS cluster of web, API and parser');
     output(
       OPERATOR_OUTPUTS.migrationTaskDefinitionFamily.name,
       this.migrationTask.taskDefinition.family,
@@ -394,13 +491,19 @@ export class ServicesStack extends Stack {
       new CfnOutput(this, output.name, { value: service.service.serviceName, description: `ECS service of ${name}` });
     }
     new CfnOutput(this, 'ConnectionRefreshFunctionName', {
-      value: connections.refreshFunction.function.functionName,
+      value: this.connections.refreshFunction.function.functionName,
       description:
         'Rewrites the connection values and restarts the services that use a rotated credential (docs/architecture.md, Credentials and rotation)',
     });
-    // The image each service runs, as its task definition names it (test/image-digests.test.ts): `<repository uri>@sha256:...` when
-    // images.<service>.tag is a digest, `<repository uri>:<tag>` otherwise. The next environment's
-    // deploy promotes these (docs/delivery.md).
+  }
+
+  /**
+   * The image each service runs, as its task definition names it (test/image-digests.test.ts): `<repository uri>@sha256:...` when
+   * images.<service>.tag is a digest, `<repository uri>:<tag>` otherwise. The next environment's
+   * deploy promotes these (docs/delivery.md).
+   */
+  private outputImages(props: ServicesStackProps): void {
+    const { config } = props;
     for (const [output, name] of [
       [OPERATOR_OUTPUTS.webImage, 'web'],
       [OPERATOR_OUTPUTS.apiImage, 'api'],
@@ -410,7 +513,7 @@ export class ServicesStack extends Stack {
       // cross-stack reference, which CloudFormation does not resolve in an output.
       new CfnOutput(this, output.name, {
         value: imageReference(
-          `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${repositoryName(envName, name)}`,
+          `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${repositoryName(config.envName, name)}`,
           config.images[name].tag,
         ),
         description: `The image the ${name} service runs (images.${name}.tag): by digest (@sha256:...) or by tag`,
