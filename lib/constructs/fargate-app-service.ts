@@ -139,6 +139,12 @@ export interface FargateAppServiceProps {
   readonly scratchDirectories?: readonly string[];
 }
 
+/** The task's two roles: ECS's, to start it, and the application's. */
+interface TaskRoles {
+  readonly executionRole: ServiceRole;
+  readonly taskRole: ServiceRole;
+}
+
 /**
  * One containerized service on Fargate: task definition with least-privilege roles (no inline
  * policy, nothing to add later), container health check, encrypted logs, optional demo-files mount
@@ -155,22 +161,48 @@ export class FargateAppService extends Construct {
 
   constructor(scope: Construct, id: string, props: FargateAppServiceProps) {
     super(scope, id);
-    const { sizing, name, envName } = props;
-    const stack = Stack.of(this);
+    this.logGroup = this.createLogGroup(props);
+    const roles = this.createRoles(props);
+    this.taskDefinition = this.createTaskDefinition(props, roles);
 
-    const logGroup = (this.logGroup = configuredLogGroup(this, 'Logs', {
-      envName: envName,
+    const image = ecs.ContainerImage.fromEcrRepository(repositoryByName(this, props.repository), props.imageTag);
+    const user = props.demoFiles ? `${props.demoFiles.posixUser.uid}:${props.demoFiles.posixUser.gid}` : props.user;
+    const volumeInit = this.addVolumeInit(props, image, user);
+    this.container = this.addAppContainer(props, image, user, volumeInit);
+
+    this.service = this.createService(props);
+    this.wearImportedGroups(props);
+    this.disableUnusedServiceConnect(props);
+    this.acknowledgeGrants(props, roles);
+
+    this.scaling = this.service.autoScaleTaskCount({ minCapacity: props.sizing.minTasks, maxCapacity: props.sizing.maxTasks });
+    this.scaleToRunHours(props);
+    this.scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: 60,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+  }
+
+  private createLogGroup(props: FargateAppServiceProps): logs.ILogGroup {
+    return configuredLogGroup(this, 'Logs', {
+      envName: props.envName,
       retentionField: 'services.logRetentionDays',
       retentionDays: props.logRetentionDays,
       encryptionKey: props.logsKey,
       retain: props.retainLogs,
-    }));
+    });
+  }
 
-    // Both roles get their permissions from the grants of what they use: the image and the log
-    // driver grant the execution role, the demo files and ECS Exec the task role. The task role's trust
-    // admits ECS for tasks of this account and region only (aws:SourceAccount, and aws:SourceArn
-    // arn:<partition>:ecs:<region>:<account>:*, as the ECS developer guide's "Amazon ECS task IAM role"
-    // writes it); the execution role's names no source (EXECUTION_ROLE_TRUST).
+  /**
+   * Both roles get their permissions from the grants of what they use: the image and the log
+   * driver grant the execution role, the demo files and ECS Exec the task role. The task role's trust
+   * admits ECS for tasks of this account and region only (aws:SourceAccount, and aws:SourceArn
+   * arn:<partition>:ecs:<region>:<account>:*, as the ECS developer guide's "Amazon ECS task IAM role"
+   * writes it); the execution role's names no source (EXECUTION_ROLE_TRUST).
+   */
+  private createRoles(props: FargateAppServiceProps): TaskRoles {
+    const { name, envName } = props;
     const executionRole = new ServiceRole(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `${name} ${envName}: pull its image, read its secrets, write its logs`,
@@ -184,7 +216,7 @@ export class FargateAppService extends Construct {
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [props.secretsKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
         }),
       );
     }
@@ -194,20 +226,24 @@ export class FargateAppService extends Construct {
       description: `${name} ${envName}: what the application itself may call`,
     });
     props.demoFiles?.grantReadWrite(taskRole);
+    return { executionRole, taskRole };
+  }
 
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+  /** The task definition with its volumes: the scratch space and, where mounted, the demo files. */
+  private createTaskDefinition(props: FargateAppServiceProps, roles: TaskRoles): ecs.FargateTaskDefinition {
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       family: props.family,
-      cpu: sizing.cpu,
-      memoryLimitMiB: sizing.memoryMiB,
-      executionRole: executionRole.role,
-      taskRole: taskRole.role,
+      cpu: props.sizing.cpu,
+      memoryLimitMiB: props.sizing.memoryMiB,
+      executionRole: roles.executionRole.role,
+      taskRole: roles.taskRole.role,
       ephemeralStorageGiB: props.ephemeralStorageGiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     // /tmp is the task's own scratch space (ephemeral storage), the only writable path on a read-only root.
-    this.taskDefinition.addVolume({ name: 'tmp' });
+    taskDefinition.addVolume({ name: 'tmp' });
     if (props.demoFiles) {
-      this.taskDefinition.addVolume({
+      taskDefinition.addVolume({
         name: 'demo-files',
         efsVolumeConfiguration: {
           fileSystemId: props.demoFiles.fileSystem.fileSystemId,
@@ -216,12 +252,16 @@ export class FargateAppService extends Construct {
         },
       });
     }
+    return taskDefinition;
+  }
 
-    const image = ecs.ContainerImage.fromEcrRepository(repositoryByName(this, props.repository), props.imageTag);
-    const user = props.demoFiles ? `${props.demoFiles.posixUser.uid}:${props.demoFiles.posixUser.gid}` : props.user;
-    // Fargate creates a bind-mount volume owned by root, mode 0755: a non-root user cannot write it.
-    // A short root container of the same image (already pulled; it needs only sh, mkdir, chown)
-    // hands the scratch space to the application's user, which starts once it has succeeded.
+  /**
+   * Fargate creates a bind-mount volume owned by root, mode 0755: a non-root user cannot write it.
+   * A short root container of the same image (already pulled; it needs only sh, mkdir, chown)
+   * hands the scratch space to the application's user, which starts once it has succeeded.
+   */
+  private addVolumeInit(props: FargateAppServiceProps, image: ecs.ContainerImage, user: string): ecs.ContainerDefinition {
+    const { name } = props;
     const scratch = [SCRATCH_PATH, ...(props.scratchDirectories ?? []).map((directory) => `${SCRATCH_PATH}/${directory}`)];
     const volumeInit = this.taskDefinition.addContainer('VolumeInit', {
       containerName: `${name}-volume-init`,
@@ -232,7 +272,7 @@ export class FargateAppService extends Construct {
       entryPoint: ['sh', '-c'],
       command: [`mkdir -p ${scratch.join(' ')} && chown ${user} ${scratch.join(' ')} && chmod 0700 ${scratch.join(' ')}`],
       memoryLimitMiB: VOLUME_INIT_MEMORY_MIB,
-      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${name}-volume-init` }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: `${name}-volume-init` }),
     });
     volumeInit.addMountPoints({ sourceVolume: 'tmp', containerPath: SCRATCH_PATH, readOnly: false });
     acknowledge(this.taskDefinition, {
@@ -241,10 +281,20 @@ export class FargateAppService extends Construct {
         `(Fargate creates it root-owned, 0755); the application container runs as ${user} and starts after it exits`,
       rules: { 'cdk-validator-cfnguard': ['ecs_task_definition_nonroot_user_check'] },
     });
+    return volumeInit;
+  }
 
+  /** The application's container, started once the volume-init container has succeeded. */
+  private addAppContainer(
+    props: FargateAppServiceProps,
+    image: ecs.ContainerImage,
+    user: string,
+    volumeInit: ecs.ContainerDefinition,
+  ): ecs.ContainerDefinition {
+    const { sizing, name, envName } = props;
     const appContainer = appContainerSize(sizing, props.serviceConnect !== undefined);
     const healthCheck = healthCheckCommand(props.healthCheck ?? 'none', sizing.port, sizing.healthCheckPath);
-    this.container = this.taskDefinition.addContainer('App', {
+    const container = this.taskDefinition.addContainer('App', {
       containerName: name,
       image,
       essential: true,
@@ -255,17 +305,7 @@ export class FargateAppService extends Construct {
       // ECS Exec's agent writes to the root file system: AWS supports Exec only on a writable one.
       readonlyRootFilesystem: !props.execEnabled,
       environment: props.environment,
-      // Referenced by ARN: the execution role's policy above already grants exactly these reads, and
-      // CDK's own grant would write this stack's role into the data stack's key policy (a cycle).
-      secrets: Object.fromEntries(
-        Object.entries(props.secrets ?? {}).map(([variable, injected]) => [
-          variable,
-          ecs.Secret.fromSecretsManager(
-            secretsmanager.Secret.fromSecretCompleteArn(this, `${variable}Secret`, injected.secret.secretArn),
-            injected.field,
-          ),
-        ]),
-      ),
+      secrets: this.injectedSecrets(props),
       portMappings: [{ containerPort: sizing.port, name: `${name}-http`, appProtocol: ecs.AppProtocol.http }],
       healthCheck: healthCheck && {
         command: healthCheck,
@@ -274,11 +314,11 @@ export class FargateAppService extends Construct {
         retries: 3,
         startPeriod: Duration.seconds(60),
       },
-      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: name }),
       user,
       stopTimeout: props.stopTimeout,
     });
-    this.container.addContainerDependencies({ container: volumeInit, condition: ecs.ContainerDependencyCondition.SUCCESS });
+    container.addContainerDependencies({ container: volumeInit, condition: ecs.ContainerDependencyCondition.SUCCESS });
     if (props.execEnabled) {
       acknowledge(this.taskDefinition, {
         reason:
@@ -293,25 +333,47 @@ export class FargateAppService extends Construct {
         'secrets from Secrets Manager, injected at start',
       rules: { AwsSolutions: ['AwsSolutions-ECS2'] },
     });
-    this.container.addMountPoints({ sourceVolume: 'tmp', containerPath: SCRATCH_PATH, readOnly: false });
+    container.addMountPoints({ sourceVolume: 'tmp', containerPath: SCRATCH_PATH, readOnly: false });
     if (props.demoFiles) {
-      this.container.addMountPoints({ sourceVolume: 'demo-files', containerPath: DEMO_FILES_MOUNT_PATH, readOnly: false });
+      container.addMountPoints({ sourceVolume: 'demo-files', containerPath: DEMO_FILES_MOUNT_PATH, readOnly: false });
     }
+    return container;
+  }
 
-    // The service's connections are the groups of its own stack. A target group opens the connections
-    // of its targets to the load balancer; an imported group cannot take the ingress (it is immutable,
-    // its rules live in its own stack), and the load balancer's group would be left with an egress rule
-    // to it that nothing answers. The tasks still wear every group (the network configuration below).
-    const ownGroups = props.securityGroups.filter((group) => group instanceof ec2.SecurityGroup && Stack.of(group) === stack);
+  /**
+   * The credentials as ECS secrets, referenced by ARN: the execution role's policy already grants exactly
+   * these reads, and CDK's own grant would write this stack's role into the data stack's key policy (a cycle).
+   */
+  private injectedSecrets(props: FargateAppServiceProps): Record<string, ecs.Secret> {
+    return Object.fromEntries(
+      Object.entries(props.secrets ?? {}).map(([variable, injected]) => [
+        variable,
+        ecs.Secret.fromSecretsManager(
+          secretsmanager.Secret.fromSecretCompleteArn(this, `${variable}Secret`, injected.secret.secretArn),
+          injected.field,
+        ),
+      ]),
+    );
+  }
+
+  /**
+   * The service's connections are the groups of its own stack. A target group opens the connections
+   * of its targets to the load balancer; an imported group cannot take the ingress (it is immutable,
+   * its rules live in its own stack), and the load balancer's group would be left with an egress rule
+   * to it that nothing answers. The tasks still wear every group (wearImportedGroups).
+   */
+  private createService(props: FargateAppServiceProps): ecs.FargateService {
+    const { sizing, name } = props;
+    const ownGroups = ownStackGroups(props.securityGroups, Stack.of(this));
     if (ownGroups.length === 0) throw new Error(`${this.node.path}: give the service a security group of its own stack`);
-    this.service = new ecs.FargateService(this, 'Service', {
+    return new ecs.FargateService(this, 'Service', {
       serviceName: props.serviceName,
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
       // No DesiredCount: CloudFormation would set it again on every update of the service (a new
       // image included), undoing autoscaling and the run-hours schedule. Left out, a new service
       // starts one task and an update keeps the running count (AWS::ECS::Service, DesiredCount);
-      // the scalable target below raises a new service to its minimum when it is registered.
+      // the scalable target raises a new service to its minimum when it is registered.
       vpcSubnets: props.subnets,
       securityGroups: ownGroups,
       assignPublicIp: false,
@@ -325,24 +387,34 @@ export class FargateAppService extends Construct {
       availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
       serviceConnectConfiguration: props.serviceConnect && {
         services: props.serviceConnect === 'server' ? [{ portMappingName: `${name}-http`, dnsName: name, port: sizing.port }] : undefined,
-        logDriver: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${name}-service-connect` }),
+        logDriver: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: `${name}-service-connect` }),
       },
     });
+  }
 
-    if (ownGroups.length !== props.securityGroups.length) {
+  /** The tasks wear every group, the imported ones too, which the service's connections leave out. */
+  private wearImportedGroups(props: FargateAppServiceProps): void {
+    if (ownStackGroups(props.securityGroups, Stack.of(this)).length !== props.securityGroups.length) {
       (this.service.node.defaultChild as ecs.CfnService).addPropertyOverride(
         'NetworkConfiguration.AwsvpcConfiguration.SecurityGroups',
         props.securityGroups.map((group) => group.securityGroupId),
       );
     }
+  }
 
+  /**
+   * Said out loud: ECS keeps a service's Service Connect configuration when an update leaves it
+   * out, so a service that had one (web, before) would keep its proxy, now with no room for it.
+   */
+  private disableUnusedServiceConnect(props: FargateAppServiceProps): void {
     if (!props.serviceConnect) {
-      // Said out loud: ECS keeps a service's Service Connect configuration when an update leaves it
-      // out, so a service that had one (web, before) would keep its proxy, now with no room for it.
       (this.service.node.defaultChild as ecs.CfnService).addPropertyOverride('ServiceConnectConfiguration', { Enabled: false });
     }
+  }
 
-    // The grants above are complete once the service exists (ECS Exec grants the task role then).
+  /** The roles' findings, acknowledged once the service exists: the grants are complete then (ECS Exec grants the task role there). */
+  private acknowledgeGrants(props: FargateAppServiceProps, roles: TaskRoles): void {
+    const { executionRole, taskRole } = roles;
     acknowledge(executionRole.policy!, {
       reason:
         'ecr:GetAuthorizationToken (granted with the image pull) has no resource-level permission; the pull itself is ' +
@@ -350,6 +422,7 @@ export class FargateAppService extends Construct {
       rules: { AwsSolutions: ['AwsSolutions-IAM5[Resource::*]'] },
     });
     if (props.execEnabled && taskRole.policy) {
+      const stack = Stack.of(this);
       // cdk-nag names an unresolved account or partition by its pseudo parameter (the CLI synthesizes
       // without an account when none is configured).
       const pseudo = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
@@ -363,24 +436,21 @@ export class FargateAppService extends Construct {
         });
       }
     }
+  }
 
-    this.scaling = this.service.autoScaleTaskCount({ minCapacity: sizing.minTasks, maxCapacity: sizing.maxTasks });
-    if (props.runHours) {
-      const weekDay = props.runHours.weekdaysOnly ? 'MON-FRI' : undefined;
-      const at = (hour: number) => appscaling.Schedule.cron({ minute: '0', hour: String(hour), weekDay });
-      // A deploy outside the hours sets the scalable target back to its configured range: the
-      // service then runs until the next stop.
-      this.scaling.scaleOnSchedule('StopOutsideRunHours', { schedule: at(props.runHours.stopHourUtc), minCapacity: 0, maxCapacity: 0 });
-      this.scaling.scaleOnSchedule('StartAtRunHours', {
-        schedule: at(props.runHours.startHourUtc),
-        minCapacity: sizing.minTasks,
-        maxCapacity: sizing.maxTasks,
-      });
-    }
-    this.scaling.scaleOnCpuUtilization('Cpu', {
-      targetUtilizationPercent: 60,
-      scaleInCooldown: Duration.minutes(5),
-      scaleOutCooldown: Duration.minutes(1),
+  /** Scales the service to zero outside the run hours, and back to its minimum when they start. */
+  private scaleToRunHours(props: FargateAppServiceProps): void {
+    const { runHours, sizing } = props;
+    if (!runHours) return;
+    const weekDay = runHours.weekdaysOnly ? 'MON-FRI' : undefined;
+    const at = (hour: number) => appscaling.Schedule.cron({ minute: '0', hour: String(hour), weekDay });
+    // A deploy outside the hours sets the scalable target back to its configured range: the
+    // service then runs until the next stop.
+    this.scaling.scaleOnSchedule('StopOutsideRunHours', { schedule: at(runHours.stopHourUtc), minCapacity: 0, maxCapacity: 0 });
+    this.scaling.scaleOnSchedule('StartAtRunHours', {
+      schedule: at(runHours.startHourUtc),
+      minCapacity: sizing.minTasks,
+      maxCapacity: sizing.maxTasks,
     });
   }
 
@@ -417,6 +487,11 @@ export function appContainerSize(
   }
   // Without a proxy the app shares the task's CPU with nothing but the short init container.
   return { cpu: serviceConnect ? cpu : undefined, memoryMiB };
+}
+
+/** The groups created in the service's own stack: its connections (see FargateAppService.createService). */
+function ownStackGroups(groups: readonly ec2.ISecurityGroup[], stack: Stack): ec2.SecurityGroup[] {
+  return groups.filter((group): group is ec2.SecurityGroup => group instanceof ec2.SecurityGroup && Stack.of(group) === stack);
 }
 
 /** The logical id of the cluster's ECS Exec log group, as cdk-nag names it in its findings. */
