@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -69,39 +70,39 @@ export class PartitionMaintenanceJob extends Construct {
 
   constructor(scope: Construct, id: string, props: PartitionMaintenanceJobProps) {
     super(scope, id);
-    const { envName, settings, archival, database } = props;
-    // The app's roles are set up when the database has its logins: two runtime logins and the migrations'.
-    const migrationLogin = database.migrationLogin && {
-      username: database.migrationLogin.username,
-      secretArn: database.migrationLogin.secret.secretArn,
-    };
-    this.envName = envName;
-    const stack = Stack.of(this);
-
-    const logGroup = configuredLogGroup(this, 'Logs', {
-      envName: envName,
-      retentionField: 'maintenance.logRetentionDays',
-      retentionDays: settings.logRetentionDays,
-      encryptionKey: props.encryptionKey,
-      retain: props.retainLogs ?? true,
-    });
-
+    this.envName = props.envName;
+    const logGroup = this.createLogGroup(props);
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
       encryptionKey: props.encryptionKey,
       deadLettersOf: 'the maintenance function',
     });
+    const tables = maintainedTables(props);
+    const role = this.createRole(props, logGroup);
+    this.function = this.createFunction(props, role, logGroup, tables);
+    this.acknowledgeFunctionChoices();
+    this.runDaily(props);
+    this.runAtDeployment(props, tables);
+    this.tables = tables.map((table) => `${table.schema}.${table.table}`);
+  }
 
-    const tables = settings.tables.map((table) => ({
-      ...table,
-      futureMonths: settings.futureMonths,
-      retentionMonths: archival.thresholdMonths,
-      archive: archival.enabled,
-      convertIfPlain: settings.convertPlainTables,
-    }));
+  private createLogGroup(props: PartitionMaintenanceJobProps): logs.ILogGroup {
+    return configuredLogGroup(this, 'Logs', {
+      envName: props.envName,
+      retentionField: 'maintenance.logRetentionDays',
+      retentionDays: props.settings.logRetentionDays,
+      encryptionKey: props.encryptionKey,
+      retain: props.retainLogs ?? true,
+    });
+  }
 
+  /** The function's role: every statement names its resource, but for what Lambda in a VPC and X-Ray need. */
+  private createRole(props: PartitionMaintenanceJobProps, logGroup: logs.ILogGroup): ServiceRole {
+    const { database } = props;
+    const stack = Stack.of(this);
+    const migrationLogin = migrationLoginOf(database);
     const role = new ServiceRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Partition maintenance ${envName}`,
+      description: `Partition maintenance ${props.envName}`,
       statements: [
         ...vpcFunctionStatements(logGroup, props.vpc),
         new iam.PolicyStatement({
@@ -148,10 +149,18 @@ export class PartitionMaintenanceJob extends Construct {
         rules: { AwsSolutions: [`AwsSolutions-IAM5[${finding}]`] },
       });
     }
+    return role;
+  }
 
+  private createFunction(
+    props: PartitionMaintenanceJobProps,
+    role: ServiceRole,
+    logGroup: logs.ILogGroup,
+    tables: MaintainedTables,
+  ): lambda.Function {
     const runtime = lambdaNodeRuntime(this);
-    this.function = new lambda.Function(this, 'Function', {
-      description: `CS2 Analytics ${envName}: monthly partition maintenance`,
+    return new lambda.Function(this, 'Function', {
+      description: `CS2 Analytics ${props.envName}: monthly partition maintenance`,
       // sql/ ships inside the bundle: the function installs or upgrades it.
       code: bundledLambdaCode({ folder: 'partition-maintenance', extraDirectories: { sql: SQL_DIRECTORY }, runtime }),
       handler: 'index.handler',
@@ -171,40 +180,50 @@ export class PartitionMaintenanceJob extends Construct {
       securityGroups: [props.securityGroup],
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
-      environment: {
-        [ENV.environment]: envName,
-        [ENV.databaseHost]: database.directWriterEndpoint,
-        [ENV.databasePort]: String(database.databasePort),
-        [ENV.databaseName]: DATABASE_NAME,
-        [ENV.databaseSecretArn]: database.secret.secretArn,
-        // The app's database roles, set up at every deployment (sql/002_app_roles.sql).
-        ...(migrationLogin
-          ? {
-              [ENV.appRoles]: Stack.of(this).toJsonString({
-                owner: APP_OWNER_ROLE,
-                runtimeRole: APP_RUNTIME_ROLE,
-                logins: Object.entries(database.loginSecrets).map(([username, loginSecret]) => ({
-                  username,
-                  secretArn: loginSecret.secretArn,
-                })),
-                migrationLogin: { ...migrationLogin, connectionLimit: MIGRATION_CONNECTION_LIMIT },
-                connectionLimit: props.appConnectionLimit,
-              }),
-            }
-          : {}),
-        [ENV.databaseEngine]: database.engine,
-        [ENV.databaseIdentifier]: database.identifier,
-        [ENV.databaseTls]: 'verify-full',
-        [ENV.tables]: JSON.stringify(tables),
-        [ENV.archiveBucket]: props.archiveBucket.bucketName,
-        [ENV.archiveRegion]: stack.region,
-        [ENV.lockTimeoutMs]: String(settings.lockTimeoutMs),
-        [ENV.metricsNamespace]: MAINTENANCE_METRICS_NAMESPACE,
-        // Node.js 20+ runtimes no longer trust the Amazon CAs by default; this bundle has the RDS ones.
-        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
-      },
+      environment: this.functionEnvironment(props, tables),
     });
+  }
 
+  /** What the function reads (lib/contract.ts names it): the database, the app's roles, the tables, the archive. */
+  private functionEnvironment(props: PartitionMaintenanceJobProps, tables: MaintainedTables): Record<string, string> {
+    const { database, settings } = props;
+    const stack = Stack.of(this);
+    const migrationLogin = migrationLoginOf(database);
+    return {
+      [ENV.environment]: props.envName,
+      [ENV.databaseHost]: database.directWriterEndpoint,
+      [ENV.databasePort]: String(database.databasePort),
+      [ENV.databaseName]: DATABASE_NAME,
+      [ENV.databaseSecretArn]: database.secret.secretArn,
+      // The app's database roles, set up at every deployment (sql/002_app_roles.sql).
+      ...(migrationLogin
+        ? {
+            [ENV.appRoles]: stack.toJsonString({
+              owner: APP_OWNER_ROLE,
+              runtimeRole: APP_RUNTIME_ROLE,
+              logins: Object.entries(database.loginSecrets).map(([username, loginSecret]) => ({
+                username,
+                secretArn: loginSecret.secretArn,
+              })),
+              migrationLogin: { ...migrationLogin, connectionLimit: MIGRATION_CONNECTION_LIMIT },
+              connectionLimit: props.appConnectionLimit,
+            }),
+          }
+        : {}),
+      [ENV.databaseEngine]: database.engine,
+      [ENV.databaseIdentifier]: database.identifier,
+      [ENV.databaseTls]: 'verify-full',
+      [ENV.tables]: JSON.stringify(tables),
+      [ENV.archiveBucket]: props.archiveBucket.bucketName,
+      [ENV.archiveRegion]: stack.region,
+      [ENV.lockTimeoutMs]: String(settings.lockTimeoutMs),
+      [ENV.metricsNamespace]: MAINTENANCE_METRICS_NAMESPACE,
+      // Node.js 20+ runtimes no longer trust the Amazon CAs by default; this bundle has the RDS ones.
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    };
+  }
+
+  private acknowledgeFunctionChoices(): void {
     acknowledgeRegionalRuntime(this.function);
     acknowledge(this.function, {
       reason:
@@ -224,9 +243,13 @@ export class PartitionMaintenanceJob extends Construct {
         'alarmed; a second failure destination would deliver every failure twice',
       rules: { Serverless: ['Serverless-LambdaAsyncFailureDestination'] },
     });
+  }
 
-    // Invocations EventBridge gives up on land in the same encrypted queue: EventBridge must be able
-    // to use its key, for queues of this account only.
+  /**
+   * The daily run. Invocations EventBridge gives up on land in the same encrypted queue: EventBridge
+   * must be able to use its key, for queues of this account only.
+   */
+  private runDaily(props: PartitionMaintenanceJobProps): void {
     props.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEventBridgeDeadLetters',
@@ -237,19 +260,29 @@ export class PartitionMaintenanceJob extends Construct {
         // call it makes for a message): another account's EventBridge cannot use this key.
         conditions: {
           ArnLike: {
-            'kms:EncryptionContext:aws:sqs:arn': stack.formatArn({ service: 'sqs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }),
+            'kms:EncryptionContext:aws:sqs:arn': Stack.of(this).formatArn({
+              service: 'sqs',
+              resource: '*',
+              arnFormat: ArnFormat.NO_RESOURCE_NAME,
+            }),
           },
         },
       }),
     );
     new events.Rule(this, 'DailySchedule', {
-      description: `CS2 Analytics ${envName}: daily partition maintenance`,
-      schedule: events.Schedule.cron({ minute: '30', hour: String(settings.scheduleHourUtc) }),
+      description: `CS2 Analytics ${props.envName}: daily partition maintenance`,
+      schedule: events.Schedule.cron({ minute: '30', hour: String(props.settings.scheduleHourUtc) }),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2, deadLetterQueue: this.deadLetterQueue })],
     });
+  }
 
-    // Once per deployment that changes sql/ or the tables: install or upgrade, then run a pass.
-    // The function itself answers CloudFormation, so no provider function is needed.
+  /**
+   * Once per deployment that changes sql/ or the tables: install or upgrade, then run a pass.
+   * The function itself answers CloudFormation, so no provider function is needed.
+   */
+  private runAtDeployment(props: PartitionMaintenanceJobProps, tables: MaintainedTables): void {
+    const { database } = props;
+    const migrationLogin = migrationLoginOf(database);
     new CustomResource(this, 'DeploymentRun', {
       serviceToken: this.function.functionArn,
       resourceType: 'Custom::PartitionMaintenance',
@@ -276,8 +309,6 @@ export class PartitionMaintenanceJob extends Construct {
         DatabaseIdentifier: database.identifier,
       },
     });
-
-    this.tables = tables.map((table) => `${table.schema}.${table.table}`);
   }
 
   /** A metric the job publishes (embedded metric format), named as lib/contract.ts names them. */
@@ -290,6 +321,32 @@ export class PartitionMaintenanceJob extends Construct {
       period: options.period,
     });
   }
+}
+
+/** Each maintained table with the settings its passes follow. */
+function maintainedTables(props: PartitionMaintenanceJobProps) {
+  const { settings, archival } = props;
+  return settings.tables.map((table) => ({
+    ...table,
+    futureMonths: settings.futureMonths,
+    retentionMonths: archival.thresholdMonths,
+    archive: archival.enabled,
+    convertIfPlain: settings.convertPlainTables,
+  }));
+}
+type MaintainedTables = ReturnType<typeof maintainedTables>;
+
+/**
+ * The migration login, where the database has one. The app's roles are set up when the database has
+ * its logins: two runtime logins and the migrations'.
+ */
+function migrationLoginOf(database: PostgresDatabase): { username: string; secretArn: string } | undefined {
+  return (
+    database.migrationLogin && {
+      username: database.migrationLogin.username,
+      secretArn: database.migrationLogin.secret.secretArn,
+    }
+  );
 }
 
 /** Changes when any file of sql/ changes: the deployment run installs the new version. */
