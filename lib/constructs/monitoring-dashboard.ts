@@ -60,26 +60,25 @@ export class MonitoringDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringDashboardProps) {
     super(scope, id);
-    const { dashboardName, alb, targetGroups, ports, appServices, database, aurora, instances, jobQueue, demoFiles, job } = props;
-    const freeStorageMetric = database.freeStorageMetricName;
-    const instanceMetric = (metricName: string, instanceId: string, label?: string, statistic = 'Average') =>
-      database.metricInstance(metricName, instanceId, { label, statistic });
-    const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
-    const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
-      jobQueue.metricNode(metricName, member, { statistic, label });
-    const requests = alb.metrics.requestCount({ period: FIVE_MINUTES, statistic: 'Sum' });
-    const graph = (title: string, unit: string, metrics: cloudwatch.IMetric[], width = 8) =>
-      new cloudwatch.GraphWidget({ title, left: metrics, leftYAxis: { label: unit, showUnits: false }, width, height: 6 });
-    const header = (text: string) => new cloudwatch.TextWidget({ markdown: `## ${text}`, width: 24, height: 1 });
     // 'Default': the dashboard keeps the logical id it had as the stack's child (its name is fixed,
     // and a dashboard under a new id would be created before the old one is deleted).
-    const dashboard = new cloudwatch.Dashboard(this, 'Default', {
-      dashboardName,
+    this.dashboard = new cloudwatch.Dashboard(this, 'Default', {
+      dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(6),
     });
-    this.dashboard = dashboard;
-    dashboard.addWidgets(header('Load balancer'));
-    dashboard.addWidgets(
+    this.addLoadBalancerRows(props);
+    this.addServiceRows(props);
+    this.addDatabaseRows(props);
+    this.addRedisRows(props);
+    this.addDemoFilesRows(props);
+    this.addMaintenanceRows(props);
+  }
+
+  private addLoadBalancerRows(props: MonitoringDashboardProps): void {
+    const { alb, targetGroups, ports } = props;
+    const requests = alb.metrics.requestCount({ period: FIVE_MINUTES, statistic: 'Sum' });
+    this.dashboard.addWidgets(header('Load balancer'));
+    this.dashboard.addWidgets(
       graph('Requests', 'requests / 5 min', [requests], 6),
       graph(
         '4xx and 5xx',
@@ -122,8 +121,12 @@ export class MonitoringDashboard extends Construct {
         6,
       ),
     );
-    dashboard.addWidgets(header('Services (ECS)'));
-    dashboard.addWidgets(
+  }
+
+  private addServiceRows(props: MonitoringDashboardProps): void {
+    const { appServices } = props;
+    this.dashboard.addWidgets(header('Services (ECS)'));
+    this.dashboard.addWidgets(
       ...appServices.map(({ name, app }) =>
         graph(`${name}: CPU and memory`, 'percent', [
           app.service.metricCpuUtilization({ label: 'CPU' }),
@@ -131,7 +134,7 @@ export class MonitoringDashboard extends Construct {
         ]),
       ),
     );
-    dashboard.addWidgets(
+    this.dashboard.addWidgets(
       ...appServices.map(({ name, app }) =>
         graph(`${name}: running vs desired`, 'tasks', [
           app.metricContainerInsights('RunningTaskCount'),
@@ -139,6 +142,13 @@ export class MonitoringDashboard extends Construct {
         ]),
       ),
     );
+  }
+
+  private addDatabaseRows(props: MonitoringDashboardProps): void {
+    const { database, aurora, instances } = props;
+    const instanceMetric = (metricName: string, instanceId: string, label?: string, statistic = 'Average') =>
+      database.metricInstance(metricName, instanceId, { label, statistic });
+    const proxyMetric = (metricName: string, statistic = 'Average') => database.metricProxy(metricName, statistic);
     /** One line per database instance, a quarter of the row wide. */
     const perInstance = (title: string, unit: string, metricName: string) =>
       graph(
@@ -149,14 +159,14 @@ export class MonitoringDashboard extends Construct {
       );
     // Naming the database changes the dashboard when a restore replaces it, so that its graphs read the
     // new instances' names (a cross-stack reference is resolved only when the dashboard is updated).
-    dashboard.addWidgets(header(`Database ${database.identifier} (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
-    dashboard.addWidgets(
+    this.dashboard.addWidgets(header(`Database ${database.identifier} (${aurora ? 'Aurora' : 'RDS'} PostgreSQL) and RDS Proxy`));
+    this.dashboard.addWidgets(
       perInstance('CPU', 'percent', 'CPUUtilization'),
       perInstance('Freeable memory', 'bytes', 'FreeableMemory'),
       perInstance('Connections', 'connections', 'DatabaseConnections'),
-      perInstance(aurora ? 'Free local storage' : 'Free storage', 'bytes', freeStorageMetric),
+      perInstance(aurora ? 'Free local storage' : 'Free storage', 'bytes', database.freeStorageMetricName),
     );
-    dashboard.addWidgets(
+    this.dashboard.addWidgets(
       perInstance('Read latency', 'seconds', 'ReadLatency'),
       perInstance('Write latency', 'seconds', 'WriteLatency'),
       graph(
@@ -176,9 +186,15 @@ export class MonitoringDashboard extends Construct {
         6,
       ),
     );
-    dashboard.addWidgets(graph('Proxy query latency', 'seconds', [proxyMetric('QueryDatabaseResponseLatency')], 6));
-    dashboard.addWidgets(header('Redis job queue'));
-    dashboard.addWidgets(
+    this.dashboard.addWidgets(graph('Proxy query latency', 'seconds', [proxyMetric('QueryDatabaseResponseLatency')], 6));
+  }
+
+  private addRedisRows(props: MonitoringDashboardProps): void {
+    const { jobQueue } = props;
+    const cacheMetric = (metricName: string, member: string, statistic = 'Average', label?: string) =>
+      jobQueue.metricNode(metricName, member, { statistic, label });
+    this.dashboard.addWidgets(header('Redis job queue'));
+    this.dashboard.addWidgets(
       graph(
         'Engine CPU',
         'percent',
@@ -207,7 +223,11 @@ export class MonitoringDashboard extends Construct {
         6,
       ),
     );
-    dashboard.addWidgets(header('Demo files (EFS)'));
+  }
+
+  private addDemoFilesRows(props: MonitoringDashboardProps): void {
+    const { demoFiles } = props;
+    this.dashboard.addWidgets(header('Demo files (EFS)'));
     const efsMetric = (metricName: string, statistic: string, label: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/EFS',
@@ -217,7 +237,7 @@ export class MonitoringDashboard extends Construct {
         period: ONE_MINUTE,
         label,
       });
-    dashboard.addWidgets(
+    this.dashboard.addWidgets(
       graph(
         'Throughput',
         'bytes / minute',
@@ -226,9 +246,13 @@ export class MonitoringDashboard extends Construct {
       ),
       graph('Client connections', 'connections', [efsMetric('ClientConnections', 'Sum', 'clients')], 12),
     );
-    dashboard.addWidgets(header('Partition maintenance'));
+  }
+
+  private addMaintenanceRows(props: MonitoringDashboardProps): void {
+    const { job } = props;
+    this.dashboard.addWidgets(header('Partition maintenance'));
     const daily = { period: Duration.days(1) };
-    dashboard.addWidgets(
+    this.dashboard.addWidgets(
       graph(
         'Months ahead',
         'months',
@@ -237,7 +261,7 @@ export class MonitoringDashboard extends Construct {
       graph('Successful passes', 'passes / day', [job.metric('Succeeded', { statistic: 'Sum', ...daily })]),
       graph('Duration', 'milliseconds', [job.metric('DurationMs', { statistic: 'Maximum', ...daily })]),
     );
-    dashboard.addWidgets(
+    this.dashboard.addWidgets(
       graph(
         'Lock retries',
         'retries / day',
@@ -258,4 +282,14 @@ export class MonitoringDashboard extends Construct {
       ),
     );
   }
+}
+
+/** A graph that says its unit on its axis. */
+function graph(title: string, unit: string, metrics: cloudwatch.IMetric[], width = 8): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, left: metrics, leftYAxis: { label: unit, showUnits: false }, width, height: 6 });
+}
+
+/** A tier's heading, the full width of the dashboard. */
+function header(text: string): cloudwatch.TextWidget {
+  return new cloudwatch.TextWidget({ markdown: `## ${text}`, width: 24, height: 1 });
 }
