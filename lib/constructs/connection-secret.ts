@@ -94,8 +94,27 @@ export class ConnectionSecret extends Construct {
 
   constructor(scope: Construct, id: string, props: ConnectionSecretProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    this.values = Object.fromEntries(
+    this.values = this.createValueSecrets(props);
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      encryptionKey: props.key,
+      deadLettersOf: 'the connection refresh',
+    });
+    this.letEventBridgeDeadLetter(props.key);
+
+    const environment = this.refreshEnvironment(props);
+    this.refreshFunction = this.createRefreshFunction(props, environment);
+    this.grantCredentialReads(props);
+    this.grantValueWrites(props);
+    this.grantServiceRestarts(props);
+    this.grantTokenChange(props);
+
+    this.written = this.writeAtDeployment(props, environment);
+    this.afterRotationRules = this.refreshAfterRotations(props);
+  }
+
+  /** One secret per kind of client, written by the refresh function. */
+  private createValueSecrets(props: ConnectionSecretProps): Record<ConnectionKind, secretsmanager.Secret> {
+    const values = Object.fromEntries(
       (Object.keys(CONNECTION_VALUES) as ConnectionKind[]).map((kind) => [
         kind,
         new secretsmanager.Secret(this, `${kind[0].toUpperCase()}${kind.slice(1)}Values`, {
@@ -108,7 +127,7 @@ export class ConnectionSecret extends Construct {
         }),
       ]),
     ) as Record<ConnectionKind, secretsmanager.Secret>;
-    for (const derived of Object.values(this.values)) {
+    for (const derived of Object.values(values)) {
       acknowledge(derived, {
         reason:
           'Derived, never rotated by itself: rewritten from the database and Redis credentials after each of their rotations ' +
@@ -116,13 +135,12 @@ export class ConnectionSecret extends Construct {
         rules: SECRET_ROTATION_RULES,
       });
     }
+    return values;
+  }
 
-    const deadLetters = (this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
-      encryptionKey: props.key,
-      deadLettersOf: 'the connection refresh',
-    }));
-    // EventBridge delivers its own failures here too, through the key.
-    props.key.addToResourcePolicy(
+  /** EventBridge delivers its own failures to the dead-letter queue too, through the key. */
+  private letEventBridgeDeadLetter(key: kms.IKey): void {
+    key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEventBridgeDeadLettersOfConnectionRefresh',
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
@@ -132,13 +150,20 @@ export class ConnectionSecret extends Construct {
         // call it makes for a message): another account's EventBridge cannot use this key.
         conditions: {
           ArnLike: {
-            'kms:EncryptionContext:aws:sqs:arn': stack.formatArn({ service: 'sqs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }),
+            'kms:EncryptionContext:aws:sqs:arn': Stack.of(this).formatArn({
+              service: 'sqs',
+              resource: '*',
+              arnFormat: ArnFormat.NO_RESOURCE_NAME,
+            }),
           },
         },
       }),
     );
+  }
 
-    const environment = {
+  /** What the values are made of, as the refresh function reads it (lib/contract.ts). */
+  private refreshEnvironment(props: ConnectionSecretProps): Record<string, string> {
+    return {
       [REFRESH.appSecretArn]: props.appSecret.secretArn,
       [REFRESH.redisSecretArn]: props.redisTokenSecret.secretArn,
       [REFRESH.databaseName]: props.database.name,
@@ -151,12 +176,15 @@ export class ConnectionSecret extends Construct {
       [REFRESH.replicationGroupId]: props.redis.replicationGroupId,
       [REFRESH.cluster]: props.cluster,
       [REFRESH.services]: JSON.stringify(props.services),
-      [REFRESH.valuesSecretArns]: stack.toJsonString(
+      [REFRESH.valuesSecretArns]: Stack.of(this).toJsonString(
         Object.fromEntries(Object.entries(this.values).map(([kind, secret]) => [kind, secret.secretArn])),
       ),
       [REFRESH.migrationLoginSecretArn]: props.migrationLoginSecret.secretArn,
     };
-    const refresh = (this.refreshFunction = new VpcFunction(this, 'Refresh', {
+  }
+
+  private createRefreshFunction(props: ConnectionSecretProps, environment: Record<string, string>): VpcFunction {
+    return new VpcFunction(this, 'Refresh', {
       envName: props.envName,
       purpose: "the services' connection secret, written at deploy and after each rotation, with rolling restarts",
       code: { folder: 'credential-refresh', handler: 'handler' },
@@ -170,9 +198,13 @@ export class ConnectionSecret extends Construct {
       // Waits for the parser to run on a new Redis token before the old one is dropped.
       timeout: Duration.minutes(15),
       environment,
-      deadLetterQueue: { queue: deadLetters, key: props.key },
-    }));
-    const role = refresh.role;
+      deadLetterQueue: { queue: this.deadLetterQueue, key: props.key },
+    });
+  }
+
+  /** The credentials the values are made of, and the data tier's key, through Secrets Manager only. */
+  private grantCredentialReads(props: ConnectionSecretProps): void {
+    const role = this.refreshFunction.role;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
@@ -188,9 +220,14 @@ export class ConnectionSecret extends Construct {
       new iam.PolicyStatement({
         actions: ['kms:Decrypt'],
         resources: [props.dataKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );
+  }
+
+  /** The values' secrets, and their key, through Secrets Manager only. */
+  private grantValueWrites(props: ConnectionSecretProps): void {
+    const role = this.refreshFunction.role;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:ListSecretVersionIds'],
@@ -201,13 +238,20 @@ export class ConnectionSecret extends Construct {
       new iam.PolicyStatement({
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );
-    // By name: the services are created after the secret is written. A restart is an UpdateService
-    // that names no task definition; one that does may name only the service's own family (a service's
-    // task definition family is its name), so the refresh cannot swap in another image or role.
-    // ECS has no condition key for the desired count (service authorization reference).
+  }
+
+  /**
+   * By name: the services are created after the secret is written. A restart is an UpdateService
+   * that names no task definition; one that does may name only the service's own family (a service's
+   * task definition family is its name), so the refresh cannot swap in another image or role.
+   * ECS has no condition key for the desired count (service authorization reference).
+   */
+  private grantServiceRestarts(props: ConnectionSecretProps): void {
+    const stack = Stack.of(this);
+    const role = this.refreshFunction.role;
     const services = [...new Set([...props.services.database, ...props.services.redis])];
     const serviceArns = services.map((service) =>
       stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${props.cluster}/${service}` }),
@@ -226,6 +270,11 @@ export class ConnectionSecret extends Construct {
         }),
       ),
     );
+  }
+
+  /** The replication group, to check the old token and set the rotated one. */
+  private grantTokenChange(props: ConnectionSecretProps): void {
+    const role = this.refreshFunction.role;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['elasticache:DescribeReplicationGroups'],
@@ -240,22 +289,30 @@ export class ConnectionSecret extends Construct {
         conditions: AUTH_TOKEN_CHANGE_ONLY,
       }),
     );
+  }
 
-    // At the first deployment and every one that changes what the values are made of (an endpoint
-    // replaced behind the same reference included: CloudFormation compares the resolved values),
-    // before the services start.
-    this.written = new CustomResource(this, 'Written', {
+  /**
+   * At the first deployment and every one that changes what the values are made of (an endpoint
+   * replaced behind the same reference included: CloudFormation compares the resolved values),
+   * before the services start.
+   */
+  private writeAtDeployment(props: ConnectionSecretProps, environment: Record<string, string>): CustomResource {
+    return new CustomResource(this, 'Written', {
       // Not CloudFormation's default hour: a write that never answers fails the deployment after this.
       serviceTimeout: Duration.minutes(20),
-      serviceToken: refresh.function.functionArn,
+      serviceToken: this.refreshFunction.function.functionArn,
       resourceType: 'Custom::ConnectionSecret',
       properties: { ...environment, ...props.writtenAgainWhen },
     });
+  }
 
-    // After every rotation: Secrets Manager's own event when AWSCURRENT moves, and CloudTrail's
-    // RotationSucceeded where a trail delivers it (the second to arrive finds nothing left to do).
+  /**
+   * After every rotation: Secrets Manager's own event when AWSCURRENT moves, and CloudTrail's
+   * RotationSucceeded where a trail delivers it (the second to arrive finds nothing left to do).
+   */
+  private refreshAfterRotations(props: ConnectionSecretProps): events.Rule[] {
     const rotated = [props.appSecret.secretArn, props.redisTokenSecret.secretArn];
-    const target = new targets.LambdaFunction(refresh.function, { retryAttempts: 4, deadLetterQueue: deadLetters });
+    const target = new targets.LambdaFunction(this.refreshFunction.function, { retryAttempts: 4, deadLetterQueue: this.deadLetterQueue });
     const native = new events.Rule(this, 'AfterRotation', {
       description: `CS2 Analytics ${props.envName}: a rotated credential moved to AWSCURRENT`,
       eventPattern: {
@@ -275,6 +332,6 @@ export class ConnectionSecret extends Construct {
       },
       targets: [target],
     });
-    this.afterRotationRules = [native, trail];
+    return [native, trail];
   }
 }
