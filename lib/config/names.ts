@@ -126,6 +126,21 @@ export function serviceConnectNamespace(envName: string): string {
   return `cs2analytics-${envName}.internal`;
 }
 
+/** The log group Lambda writes a function's logs to (a name Lambda decides). */
+export function lambdaLogGroupName(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
+/** The log group RDS exports one log of a cluster or an instance to (a name RDS decides). */
+export function rdsLogGroupName(kind: 'cluster' | 'instance', identifier: string, log: 'postgresql' | 'upgrade'): string {
+  return `/aws/rds/${kind}/${identifier}/${log}`;
+}
+
+/** The log group Container Insights writes a cluster's performance events to (a name ECS decides). */
+export function containerInsightsLogGroupName(cluster: string): string {
+  return `/aws/ecs/containerinsights/${cluster}/performance`;
+}
+
 /**
  * The log-group names of an environment that this app fixes, each as a prefix: the groups a resource
  * writes to under a name its service decides, created first so that they are encrypted. A prefix
@@ -136,7 +151,7 @@ export function environmentLogGroupPrefixes(envName: string): string[] {
   const database = databaseIdentifier(envName);
   return [
     // Functions the app names itself: the hosted rotation of the master secret.
-    `/aws/lambda/${functionNamePrefix(envName)}`,
+    lambdaLogGroupName(functionNamePrefix(envName)),
     // The database's log exports: the cluster or primary, its replicas (-replica-<n>) and restores (-r<n>).
     ...['cluster', 'instance'].flatMap((kind) => [`/aws/rds/${kind}/${database}/`, `/aws/rds/${kind}/${database}-`]),
     // Container Insights' performance events of the environment's cluster.

@@ -3,6 +3,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { rdsLogGroupName } from '../config/names';
 import type { AuroraDatabaseSettings } from '../config/schema';
 import { DATABASE_NAME, DATABASE_PORT, type BuiltDatabase, type DatabaseParts } from './postgres-engine-parts';
 import { parametersFor } from './postgres-parameters';
@@ -55,7 +56,7 @@ export function buildAuroraCluster(scope: Construct, settings: AuroraDatabaseSet
     preferredMaintenanceWindow: SCHEDULE.databaseMaintenanceWindow,
     ...insights,
   });
-  const logGroup = exportLogGroup('PostgresLogs', `/aws/rds/cluster/${identifier}/postgresql`);
+  const logGroup = exportLogGroup('PostgresLogs', rdsLogGroupName('cluster', identifier, 'postgresql'));
   const cluster = new rds.DatabaseCluster(scope, 'Cluster', {
     engine,
     clusterIdentifier: identifier,

@@ -17,6 +17,7 @@ import {
   databaseProxyReadOnlyEndpointName,
   databaseReaderHostName,
   databaseReaderZoneName,
+  lambdaLogGroupName,
   masterRotationFunctionName,
 } from '../config/names';
 import { SCHEDULE } from '../config/schedule';
@@ -269,7 +270,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   private rotateMasterPassword(props: PostgresDatabaseProps): string {
     const functionName = masterRotationFunctionName(props.envName);
     // Created first under the name Lambda will use, so the rotation function's logs are encrypted and expire.
-    this.exportLogGroup(props, 'RotationLogs', `/aws/lambda/${functionName}`);
+    this.exportLogGroup(props, 'RotationLogs', lambdaLogGroupName(functionName));
     const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({
       functionName,
       vpc: props.vpc,

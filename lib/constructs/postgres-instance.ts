@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { rdsLogGroupName } from '../config/names';
 import type { InstanceDatabaseSettings } from '../config/schema';
 import { DATABASE_NAME, DATABASE_PORT, type BuiltDatabase, type DatabaseParts } from './postgres-engine-parts';
 import { parametersFor } from './postgres-parameters';
@@ -65,8 +66,8 @@ export function buildInstanceWithReplicas(scope: Construct, settings: InstanceDa
     ...insights,
     ...monitoring,
   };
-  const primaryLogs = exportLogGroup('PostgresLogs', `/aws/rds/instance/${identifier}/postgresql`);
-  const upgradeLogs = exportLogGroup('UpgradeLogs', `/aws/rds/instance/${identifier}/upgrade`);
+  const primaryLogs = exportLogGroup('PostgresLogs', rdsLogGroupName('instance', identifier, 'postgresql'));
+  const upgradeLogs = exportLogGroup('UpgradeLogs', rdsLogGroupName('instance', identifier, 'upgrade'));
   const primary = new rds.DatabaseInstance(scope, 'Primary', {
     ...common,
     engine,
@@ -103,8 +104,8 @@ export function buildInstanceWithReplicas(scope: Construct, settings: InstanceDa
   const replicas = Array.from({ length: settings.readers }, (_, index) => {
     const replicaId = `${identifier}-replica-${index + 1}`;
     const replicaLogs = [
-      exportLogGroup(`Replica${index + 1}PostgresLogs`, `/aws/rds/instance/${replicaId}/postgresql`),
-      exportLogGroup(`Replica${index + 1}UpgradeLogs`, `/aws/rds/instance/${replicaId}/upgrade`),
+      exportLogGroup(`Replica${index + 1}PostgresLogs`, rdsLogGroupName('instance', replicaId, 'postgresql')),
+      exportLogGroup(`Replica${index + 1}UpgradeLogs`, rdsLogGroupName('instance', replicaId, 'upgrade')),
     ];
     const { storageEncrypted: _inherited, storageEncryptionKey: _inheritedKey, ...replicaProps } = common;
     const replica = new rds.DatabaseInstanceReadReplica(scope, `Replica${index + 1}`, {

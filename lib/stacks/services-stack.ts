@@ -15,6 +15,7 @@ import { OneOffTaskDefinition } from '../constructs/one-off-task-definition';
 import {
   clusterName as clusterNameOf,
   ecsServiceName,
+  containerInsightsLogGroupName,
   environmentLogGroupPrefixes,
   imageReference,
   migrationTaskFamily,
@@ -163,7 +164,7 @@ export class ServicesStack extends Stack {
     // Container Insights writes its performance events here; created first so that they are encrypted
     // and expire with the configured retention instead of the group ECS would create.
     const insightsLogs = configuredLogGroup(this, 'ContainerInsightsLogs', {
-      logGroupName: `/aws/ecs/containerinsights/${clusterName}/performance`,
+      logGroupName: containerInsightsLogGroupName(clusterName),
       envName: envName,
       retentionField: 'services.logRetentionDays',
       retentionDays: services.logRetentionDays,
