@@ -166,11 +166,11 @@ export async function afterDeploy(
       );
     }
   }
-  if (!args.verify) return 0;
-  if (preparesChangeSetOnly(args.cdkOptions)) return 0;
+  if (!args.verify) return EXIT.ok;
+  if (preparesChangeSetOnly(args.cdkOptions)) return EXIT.ok;
   if (args.stacks !== undefined) {
     console.log(`some stacks only: once every stack is deployed, check the environment with npm run verify -- --env ${args.envName}`);
-    return 0;
+    return EXIT.ok;
   }
   const status = await deps.verify(config);
   if (status !== 0) console.error(`the deploy of ${args.envName} succeeded, but the environment failed verify (above)`);

@@ -15,6 +15,7 @@ import { startTask, taskOutcome, type TaskRunDependencies, type TaskRunPropertie
 import { OPERATOR_OUTPUTS, stackName } from '../lib/config/names';
 import { environmentFromArguments } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
+import { EXIT } from './lib/command-line';
 
 const USAGE = 'usage: npm run migrate -- --env <env>';
 
@@ -73,7 +74,7 @@ export async function migrate(envName: string, command: readonly string[], deps:
     outputs = await operatorOutputs(deps.cloudformation, envName, MIGRATE_OUTPUTS);
   } catch (error) {
     (deps.error ?? deps.log)((error as Error).message);
-    return 1;
+    return EXIT.failed;
   }
   const container = outputs.migrationContainer;
   const streamPrefix = 'migrations';
@@ -102,10 +103,10 @@ export async function migrate(envName: string, command: readonly string[], deps:
     }
   } catch (error) {
     (deps.error ?? deps.log)((error as Error).message);
-    return 1;
+    return EXIT.failed;
   }
   deps.log('migrations succeeded (exit code 0)');
-  return 0;
+  return EXIT.ok;
 }
 
 export async function main(argv: readonly string[], clients?: Omit<MigrateDependencies, 'log' | 'error'>): Promise<number> {
@@ -122,7 +123,7 @@ export async function main(argv: readonly string[], clients?: Omit<MigrateDepend
     error: (line) => console.error(line),
   }).catch((error: Error) => {
     console.error(error.message);
-    return 1;
+    return EXIT.failed;
   });
 }
 

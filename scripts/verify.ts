@@ -18,6 +18,7 @@ import type { EnvironmentConfig } from '../lib/config/schema';
 import { accountProblems } from './lib/preflight';
 import { environmentFromArguments } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
+import { EXIT } from './lib/command-line';
 import { formatChecks, verifyEnvironment, type VerifyDependencies } from './lib/verify';
 
 const USAGE = 'usage: npm run verify -- --env <env>';
@@ -39,7 +40,7 @@ export async function verify(config: EnvironmentConfig, clients: VerifyClients =
   const problems = await accountProblems(config, clients.sts ?? new STSClient({ region }));
   if (problems.length > 0) {
     console.error(`Verify of ${config.envName} could not start:\n${problems.map((line) => `  ${line}`).join('\n')}`);
-    return 1;
+    return EXIT.failed;
   }
   try {
     const checks = await verifyEnvironment(config, {
@@ -51,10 +52,10 @@ export async function verify(config: EnvironmentConfig, clients: VerifyClients =
       now: clients.now,
     });
     console.log(formatChecks(config.envName, checks));
-    return checks.every((check) => check.ok) ? 0 : 1;
+    return checks.every((check) => check.ok) ? EXIT.ok : EXIT.failed;
   } catch (error) {
     console.error(`verify ${config.envName}: could not finish (${(error as Error).name}: ${(error as Error).message})`);
-    return 1;
+    return EXIT.failed;
   }
 }
 
