@@ -6,7 +6,7 @@
  */
 import { Client } from 'pg';
 import { logEvent, runMaintenance } from '../lambda/partition-maintenance/maintain';
-import { EXIT, parseCommandLine, usageExit } from './lib/command-line';
+import { EXIT, noArgumentsExit } from './lib/command-line';
 import { startPostgresServer } from './lib/embedded-postgres';
 import { runMain } from './lib/run-main';
 import { createSampleGameEvents } from './lib/sample-game-events';
@@ -15,13 +15,8 @@ const USAGE = 'usage: npm run maintenance:demo';
 
 /** Runs the demo; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  try {
-    parseCommandLine(argv, { options: {} });
-  } catch (error) {
-    const exit = usageExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+  const stop = noArgumentsExit(argv, USAGE);
+  if (stop !== undefined) return stop;
   console.error('starting embedded PostgreSQL...');
   const server = await startPostgresServer();
   try {

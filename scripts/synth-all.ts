@@ -9,7 +9,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
-import { EXIT, parseCommandLine, usageExit } from './lib/command-line';
+import { EXIT, noArgumentsExit } from './lib/command-line';
 import { runMain } from './lib/run-main';
 
 const USAGE = 'usage: npm run synth:all';
@@ -17,13 +17,8 @@ const root = path.join(__dirname, '..');
 const cdk = path.join(root, 'node_modules', '.bin', 'cdk');
 
 export async function main(argv: readonly string[]): Promise<number> {
-  try {
-    parseCommandLine(argv, { options: {} });
-  } catch (error) {
-    const exit = usageExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+  const stop = noArgumentsExit(argv, USAGE);
+  if (stop !== undefined) return stop;
   for (const envName of ENVIRONMENT_NAMES) {
     console.log(`== cdk synth -c env=${envName}`);
     const result = spawnSync(cdk, ['synth', '--quiet', '-c', `env=${envName}`, '--output', path.join('cdk.out', envName)], {

@@ -114,6 +114,21 @@ export function usageExit(error: unknown, usage: string): number | undefined {
 }
 
 /**
+ * For a command that takes no arguments: undefined to go on, or the exit code to stop with after
+ * `--help` or a bad argument (as usageExit prints them).
+ */
+export function noArgumentsExit(argv: readonly string[], usage: string): number | undefined {
+  try {
+    parseCommandLine(argv, { options: {} });
+    return undefined;
+  } catch (error) {
+    const exit = usageExit(error, usage);
+    if (exit === undefined) throw error;
+    return exit;
+  }
+}
+
+/**
  * For a script that runs at its top level rather than through runMain: the parsed command line, or
  * the process ends as usageExit says (help, or a usage error). `check` may refuse values, with UsageError.
  */
