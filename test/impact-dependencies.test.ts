@@ -29,6 +29,17 @@ test("the same lock file: the ref uses the working tree's node_modules, nothing 
   expect(fs.readlinkSync(path.join(worktree, 'node_modules'))).toBe(path.join(root, 'node_modules'));
 });
 
+test("a lock file that differs only in the project's own entry (its version): nothing is installed", () => {
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+  fs.writeFileSync(
+    path.join(worktree, 'package-lock.json'),
+    JSON.stringify({ ...lock, version: '0.0.9', packages: { ...lock.packages, '': { version: '0.0.9' } } }),
+  );
+  const installed: string[] = [];
+  expect(provideBaseDependencies(root, worktree, (dir) => installed.push(dir))).toBe('shared');
+  expect(installed).toEqual([]);
+});
+
 test('a lock file of its own (an aws-cdk-lib bump): the ref gets its own dependencies, installed in its worktree', () => {
   fs.writeFileSync(path.join(worktree, 'package-lock.json'), '{"packages":{"node_modules/aws-cdk-lib":{"version":"2.260.0"}}}\n');
   const installed: string[] = [];

@@ -1,18 +1,25 @@
+import { Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 
 /**
- * The Node.js runtime of the functions in `scope`'s region, and the one place that decides it: the
- * newest Node.js runtime aws-cdk-lib lists as available in that region (its region facts, which its
- * own custom-resource functions follow too). An aws-cdk-lib upgrade that moves that fact is a
- * version bump: the functions move with it and `npm run impact` lists them as updated.
+ * The Node.js runtime of the functions in `scope`'s region, and the one place that decides it:
+ * aws-cdk-lib's latest Node.js runtime for that region (its region facts, which its own
+ * custom-resource functions use too). An aws-cdk-lib upgrade that moves that fact is a version bump:
+ * the functions move with it and `npm run impact` lists them as updated.
  *
  * Not simply the newest runtime aws-cdk-lib knows (`lambda.Runtime.ALL`): aws-cdk-lib adds a runtime
  * when Lambda launches it, before every region offers it, and Lambda refuses to create a function on
- * a runtime its region lacks; the region fact moves once it is offered there.
+ * a runtime its region lacks. The aws-cdk team moves the fact by hand, per partition, once the
+ * runtime is offered across it and their own handlers run on it, which can be months after the launch.
  */
 export function lambdaNodeRuntime(scope: IConstruct): lambda.Runtime {
+  if (Token.isUnresolved(Stack.of(scope).region)) {
+    throw new Error(
+      `${scope.node.path}: the Lambda runtime follows the stack's region, which must be known at synth (give the stack an env)`,
+    );
+  }
   return lambda.determineLatestNodeRuntime(scope);
 }
 
@@ -55,9 +62,9 @@ export function acknowledgeRegionalRuntime(fn: IConstruct): void {
   if (runtime === undefined || runtime === newest || runtime !== regional) return;
   acknowledge(fn, {
     reason:
-      `${runtime} is the newest Node.js runtime aws-cdk-lib lists for this region (its region facts, which its own ` +
-      `custom-resource functions follow); it knows ${newest} too, which it does not list for every region yet, and ` +
-      'Lambda refuses a function on a runtime its region does not offer. The functions move when the fact does',
+      `${runtime} is aws-cdk-lib's latest Node.js runtime for this region (its region facts, which its own ` +
+      `custom-resource functions use); it knows ${newest} too, launched but not yet adopted there, and Lambda ` +
+      'refuses a function on a runtime its region does not offer. The functions move when aws-cdk-lib moves the fact',
     rules: { AwsSolutions: ['AwsSolutions-L1'], Serverless: ['Serverless-LambdaLatestVersion'] },
   });
 }

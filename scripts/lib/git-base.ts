@@ -66,12 +66,13 @@ export function synthesizeAtCommit(
     });
   }
   try {
-    provideBaseDependencies(root, worktree, install);
-    for (const required of ['lib/environment.ts', 'lib/config/load.ts']) {
+    // Before any install: a base too old to synthesize is refused at once.
+    for (const required of ['lib/environment.ts', 'lib/config/load.ts', 'package-lock.json']) {
       if (!fs.existsSync(path.join(worktree, required))) {
         throw new Error(`the base ${commit.slice(0, 12)} has no ${required}: it is older than this comparison can synthesize`);
       }
     }
+    provideBaseDependencies(root, worktree, install);
     const runner = path.join(worktree, '.impact-base.ts');
     fs.writeFileSync(runner, BASE_SYNTHESIZER);
     execFileSync(process.execPath, ['--import', 'tsx', runner, JSON.stringify({ envNames, account, output })], {
@@ -116,8 +117,13 @@ export function provideBaseDependencies(
   worktree: string,
   install: (worktree: string) => void = installLockedDependencies,
 ): 'shared' | 'installed' {
-  const lock = (dir: string) => fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8');
-  if (lock(root) === lock(worktree)) {
+  // The installed packages only: the project's own entry (its version, say) installs nothing.
+  const lockedPackages = (dir: string) => {
+    const { packages = {} } = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
+    const { '': _project, ...installed } = packages;
+    return JSON.stringify(installed);
+  };
+  if (lockedPackages(root) === lockedPackages(worktree)) {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(worktree, 'node_modules'), 'dir');
     return 'shared';
   }

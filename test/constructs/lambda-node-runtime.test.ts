@@ -1,10 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NagRuleCompliance, rules } from 'cdk-nag';
-import { Fact, FactName } from 'aws-cdk-lib/region-info';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { bundleTarget, lambdaNodeRuntime, newestNodeRuntime } from '../../lib/constructs/lambda-node-runtime';
 
-// Plain names: a `new lambda.Runtime` would join lambda.Runtime.ALL for the rest of the file.
+// Plain names: a `new lambda.Runtime` of a name aws-cdk-lib does not have would join lambda.Runtime.ALL.
 const named = (...names: string[]) => names.map((name) => ({ name }));
 
 describe('the Lambda Node.js runtime', () => {
@@ -24,12 +24,25 @@ describe('the Lambda Node.js runtime', () => {
     expect(() => bundleTarget({ name: 'python3.14' })).toThrow(/python3\.14 is not a Node\.js runtime/);
   });
 
-  test("is the newest aws-cdk-lib lists for the stack's region, region by region", () => {
-    for (const region of ['eu-west-1', 'us-east-1', 'eu-central-1']) {
+  test("is the runtime aws-cdk-lib gives its own custom-resource framework functions in the stack's region", () => {
+    for (const region of ['eu-west-1', 'us-east-1', 'cn-north-1', 'us-gov-west-1']) {
       const stack = new Stack(new App(), 'Probe', { env: { account: '111111111111', region } });
-      expect(lambdaNodeRuntime(stack).name).toBe(Fact.find(region, FactName.LATEST_NODE_RUNTIME));
-      expect(lambdaNodeRuntime(stack).name).toMatch(/^nodejs\d+\.x$/);
+      const onEvent = new lambda.Function(stack, 'OnEvent', {
+        code: lambda.Code.fromInline('exports.handler=1'),
+        handler: 'index.handler',
+        runtime: lambda.Runtime.NODEJS_22_X,
+      });
+      const provider = new cr.Provider(stack, 'Provider', { onEventHandler: onEvent });
+      const framework = provider.node.findChild('framework-onEvent').node.defaultChild as lambda.CfnFunction;
+      expect(lambdaNodeRuntime(stack).name).toBe(framework.runtime);
     }
+  });
+
+  test('refuses a stack whose region is not known at synth, naming it', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    expect(() => lambdaNodeRuntime(stack)).toThrow(
+      "Agnostic: the Lambda runtime follows the stack's region, which must be known at synth (give the stack an env)",
+    );
   });
 
   test("cdk-nag's latest-runtime rule asks for the newest aws-cdk-lib knows, which the newest of Runtime.ALL is", () => {

@@ -6,7 +6,11 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as fs from 'fs';
+import * as path from 'path';
 import { PROJECT_ACKNOWLEDGEMENT_METADATA_KEY } from '../../lib/compliance/acknowledge';
+import { loadConfig } from '../../lib/config/load';
+import { Cs2AnalyticsEnvironment } from '../../lib/environment';
 import { acknowledgeRegionalRuntime, lambdaNodeRuntime, newestNodeRuntime } from '../../lib/constructs/lambda-node-runtime';
 
 const LAUNCHED = new lambda.Runtime('nodejs98.x', lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
@@ -35,4 +39,33 @@ test("a function on its region's runtime: both latest-runtime rules acknowledged
 test('a function on the newest runtime, or on an old one, gets no acknowledgement', () => {
   expect(acknowledgedOn(() => LAUNCHED)).toEqual([]);
   expect(acknowledgedOn(() => lambda.Runtime.NODEJS_20_X)).toEqual([]);
+});
+
+test("every function of an environment, the app's and the custom-resource framework's, is acknowledged on its region's runtime", () => {
+  // cdk.json's feature flags, as the app runs; no bundling: only the construct tree is read.
+  const { context } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  new Cs2AnalyticsEnvironment(app, { config: loadConfig({ envName: 'dev', defaultAccount: '111111111111' }) });
+  const functions = app.node.findAll().filter((construct) => construct instanceof lambda.CfnFunction) as lambda.CfnFunction[];
+  const acknowledged = (resource: lambda.CfnFunction) =>
+    resource.node.scope!.node.metadata.filter((entry) => entry.type === PROJECT_ACKNOWLEDGEMENT_METADATA_KEY).map((entry) => entry.data);
+  expect(
+    functions.map((resource) => [
+      resource.node.scope!.node.path,
+      resource.runtime,
+      acknowledged(resource).filter((id) => /L1|Latest/.test(id)),
+    ]),
+  ).toEqual(
+    [
+      'dev/Data/AppCredentials/Rotation/Function',
+      'dev/Data/RedisTokenRotation/Rotation/Function',
+      'dev/Maintenance/PartitionMaintenance/Function',
+      'dev/Services/Connections/Refresh/Function',
+      'dev/Services/Migrations/Start/Function',
+      'dev/Services/Migrations/Watch/Function',
+      'dev/Services/Migrations/Provider/framework-onEvent',
+      'dev/Services/Migrations/Provider/framework-isComplete',
+      'dev/Services/Migrations/Provider/framework-onTimeout',
+    ].map((path) => [path, 'nodejs24.x', ['AwsSolutions::AwsSolutions-L1', 'Serverless::Serverless-LambdaLatestVersion']]),
+  );
 });
