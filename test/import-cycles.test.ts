@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { importsOf } from './support/imports';
+import * as ts from 'typescript';
 
 const ROOT = path.join(__dirname, '..');
 const FOLDERS = ['bin', 'lib', 'lambda', 'scripts'];
@@ -18,11 +18,21 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** The project file a relative specifier names, or undefined (a package, or a file of another kind). */
+/** The project file a relative specifier names; undefined for a package. */
 function resolve(from: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
   const base = path.resolve(path.dirname(from), specifier);
-  return [`${base}.ts`, path.join(base, 'index.ts')].find((candidate) => fs.existsSync(candidate));
+  const found = [`${base}.ts`, path.join(base, 'index.ts'), base].find((candidate) =>
+    fs.statSync(candidate, { throwIfNoEntry: false })?.isFile(),
+  );
+  // A relative import this walk cannot follow would hide a circle: say so instead.
+  if (!found) throw new Error(`${path.relative(ROOT, from)}: cannot resolve ${specifier}`);
+  return found.endsWith('.ts') ? found : undefined;
+}
+
+/** What a file imports, re-exports or requires, as TypeScript's own pre-processor reads it. */
+function specifiersOf(file: string): string[] {
+  return ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true).importedFiles.map((imported) => imported.fileName);
 }
 
 /** Every circle of the graph, each once, as the files around it from its smallest name. */
@@ -73,7 +83,7 @@ test('bin, lib, lambda and scripts import no module that imports them back', () 
   const graph = new Map(
     files.map((file) => [
       path.relative(ROOT, file),
-      importsOf(fs.readFileSync(file, 'utf8')).flatMap(({ specifier }) => {
+      specifiersOf(file).flatMap((specifier) => {
         const target = resolve(file, specifier);
         return target ? [path.relative(ROOT, target)] : [];
       }),
