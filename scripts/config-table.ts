@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { differencesTable, withDifferencesTable } from '../lib/config/differences';
 import { ENVIRONMENTS } from '../lib/config/environments';
-import { EXIT, parseCommandLine, usageExit } from './lib/command-line';
+import { argumentsOrExit, EXIT, parseCommandLine } from './lib/command-line';
 import { runMain } from './lib/run-main';
 
 const USAGE = `usage: npm run config-table [-- --check]
@@ -16,14 +16,9 @@ const USAGE = `usage: npm run config-table [-- --check]
 export const DOCS_PATH = path.join(__dirname, '..', 'docs', 'configuration.md');
 
 export async function main(argv: readonly string[], docsPath = DOCS_PATH): Promise<number> {
-  let check: boolean;
-  try {
-    check = parseCommandLine(argv, { options: { check: { type: 'boolean' } } }).values.check ?? false;
-  } catch (error) {
-    const exit = usageExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+  const parsed = argumentsOrExit(USAGE, () => parseCommandLine(argv, { options: { check: { type: 'boolean' } } }).values.check ?? false);
+  if ('exit' in parsed) return parsed.exit;
+  const check = parsed.value;
 
   const current = fs.readFileSync(docsPath, 'utf8');
   const updated = withDifferencesTable(current, differencesTable(ENVIRONMENTS));

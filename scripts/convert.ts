@@ -12,8 +12,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PARTITION_MAINTENANCE_FUNCTION_OUTPUT, stackName } from '../lib/config/names';
 import { loadConfig } from '../lib/config/load';
-import { EXIT, parseCommandLine, UsageError } from './lib/command-line';
-import { argumentExit, ENV_OPTION, environmentName } from './lib/environment-argument';
+import { argumentsOrExit, EXIT, parseCommandLine, UsageError } from './lib/command-line';
+import { ENV_OPTION, environmentName } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
 
 const USAGE = 'usage: npm run convert -- --env <env> [--table <schema>.<table>]';
@@ -61,16 +61,12 @@ export function parseConvertArguments(argv: readonly string[]): { envName: strin
 }
 
 export async function main(argv: readonly string[], clients?: ConvertClients): Promise<number> {
-  let request: { envName: string; table?: string };
-  let region: string;
-  try {
-    request = parseConvertArguments(argv);
-    region = loadConfig({ envName: request.envName }).region;
-  } catch (error) {
-    const exit = argumentExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+  const parsed = argumentsOrExit(USAGE, () => {
+    const request = parseConvertArguments(argv);
+    return { request, region: loadConfig({ envName: request.envName }).region };
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { request, region } = parsed.value;
   const { exitCode, output } = await convertRemotely(
     request,
     clients ?? {

@@ -15,8 +15,8 @@
 import { ENVIRONMENTS } from '../lib/config/environments';
 import { loadConfig } from '../lib/config/load';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
-import { EXIT, parseCommandLine } from './lib/command-line';
-import { argumentExit, CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
+import { argumentsOrExit, EXIT, parseCommandLine, usageExit } from './lib/command-line';
+import { CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
 import { synthesizeTemplates } from './lib/cloud-assembly';
 import { estimate, UnpricedResourceError, type Estimate } from './lib/cost/estimate';
 import { formatEnvironments, formatEstimate } from './lib/cost/format';
@@ -51,22 +51,14 @@ interface Priced {
  * @default synthesizeTemplates
  */
 export async function main(argv: readonly string[], synthesize: typeof synthesizeTemplates = synthesizeTemplates): Promise<number> {
-  let envName: string;
-  let json: boolean;
-  let levers: boolean;
-  let overrides: Record<string, string>;
-  try {
+  const parsed = argumentsOrExit(USAGE, () => {
     const { values } = parseCommandLine(argv, {
       options: { ...ENV_OPTION, ...CONTEXT_OPTION, json: { type: 'boolean', default: false }, levers: { type: 'boolean', default: false } },
     });
-    envName = environmentName(values.env, { all: true });
-    overrides = contextOverrides(values.context);
-    ({ json, levers } = values);
-  } catch (error) {
-    const exit = argumentExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+    return { envName: environmentName(values.env, { all: true }), overrides: contextOverrides(values.context), ...values };
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { envName, overrides, json, levers } = parsed.value;
   try {
     const envNames = envName === 'all' ? [...ENVIRONMENT_NAMES] : [envName];
     const priced = envNames.map((name) => priceEnvironment(name, overrides, levers, synthesize));
@@ -100,7 +92,7 @@ export async function main(argv: readonly string[], synthesize: typeof synthesiz
     }
     return EXIT.ok;
   } catch (error) {
-    const exit = argumentExit(error, USAGE);
+    const exit = usageExit(error, USAGE);
     if (exit !== undefined) return exit;
     if (error instanceof UnpricedResourceError || (error instanceof Error && error.message.startsWith('no prices for region'))) {
       console.error(error.message);

@@ -23,8 +23,8 @@ import { databaseIdentifier, STACK_IDS, type StackId } from '../lib/config/names
 import { loadConfig } from '../lib/config/load';
 import { runMain } from './lib/run-main';
 import type { EnvironmentConfig } from '../lib/config/schema';
-import { EXIT, parseCommandLine, UsageError } from './lib/command-line';
-import { argumentExit, CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
+import { argumentsOrExit, EXIT, parseCommandLine, UsageError } from './lib/command-line';
+import { CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
 import { preflightProblems } from './lib/preflight';
 import { rebootPlan, type RebootStep } from './lib/database-reboot';
 import { verify } from './verify';
@@ -88,16 +88,12 @@ function run(args: string[], options: SpawnSyncOptions = {}) {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let args: DeployArguments;
-  let config: EnvironmentConfig;
-  try {
-    args = parseDeployArguments(argv);
-    config = loadConfig({ envName: args.envName, overrides: contextOverrides(args.context) });
-  } catch (error) {
-    const exit = argumentExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+  const parsed = argumentsOrExit(USAGE, () => {
+    const args = parseDeployArguments(argv);
+    return { args, config: loadConfig({ envName: args.envName, overrides: contextOverrides(args.context) }) };
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { args, config } = parsed.value;
 
   // One synth, with every validator; the CLI then works on exactly these templates. A pipeline (or
   // a test) that synthesized this environment already names its assembly in CS2ANALYTICS_ASSEMBLY.

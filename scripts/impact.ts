@@ -23,8 +23,8 @@ import { priceTableFor } from './lib/cost/price-table';
 import { idleUsage } from './lib/cost/usage';
 import { resolveBase, synthesizeAtCommit, type BaseRef, type SynthesizedEnvironment } from './lib/git-base';
 import { analyzeImpact, dangers, formatImpact, VERDICT_MEANING, type Impact } from './lib/impact';
-import { EXIT, parseCommandLine, UsageError } from './lib/command-line';
-import { argumentExit, CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
+import { argumentsOrExit, EXIT, parseCommandLine, UsageError } from './lib/command-line';
+import { CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
 
 /** The stand-in account both sides use: only the difference between them matters. */
@@ -180,21 +180,22 @@ export function formatMarkdown(results: readonly EnvironmentImpact[], base?: Bas
  * @default DEFAULT_SOURCES: the working tree in this process, a ref in a temporary git worktree
  */
 export async function main(argv: readonly string[], sources: Partial<ImpactSources> = {}): Promise<number> {
-  let args: Arguments;
-  let compared: ReturnType<typeof compare>;
+  let parsed;
   try {
-    args = parseImpactArguments(argv);
-    compared = compare(args, { ...DEFAULT_SOURCES, ...sources });
+    parsed = argumentsOrExit(USAGE, () => {
+      const args = parseImpactArguments(argv);
+      return { args, compared: compare(args, { ...DEFAULT_SOURCES, ...sources }) };
+    });
   } catch (error) {
-    const exit = argumentExit(error, USAGE);
-    if (exit !== undefined) return exit;
     if (/^(--base|no main|no origin\/main|the base)/.test((error as Error).message)) {
       console.error((error as Error).message);
       return EXIT.failed;
     }
     throw error;
   }
-  const { results, base } = compared;
+  if ('exit' in parsed) return parsed.exit;
+  const { args } = parsed.value;
+  const { results, base } = parsed.value.compared;
   console.log(args.format === 'markdown' ? formatMarkdown(results, base) : formatText(results, base));
   // What the schema says of a field whose change replaces or refuses: how to get there instead.
   for (const field of Object.keys(args.overrides)) {

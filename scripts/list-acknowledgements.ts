@@ -8,7 +8,7 @@ import { loadConfig } from '../lib/config/load';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
 import { buildCs2AnalyticsApp } from '../lib/cs2-analytics-app';
 import { cdkJsonContext } from './lib/cdk-json';
-import { EXIT, parseCommandLine, usageExit } from './lib/command-line';
+import { argumentsOrExit, EXIT, parseCommandLine } from './lib/command-line';
 import { ENV_OPTION, environmentName } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
 
@@ -16,17 +16,12 @@ const USAGE = 'usage: npm run acks -- [--env <env>] [--json]';
 
 /** Prints the acknowledgements; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let envNames: string[];
-  let json: boolean;
-  try {
+  const parsed = argumentsOrExit(USAGE, () => {
     const { values } = parseCommandLine(argv, { options: { ...ENV_OPTION, json: { type: 'boolean', default: false } } });
-    envNames = values.env === undefined ? [...ENVIRONMENT_NAMES] : [environmentName(values.env)];
-    json = values.json;
-  } catch (error) {
-    const exit = usageExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+    return { envNames: values.env === undefined ? [...ENVIRONMENT_NAMES] : [environmentName(values.env)], json: values.json };
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { envNames, json } = parsed.value;
 
   const rows = envNames.flatMap((envName) => {
     // The feature flags of cdk.json, as the CLI would pass them.

@@ -6,7 +6,7 @@
  */
 import { Client } from 'pg';
 import { logEvent, runMaintenance } from '../lambda/partition-maintenance/maintain';
-import { EXIT, noArgumentsExit } from './lib/command-line';
+import { argumentsOrExit, EXIT, parseCommandLine } from './lib/command-line';
 import { startPostgresServer } from './lib/embedded-postgres';
 import { runMain } from './lib/run-main';
 import { createSampleGameEvents } from './lib/sample-game-events';
@@ -15,8 +15,8 @@ const USAGE = 'usage: npm run maintenance:demo';
 
 /** Runs the demo; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const stop = noArgumentsExit(argv, USAGE);
-  if (stop !== undefined) return stop;
+  const parsed = argumentsOrExit(USAGE, () => parseCommandLine(argv, { options: {} }));
+  if ('exit' in parsed) return parsed.exit;
   console.error('starting embedded PostgreSQL...');
   const server = await startPostgresServer();
   try {

@@ -10,9 +10,9 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { databaseIdentifier } from '../lib/config/names';
 import { loadConfig } from '../lib/config/load';
-import { EXIT, parseCommandLine } from './lib/command-line';
+import { argumentsOrExit, EXIT, parseCommandLine } from './lib/command-line';
 import { reboot, rebootPlan, type RebootDependencies } from './lib/database-reboot';
-import { argumentExit, ENV_OPTION, environmentName } from './lib/environment-argument';
+import { ENV_OPTION, environmentName } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
 
 const USAGE = 'usage: npm run reboot -- --env <env> [--dry-run]';
@@ -48,16 +48,12 @@ export function parseRebootArguments(argv: readonly string[]): { envName: string
 }
 
 export async function main(argv: readonly string[], rdsClient?: RebootDependencies['rds']): Promise<number> {
-  let request: { envName: string; dryRun: boolean };
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    request = parseRebootArguments(argv);
-    config = loadConfig({ envName: request.envName });
-  } catch (error) {
-    const exit = argumentExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+  const parsed = argumentsOrExit(USAGE, () => {
+    const request = parseRebootArguments(argv);
+    return { request, config: loadConfig({ envName: request.envName }) };
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { request, config } = parsed.value;
   return applyPendingReboots(
     { ...request, engine: config.database.engine, restoreGeneration: config.database.restore?.generation },
     { rds: rdsClient ?? new RDSClient({ region: config.region }), log: (line) => console.log(line) },

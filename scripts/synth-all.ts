@@ -9,7 +9,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
-import { EXIT, noArgumentsExit } from './lib/command-line';
+import { argumentsOrExit, EXIT, parseCommandLine } from './lib/command-line';
 import { runMain } from './lib/run-main';
 
 const USAGE = 'usage: npm run synth:all';
@@ -17,8 +17,8 @@ const root = path.join(__dirname, '..');
 const cdk = path.join(root, 'node_modules', '.bin', 'cdk');
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const stop = noArgumentsExit(argv, USAGE);
-  if (stop !== undefined) return stop;
+  const parsed = argumentsOrExit(USAGE, () => parseCommandLine(argv, { options: {} }));
+  if ('exit' in parsed) return parsed.exit;
   for (const envName of ENVIRONMENT_NAMES) {
     console.log(`== cdk synth -c env=${envName}`);
     const result = spawnSync(cdk, ['synth', '--quiet', '-c', `env=${envName}`, '--output', path.join('cdk.out', envName)], {

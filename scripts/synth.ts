@@ -10,8 +10,8 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { loadConfig } from '../lib/config/load';
-import { EXIT, parseCommandLine } from './lib/command-line';
-import { argumentExit, CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
+import { argumentsOrExit, EXIT, parseCommandLine } from './lib/command-line';
+import { CONTEXT_OPTION, contextOverrides, ENV_OPTION, environmentName } from './lib/environment-argument';
 import { runMain } from './lib/run-main';
 
 const ROOT = path.join(__dirname, '..');
@@ -27,15 +27,13 @@ export function parseSynthArguments(argv: readonly string[]): { envName: string;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let request: { envName: string; context: string[] };
-  try {
-    request = parseSynthArguments(argv);
+  const parsed = argumentsOrExit(USAGE, () => {
+    const request = parseSynthArguments(argv);
     loadConfig({ envName: request.envName, overrides: contextOverrides(request.context) });
-  } catch (error) {
-    const exit = argumentExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+    return request;
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const request = parsed.value;
   const cdk = path.join(ROOT, 'node_modules', '.bin', 'cdk');
   const args = ['synth', '--quiet', '-c', `env=${request.envName}`, ...request.context.flatMap((pair) => ['-c', pair])];
   const result = spawnSync(cdk, [...args, '--output', path.join('cdk.out', request.envName)], { cwd: ROOT, stdio: 'inherit' });

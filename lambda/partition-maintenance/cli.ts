@@ -13,7 +13,7 @@ import { Client } from 'pg';
 import { convertToPartitioned } from './convert';
 import { logEvent, runMaintenance } from './maintain';
 import { ARCHIVE_PREFIX } from '../../lib/contract';
-import { EXIT, parseCommandLine, UsageError, usageExit } from '../../scripts/lib/command-line';
+import { argumentsOrExit, EXIT, parseCommandLine, UsageError } from '../../scripts/lib/command-line';
 import { runMain } from '../../scripts/lib/run-main';
 
 const USAGE = `usage:
@@ -70,14 +70,9 @@ export function parseArguments(argv: readonly string[]) {
 
 /** The command: `argv` without node and the script; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let options: ReturnType<typeof parseArguments>;
-  try {
-    options = parseArguments([...argv]);
-  } catch (error) {
-    const exit = usageExit(error, USAGE);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+  const parsed = argumentsOrExit(USAGE, () => parseArguments([...argv]));
+  if ('exit' in parsed) return parsed.exit;
+  const options = parsed.value;
   const log = (event: Record<string, unknown>) => logEvent(event, (line) => console.error(line));
   if (options.command === 'convert') {
     const client = new Client({ connectionString: options.databaseUrl });

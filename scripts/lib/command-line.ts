@@ -4,6 +4,7 @@
  * an unknown option, with the option the user probably meant.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../../lib/config/load';
 import { didYouMean } from '../../lib/config/suggest';
 
 /** The exit codes of every command (README, Commands). */
@@ -99,7 +100,8 @@ export function parseCommandLine<const O extends Options>(argv: readonly string[
 
 /**
  * Prints what a usage problem calls for and returns the exit code: the usage on stdout and 0 for
- * --help; the problem and the usage on stderr and 2 for bad arguments. Undefined for any other error.
+ * --help; the problem and the usage on stderr and 2 for bad arguments; the problems and 2 for a
+ * configuration that does not validate (nothing ran either). Undefined for any other error.
  */
 export function usageExit(error: unknown, usage: string): number | undefined {
   if (error instanceof HelpRequested) {
@@ -110,21 +112,24 @@ export function usageExit(error: unknown, usage: string): number | undefined {
     console.error(`${error.message}\n${usage}`);
     return EXIT.usage;
   }
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    return EXIT.usage;
+  }
   return undefined;
 }
 
 /**
- * For a command that takes no arguments: undefined to go on, or the exit code to stop with after
- * `--help` or a bad argument (as usageExit prints them).
+ * Runs a command's reading of its arguments (and configuration): what `read` returns, or the exit code
+ * to stop with after --help or a usage problem, printed as usageExit does. Any other error is thrown.
  */
-export function noArgumentsExit(argv: readonly string[], usage: string): number | undefined {
+export function argumentsOrExit<T>(usage: string, read: () => T): { readonly value: T } | { readonly exit: number } {
   try {
-    parseCommandLine(argv, { options: {} });
-    return undefined;
+    return { value: read() };
   } catch (error) {
     const exit = usageExit(error, usage);
     if (exit === undefined) throw error;
-    return exit;
+    return { exit };
   }
 }
 
@@ -138,13 +143,9 @@ export function commandLineOrExit<const O extends Options, T>(
   usage: string,
   check: (commandLine: CommandLine<O>) => T,
 ): T {
-  try {
-    return check(parseCommandLine(argv, spec));
-  } catch (error) {
-    const exit = usageExit(error, usage);
-    if (exit === undefined) throw error;
-    process.exit(exit);
-  }
+  const parsed = argumentsOrExit(usage, () => check(parseCommandLine(argv, spec)));
+  if ('exit' in parsed) process.exit(parsed.exit);
+  return parsed.value;
 }
 
 /** A whole number option's value, at least `minimum`; a usage error otherwise. */

@@ -1,7 +1,7 @@
-import { ConfigError, loadConfig } from '../../lib/config/load';
+import { loadConfig } from '../../lib/config/load';
 import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../../lib/config/schema';
 import { didYouMean } from '../../lib/config/suggest';
-import { EXIT, parseCommandLine, UsageError, usageExit } from './command-line';
+import { argumentsOrExit, parseCommandLine, UsageError } from './command-line';
 
 /** `--env`, as every command takes it. */
 export const ENV_OPTION = { env: { type: 'string' } } as const;
@@ -38,29 +38,13 @@ export function contextOverrides(pairs: readonly string[] | undefined): Record<s
 }
 
 /**
- * Prints what a bad command line or configuration calls for (see usageExit; a configuration that
- * does not validate is a usage error too: nothing ran) and returns the exit code, or undefined.
- */
-export function argumentExit(error: unknown, usage: string): number | undefined {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    return EXIT.usage;
-  }
-  return usageExit(error, usage);
-}
-
-/**
  * The arguments of a command that takes only an environment: `--env <env>` or `--env=<env>`, and
  * `--help`. Returns the environment's configuration, or the exit code to stop with (0 after help, 2
  * for bad arguments or configuration), having said why.
  */
 export function environmentFromArguments(argv: readonly string[], usage: string): EnvironmentConfig | number {
-  try {
-    const { values } = parseCommandLine(argv, { options: ENV_OPTION });
-    return loadConfig({ envName: environmentName(values.env) });
-  } catch (error) {
-    const exit = argumentExit(error, usage);
-    if (exit === undefined) throw error;
-    return exit;
-  }
+  const parsed = argumentsOrExit(usage, () =>
+    loadConfig({ envName: environmentName(parseCommandLine(argv, { options: ENV_OPTION }).values.env) }),
+  );
+  return 'exit' in parsed ? parsed.exit : parsed.value;
 }
