@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as ts from 'typescript';
+import { importsOf } from './support/imports';
 
 const ROOT = path.join(__dirname, '..');
 const FOLDERS = ['bin', 'lib', 'lambda', 'scripts'];
@@ -28,11 +28,6 @@ function resolve(from: string, specifier: string): string | undefined {
   // A relative import this walk cannot follow would hide a circle: say so instead.
   if (!found) throw new Error(`${path.relative(ROOT, from)}: cannot resolve ${specifier}`);
   return found.endsWith('.ts') ? found : undefined;
-}
-
-/** What a file imports, re-exports or requires, as TypeScript's own pre-processor reads it. */
-function specifiersOf(file: string): string[] {
-  return ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true).importedFiles.map((imported) => imported.fileName);
 }
 
 /** Every circle of the graph, each once, as the files around it from its smallest name. */
@@ -83,7 +78,7 @@ test('bin, lib, lambda and scripts import no module that imports them back', () 
   const graph = new Map(
     files.map((file) => [
       path.relative(ROOT, file),
-      specifiersOf(file).flatMap((specifier) => {
+      importsOf(fs.readFileSync(file, 'utf8')).flatMap(({ specifier }) => {
         const target = resolve(file, specifier);
         return target ? [path.relative(ROOT, target)] : [];
       }),

@@ -6,11 +6,10 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as fs from 'fs';
-import * as path from 'path';
 import { PROJECT_ACKNOWLEDGEMENT_METADATA_KEY } from '../../lib/compliance/acknowledge';
 import { loadConfig } from '../../lib/config/load';
 import { Cs2AnalyticsEnvironment } from '../../lib/environment';
+import { cdkJsonContext } from '../../scripts/lib/cdk-json';
 import { acknowledgeRegionalRuntime, lambdaNodeRuntime, newestNodeRuntime } from '../../lib/constructs/lambda-node-runtime';
 
 const LAUNCHED = new lambda.Runtime('nodejs98.x', lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
@@ -43,8 +42,7 @@ test('a function on the newest runtime, or on an old one, gets no acknowledgemen
 
 test("every function of an environment, the app's and the custom-resource framework's, is acknowledged on its region's runtime", () => {
   // cdk.json's feature flags, as the app runs; no bundling: only the construct tree is read.
-  const { context } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   new Cs2AnalyticsEnvironment(app, { config: loadConfig({ envName: 'dev', defaultAccount: '111111111111' }) });
   const functions = app.node.findAll().filter((construct) => construct instanceof lambda.CfnFunction) as lambda.CfnFunction[];
   const acknowledged = (resource: lambda.CfnFunction) =>

@@ -1,10 +1,13 @@
-/** Module specifiers of static imports and re-exports, `import()` and `require()`, with their line. */
+import * as ts from 'typescript';
+
+/**
+ * Module specifiers of static imports and re-exports, `import()` and `require()`, with their line, as
+ * TypeScript's own pre-processor reads them (so a comment or a string that looks like an import is not one).
+ */
 export function importsOf(source: string): { specifier: string; line: number }[] {
-  // Block comments blanked, newlines kept: a comment quoting an import is not one, and line numbers stay right.
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ' ')).replace(/^\s*\/\/.*$/gm, '');
-  const pattern = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"\n]+)['"]/g;
-  return [...code.matchAll(pattern)].map((match) => ({
-    specifier: match[1],
-    line: code.slice(0, match.index).split('\n').length,
+  const file = ts.createSourceFile('imports.ts', source, ts.ScriptTarget.Latest);
+  return ts.preProcessFile(source, true, true).importedFiles.map((imported) => ({
+    specifier: imported.fileName,
+    line: file.getLineAndCharacterOfPosition(imported.pos).line + 1,
   }));
 }
